@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Everything else is a helper they call.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-dev translations migrate seed lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: install
+	$(PY) -c "from backoffice.i18n import compile_catalogs; compile_catalogs()"
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo
+
+## Serve the back-office with the Banten demo data on http://$(HOST):$(PORT)
+run: translations seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: install-dev translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check backoffice models views tests bench
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format backoffice models views tests bench
+
+bench: install-dev translations
+	$(PY) bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

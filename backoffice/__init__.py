@@ -1,0 +1,168 @@
+"""BPJS Ketenagakerjaan back-office: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def _secret_key(app: Flask) -> str:
+    """Production must set SECRET_KEY; elsewhere a random key is kept under instance/."""
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    if app.config["BACKOFFICE_ENV"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (BACKOFFICE_ENV=production).")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite ignores foreign keys unless asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("BACKOFFICE_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "backoffice.sqlite3"
+        )
+    app.config["SECRET_KEY"] = _secret_key(app)
+    secure = app.config["BACKOFFICE_ENV"] == "production" and not app.debug
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = secure
+
+    _init_extensions(app)
+
+    from .auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+
+    from views import init_admin
+
+    init_admin(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from models import User
+
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # The id carries a session version: a logout or password change voids old sessions.
+        try:
+            pk, version = (int(part) for part in user_id.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, pk)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .i18n import format_date, format_number, format_rupiah
+    from .labels import label
+
+    app.jinja_env.filters.update(
+        rupiah=format_rupiah, tanggal=format_date, angka=format_number, label=label
+    )
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        from .auth.forms import LanguageForm, LogoutForm
+
+        return {
+            "current_locale": str(get_locale() or "id"),
+            "language_form": LanguageForm(),
+            "logout_form": LogoutForm(),
+        }
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: lambda: gettext("The request could not be understood."),
+        403: lambda: gettext("You do not have access to this page."),
+        404: lambda: gettext("The page or record was not found."),
+        405: lambda: gettext("This action is not allowed here."),
+        500: lambda: gettext("Something went wrong on our side. The error has been logged."),
+    }
+
+    def render(code: int, message: str | None = None) -> Any:
+        return render_template("error.html", code=code, message=message or messages[code]()), code
+
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e: CSRFError) -> Any:
+        return render(400, gettext("The form expired or was sent twice. Please reload the page and try again."))
+
+    @app.errorhandler(500)
+    def _server_error(e: Exception) -> Any:
+        from .extensions import db
+
+        db.session.rollback()
+        return render(500)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from backoffice.i18n import wtforms_translations
+
+
+class AppForm(FlaskForm):
+    """Base of the app's own forms: CSRF from Flask-WTF, messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form: FlaskForm) -> object:
+            return wtforms_translations
+
+
+class LoginForm(AppForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+    next = HiddenField()
+
+
+class LanguageForm(AppForm):
+    locale = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class LogoutForm(AppForm):
+    pass

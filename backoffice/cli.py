@@ -1,0 +1,29 @@
+"""Command-line operations (``flask --app wsgi ...``): they call the same services as the views."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--password", default=None, help="Password of every demo user (default demo1234).")
+    def seed_demo_command(password: str | None) -> None:
+        """Load the Banten demo data. Idempotent: a second run changes nothing."""
+        from .services.demo import DEMO_PASSWORD, USERS, seed_demo
+
+        if current_app.config["BACKOFFICE_ENV"] == "production":
+            raise click.ClickException("seed-demo refuses to run in production.")
+        report = seed_demo(db.session, password or DEMO_PASSWORD)
+        db.session.commit()
+        if report.total:
+            summary = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created.items()))
+            click.echo(f"Demo data loaded: {summary}.")
+        else:
+            click.echo("Demo data already present: nothing changed.")
+        click.echo("Demo logins (password: %s):" % ("as given" if password else DEMO_PASSWORD))
+        for username, full_name, _role, _scope in USERS:
+            click.echo(f"  {username:<26} {full_name}")

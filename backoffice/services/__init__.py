@@ -1,0 +1,1 @@
+"""Operations: the only place where rules are applied and records change state."""

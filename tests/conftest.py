@@ -1,0 +1,247 @@
+"""Test fixtures: a real database built through the migrations, one fresh copy per test.
+
+The backend comes from the environment:
+- default: SQLite (a migrated, seeded template file, copied for every test);
+- ``TEST_DATABASE_URL=postgresql+psycopg://...``: PostgreSQL too (a template database, cloned
+  with ``CREATE DATABASE ... TEMPLATE`` for every test); ``TEST_BACKENDS=postgresql`` runs only it;
+- ``REQUIRE_POSTGRES=1``: a missing PostgreSQL server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from backoffice import create_app
+from backoffice.config import normalise_database_url
+
+DEMO_PASSWORD = "demo1234"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+_BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
+BACKENDS = [b for b in ("sqlite", "postgresql") if b in _BACKENDS]
+
+
+def pytest_report_header(config: Any) -> list[str]:
+    pg = POSTGRES_URL and make_url(normalise_database_url(POSTGRES_URL)).render_as_string()
+    return [f"database backends: {', '.join(BACKENDS)}; PostgreSQL: {pg or 'not configured'}"]
+
+
+def _app_config(uri: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "BACKOFFICE_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_ENABLED": True,
+        **extra,
+    }
+
+
+def _build_template(uri: str) -> None:
+    """Upgrade an empty database through every migration and load the demo data."""
+    from flask_migrate import upgrade
+
+    from backoffice.extensions import db
+    from backoffice.services.demo import seed_demo
+
+    app = create_app(_app_config(uri))
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, DEMO_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, directory: Path) -> None:
+        self.template = directory / "template.sqlite3"
+        _build_template(f"sqlite:///{self.template}")
+
+    def new(self, tmp_path: Path) -> tuple[str, Any]:
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}", lambda: None
+
+
+class PostgresDatabases:
+    def __init__(self, url: str) -> None:
+        self.url = make_url(normalise_database_url(url))
+        self.admin_engine = sa.create_engine(
+            self.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        self.prefix = f"bo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.template = f"{self.prefix}_tpl"
+        self.counter = itertools.count()
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        _build_template(self.url.set(database=self.template).render_as_string(hide_password=False))
+
+    def _execute(self, sql: str) -> None:
+        with self.admin_engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+    def new(self, tmp_path: Path) -> tuple[str, Any]:
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        url = self.url.set(database=name).render_as_string(hide_password=False)
+        return url, lambda: self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin_engine.dispose()
+
+
+def _postgres_or_skip(request: pytest.FixtureRequest) -> PostgresDatabases:
+    if not POSTGRES_URL:
+        message = "PostgreSQL not configured: set TEST_DATABASE_URL=postgresql+psycopg://..."
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    try:
+        return PostgresDatabases(POSTGRES_URL)
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def database_factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    backend = request.param
+    if backend == "sqlite":
+        yield SqliteDatabases(tmp_path_factory.mktemp("sqlite-template"))
+        return
+    databases = _postgres_or_skip(request)
+    yield databases
+    databases.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_factory" in metafunc.fixturenames:
+        metafunc.parametrize("database_factory", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture
+def database_url(database_factory: Any, tmp_path: Path) -> Iterator[str]:
+    url, drop = database_factory.new(tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def postgres_only(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks, triggers, real concurrent connections)")
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    app = create_app(_app_config(database_url, STORAGE_DIR=str(tmp_path / "storage")))
+    with app.app_context():
+        yield app
+        from backoffice.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Any) -> Any:
+    from backoffice.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def session(db: Any) -> Any:
+    return db.session
+
+
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Client:
+    """A test client that behaves like a browser: it sends the CSRF token it was given."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.http = app.test_client()
+
+    def csrf_token(self) -> str:
+        page = self.get("/login") if not self.logged_in else self.get("/admin/")
+        match = _CSRF_RE.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    logged_in = False
+
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> Any:
+        token = self.csrf_token()
+        response = self.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+        self.logged_in = response.status_code == 302
+        return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
+        # Each request gets its own app context (its own ``g`` and database session), as in
+        # production; otherwise it would reuse the test's context and cached user.
+        with self.app.app_context():
+            response = getattr(self.http, method)(url, **kwargs)
+        from backoffice.extensions import db
+
+        db.session.expire_all()  # the test's own session sees what the request committed
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self._send("get", url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any) -> Any:
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.csrf_token()
+        return self._send("post", url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app: Any) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def login(app: Any) -> Any:
+    """``login("petugas.serang")`` -> a Client signed in as that demo user."""
+
+    def _login(username: str) -> Client:
+        c = Client(app)
+        response = c.login(username)
+        assert response.status_code == 302, f"login as {username} failed"
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def user(session: Any) -> Any:
+    """``user("petugas.serang")`` -> the User row."""
+    from models import User
+
+    return lambda username: session.scalar(sa.select(User).where(User.username == username))

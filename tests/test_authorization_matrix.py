@@ -1,0 +1,110 @@
+"""Every URL rule of the app, for every demo role, against a declared policy.
+
+A route that is not in POLICY fails the test: whoever adds a route decides who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ROLES = {
+    "admin": "admin",
+    "regional_head": "kanwil.banten",
+    "auditor": "auditor.banten",
+    "branch_head": "kepala.serang",
+    "clerk": "petugas.serang",
+    "liaison": "dinas.pertanian.serang",
+}
+EVERYONE = frozenset(ROLES)
+PUBLIC = "public"  # also reachable without signing in
+
+
+def model_view(endpoint: str, *, read: set[str], write: set[str], export: set[str]) -> dict:
+    return {
+        f"{endpoint}.index_view": frozenset(read),
+        f"{endpoint}.details_view": frozenset(read),
+        f"{endpoint}.ajax_lookup": frozenset(read),
+        f"{endpoint}.action_view": frozenset(read),
+        f"{endpoint}.export": frozenset(export),
+        f"{endpoint}.create_view": frozenset(write),
+        f"{endpoint}.edit_view": frozenset(write),
+        f"{endpoint}.ajax_update": frozenset(write),
+        f"{endpoint}.delete_view": frozenset(),  # nothing is deleted: records are deactivated
+    }
+
+
+STAFF = {"admin", "regional_head", "auditor", "branch_head", "clerk"}
+
+POLICY: dict[str, frozenset[str] | str] = {
+    "static": PUBLIC,
+    "admin.static": PUBLIC,
+    "auth.home": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.language": PUBLIC,
+    "admin.index": EVERYONE,
+    **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
+    **model_view("regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
+    **model_view("office", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}),
+    **model_view(
+        "department", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}
+    ),
+    **model_view(
+        "user",
+        read={"admin", "regional_head", "auditor"},
+        write={"admin"},
+        export={"admin", "auditor"},
+    ),
+}
+
+
+def _url(rule) -> str:
+    values = {}
+    for arg in rule.arguments:
+        values[arg] = {"filename": "admin/css/bootstrap4/admin.css", "export_type": "csv"}.get(arg, "1")
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _request(client, rule):
+    url = _url(rule)
+    if "GET" in rule.methods:
+        return client.get(url)
+    return client.post(url, data={})
+
+
+def test_every_route_has_a_policy(app):
+    missing = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint not in POLICY
+    )
+    assert missing == [], f"routes without a policy entry: {missing}"
+
+
+def test_anonymous_users_are_sent_to_login(app, client):
+    for rule in app.url_map.iter_rules():
+        policy = POLICY[rule.endpoint]
+        response = _request(client, rule)
+        assert response.status_code < 500, rule.rule
+        if policy != PUBLIC:
+            assert response.status_code == 302, rule.rule
+            assert response.headers["Location"].startswith("/login"), rule.rule
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_role_answers_match_the_policy(app, login, role):
+    client = login(ROLES[role])
+    problems = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if rule.endpoint in ("auth.logout",):
+            continue  # would end the session under test
+        policy = POLICY[rule.endpoint]
+        response = _request(client, rule)
+        status = response.status_code
+        location = response.headers.get("Location", "")
+        if status >= 500:
+            problems.append(f"{rule.endpoint}: {status}")
+        elif policy == PUBLIC or role in policy:
+            if status == 403 or location.startswith("/login"):
+                problems.append(f"{rule.endpoint}: {status} but {role} is allowed")
+        elif status != 403:
+            problems.append(f"{rule.endpoint}: {status}, expected 403 for {role}")
+    assert problems == []

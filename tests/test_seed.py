@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from backoffice.services.demo import USERS, seed_demo
+from models import Department, Office, OfficeType, Regency, Region, User
+
+
+def test_demo_data_has_banten_and_a_second_region(session):
+    regions = set(session.scalars(select(Region.name)))
+    assert regions == {"Kanwil Banten", "Kanwil DKI Jakarta"}
+    kcs = set(session.scalars(select(Office.name).where(Office.office_type == OfficeType.KC)))
+    assert {"Serang", "Cilegon", "Tangerang Batuceper", "Tangerang Cikokol", "Jakarta Salemba"} <= kcs
+    kcps = set(session.scalars(select(Office.name).where(Office.office_type == OfficeType.KCP)))
+    assert kcps == {"Ciputat", "Pasarkemis", "Dadap", "Bintaro", "Cilegon", "Lebak", "Cikande", "Labuan"}
+    banten_codes = set(
+        session.scalars(select(Regency.code).join(Region).where(Region.code == "BTN"))
+    )
+    assert banten_codes == {"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"}
+    departments = session.scalars(select(Department)).all()
+    assert {d.name for d in departments} == {
+        "Diskoumperindag Kab. Serang",
+        "Dinas Pertanian Kab. Serang",
+        "Dinas PU Kab. Serang",
+    }
+    assert {d.regency.code for d in departments} == {"3604"}
+
+
+def test_every_kcp_hangs_under_a_kc_of_its_region(session):
+    for office in session.scalars(select(Office).where(Office.office_type == OfficeType.KCP)):
+        assert office.parent.office_type is OfficeType.KC
+        assert office.parent.region_id == office.region_id
+
+
+def test_demo_users_exist_with_hashed_passwords(session):
+    users = {u.username: u for u in session.scalars(select(User))}
+    assert set(users) == {u[0] for u in USERS}
+    for user in users.values():
+        assert user.password_hash != "demo1234"
+        assert check_password_hash(user.password_hash, "demo1234")
+
+
+def test_seeding_twice_changes_nothing(session):
+    before = {m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)}
+    report = seed_demo(session)
+    session.commit()
+    assert report.total == 0
+    after = {m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)}
+    assert before == after
+
+
+def test_seed_command_is_idempotent_and_prints_logins(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "nothing changed" in result.output
+    assert "petugas.cilegon" in result.output
+
+
+def test_seed_command_refuses_production(app):
+    app.config["BACKOFFICE_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "production" in result.output

@@ -1,0 +1,44 @@
+"""Flask-Admin screens. ``init_admin`` registers them on the app."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
+from models import Department, Office, Regency, Region, User
+
+from .dashboard import DashboardView
+from .org import DepartmentView, OfficeView, RegencyView, RegionView
+from .users import UserView
+
+
+
+def csp_nonce() -> str:
+    """One nonce per request, shared by every tag Flask-Admin renders."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def init_admin(app: Flask) -> Admin:
+    install_flask_admin_catalogs()
+    admin = Admin(
+        app,
+        name="BPJS Ketenagakerjaan",
+        url="/admin",
+        theme=Bootstrap4Theme(swatch="default", fluid=True),
+        index_view=DashboardView(name=_l("Home"), url="/admin"),
+        translations_path=str(TRANSLATIONS_DIR),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="office"))
+    admin.add_view(DepartmentView(Department, name=_l("Departments"), endpoint="department"))
+    admin.add_view(RegionView(Region, name=_l("Regions"), endpoint="region"))
+    admin.add_view(RegencyView(Regency, name=_l("Regencies/cities"), endpoint="regency"))
+    admin.add_view(UserView(User, name=_l("Users"), endpoint="user"))
+    return admin

@@ -1,0 +1,46 @@
+"""Home page of the back-office: who you are, what you are responsible for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from backoffice import authz
+from backoffice.extensions import db
+from backoffice.labels import label
+from models import Department, Office, User
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self) -> bool:
+        return authz.may(current_user, "dashboard")
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _count(self, model: type) -> int:
+        stmt = authz.scope(current_user, select(func.count()).select_from(model), model)
+        return db.session.scalar(stmt) or 0
+
+    @expose("/")
+    def index(self) -> Any:
+        user = current_user
+        cards = []
+        for screen, model, endpoint in (
+            ("offices", Office, "office.index_view"),
+            ("departments", Department, "department.index_view"),
+            ("users", User, "user.index_view"),
+        ):
+            if authz.may(user, screen):
+                cards.append({"screen": screen, "count": self._count(model), "url": url_for(endpoint)})
+        return self.render(
+            "admin/dashboard.html",
+            role_label=label(user.role),
+            cards=cards,
+        )

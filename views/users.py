@@ -1,0 +1,143 @@
+"""User administration: one role, the scope it needs, hashed passwords never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.form import BaseForm
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from backoffice import authz
+from backoffice.extensions import db
+from backoffice.labels import choices
+from backoffice.services import users as user_service
+from models import Department, Office, Region, Role, User
+
+from .base import SecuredModelView
+from .org import COMMON_LABELS
+
+
+def _scoped(model: type) -> Any:
+    return lambda: authz.scope(current_user, db.session.query(model), model)
+
+
+class _UserFormBase(BaseForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
+        ],
+    )
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=160)])
+    role = SelectField(_l("Role"), choices=lambda: choices(Role), validators=[DataRequired()])
+    region = QuerySelectField(_l("Region"), query_factory=_scoped(Region), allow_blank=True)
+    office = QuerySelectField(_l("Office"), query_factory=_scoped(Office), allow_blank=True)
+    department = QuerySelectField(
+        _l("Department"), query_factory=_scoped(Department), allow_blank=True
+    )
+    locale = SelectField(
+        _l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")], default="id"
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        role = Role(self.role.data) if self.role.data in {r.value for r in Role} else None
+        problems = user_service.scope_problems(
+            role, self.region.data, self.office.data, self.department.data
+        )
+        for field, message in problems.items():
+            self[field].errors = [*self[field].errors, message]
+        if self.password.data:
+            problem = user_service.password_problem(self.password.data, self.username.data or "")
+            if problem:
+                self.password.errors = [*self.password.errors, problem]
+                ok = False
+        return ok and not problems
+
+
+class UserCreateForm(_UserFormBase):
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password_confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class UserEditForm(_UserFormBase):
+    password = PasswordField(
+        _l("New password"), validators=[Optional()], description=_l("Leave empty to keep it.")
+    )
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class UserView(SecuredModelView):
+    screen = "users"
+    column_list = ["username", "full_name", "role", "region", "office", "department", "active"]
+    column_details_list = [
+        "username",
+        "full_name",
+        "email",
+        "role",
+        "region",
+        "office",
+        "department",
+        "locale",
+        "active",
+        "last_login_at",
+        "created_at",
+    ]
+    column_export_list = column_details_list
+    column_searchable_list = ["username", "full_name"]
+    column_filters = ["role", "active"]
+    column_default_sort = "username"
+    column_labels = {
+        **COMMON_LABELS,
+        "username": _l("Username"),
+        "full_name": _l("Full name"),
+        "email": _l("E-mail"),
+        "role": _l("Role"),
+        "department": _l("Department"),
+        "locale": _l("Language"),
+        "last_login_at": _l("Last login"),
+    }
+    column_choices = {"role": choices(Role)}
+
+    def get_create_form(self) -> type:
+        return UserCreateForm
+
+    def get_edit_form(self) -> type:
+        return UserEditForm
+
+    def _data(self, form: Any) -> user_service.UserData:
+        return user_service.UserData(
+            username=form.username.data,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            role=Role(form.role.data),
+            region=form.region.data,
+            office=form.office.data,
+            department=form.department.data,
+            active=form.active.data,
+            locale=form.locale.data,
+        )
+
+    def create_model(self, form: Any) -> Any:
+        return self._save(form, lambda: user_service.create_user(
+            db.session, self._data(form), form.password.data
+        ))
+
+    def update_model(self, form: Any, model: User) -> Any:
+        return self._save(form, lambda: user_service.update_user(
+            db.session, model, self._data(form), form.password.data or None
+        ))
