@@ -155,7 +155,10 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> Any:
-        return render(400, gettext("The form expired or was sent twice. Please reload the page and try again."))
+        return render(
+            400,
+            gettext("The form expired or was sent twice. Please reload the page and try again."),
+        )
 
     @app.errorhandler(500)
     def _server_error(e: Exception) -> Any:

@@ -63,7 +63,9 @@ _SCOPES: dict[type, Callable[[User], ColumnElement[bool]]] = {}
 
 
 def scoper(model: type) -> Callable[[Callable[[User], ColumnElement[bool]]], Any]:
-    def register(fn: Callable[[User], ColumnElement[bool]]) -> Callable[[User], ColumnElement[bool]]:
+    def register(
+        fn: Callable[[User], ColumnElement[bool]],
+    ) -> Callable[[User], ColumnElement[bool]]:
         _SCOPES[model] = fn
         return fn
 

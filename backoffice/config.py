@@ -23,7 +23,9 @@ class Config:
     BACKOFFICE_ENV = os.environ.get("BACKOFFICE_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = (
-        normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
+        normalise_database_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else None
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 
 from backoffice import create_app
@@ -80,7 +81,9 @@ class PostgresDatabases:
     def __init__(self, url: str) -> None:
         self.url = make_url(normalise_database_url(url))
         self.admin_engine = sa.create_engine(
-            self.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+            self.url.set(database="postgres"),
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.pool.NullPool,
         )
         self.prefix = f"bo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.template = f"{self.prefix}_tpl"
@@ -119,7 +122,9 @@ def _postgres_or_skip(request: pytest.FixtureRequest) -> PostgresDatabases:
 
 
 @pytest.fixture(scope="session")
-def database_factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def database_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     backend = request.param
     if backend == "sqlite":
         yield SqliteDatabases(tmp_path_factory.mktemp("sqlite-template"))
@@ -152,9 +157,27 @@ def postgres_only(backend: str) -> None:
         pytest.skip("needs PostgreSQL (row locks, triggers, real concurrent connections)")
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by the many apps of a test run (compiling is the slow part)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedBytecode()
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     app = create_app(_app_config(database_url, STORAGE_DIR=str(tmp_path / "storage")))
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     with app.app_context():
         yield app
         from backoffice.extensions import db
@@ -214,7 +237,9 @@ class Client:
     def get(self, url: str, **kwargs: Any) -> Any:
         return self._send("get", url, **kwargs)
 
-    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any) -> Any:
+    def post(
+        self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> Any:
         data = dict(data or {})
         if csrf and "csrf_token" not in data:
             data["csrf_token"] = self.csrf_token()

@@ -44,8 +44,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.language": PUBLIC,
     "admin.index": EVERYONE,
     **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
-    **model_view("regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
-    **model_view("office", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}),
+    **model_view(
+        "regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}
+    ),
+    **model_view(
+        "office", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}
+    ),
     **model_view(
         "department", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}
     ),
@@ -61,7 +65,9 @@ POLICY: dict[str, frozenset[str] | str] = {
 def _url(rule) -> str:
     values = {}
     for arg in rule.arguments:
-        values[arg] = {"filename": "admin/css/bootstrap4/admin.css", "export_type": "csv"}.get(arg, "1")
+        values[arg] = {"filename": "admin/css/bootstrap4/admin.css", "export_type": "csv"}.get(
+            arg, "1"
+        )
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -11,7 +11,9 @@ from models import Base
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models differ from migrations, write a migration: {diff}"
 

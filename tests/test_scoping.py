@@ -48,7 +48,7 @@ def test_clerk_of_other_office_gets_404_on_office_details_and_edit(login, sessio
     client = login("petugas.cilegon")
     assert client.get(f"/admin/office/details/?id={serang}").status_code == 404
     assert client.get(f"/admin/office/edit/?id={serang}").status_code == 404
-    assert client.post("/admin/office/edit/?id=%d" % serang, data={"name": "x"}).status_code == 404
+    assert client.post(f"/admin/office/edit/?id={serang}", data={"name": "x"}).status_code == 404
 
 
 def test_out_of_scope_row_and_missing_row_answer_the_same(login, session):
@@ -127,6 +127,8 @@ def test_relationship_choices_offer_only_rows_in_scope(app, session):
 def test_clerk_cannot_create_or_edit_offices_even_by_forged_post(login, session):
     client = login("petugas.serang")
     own = office_id(session, "Serang")
-    assert client.post("/admin/office/new/", data={"code": "X1", "name": "Palsu"}).status_code == 403
+    assert (
+        client.post("/admin/office/new/", data={"code": "X1", "name": "Palsu"}).status_code == 403
+    )
     assert client.post(f"/admin/office/edit/?id={own}", data={"name": "Palsu"}).status_code == 403
     assert session.scalar(select(Office).where(Office.name == "Palsu")) is None

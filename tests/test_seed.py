@@ -11,9 +11,24 @@ def test_demo_data_has_banten_and_a_second_region(session):
     regions = set(session.scalars(select(Region.name)))
     assert regions == {"Kanwil Banten", "Kanwil DKI Jakarta"}
     kcs = set(session.scalars(select(Office.name).where(Office.office_type == OfficeType.KC)))
-    assert {"Serang", "Cilegon", "Tangerang Batuceper", "Tangerang Cikokol", "Jakarta Salemba"} <= kcs
+    assert {
+        "Serang",
+        "Cilegon",
+        "Tangerang Batuceper",
+        "Tangerang Cikokol",
+        "Jakarta Salemba",
+    } <= kcs
     kcps = set(session.scalars(select(Office.name).where(Office.office_type == OfficeType.KCP)))
-    assert kcps == {"Ciputat", "Pasarkemis", "Dadap", "Bintaro", "Cilegon", "Lebak", "Cikande", "Labuan"}
+    assert kcps == {
+        "Ciputat",
+        "Pasarkemis",
+        "Dadap",
+        "Bintaro",
+        "Cilegon",
+        "Lebak",
+        "Cikande",
+        "Labuan",
+    }
     banten_codes = set(
         session.scalars(select(Regency.code).join(Region).where(Region.code == "BTN"))
     )
@@ -42,7 +57,9 @@ def test_demo_users_exist_with_hashed_passwords(session):
 
 
 def test_seeding_twice_changes_nothing(session):
-    before = {m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)}
+    before = {
+        m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)
+    }
     report = seed_demo(session)
     session.commit()
     assert report.total == 0

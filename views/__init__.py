@@ -17,7 +17,6 @@ from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .users import UserView
 
 
-
 def csp_nonce() -> str:
     """One nonce per request, shared by every tag Flask-Admin renders."""
     if "csp_nonce" not in g:

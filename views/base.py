@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_login import current_user
@@ -22,7 +23,7 @@ from backoffice import authz
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
 from backoffice.i18n import format_date, format_number
-from backoffice.labels import label
+from backoffice.labels import choices, label
 from backoffice.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,17 @@ EXPORT_FORMATTERS = {
     enum.Enum: _enum,
     list: typefmt.list_formatter,
 }
+
+
+class EnumFilter(FilterEqual):
+    """Equality filter on an enum column offering translated labels; other values are ignored."""
+
+    def __init__(self, column: Any, name: Any, enum_cls: type[enum.Enum]) -> None:
+        super().__init__(column, name, options=lambda: choices(enum_cls))
+        self.enum_cls = enum_cls
+
+    def validate(self, value: Any) -> bool:
+        return value in {m.value for m in self.enum_cls}
 
 
 class SecuredModelView(ModelView):
@@ -130,6 +142,24 @@ class SecuredModelView(ModelView):
             abort(403)
         return None
 
+    def get_filters(self) -> Any:
+        # A hand-written URL with a bad filter value must not end in a 500 (Flask-Admin's enum
+        # filter raises KeyError): an invalid value is simply not applied.
+        filters = super().get_filters() or []
+        for flt in filters:
+            if not getattr(flt, "_safe_validate", False):
+                original = flt.validate
+
+                def validate(value: Any, _original: Any = original) -> bool:
+                    try:
+                        return bool(_original(value))
+                    except (LookupError, TypeError, ValueError):
+                        return False
+
+                flt.validate = validate
+                flt._safe_validate = True
+        return filters
+
     # --- scoped data access ------------------------------------------------------------------
     def get_query(self) -> Any:
         return authz.scope(current_user, super().get_query(), self.model)
@@ -154,6 +184,7 @@ class SecuredModelView(ModelView):
         relationships = sa_inspect(self.model).relationships
         for field in form:
             if isinstance(field, QuerySelectField | QuerySelectMultipleField):
+                field.blank_text = gettext("(none)")
                 rel = relationships.get(field.name)
                 if rel is not None:
                     remote = rel.mapper.class_
@@ -178,12 +209,17 @@ class SecuredModelView(ModelView):
         except DomainError as exc:
             db.session.rollback()
             if exc.field and exc.field in form:
-                form[exc.field].errors = [*form[exc.field].errors, exc.message]
+                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
             flash(str(exc.message), "error")
             return False
         except IntegrityError:
             db.session.rollback()
-            flash(gettext("This record conflicts with an existing one (a code or name is already used)."), "error")
+            flash(
+                gettext(
+                    "This record conflicts with an existing one (a code or name is already used)."
+                ),
+                "error",
+            )
             return False
         return result
 
@@ -192,11 +228,21 @@ class SecuredModelView(ModelView):
             flash(str(exc.message), "error")
             return True
         if isinstance(exc, IntegrityError):
-            flash(gettext("This record conflicts with an existing one (a code or name is already used)."), "error")
+            flash(
+                gettext(
+                    "This record conflicts with an existing one (a code or name is already used)."
+                ),
+                "error",
+            )
             return True
         if super(ModelView, self).handle_view_exception(exc):
             return True
         # Never show a database message to the user; keep it in the log.
         log.exception("Could not save %s", self.model.__name__)
-        flash(gettext("The change could not be saved. Please try again or contact the administrator."), "error")
+        flash(
+            gettext(
+                "The change could not be saved. Please try again or contact the administrator."
+            ),
+            "error",
+        )
         return True

@@ -38,7 +38,9 @@ class DashboardView(AdminIndexView):
             ("users", User, "user.index_view"),
         ):
             if authz.may(user, screen):
-                cards.append({"screen": screen, "count": self._count(model), "url": url_for(endpoint)})
+                cards.append(
+                    {"screen": screen, "count": self._count(model), "url": url_for(endpoint)}
+                )
         return self.render(
             "admin/dashboard.html",
             role_label=label(user.role),

@@ -7,9 +7,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from backoffice.services import org as org_service
-from models import OfficeType
+from models import Office, OfficeType
 
-from .base import SecuredModelView
+from .base import EnumFilter, SecuredModelView
 
 COMMON_LABELS = {
     "code": _l("Code"),
@@ -65,10 +65,13 @@ class OfficeView(SecuredModelView):
         "created_at",
     ]
     column_searchable_list = ["code", "name"]
-    column_filters = ["office_type", "active", "region.name"]
+    column_filters = [
+        EnumFilter(Office.office_type, _l("Type"), OfficeType),
+        "active",
+        "region.name",
+    ]
     column_default_sort = "code"
     column_labels = COMMON_LABELS
-    column_choices = {"office_type": [(t, t.value) for t in OfficeType]}
     form_columns = [
         "code",
         "name",
@@ -92,7 +95,7 @@ class OfficeView(SecuredModelView):
             parent=form.parent.data,
         )
         for field, message in problems.items():
-            form[field].errors = [*form[field].errors, message]
+            form[field].errors = [*form[field].errors, str(message)]
         return not problems
 
 

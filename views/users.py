@@ -17,7 +17,7 @@ from backoffice.labels import choices
 from backoffice.services import users as user_service
 from models import Department, Office, Region, Role, User
 
-from .base import SecuredModelView
+from .base import EnumFilter, SecuredModelView
 from .org import COMMON_LABELS
 
 
@@ -31,7 +31,9 @@ class _UserFormBase(BaseForm):
         validators=[
             DataRequired(),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash and underscore only.")),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash and underscore only.")
+            ),
         ],
     )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
@@ -54,11 +56,11 @@ class _UserFormBase(BaseForm):
             role, self.region.data, self.office.data, self.department.data
         )
         for field, message in problems.items():
-            self[field].errors = [*self[field].errors, message]
+            self[field].errors = [*self[field].errors, str(message)]
         if self.password.data:
             problem = user_service.password_problem(self.password.data, self.username.data or "")
             if problem:
-                self.password.errors = [*self.password.errors, problem]
+                self.password.errors = [*self.password.errors, str(problem)]
                 ok = False
         return ok and not problems
 
@@ -99,7 +101,7 @@ class UserView(SecuredModelView):
     ]
     column_export_list = column_details_list
     column_searchable_list = ["username", "full_name"]
-    column_filters = ["role", "active"]
+    column_filters = [EnumFilter(User.role, _l("Role"), Role), "active"]
     column_default_sort = "username"
     column_labels = {
         **COMMON_LABELS,
@@ -111,7 +113,6 @@ class UserView(SecuredModelView):
         "locale": _l("Language"),
         "last_login_at": _l("Last login"),
     }
-    column_choices = {"role": choices(Role)}
 
     def get_create_form(self) -> type:
         return UserCreateForm
@@ -133,11 +134,14 @@ class UserView(SecuredModelView):
         )
 
     def create_model(self, form: Any) -> Any:
-        return self._save(form, lambda: user_service.create_user(
-            db.session, self._data(form), form.password.data
-        ))
+        return self._save(
+            form, lambda: user_service.create_user(db.session, self._data(form), form.password.data)
+        )
 
     def update_model(self, form: Any, model: User) -> Any:
-        return self._save(form, lambda: user_service.update_user(
-            db.session, model, self._data(form), form.password.data or None
-        ))
+        return self._save(
+            form,
+            lambda: user_service.update_user(
+                db.session, model, self._data(form), form.password.data or None
+            ),
+        )

@@ -64,7 +64,9 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data))
-    return render_template("auth/login.html", form=form), (401 if form.errors or request.method == "POST" else 200)
+    return render_template("auth/login.html", form=form), (
+        401 if form.errors or request.method == "POST" else 200
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -94,4 +96,6 @@ def language():
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.commit()
-    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path))
+    return redirect(
+        safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path)
+    )

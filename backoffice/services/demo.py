@@ -66,8 +66,18 @@ USERS = [
     ("petugas2.serang", "Petugas Pelayanan 2 KC Serang", Role.BRANCH_CLERK, "B01"),
     ("petugas.cilegon", "Petugas Pelayanan KC Cilegon", Role.BRANCH_CLERK, "B02"),
     ("petugas.salemba", "Petugas Pelayanan KC Jakarta Salemba", Role.BRANCH_CLERK, "D21"),
-    ("dinas.pertanian.serang", "Penghubung Dinas Pertanian Kab. Serang", Role.LIAISON, "Dinas Pertanian Kab. Serang"),
-    ("diskoumperindag.serang", "Penghubung Diskoumperindag Kab. Serang", Role.LIAISON, "Diskoumperindag Kab. Serang"),
+    (
+        "dinas.pertanian.serang",
+        "Penghubung Dinas Pertanian Kab. Serang",
+        Role.LIAISON,
+        "Dinas Pertanian Kab. Serang",
+    ),
+    (
+        "diskoumperindag.serang",
+        "Penghubung Diskoumperindag Kab. Serang",
+        Role.LIAISON,
+        "Diskoumperindag Kab. Serang",
+    ),
     ("auditor.banten", "Auditor SPI Kanwil Banten", Role.AUDITOR, "BTN"),
 ]
 

@@ -1,0 +1,130 @@
+"""The administrator manages users: one role, the scope it needs, hashed passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from models import Department, Office, Region, User
+
+
+def _ids(session):
+    return {
+        "serang": session.scalar(select(Office.id).where(Office.code == "B01")),
+        "banten": session.scalar(select(Region.id).where(Region.code == "BTN")),
+        "pertanian": session.scalar(
+            select(Department.id).where(Department.name.like("Dinas Pertanian%"))
+        ),
+    }
+
+
+def _form(**overrides):
+    data = {
+        "username": "petugas3.serang",
+        "full_name": "Petugas Tiga",
+        "email": "",
+        "role": "branch_clerk",
+        "region": "__None",
+        "office": "__None",
+        "department": "__None",
+        "locale": "id",
+        "active": "y",
+        "password": "rahasia-panjang-1",
+        "password_confirm": "rahasia-panjang-1",
+    }
+    data.update({k: str(v) for k, v in overrides.items()})
+    return data
+
+
+def test_admin_creates_a_clerk_with_an_office(login, session):
+    ids = _ids(session)
+    response = login("admin").post("/admin/user/new/", data=_form(office=ids["serang"]))
+    assert response.status_code == 302
+    created = session.scalar(select(User).where(User.username == "petugas3.serang"))
+    assert created.office_id == ids["serang"] and created.region_id is None
+    assert created.password_hash != "rahasia-panjang-1"
+    assert check_password_hash(created.password_hash, "rahasia-panjang-1")
+
+
+def test_clerk_without_office_is_refused_with_a_form_error(login, session):
+    response = login("admin").post("/admin/user/new/", data=_form())
+    assert response.status_code == 200
+    assert "Peran ini memerlukan kantor." in response.get_data(as_text=True)
+    assert session.scalar(select(User).where(User.username == "petugas3.serang")) is None
+
+
+def test_liaison_with_a_region_is_refused(login, session):
+    ids = _ids(session)
+    response = login("admin").post(
+        "/admin/user/new/",
+        data=_form(role="liaison", department=ids["pertanian"], region=ids["banten"]),
+    )
+    html = response.get_data(as_text=True)
+    assert "Peran ini tidak terikat kantor wilayah" in html
+    assert session.scalar(select(User).where(User.username == "petugas3.serang")) is None
+
+
+def test_duplicate_username_is_refused_whatever_the_case(login, session):
+    ids = _ids(session)
+    response = login("admin").post(
+        "/admin/user/new/", data=_form(username="Petugas.Serang", office=ids["serang"])
+    )
+    assert "Nama pengguna ini sudah dipakai." in response.get_data(as_text=True)
+
+
+def test_short_password_or_username_as_password_is_refused(login, session):
+    ids = _ids(session)
+    client = login("admin")
+    short = client.post(
+        "/admin/user/new/",
+        data=_form(office=ids["serang"], password="pendek", password_confirm="pendek"),
+    )
+    assert "minimal 8 karakter" in short.get_data(as_text=True)
+    same = client.post(
+        "/admin/user/new/",
+        data=_form(
+            office=ids["serang"], password="petugas3.serang", password_confirm="petugas3.serang"
+        ),
+    )
+    assert "tidak boleh sama dengan nama pengguna" in same.get_data(as_text=True)
+
+
+def test_password_hash_is_never_shown(login, user):
+    client = login("admin")
+    clerk = user("petugas.serang")
+    for url in (
+        f"/admin/user/details/?id={clerk.id}",
+        f"/admin/user/edit/?id={clerk.id}",
+        "/admin/user/",
+    ):
+        html = client.get(url).get_data(as_text=True)
+        assert "scrypt" not in html and clerk.password_hash not in html
+    export = client.get("/admin/user/export/csv/").get_data(as_text=True)
+    assert "scrypt" not in export
+
+
+def test_deactivating_a_user_ends_their_session(login, session, user):
+    clerk_client = login("petugas.serang")
+    clerk = user("petugas.serang")
+    data = _form(
+        username="petugas.serang",
+        full_name=clerk.full_name,
+        office=clerk.office_id,
+        password="",
+        password_confirm="",
+    )
+    del data["active"]
+    response = login("admin").post(f"/admin/user/edit/?id={clerk.id}", data=data)
+    assert response.status_code == 302
+    assert clerk_client.get("/admin/").status_code == 302
+
+
+def test_database_refuses_an_inconsistent_role_scope(session, user):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    clerk = user("petugas.serang")
+    clerk.office_id = None
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
