@@ -116,10 +116,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from .i18n import format_date, format_number, format_rupiah
-    from .labels import label
+    from .labels import action_label, label, state_label
 
     app.jinja_env.filters.update(
-        rupiah=format_rupiah, tanggal=format_date, angka=format_number, label=label
+        rupiah=format_rupiah,
+        tanggal=format_date,
+        angka=format_number,
+        label=label,
+        action_label=action_label,
+        state_label=state_label,
     )
 
     @app.context_processor

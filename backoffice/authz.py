@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Query
 
-from models import Department, Office, Regency, Region, Role, User
+from models import AuditEvent, Department, Office, OfficeProposal, Regency, Region, Role, User
 
 M = TypeVar("M")
 Q = TypeVar("Q", Select, Query)
@@ -120,6 +120,41 @@ def _user_scope(user: User) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+@scoper(OfficeProposal)
+def _proposal_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return OfficeProposal.region_id == user.region_id
+    if user.role is Role.BRANCH_HEAD:
+        return or_(
+            OfficeProposal.proposed_by_id == user.id,
+            OfficeProposal.parent_id.in_(office_id_subquery(user)),
+        )
+    return false()
+
+
+@scoper(AuditEvent)
+def _audit_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return AuditEvent.region_id == user.region_id
+    return false()
+
+
+def choosable(user: User | None, model: type) -> ColumnElement[bool]:
+    """Rows offered in a choice list: in scope, and for offices only those already open."""
+    condition = row_condition(user, model)
+    if model is Office:
+        from datetime import date
+
+        condition = condition & Office.active.is_(True) & (
+            Office.opened_on.is_(None) | (Office.opened_on <= date.today())
+        )
+    return condition
+
+
 def row_condition(user: User | None, model: type) -> ColumnElement[bool]:
     """The WHERE condition selecting the rows of ``model`` that ``user`` may see."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
@@ -197,6 +232,18 @@ SCREENS: dict[str, Screen] = {
             "users",
             {Role.ADMIN: MANAGE, Role.REGIONAL_HEAD: READ, Role.AUDITOR: READ_EXPORT},
         ),
+        Screen(
+            "proposals",
+            {
+                Role.ADMIN: MANAGE,
+                Role.BRANCH_HEAD: frozenset({"view", "create", "edit"}),
+                Role.REGIONAL_HEAD: READ_EXPORT,
+                Role.AUDITOR: READ_EXPORT,
+            },
+        ),
+        # Deciding is operational: the administrator keeps data, the regional head decides.
+        Screen("proposal_queue", {Role.REGIONAL_HEAD: READ}),
+        Screen("audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}),
     )
 }
 

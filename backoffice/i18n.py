@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -18,14 +18,14 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]  # CLI and background work speak Indonesian by default
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if request:
-        return request.accept_languages.best_match(languages) or languages[0]
-    return languages[0]
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 def _group_thousands(value: int) -> str:
@@ -54,7 +54,8 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(JAKARTA) if value.tzinfo else value
+        # Stored in UTC; SQLite hands the value back without its time zone.
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(JAKARTA)
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 

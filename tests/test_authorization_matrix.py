@@ -54,6 +54,21 @@ POLICY: dict[str, frozenset[str] | str] = {
         "department", read=STAFF, write={"admin"}, export={"admin", "regional_head", "auditor"}
     ),
     **model_view(
+        "proposal",
+        read={"admin", "regional_head", "auditor", "branch_head"},
+        write={"admin", "branch_head"},
+        export={"admin", "regional_head", "auditor"},
+    ),
+    "proposal.decide": frozenset({"admin", "regional_head", "branch_head"}),
+    **model_view("proposal_queue", read={"regional_head"}, write=set(), export=set()),
+    "proposal_queue.decide": frozenset({"regional_head"}),
+    **model_view(
+        "audit",
+        read={"admin", "auditor", "regional_head"},
+        write=set(),
+        export={"admin", "auditor"},
+    ),
+    **model_view(
         "user",
         read={"admin", "regional_head", "auditor"},
         write={"admin"},

@@ -8,12 +8,15 @@ from flask import Flask, g
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
-from models import Department, Office, Regency, Region, User
+from models import AuditEvent, Department, Office, OfficeProposal, Regency, Region, User
 
+from .audit import AuditView
 from .dashboard import DashboardView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
+from .proposals import ProposalQueueView, ProposalView, queue_menu_name
 from .users import UserView
 
 
@@ -40,4 +43,11 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(RegionView(Region, name=_l("Regions"), endpoint="region"))
     admin.add_view(RegencyView(Regency, name=_l("Regencies/cities"), endpoint="regency"))
     admin.add_view(UserView(User, name=_l("Users"), endpoint="user"))
+    admin.add_view(
+        ProposalQueueView(OfficeProposal, name=_l("Approval queue"), endpoint="proposal_queue")
+    )
+    # The queue's menu entry shows how many proposals wait (computed per request).
+    admin._menu[-1].name = LazyString(queue_menu_name)
+    admin.add_view(ProposalView(OfficeProposal, name=_l("Office proposals"), endpoint="proposal"))
+    admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="audit"))
     return admin

@@ -188,7 +188,9 @@ class SecuredModelView(ModelView):
                 rel = relationships.get(field.name)
                 if rel is not None:
                     remote = rel.mapper.class_
-                    field.query = authz.scope(current_user, db.session.query(remote), remote)
+                    field.query = db.session.query(remote).filter(
+                        authz.choosable(current_user, remote)
+                    )
         return form
 
     def create_form(self, obj: Any = None) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import label
-from models import Department, Office, User
+from models import Department, Office, OfficeProposal, User
 
 
 class DashboardView(AdminIndexView):
@@ -41,6 +41,25 @@ class DashboardView(AdminIndexView):
                 cards.append(
                     {"screen": screen, "count": self._count(model), "url": url_for(endpoint)}
                 )
+        if authz.may(user, "proposal_queue"):
+            from .proposals import pending_count
+
+            cards.insert(
+                0,
+                {
+                    "screen": "queue",
+                    "count": pending_count(),
+                    "url": url_for("proposal_queue.index_view"),
+                },
+            )
+        if authz.may(user, "proposals"):
+            cards.append(
+                {
+                    "screen": "proposals",
+                    "count": self._count(OfficeProposal),
+                    "url": url_for("proposal.index_view"),
+                }
+            )
         return self.render(
             "admin/dashboard.html",
             role_label=label(user.role),

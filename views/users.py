@@ -22,7 +22,7 @@ from .org import COMMON_LABELS
 
 
 def _scoped(model: type) -> Any:
-    return lambda: authz.scope(current_user, db.session.query(model), model)
+    return lambda: db.session.query(model).filter(authz.choosable(current_user, model))
 
 
 class _UserFormBase(BaseForm):

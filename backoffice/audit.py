@@ -1,0 +1,326 @@
+"""The audit trail: append an event in the caller's transaction, verify the chain, read a history.
+
+Every event's ``hash`` is the SHA-256 of its content fields and the previous event's hash, so
+an edited, removed or reordered event breaks the chain; the one-row ``audit_chain_head`` names
+the newest event and the count, so removing the newest events shows too. Appends are
+serialised (PostgreSQL: an advisory lock and the head row lock; SQLite: the database write lock
+taken before the head is read), so concurrent transactions never fork the chain.
+
+What a hash chain cannot show: someone with direct write access who rewrites the events *and*
+recomputes every later hash and the head. Keep a copy of the head hash outside the database
+(``flask verify-audit`` prints it) to detect that.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from models import GENESIS_HASH, AuditChainHead, AuditEvent, User
+
+# The fields an event's hash covers, besides the previous hash. Never reorder or rename:
+# existing hashes depend on the names (the order does not matter, keys are sorted).
+CONTENT_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "record_type",
+    "record_id",
+    "action",
+    "from_state",
+    "to_state",
+    "comment",
+    "ip",
+    "details",
+    "region_id",
+    "office_id",
+    "department_id",
+)
+
+# pg_advisory_xact_lock key serialising appends ("AUDITLCK" in ASCII).
+ADVISORY_LOCK_KEY = 0x41554449544C434B
+VERIFY_BATCH_SIZE = 2000
+HEAD_ID = 1
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"audit details cannot hold a {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value: sorted keys, no spaces, non-ASCII kept as is."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def _iso_utc(value: datetime) -> str:
+    # SQLite gives back the stored UTC time without its zone: a naive value is UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of the event's content fields and the previous event's hash.
+
+    ``fields`` has exactly the keys of ``CONTENT_FIELDS`` with the values as stored
+    (``details`` is the stored JSON text). Pure: used by append and by verify.
+    """
+    if set(fields) != set(CONTENT_FIELDS):
+        missing = sorted(set(CONTENT_FIELDS) - set(fields))
+        extra = sorted(set(fields) - set(CONTENT_FIELDS))
+        raise ValueError(f"audit fields do not match: missing {missing}, unexpected {extra}")
+    payload = {
+        name: _iso_utc(value) if isinstance(value, datetime) else value
+        for name, value in fields.items()
+    }
+    payload["prev_hash"] = prev_hash
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.value if isinstance(value, enum.Enum) else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    """Take the append lock, then read the head: a head read before the lock may be stale."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        stmt = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+    else:
+        # SQLite: a write takes the database's write lock for the rest of the transaction;
+        # only then is the head read, so a concurrent append cannot have slipped in between.
+        session.execute(
+            update(AuditChainHead)
+            .where(AuditChainHead.id == HEAD_ID)
+            .values(event_count=AuditChainHead.event_count)
+            .execution_options(synchronize_session=False)
+        )
+        stmt = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+    head = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    if head is None:
+        raise RuntimeError("audit_chain_head is missing: run the migrations (flask db upgrade)")
+    return head
+
+
+def append_event(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    record_type: str,
+    record_id: str | int,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str | None = None,
+    ip: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    region_id: int | None = None,
+    office_id: int | None = None,
+    department_id: int | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEvent:
+    """Record one event in the caller's transaction (flushed, never committed).
+
+    ``actor`` None is a system event. Enum values are stored as their value. Append late in
+    the transaction: the append lock is held until commit and serialises every writer.
+    """
+    if occurred_at is None:
+        occurred_at = datetime.now(UTC)
+    elif occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must carry a time zone")
+    if actor is not None and actor.id is None:
+        raise ValueError("the actor must be saved (flushed) before it is audited")
+    fields: dict[str, Any] = {
+        # Stored in UTC: SQLite keeps the wall-clock digits and drops the zone.
+        "occurred_at": occurred_at.astimezone(UTC),
+        "actor_id": actor.id if actor is not None else None,
+        "actor_username": actor.username if actor is not None else None,
+        "actor_role": _text(actor.role) if actor is not None else None,
+        "record_type": _text(record_type),
+        "record_id": _text(record_id),
+        "action": _text(action),
+        "from_state": _text(from_state),
+        "to_state": _text(to_state),
+        "comment": _text(comment),
+        "ip": _text(ip),
+        "details": canonical_json(dict(details)) if details is not None else None,
+        "region_id": _int(region_id),
+        "office_id": _int(office_id),
+        "department_id": _int(department_id),
+    }
+    head = _lock_head(session)
+    event = AuditEvent(
+        **fields, prev_hash=head.last_hash, hash=compute_hash(fields, head.last_hash)
+    )
+    session.add(event)
+    session.flush()  # assigns event.id
+    head.last_event_id = event.id
+    head.last_hash = event.hash
+    head.event_count = head.event_count + 1
+    session.flush()
+    return event
+
+
+def history(session: Session, record_type: str, record_id: str | int) -> list[AuditEvent]:
+    """The events of one record, oldest first (chain order)."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.record_type == _text(record_type), AuditEvent.record_id == str(record_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(stmt))
+
+
+# Reasons are plain English (logs, CLI); ``VerifyResult.message`` translates them for screens.
+REASON_HASH = "hash does not match its content"
+REASON_LINK = "it does not link to the event before it: events were removed or reordered before it"
+REASON_HEAD_MISSING = "the chain head is missing"
+REASON_NEWEST_REMOVED = "the newest events were removed: the chain head records a later event"
+REASON_HEAD_BEHIND = "the chain head does not name the newest event"
+REASON_HEAD_HASH = "the chain head's hash does not match the newest event"
+REASON_HEAD_COUNT = "the chain head's event count does not match the events found"
+
+_REASON_MESSAGES = {
+    REASON_HASH: _l("hash does not match its content"),
+    REASON_LINK: _l(
+        "it does not link to the event before it: events were removed or reordered before it"
+    ),
+    REASON_HEAD_MISSING: _l("the chain head is missing"),
+    REASON_NEWEST_REMOVED: _l(
+        "the newest events were removed: the chain head records a later event"
+    ),
+    REASON_HEAD_BEHIND: _l("the chain head does not name the newest event"),
+    REASON_HEAD_HASH: _l("the chain head's hash does not match the newest event"),
+    REASON_HEAD_COUNT: _l("the chain head's event count does not match the events found"),
+}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    reason: str = ""
+    head_hash: str | None = None
+
+    @property
+    def message(self) -> Any:
+        """The outcome in the user's language (a lazy string)."""
+        if self.ok:
+            return _l("Audit trail intact: %(count)s events checked.", count=self.checked)
+        reason = _REASON_MESSAGES.get(self.reason, self.reason)
+        if self.first_bad_id is None:
+            return _l("Audit trail BROKEN: %(reason)s", reason=reason)
+        return _l(
+            "Audit trail BROKEN at event %(id)s: %(reason)s", id=self.first_bad_id, reason=reason
+        )
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"Audit trail intact: {self.checked} events checked."
+        if self.first_bad_id is None:
+            return f"Audit trail BROKEN: {self.reason}"
+        return f"Audit trail BROKEN at event {self.first_bad_id}: {self.reason}"
+
+
+_VERIFY_COLUMNS = [
+    AuditEvent.id,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    *(getattr(AuditEvent, name) for name in CONTENT_FIELDS),
+]
+
+
+def _events_after(session: Session, after_id: int | None, batch_size: int) -> Iterator[Any]:
+    """Events in id order, in keyset batches: bounded memory, no long-lived cursor."""
+    while True:
+        stmt = select(*_VERIFY_COLUMNS).order_by(AuditEvent.id).limit(batch_size)
+        if after_id is not None:
+            stmt = stmt.where(AuditEvent.id > after_id)
+        rows = session.execute(stmt).all()
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        after_id = rows[-1].id
+
+
+def verify_chain(session: Session, *, batch_size: int = VERIFY_BATCH_SIZE) -> VerifyResult:
+    """Walk every event in id order and check its hash, its link, and finally the head.
+
+    Safe while others append: events committed after the walk are walked too before the
+    head is compared (an append changes event and head in one transaction).
+    """
+    checked = 0
+    last_id: int | None = None
+    last_hash = GENESIS_HASH
+
+    def walk() -> VerifyResult | None:
+        nonlocal checked, last_id, last_hash
+        for row in _events_after(session, last_id, batch_size):
+            fields = {name: getattr(row, name) for name in CONTENT_FIELDS}
+            if compute_hash(fields, row.prev_hash) != row.hash:
+                return VerifyResult(False, checked, row.id, REASON_HASH)
+            if row.prev_hash != last_hash:
+                return VerifyResult(False, checked, row.id, REASON_LINK)
+            checked += 1
+            last_id, last_hash = row.id, row.hash
+        return None
+
+    while True:
+        if (broken := walk()) is not None:
+            return broken
+        head = session.execute(
+            select(
+                AuditChainHead.last_event_id, AuditChainHead.last_hash, AuditChainHead.event_count
+            ).where(AuditChainHead.id == HEAD_ID)
+        ).one_or_none()
+        if head is None:
+            return VerifyResult(False, checked, None, REASON_HEAD_MISSING)
+        if head.last_event_id is not None and (last_id is None or head.last_event_id > last_id):
+            before = checked
+            if (broken := walk()) is not None:
+                return broken
+            if checked > before:
+                continue  # appended meanwhile: compare with a fresh head
+            return VerifyResult(False, checked, head.last_event_id, REASON_NEWEST_REMOVED)
+        if head.last_event_id != last_id:
+            return VerifyResult(False, checked, last_id, REASON_HEAD_BEHIND)
+        if head.last_hash != last_hash:
+            return VerifyResult(False, checked, last_id, REASON_HEAD_HASH)
+        if head.event_count != checked:
+            return VerifyResult(False, checked, last_id, REASON_HEAD_COUNT)
+        return VerifyResult(True, checked, None, "", head_hash=head.last_hash)

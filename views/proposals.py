@@ -1,0 +1,337 @@
+"""Office proposals: the proposer's screen and the regional head's approval queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.form import BaseForm
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from backoffice import audit, authz, workflow
+from backoffice.extensions import db
+from backoffice.labels import choices
+from backoffice.services import proposals as service
+from backoffice.services.errors import DomainError, Forbidden, NotFound
+from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
+
+from .base import EnumFilter, SecuredModelView
+
+LABELS = {
+    "name": _l("Office name"),
+    "office_type": _l("Type"),
+    "parent": _l("Parent office (KC)"),
+    "region": _l("Region"),
+    "regency": _l("Regency/city"),
+    "address": _l("Address"),
+    "planned_opening": _l("Planned opening"),
+    "staff_count": _l("Staff"),
+    "justification": _l("Justification"),
+    "state": _l("Status"),
+    "proposed_by": _l("Proposed by"),
+    "submitted_at": _l("Submitted"),
+    "decided_by": _l("Decided by"),
+    "decided_at": _l("Decided"),
+    "decision_comment": _l("Decision note"),
+    "office_code": _l("Office code"),
+    "created_at": _l("Created"),
+    "waiting": _l("Waiting (days)"),
+}
+
+
+def _choices(model: type, *conditions: Any) -> Any:
+    return lambda: db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
+
+
+class ProposalForm(BaseForm):
+    name = StringField(LABELS["name"], validators=[DataRequired(), Length(max=120)])
+    office_type = SelectField(
+        LABELS["office_type"], choices=lambda: choices(OfficeType), default=OfficeType.KCP.value
+    )
+    parent = QuerySelectField(
+        LABELS["parent"],
+        query_factory=_choices(Office, Office.office_type == OfficeType.KC),
+        allow_blank=True,
+    )
+    regency = QuerySelectField(LABELS["regency"], query_factory=_choices(Regency), allow_blank=True)
+    address = TextAreaField(LABELS["address"], validators=[DataRequired(), Length(max=500)])
+    planned_opening = DateField(LABELS["planned_opening"], validators=[DataRequired()])
+    staff_count = IntegerField(
+        LABELS["staff_count"], validators=[DataRequired(), NumberRange(min=1, max=500)]
+    )
+    justification = TextAreaField(
+        LABELS["justification"], validators=[DataRequired(), Length(max=4000)]
+    )
+
+    def data_object(self) -> service.ProposalData:
+        return service.ProposalData(
+            name=self.name.data or "",
+            office_type=OfficeType(self.office_type.data),
+            parent=self.parent.data,
+            regency=self.regency.data,
+            address=self.address.data or "",
+            planned_opening=self.planned_opening.data,
+            staff_count=self.staff_count.data,
+            justification=self.justification.data or "",
+        )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.office_type.data not in {t.value for t in OfficeType}:
+            return False
+        problems = service.proposal_problems(
+            db.session,
+            current_user,
+            self.data_object(),
+            today=date.today(),
+            proposal_id=getattr(self, "_proposal_id", None),
+        )
+        for field, message in problems.items():
+            self[field].errors = [*self[field].errors, str(message)]
+        return ok and not problems
+
+
+def _waiting(view: Any, context: Any, model: OfficeProposal, name: str) -> Any:
+    days = service.waiting_days(model, date.today())
+    return "" if days is None else days
+
+
+def _state(view: Any, context: Any, model: OfficeProposal, name: str) -> Any:
+    return service.STATE_LABELS[model.state]
+
+
+class ProposalView(SecuredModelView):
+    screen = "proposals"
+    details_template = "admin/workflow_details.html"
+    column_list = [
+        "name",
+        "office_type",
+        "parent",
+        "regency",
+        "state",
+        "proposed_by",
+        "submitted_at",
+        "office_code",
+    ]
+    column_details_list = [
+        "name",
+        "office_type",
+        "region",
+        "parent",
+        "regency",
+        "address",
+        "planned_opening",
+        "staff_count",
+        "justification",
+        "state",
+        "proposed_by",
+        "created_at",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+        "office_code",
+    ]
+    column_export_list = column_details_list
+    column_labels = LABELS
+    column_formatters = {"state": _state, "waiting": _waiting}
+    column_formatters_detail = {"state": _state}
+    column_formatters_export = {"state": lambda v, c, m, n: str(service.STATE_LABELS[m.state])}
+    column_searchable_list = ["name"]
+    column_filters = [EnumFilter(OfficeProposal.state, _l("Status"), ProposalState)]
+    column_default_sort = ("created_at", True)
+    workflow = service.WORKFLOW
+
+    def get_create_form(self) -> type:
+        return ProposalForm
+
+    def get_edit_form(self) -> type:
+        return ProposalForm
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        form._proposal_id = obj.id if obj is not None else None
+        if obj is not None and request.method == "GET":
+            form.office_type.data = obj.office_type.value
+        return form
+
+    def create_model(self, form: Any) -> Any:
+        return self._save(
+            form,
+            lambda: service.propose_office(
+                db.session,
+                current_user,
+                form.data_object(),
+                today=date.today(),
+                ip=request.remote_addr,
+            ),
+        )
+
+    def update_model(self, form: Any, model: OfficeProposal) -> Any:
+        return self._save(
+            form,
+            lambda: service.update_proposal(
+                db.session,
+                current_user,
+                model,
+                form.data_object(),
+                today=date.today(),
+                ip=request.remote_addr,
+            ),
+        )
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["transitions"] = self.workflow.available(current_user, model)
+            kwargs["history"] = audit.history(db.session, self.workflow.name, model.id)
+            kwargs["state_label"] = self.workflow.labels.get(model.state)
+            kwargs["decide_url"] = url_for("proposal.decide")
+        return super().render(template, **kwargs)
+
+    @expose("/decide/", methods=("POST",))
+    def decide(self) -> Any:
+        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
+            abort(403)
+        item_id = request.form.get("id", type=int)
+        action_name = request.form.get("action", "")
+        version = request.form.get("version", type=int)
+        back = request.form.get("next") or url_for(".details_view", id=item_id)
+        if not back.startswith("/") or back.startswith("//"):
+            back = url_for(".details_view", id=item_id)
+        try:
+            proposal = workflow.apply(
+                db.session,
+                self.workflow,
+                item_id,
+                action_name,
+                current_user,
+                comment=request.form.get("comment"),
+                expected_version=version,
+                ip=request.remote_addr,
+                params={"office_code": request.form.get("office_code", "")},
+            )
+        except NotFound:
+            abort(404)
+        except Forbidden as exc:
+            flash(str(exc.message), "error")
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(back)
+        transition = self.workflow.transitions[action_name]
+        message = gettext(
+            "%(action)s: done for %(item)s.", action=transition.label, item=str(proposal)
+        )
+        if proposal.state is ProposalState.APPROVED:
+            message += " " + gettext("Office code %(code)s.", code=proposal.office_code)
+        flash(message, "success")
+        if (
+            back.startswith(url_for("proposal_queue.index_view"))
+            and proposal.state is not ProposalState.SUBMITTED
+        ):
+            return redirect(url_for("proposal_queue.index_view"))
+        return redirect(back)
+
+
+class ProposalQueueView(ProposalView):
+    """Proposals waiting for the regional head, oldest first."""
+
+    screen = "proposal_queue"
+    list_template = "admin/queue_list.html"
+    column_list = [
+        "name",
+        "office_type",
+        "parent",
+        "regency",
+        "proposed_by",
+        "submitted_at",
+        "waiting",
+    ]
+    column_default_sort = ("submitted_at", False)
+    column_filters = []
+    column_searchable_list = ["name"]
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(OfficeProposal.state == ProposalState.SUBMITTED)
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(OfficeProposal.state == ProposalState.SUBMITTED)
+
+    def _bulk(self, ids: list[str], action_name: str) -> None:
+        outcomes = workflow.apply_many(
+            db.session,
+            self.workflow,
+            [int(i) for i in ids if i.isdigit()],
+            action_name,
+            current_user,
+            comment=request.form.get("comment"),
+            ip=request.remote_addr,
+        )
+        done = [o for o in outcomes if o.ok]
+        label = self.workflow.transitions[action_name].label
+        if done:
+            flash(
+                gettext("%(action)s: %(n)s proposal(s) done.", action=label, n=len(done)), "success"
+            )
+        for outcome in outcomes:
+            if not outcome.ok:
+                proposal = db.session.get(OfficeProposal, outcome.item_id)
+                name = str(proposal) if proposal is not None else f"#{outcome.item_id}"
+                flash(f"{name}: {outcome.message}", "error")
+
+    def is_action_allowed(self, name: str) -> bool:
+        return authz.may(current_user, "proposal_queue") and super().is_action_allowed(name)
+
+    @action("approve", _l("Approve"), _l("Approve the selected proposals?"))
+    def action_approve(self, ids: list[str]) -> None:
+        self._bulk(ids, "approve")
+
+    @action(
+        "return",
+        _l("Return for changes"),
+        _l("Return the selected proposals with the reason typed above?"),
+    )
+    def action_return(self, ids: list[str]) -> None:
+        self._bulk(ids, "return")
+
+    @action(
+        "reject", _l("Reject"), _l("Reject the selected proposals with the reason typed above?")
+    )
+    def action_reject(self, ids: list[str]) -> None:
+        self._bulk(ids, "reject")
+
+
+def pending_count() -> int:
+    """Proposals waiting for the current user's decision (menu badge)."""
+    if not authz.may(current_user, "proposal_queue"):
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(OfficeProposal)
+        .where(
+            OfficeProposal.state == ProposalState.SUBMITTED,
+            authz.row_condition(current_user, OfficeProposal),
+        )
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def queue_menu_name() -> Markup:
+    count = pending_count()
+    name = escape(gettext("Approval queue"))
+    if count:
+        return Markup(
+            '{} <span class="badge badge-pill badge-warning badge-count" id="queue-count">{}</span>'
+        ).format(name, count)
+    return Markup(name)
