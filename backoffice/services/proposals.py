@@ -173,7 +173,6 @@ class ProposalData:
     planned_opening: date | None
     staff_count: int | None
     justification: str
-    region_id: int | None = None  # for a KC proposed by the administrator
 
 
 def proposal_problems(
@@ -201,8 +200,6 @@ def proposal_problems(
             problems["office_type"] = _l("Only the administrator proposes a new KC.")
         if data.parent is not None:
             problems["parent"] = _l("A KC reports to its region directly: leave the parent empty.")
-        if data.region_id is None and data.regency is None:
-            problems["regency"] = _l("Choose the regency/city of the new office.")
     if data.regency is None:
         problems["regency"] = _l("Choose the regency/city of the new office.")
     elif data.parent is not None and data.regency.region_id != data.parent.region_id:
