@@ -1,14 +1,7 @@
-"""Formula-safe values for every export (CSV, XLSX, error reports)."""
+"""Formula-safe values for every export (CSV, XLSX, error reports): one rule for the whole app."""
 
 from __future__ import annotations
 
-from typing import Any
+from backoffice.importing.exports import safe_cell as neutralise_formula
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula with ``'`` so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+__all__ = ["neutralise_formula"]

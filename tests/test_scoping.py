@@ -132,3 +132,24 @@ def test_clerk_cannot_create_or_edit_offices_even_by_forged_post(login, session)
     )
     assert client.post(f"/admin/office/edit/?id={own}", data={"name": "Palsu"}).status_code == 403
     assert session.scalar(select(Office).where(Office.name == "Palsu")) is None
+
+
+def test_export_neutralises_formulas_and_pages_escape_html(login, session):
+    from models import Department
+
+    serang = session.get(Office, office_id(session, "Serang"))
+    session.add(
+        Department(
+            name='=HYPERLINK("http://x")<script>alert(1)</script>',
+            regency_id=serang.regency_id,
+            office_id=serang.id,
+        )
+    )
+    session.commit()
+    client = login("admin")
+    export = client.get("/admin/department/export/csv/").get_data(as_text=True)
+    assert "'=HYPERLINK" in export
+    assert "\n=HYPERLINK" not in export and ",=HYPERLINK" not in export
+    page = client.get("/admin/department/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
