@@ -71,29 +71,41 @@ class Workflow:
         action: str,
         params: dict[str, Any] | None = None,
         comment: str | None = None,
-    ) -> Any | None:
-        """Why ``actor`` may not take ``action`` on ``obj`` now (None when they may)."""
+    ) -> DomainError | None:
+        """Why ``actor`` may not take ``action`` on ``obj`` now (None when they may).
+
+        The error is a ``Forbidden`` whenever the actor could never take the action (wrong role,
+        their own item), whatever message explains it first; otherwise a ``DomainError``.
+        """
         params = params or {}
         transition = self.transitions.get(action)
         if transition is None:
-            return _l("Unknown action.")
+            return Forbidden(_l("Unknown action."))
+        own_item = self.maker_checker and transition.decision and actor.id in set(self.makers(obj))
+        error = Forbidden if actor.role not in transition.roles or own_item else DomainError
         state = self.state_of(obj)
         if state not in transition.sources:
-            return _l(
-                "This item is already %(state)s: the action %(action)s is no longer possible.",
-                state=self.labels.get(state, state.value),
-                action=transition.label,
+            return error(
+                _l(
+                    "This item is already %(state)s: the action %(action)s is no longer possible.",
+                    state=self.labels.get(state, state.value),
+                    action=transition.label,
+                )
             )
         if actor.role not in transition.roles:
-            return _l("Your role may not take the action %(action)s.", action=transition.label)
-        if self.maker_checker and transition.decision and actor.id in set(self.makers(obj)):
-            return _l("You prepared or submitted this item, so another person must decide it.")
+            return error(
+                _l("Your role may not take the action %(action)s.", action=transition.label)
+            )
+        if own_item:
+            return error(
+                _l("You prepared or submitted this item, so another person must decide it.")
+            )
         for guard in transition.guards:
             message = guard(actor, obj, params)
             if message:
-                return message
+                return error(message)
         if transition.comment_required and not (comment or "").strip():
-            return _l("A reason is required for %(action)s.", action=transition.label)
+            return error(_l("A reason is required for %(action)s.", action=transition.label))
         return None
 
     def available(self, actor: User, obj: Any) -> list[Transition]:
@@ -141,8 +153,7 @@ def apply(
             )
         refusal = workflow.refusal(actor, obj, action, params, comment)
         if refusal is not None:
-            error = Forbidden if _is_permission(workflow, actor, obj, action) else DomainError
-            raise error(refusal)
+            raise refusal
         transition = workflow.transitions[action]
         before = workflow.state_of(obj)
         now = utcnow()
@@ -182,13 +193,6 @@ def apply(
     except Exception:
         session.rollback()
         raise
-
-
-def _is_permission(workflow: Workflow, actor: User, obj: Any, action: str) -> bool:
-    transition = workflow.transitions.get(action)
-    if transition is None or actor.role not in transition.roles:
-        return True
-    return workflow.maker_checker and transition.decision and actor.id in set(workflow.makers(obj))
 
 
 @dataclass

@@ -65,6 +65,18 @@ EXPORT_FORMATTERS = {
 }
 
 
+def deny_access() -> Any:
+    """Not signed in: to the login page, back here afterwards. Signed in: 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    abort(403)
+
+
+def choice_query(model: type, *conditions: Any) -> Callable[[], Any]:
+    """A ``query_factory`` offering only rows the current user may choose."""
+    return lambda: db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
+
+
 class EnumFilter(FilterEqual):
     """Equality filter on an enum column offering translated labels; other values are ignored."""
 
@@ -101,9 +113,7 @@ class SecuredModelView(ModelView):
         return authz.may(current_user, self.screen, "view")
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+        return deny_access()
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
@@ -208,20 +218,11 @@ class SecuredModelView(ModelView):
         try:
             result = operation()
             db.session.commit()
-        except DomainError as exc:
+        except (DomainError, IntegrityError) as exc:
             db.session.rollback()
-            if exc.field and exc.field in form:
+            if isinstance(exc, DomainError) and exc.field and exc.field in form:
                 form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-            flash(str(exc.message), "error")
-            return False
-        except IntegrityError:
-            db.session.rollback()
-            flash(
-                gettext(
-                    "This record conflicts with an existing one (a code or name is already used)."
-                ),
-                "error",
-            )
+            self.handle_view_exception(exc)
             return False
         return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,15 +14,15 @@ from backoffice.extensions import db
 from backoffice.labels import label
 from models import Department, Office, OfficeProposal, User
 
+from .base import deny_access
+
 
 class DashboardView(AdminIndexView):
     def is_accessible(self) -> bool:
         return authz.may(current_user, "dashboard")
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
+        return deny_access()
 
     def _count(self, model: type) -> int:
         stmt = authz.scope(current_user, select(func.count()).select_from(model), model)

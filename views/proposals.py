@@ -19,13 +19,14 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from backoffice import audit, authz, workflow
+from backoffice.auth.routes import safe_next
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import proposals as service
 from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
 
-from .base import EnumFilter, SecuredModelView
+from .base import EnumFilter, SecuredModelView, choice_query
 
 LABELS = {
     "name": _l("Office name"),
@@ -49,10 +50,6 @@ LABELS = {
 }
 
 
-def _choices(model: type, *conditions: Any) -> Any:
-    return lambda: db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
-
-
 class ProposalForm(BaseForm):
     name = StringField(LABELS["name"], validators=[DataRequired(), Length(max=120)])
     office_type = SelectField(
@@ -60,10 +57,12 @@ class ProposalForm(BaseForm):
     )
     parent = QuerySelectField(
         LABELS["parent"],
-        query_factory=_choices(Office, Office.office_type == OfficeType.KC),
+        query_factory=choice_query(Office, Office.office_type == OfficeType.KC),
         allow_blank=True,
     )
-    regency = QuerySelectField(LABELS["regency"], query_factory=_choices(Regency), allow_blank=True)
+    regency = QuerySelectField(
+        LABELS["regency"], query_factory=choice_query(Regency), allow_blank=True
+    )
     address = TextAreaField(LABELS["address"], validators=[DataRequired(), Length(max=500)])
     planned_opening = DateField(LABELS["planned_opening"], validators=[DataRequired()])
     staff_count = IntegerField(
@@ -206,9 +205,7 @@ class ProposalView(SecuredModelView):
         item_id = request.form.get("id", type=int)
         action_name = request.form.get("action", "")
         version = request.form.get("version", type=int)
-        back = request.form.get("next") or url_for(".details_view", id=item_id)
-        if not back.startswith("/") or back.startswith("//"):
-            back = url_for(".details_view", id=item_id)
+        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
         try:
             proposal = workflow.apply(
                 db.session,

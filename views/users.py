@@ -7,22 +7,16 @@ from typing import Any
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import users as user_service
 from models import Department, Office, Region, Role, User
 
-from .base import EnumFilter, SecuredModelView
+from .base import EnumFilter, SecuredModelView, choice_query
 from .org import COMMON_LABELS
-
-
-def _scoped(model: type) -> Any:
-    return lambda: db.session.query(model).filter(authz.choosable(current_user, model))
 
 
 class _UserFormBase(BaseForm):
@@ -39,10 +33,10 @@ class _UserFormBase(BaseForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=160)])
     role = SelectField(_l("Role"), choices=lambda: choices(Role), validators=[DataRequired()])
-    region = QuerySelectField(_l("Region"), query_factory=_scoped(Region), allow_blank=True)
-    office = QuerySelectField(_l("Office"), query_factory=_scoped(Office), allow_blank=True)
+    region = QuerySelectField(_l("Region"), query_factory=choice_query(Region), allow_blank=True)
+    office = QuerySelectField(_l("Office"), query_factory=choice_query(Office), allow_blank=True)
     department = QuerySelectField(
-        _l("Department"), query_factory=_scoped(Department), allow_blank=True
+        _l("Department"), query_factory=choice_query(Department), allow_blank=True
     )
     locale = SelectField(
         _l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")], default="id"

@@ -25,9 +25,9 @@ from .forms import LanguageForm, LoginForm, LogoutForm
 bp = Blueprint("auth", __name__)
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, default: str | None = None) -> str:
     """Only local paths: ``/admin/...``, never ``//host`` or ``http://host``."""
-    default = url_for("admin.index")
+    default = default or url_for("admin.index")
     if not target:
         return default
     parts = urlsplit(target)
