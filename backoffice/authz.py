@@ -13,7 +13,21 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Query
 
-from models import AuditEvent, Department, Office, OfficeProposal, Regency, Region, Role, User
+from models import (
+    AuditEvent,
+    BatchRow,
+    ContributionRate,
+    Department,
+    IncomeLevel,
+    Member,
+    MemberBatch,
+    Office,
+    OfficeProposal,
+    Regency,
+    Region,
+    Role,
+    User,
+)
 
 M = TypeVar("M")
 Q = TypeVar("Q", Select, Query)
@@ -143,6 +157,39 @@ def _audit_scope(user: User) -> ColumnElement[bool]:
     return false()
 
 
+@scoper(MemberBatch)
+def _batch_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.LIAISON:
+        return MemberBatch.department_id == user.department_id
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return MemberBatch.region_id == user.region_id
+    return _in_offices(user, MemberBatch.office_id)
+
+
+@scoper(BatchRow)
+def _batch_row_scope(user: User) -> ColumnElement[bool]:
+    return BatchRow.batch_id.in_(select(MemberBatch.id).where(_batch_scope(user)))
+
+
+@scoper(Member)
+def _member_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.LIAISON:
+        return Member.department_id == user.department_id
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return Member.region_id == user.region_id
+    return _in_offices(user, Member.office_id)
+
+
+@scoper(IncomeLevel)
+def _income_level_scope(user: User) -> ColumnElement[bool]:
+    return true()  # national reference data: everyone signed in may read it
+
+
+@scoper(ContributionRate)
+def _rate_scope(user: User) -> ColumnElement[bool]:
+    return true()
+
+
 def choosable(user: User | None, model: type) -> ColumnElement[bool]:
     """Rows offered in a choice list: in scope, and for offices only those already open."""
     condition = row_condition(user, model)
@@ -243,6 +290,40 @@ SCREENS: dict[str, Screen] = {
         ),
         # Deciding is operational: the administrator keeps data, the regional head decides.
         Screen("proposal_queue", {Role.REGIONAL_HEAD: READ}),
+        # Member batches: the liaison uploads and submits; the office and region follow them.
+        Screen(
+            "batches",
+            {
+                Role.LIAISON: frozenset({"view", "create"}),
+                Role.BRANCH_CLERK: READ,
+                Role.BRANCH_HEAD: READ,
+                Role.REGIONAL_HEAD: READ,
+                Role.AUDITOR: READ,
+                Role.ADMIN: READ,
+            },
+        ),
+        Screen("registration_queue", {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ}),
+        Screen(
+            "members",
+            {
+                Role.BRANCH_CLERK: READ_EXPORT,
+                Role.BRANCH_HEAD: READ_EXPORT,
+                Role.REGIONAL_HEAD: READ_EXPORT,
+                Role.AUDITOR: READ_EXPORT,
+                Role.ADMIN: READ_EXPORT,
+                Role.LIAISON: READ_EXPORT,
+            },
+        ),
+        Screen(
+            "reference",
+            {
+                Role.ADMIN: MANAGE,
+                Role.AUDITOR: READ_EXPORT,
+                Role.REGIONAL_HEAD: READ,
+                Role.BRANCH_HEAD: READ,
+                Role.BRANCH_CLERK: READ,
+            },
+        ),
         Screen("audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}),
     )
 }

@@ -43,3 +43,97 @@ def register_cli(app: Flask) -> None:
         click.echo(str(result))
         # Keep this value outside the database: it exposes a rewritten chain.
         click.echo(f"Head hash: {result.head_hash}")
+
+    @app.cli.command("import-batch")
+    @click.option("--user", "username", required=True, help="The liaison the batch is from.")
+    @click.option("--submit", is_flag=True, help="Submit the valid rows to the branch office.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def import_batch_command(username: str, submit: bool, as_json: bool, file: str) -> None:
+        """Import a member list (CSV or XLSX) as USERNAME's department batch.
+
+        Exits 0 when the file was read (even with invalid rows), 1 when the whole file was
+        refused or the user may not import, 2 on bad usage.
+        """
+        import json
+        from datetime import date
+        from pathlib import Path
+
+        from flask_babel import force_locale
+        from sqlalchemy import select
+
+        from models import BatchRow, RowState, User
+
+        from .importing import FileRefused
+        from .services import batches
+        from .services.errors import DomainError
+
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user {username!r}.")
+        settings = batches.Settings.from_config(current_app.config, current_app.instance_path)
+        path = Path(file)
+
+        def fail(message: str, code: str) -> None:
+            if as_json:
+                click.echo(json.dumps({"refused": True, "code": code, "message": message}))
+            else:
+                click.echo(message, err=True)
+            raise SystemExit(1)
+
+        with force_locale(user.locale or "id"):
+            try:
+                upload = batches.upload_batch(
+                    db.session, user, path.read_bytes(), path.name, settings=settings,
+                    today=date.today(),
+                )
+            except FileRefused as refused:
+                fail(str(refused.message), refused.code)
+            except DomainError as error:
+                fail(str(error.message), "forbidden")
+            batch = batches.process_batch(db.session, upload.batch.id, settings)
+            if batch.state is not batches.B.DRAFT:
+                message = batches.refusal_message(batch)
+                fail(str(message) if message else "Processing failed.", (batch.refusal or {}).get("code", "failed"))
+            if submit and batch.valid_count:
+                try:
+                    batch = batches.decide(db.session, user, batch.id, "submit")
+                except DomainError as error:
+                    fail(str(error.message), "not_submitted")
+            rows = db.session.scalars(
+                select(BatchRow)
+                .where(BatchRow.batch_id == batch.id, BatchRow.state == RowState.INVALID)
+                .order_by(BatchRow.number)
+            )
+            errors = [
+                {"row": e.row, "column": e.column, "message": str(e.message)}
+                for e in batches.row_errors(rows)
+            ]
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "batch_id": batch.id,
+                            "rows": batch.row_count,
+                            "valid": batch.valid_count,
+                            "invalid": batch.invalid_count,
+                            "state": batch.state.value,
+                            "duplicate_of": [b.id for b in upload.same_file],
+                            "errors": errors,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+                return
+            click.echo(
+                f"Batch {batch.id}: {batch.row_count} rows, {batch.valid_count} valid, "
+                f"{batch.invalid_count} invalid; {batch.state.value}."
+            )
+            if upload.same_file:
+                click.echo(
+                    "Warning: the same file was uploaded before as batch(es) "
+                    + ", ".join(str(b.id) for b in upload.same_file),
+                    err=True,
+                )
+            for error in errors:
+                click.echo(f"  row {error['row']}, {error['column']}: {error['message']}")

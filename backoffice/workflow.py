@@ -28,15 +28,18 @@ from .services.errors import DomainError, Forbidden, NotFound
 
 # guard(actor, obj, params) -> None when allowed, else a message for the user
 Guard = Callable[[User, Any, dict[str, Any]], Any]
-# effect(session, actor, obj, params, now): what the transition does besides the state change
-Effect = Callable[[Session, User, Any, dict[str, Any], datetime], None]
+# effect(session, actor, obj, params, now): what the transition does besides the state change;
+# it may return a dict of facts for the audit event (counts, numbers issued).
+Effect = Callable[[Session, User, Any, dict[str, Any], datetime], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset[enum.Enum]
-    target: enum.Enum
+    # The state after the transition, or a function of the item once the effect has run (a
+    # batch is completed or still in review depending on the rows left).
+    target: enum.Enum | Callable[[Any], enum.Enum]
     roles: frozenset[Role]
     label: Any
     # A checker's decision: the maker (creator/submitter) of the item may not take it.
@@ -159,11 +162,20 @@ def apply(
         now = utcnow()
         # The effect runs first, so that the state and the fields its invariants need (an
         # approver, a decision time, a created office) reach the database together.
+        facts: dict[str, Any] = {}
         if transition.effect is not None:
             with session.no_autoflush:
-                transition.effect(session, actor, obj, {**params, "comment": comment}, now)
-        setattr(obj, workflow.state_attr, transition.target)
+                facts = (
+                    transition.effect(session, actor, obj, {**params, "comment": comment}, now)
+                    or {}
+                )
+        target = transition.target if isinstance(transition.target, enum.Enum) else transition.target(obj)
+        setattr(obj, workflow.state_attr, target)
         session.flush()  # the version counter makes a concurrent decision fail here
+        details = {
+            **{k: v for k, v in params.items() if isinstance(v, str | int | float | bool)},
+            **facts,
+        }
         region_id, office_id, department_id = workflow.audit_scope(obj)
         audit.append_event(
             session,
@@ -172,11 +184,10 @@ def apply(
             record_type=workflow.name,
             record_id=obj.id,
             from_state=before.value,
-            to_state=transition.target.value,
+            to_state=target.value,
             comment=comment,
             ip=ip,
-            details={k: v for k, v in params.items() if isinstance(v, str | int | float | bool)}
-            or None,
+            details=details or None,
             region_id=region_id,
             office_id=office_id,
             department_id=department_id,

@@ -2,12 +2,23 @@
 
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
-from .enums import OfficeType, ProposalState, Role
+from .enums import BatchState, OfficeType, Programme, ProposalState, Role, RowState
+from .members import BatchRow, KpjCounter, Member, MemberBatch
 from .org import Department, Office, Regency, Region
 from .proposals import OfficeProposal
+from .reference import ContributionRate, IncomeLevel
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
+    "BatchRow",
+    "BatchState",
+    "ContributionRate",
+    "IncomeLevel",
+    "KpjCounter",
+    "Member",
+    "MemberBatch",
+    "Programme",
+    "RowState",
     "AuditChainHead",
     "AuditEvent",
     "Base",

@@ -41,3 +41,31 @@ class ProposalState(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+class Programme(enum.StrEnum):
+    """BPU social-security programmes."""
+
+    JKK = "JKK"  # work accident
+    JKM = "JKM"  # death
+    JHT = "JHT"  # old-age savings
+
+
+class BatchState(enum.StrEnum):
+    PROCESSING = "processing"  # the file is being read and checked (task queue)
+    REFUSED = "refused"  # the file as a whole could not be read: no rows kept
+    FAILED = "failed"  # processing stopped on an unexpected error: no rows kept, may retry
+    DRAFT = "draft"  # checked; the liaison reviews the preview and submits
+    DISCARDED = "discarded"  # the liaison threw the draft away
+    SUBMITTED = "submitted"  # waiting in the office's registration queue
+    IN_REVIEW = "in_review"  # a clerk decided some rows
+    COMPLETED = "completed"  # every submitted row accepted
+    PARTIALLY_ACCEPTED = "partially_accepted"  # some accepted, some rejected
+    REJECTED = "rejected"  # every submitted row rejected
+
+
+class RowState(enum.StrEnum):
+    INVALID = "invalid"  # failed validation: left out of the submission
+    PENDING = "pending"  # valid, waiting for a clerk
+    ACCEPTED = "accepted"  # a member was created
+    REJECTED = "rejected"  # refused by a clerk, with a reason

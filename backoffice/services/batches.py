@@ -1,0 +1,897 @@
+"""Member batches: a liaison uploads a list of informal workers, a branch clerk accepts them.
+
+The life of a batch::
+
+    upload_batch  -> processing --(task: read + validate every row)--> draft | refused | failed
+    draft   --submit-->  submitted  --accept/reject rows--> in_review --...--> completed
+                                                                            | partially_accepted
+                                                                            | rejected
+
+Processing runs on the task queue in one database transaction: it either stores every row of
+the file or none. Every decision on a submitted batch goes through the workflow engine (one
+lock on the batch, one audit event per decision) and creates members in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from models import (
+    BatchRow,
+    BatchState,
+    KpjCounter,
+    Member,
+    MemberBatch,
+    Programme,
+    Role,
+    RowState,
+    User,
+)
+
+from .. import audit, workflow
+from ..importing import (
+    HEADERS,
+    MEMBER,
+    PENDING,
+    FileRefused,
+    Message,
+    ValidatedRow,
+    ValidationContext,
+    read_table,
+    validate_rows,
+)
+from ..importing.messages import lazy_message
+from . import reference
+from .errors import DomainError, Forbidden
+
+log = logging.getLogger(__name__)
+
+B = BatchState
+R = RowState
+
+STATE_LABELS = {
+    B.PROCESSING: _l("being checked"),
+    B.REFUSED: _l("file refused"),
+    B.FAILED: _l("checking failed"),
+    B.DRAFT: _l("draft"),
+    B.DISCARDED: _l("discarded"),
+    B.SUBMITTED: _l("submitted"),
+    B.IN_REVIEW: _l("in review"),
+    B.COMPLETED: _l("completed"),
+    B.PARTIALLY_ACCEPTED: _l("partially accepted"),
+    B.REJECTED: _l("rejected"),
+}
+ROW_STATE_LABELS = {
+    R.INVALID: _l("invalid (left out)"),
+    R.PENDING: _l("waiting"),
+    R.ACCEPTED: _l("accepted"),
+    R.REJECTED: _l("rejected"),
+}
+#: Batches a clerk still has to decide.
+OPEN_STATES = frozenset({B.SUBMITTED, B.IN_REVIEW})
+FINISHED_STATES = frozenset({B.COMPLETED, B.PARTIALLY_ACCEPTED, B.REJECTED})
+#: Batches whose rows count as "waiting" for the duplicate check of other uploads.
+WAITING_STATES = OPEN_STATES
+#: Rows written per INSERT while processing, and per progress report.
+CHUNK = 2000
+
+RECORD_TYPE = "member_batch"
+
+
+# --------------------------------------------------------------------------------------------
+# Messages stored in the database stay translatable: msgid + parameters.
+# --------------------------------------------------------------------------------------------
+
+
+def message_record(message: Any) -> dict[str, Any]:
+    """A lazy message as JSON: its msgid and parameters, translated again when shown."""
+    args = getattr(message, "_args", None)
+    if args:
+        params = {
+            k: (v if isinstance(v, int | float) else str(v))
+            for k, v in getattr(message, "_kwargs", {}).items()
+        }
+        return {"msgid": args[0], "params": params}
+    return {"msgid": str(message), "params": {}}
+
+
+def stored_message(record: Mapping[str, Any]) -> Message:
+    """The message of ``message_record`` in the current user's language, escaped in HTML."""
+    return lazy_message(record["msgid"], **(record.get("params") or {}))
+
+
+def refusal_message(batch: MemberBatch) -> Message | None:
+    return stored_message(batch.refusal) if batch.refusal else None
+
+
+# --------------------------------------------------------------------------------------------
+# Upload: check the file as a whole in the request, keep it, queue the row checks.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """What the upload needs from the configuration."""
+
+    storage_dir: Path
+    max_bytes: int
+    max_rows: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> Settings:
+        storage = config.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads")
+        return cls(
+            storage_dir=Path(storage),
+            max_bytes=int(config["IMPORT_MAX_BYTES"]),
+            max_rows=int(config["IMPORT_MAX_ROWS"]),
+        )
+
+    def file_of(self, batch: MemberBatch) -> Path:
+        return self.storage_dir / "batches" / f"{batch.id}.{batch.file_format}"
+
+
+@dataclass
+class Upload:
+    batch: MemberBatch
+    #: earlier batches of the same department with the same file content
+    same_file: list[MemberBatch] = field(default_factory=list)
+
+
+def liaison_department(actor: User) -> Any:
+    if actor.role is not Role.LIAISON or actor.department is None:
+        raise Forbidden(_l("Only a department liaison uploads member lists."))
+    return actor.department
+
+
+def upload_batch(
+    session: Session,
+    actor: User,
+    data: bytes,
+    filename: str,
+    *,
+    settings: Settings,
+    today: date,
+    ip: str | None = None,
+) -> Upload:
+    """Check the file as a whole and store it as a batch being processed (committed).
+
+    A file refused as a whole raises ``FileRefused`` and leaves nothing behind. The caller
+    then queues ``process_batch`` for the returned batch.
+    """
+    department = liaison_department(actor)
+    table = read_table(data, filename, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
+    try:
+        file_format = table.format
+        headers = [None if h is None else str(h) for h in table.headers]
+        ignored = list(table.ignored_columns)
+    finally:
+        table.close()
+    checksum = hashlib.sha256(data).hexdigest()
+    same_file = list(
+        session.scalars(
+            select(MemberBatch)
+            .where(
+                MemberBatch.department_id == department.id,
+                MemberBatch.checksum == checksum,
+                MemberBatch.state.not_in([B.REFUSED, B.DISCARDED]),
+            )
+            .order_by(MemberBatch.id)
+        )
+    )
+    batch = MemberBatch(
+        state=B.PROCESSING,
+        department_id=department.id,
+        office_id=department.office_id,
+        region_id=department.office.region_id,
+        uploaded_by_id=actor.id,
+        filename=_clean_filename(filename),
+        checksum=checksum,
+        file_format=file_format,
+        file_size=len(data),
+        registration_date=today,
+        headers=headers,
+        ignored_columns=ignored or None,
+    )
+    session.add(batch)
+    session.flush()
+    path = settings.file_of(batch)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        audit.append_event(
+            session,
+            actor=actor,
+            action="upload",
+            record_type=RECORD_TYPE,
+            record_id=batch.id,
+            to_state=B.PROCESSING.value,
+            ip=ip,
+            details={"filename": batch.filename, "checksum": checksum, "bytes": len(data)},
+            region_id=batch.region_id,
+            office_id=batch.office_id,
+            department_id=batch.department_id,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return Upload(batch, same_file)
+
+
+def _clean_filename(filename: str) -> str:
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return (name or "upload")[:255]
+
+
+# --------------------------------------------------------------------------------------------
+# Processing (on the task queue): every row checked and stored, or none.
+# --------------------------------------------------------------------------------------------
+
+
+def existing_niks(session: Session, exclude_batch_id: int | None = None):  # noqa: ANN201
+    """The lookup the validator calls per chunk: members and rows waiting in other batches."""
+
+    def lookup(niks: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        stmt = (
+            select(BatchRow.nik)
+            .join(MemberBatch, MemberBatch.id == BatchRow.batch_id)
+            .where(
+                BatchRow.nik.in_(niks),
+                BatchRow.state == R.PENDING,
+                MemberBatch.state.in_(WAITING_STATES),
+            )
+        )
+        if exclude_batch_id is not None:
+            stmt = stmt.where(BatchRow.batch_id != exclude_batch_id)
+        for nik in session.scalars(stmt):
+            found[nik] = PENDING
+        for nik in session.scalars(select(Member.nik).where(Member.nik.in_(niks))):
+            found[nik] = MEMBER
+        return found
+
+    return lookup
+
+
+def validation_context(session: Session, batch: MemberBatch) -> ValidationContext:
+    from models import Regency
+
+    return ValidationContext(
+        registration_date=batch.registration_date,
+        known_regencies=frozenset(session.scalars(select(Regency.code))),
+        income_levels=reference.income_levels_on(session, batch.registration_date),
+        existing_niks=existing_niks(session, exclude_batch_id=batch.id),
+    )
+
+
+def _cell(value: Any) -> Any:
+    """A cell as JSON: text and numbers as they were, dates as ISO text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _row_record(batch_id: int, row: ValidatedRow) -> dict[str, Any]:
+    original = [_cell(v) for v in row.original]
+    if row.valid:
+        values = row.values or {}
+        data = {
+            k: (v.isoformat() if isinstance(v, date) else sorted(v) if isinstance(v, set | frozenset) else v)
+            for k, v in values.items()
+        }
+        return {
+            "batch_id": batch_id,
+            "number": row.number,
+            "state": R.PENDING,
+            "nik": values["nik"],
+            "name": values["name"],
+            "data": data,
+            "original": original,
+            "problems": None,
+        }
+    return {
+        "batch_id": batch_id,
+        "number": row.number,
+        "state": R.INVALID,
+        "nik": None,
+        "name": None,
+        "data": None,
+        "original": original,
+        "problems": [
+            {"column": p.column, "field": p.field, **message_record(p.message)}
+            for p in row.problems
+        ],
+    }
+
+
+ProgressFn = Any  # (done: int) -> None
+
+
+def process_batch(
+    session: Session, batch_id: int, settings: Settings, *, progress: ProgressFn | None = None
+) -> MemberBatch | None:
+    """Read and validate the stored file of a batch being processed; store all its rows.
+
+    Safe to run again: it only acts on a batch still ``processing`` and writes its rows in the
+    same transaction as the new state, so a failure leaves no row behind.
+    """
+    batch = session.get(MemberBatch, batch_id)
+    if batch is None or batch.state is not B.PROCESSING:
+        return batch
+    path = settings.file_of(batch)
+    try:
+        data = path.read_bytes()
+        counts = {"rows": 0, "valid": 0, "invalid": 0}
+        with read_table(
+            data, batch.filename, max_bytes=settings.max_bytes, max_rows=settings.max_rows
+        ) as table:
+            ctx = validation_context(session, batch)
+            chunk: list[dict[str, Any]] = []
+            for row in validate_rows(table.rows(), ctx):
+                chunk.append(_row_record(batch.id, row))
+                counts["rows"] += 1
+                counts["valid" if row.valid else "invalid"] += 1
+                if len(chunk) >= CHUNK:
+                    session.execute(insert(BatchRow), chunk)
+                    chunk = []
+                    if progress is not None:
+                        progress(counts["rows"])
+            if chunk:
+                session.execute(insert(BatchRow), chunk)
+        if counts["rows"] == 0:
+            raise FileRefused(_l("The file has column titles but no data rows."), "no_data")
+        batch.row_count = counts["rows"]
+        batch.valid_count = counts["valid"]
+        batch.invalid_count = counts["invalid"]
+        batch.state = B.DRAFT
+        _system_event(session, batch, "checked", B.PROCESSING, B.DRAFT, counts)
+        session.commit()
+    except FileRefused as refused:
+        # Damaged further down than the upload looked, or more rows than allowed: the rows
+        # read so far go with the rollback; the batch keeps only the reason.
+        session.rollback()
+        batch = session.get(MemberBatch, batch_id)
+        batch.state = B.REFUSED
+        batch.refusal = {**message_record(refused.message), "code": refused.code}
+        _system_event(session, batch, "refused", B.PROCESSING, B.REFUSED, {"code": refused.code})
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("Processing member batch %s failed", batch_id)
+        batch = session.get(MemberBatch, batch_id)
+        if batch is not None and batch.state is B.PROCESSING:
+            batch.state = B.FAILED
+            _system_event(session, batch, "failed", B.PROCESSING, B.FAILED, {})
+            session.commit()
+        raise
+    # The rows now hold every cell of the file: the copy of the personal data goes.
+    path.unlink(missing_ok=True)
+    return batch
+
+
+def _system_event(
+    session: Session,
+    batch: MemberBatch,
+    action: str,
+    before: BatchState,
+    after: BatchState,
+    details: dict[str, Any],
+) -> None:
+    audit.append_event(
+        session,
+        actor=None,
+        action=action,
+        record_type=RECORD_TYPE,
+        record_id=batch.id,
+        from_state=before.value,
+        to_state=after.value,
+        details=details or None,
+        region_id=batch.region_id,
+        office_id=batch.office_id,
+        department_id=batch.department_id,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The workflow: the liaison submits, the office's clerks decide rows.
+# --------------------------------------------------------------------------------------------
+
+
+def _own_department(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
+    if actor.department_id != batch.department_id:
+        return _l("Only a liaison of the batch's department can do this.")
+    return None
+
+
+def _has_valid_rows(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
+    if batch.valid_count == 0:
+        return _l("The batch has no valid rows to submit. Correct the file and upload it again.")
+    return None
+
+
+def _serving_office(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
+    office_ok = actor.office_id == batch.office_id or (
+        actor.role is Role.BRANCH_HEAD and batch.office.parent_id == actor.office_id
+    )
+    if not office_ok:
+        return _l("Only the office that serves the department decides its registrations.")
+    return None
+
+
+def _has_file(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
+    settings = params.get("settings")
+    if settings is not None and not settings.file_of(batch).exists():
+        return _l("The uploaded file is no longer available: upload it again.")
+    return None
+
+
+def _mark_submitted(
+    session: Session, actor: User, batch: MemberBatch, params: dict, now: datetime
+) -> dict[str, Any]:
+    # Another batch may have been submitted, or a member registered, with one of these NIKs
+    # since the preview: those rows are left out now, with the reason.
+    lookup = existing_niks(session, exclude_batch_id=batch.id)
+    moved = 0
+    pending = select(BatchRow.id, BatchRow.nik).where(
+        BatchRow.batch_id == batch.id, BatchRow.state == R.PENDING
+    )
+    rows = session.execute(pending).all()
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        known = lookup([nik for _id, nik in part])
+        changes = []
+        for row_id, nik in part:
+            if nik in known:
+                message = (
+                    _l("This NIK is already registered as a BPJS Ketenagakerjaan member.")
+                    if known[nik] == MEMBER
+                    else _l("This NIK is already waiting for verification in another batch.")
+                )
+                changes.append(
+                    {
+                        "id": row_id,
+                        "state": R.INVALID,
+                        "problems": [
+                            {"column": HEADERS["nik"], "field": "nik", **message_record(message)}
+                        ],
+                    }
+                )
+        if changes:
+            session.execute(update(BatchRow), changes)
+            moved += len(changes)
+    if moved:
+        batch.valid_count -= moved
+        batch.invalid_count += moved
+    if batch.valid_count == 0:
+        raise DomainError(
+            _l(
+                "Every row of this batch is now registered or waiting in another batch: "
+                "nothing is left to submit."
+            )
+        )
+    batch.submitted_at = now
+    batch.submitted_by_id = actor.id
+    return {"rows": batch.valid_count, "left_out": batch.invalid_count, "newly_left_out": moved}
+
+
+def _decided_state(batch: MemberBatch) -> BatchState:
+    if batch.pending_count > 0:
+        return B.IN_REVIEW
+    if batch.accepted_count == 0:
+        return B.REJECTED
+    if batch.rejected_count == 0:
+        return B.COMPLETED
+    return B.PARTIALLY_ACCEPTED
+
+
+def _selected_rows(session: Session, batch: MemberBatch, params: dict[str, Any]) -> list[BatchRow]:
+    """The pending rows a decision is about: all of them, or those the clerk ticked."""
+    stmt = select(BatchRow).where(BatchRow.batch_id == batch.id)
+    ids = params.get("row_ids")
+    if ids is not None:
+        ids = sorted({int(i) for i in ids})
+        if not ids:
+            raise DomainError(_l("Select at least one row."))
+        rows = list(session.scalars(stmt.where(BatchRow.id.in_(ids)).order_by(BatchRow.number)))
+        if len(rows) != len(ids):
+            raise DomainError(_l("Some of the selected rows do not belong to this batch."))
+        decided = [r.number for r in rows if r.state is not R.PENDING]
+        if decided:
+            raise DomainError(
+                _l(
+                    "Row(s) %(rows)s were already decided or are not valid; reload the page.",
+                    rows=", ".join(str(n) for n in decided[:10]),
+                )
+            )
+        return rows
+    rows = list(session.scalars(stmt.where(BatchRow.state == R.PENDING).order_by(BatchRow.number)))
+    if not rows:
+        raise DomainError(_l("No row of this batch is waiting for a decision."))
+    return rows
+
+
+def _ranges(numbers: Iterable[int]) -> str:
+    """1,2,3,5,7,8 -> '1-3,5,7-8' (row numbers in the audit event)."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(numbers):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(parts)
+
+
+def _finish(batch: MemberBatch, now: datetime) -> None:
+    if batch.pending_count == 0:
+        batch.completed_at = now
+
+
+def _accept(
+    session: Session, actor: User, batch: MemberBatch, params: dict, now: datetime
+) -> dict[str, Any]:
+    rows = _selected_rows(session, batch, params)
+    accepted, refused = accept_rows(session, actor, batch, rows, now)
+    _finish(batch, now)
+    facts: dict[str, Any] = {"accepted": len(accepted), "rows": _ranges(r.number for r in accepted)}
+    if accepted:
+        facts["first_kpj"] = accepted[0].member_kpj
+        facts["last_kpj"] = accepted[-1].member_kpj
+    if refused:
+        facts["rejected_already_member"] = _ranges(r.number for r in refused)
+    return facts
+
+
+def _reject(
+    session: Session, actor: User, batch: MemberBatch, params: dict, now: datetime
+) -> dict[str, Any]:
+    rows = _selected_rows(session, batch, params)
+    reason = (params.get("comment") or "").strip()
+    session.execute(
+        update(BatchRow),
+        [
+            {
+                "id": r.id,
+                "state": R.REJECTED,
+                "reason": reason,
+                "decided_by_id": actor.id,
+                "decided_at": now,
+            }
+            for r in rows
+        ],
+    )
+    batch.rejected_count += len(rows)
+    _finish(batch, now)
+    return {"rejected": len(rows), "rows": _ranges(r.number for r in rows)}
+
+
+@dataclass
+class _Accepted:
+    number: int
+    member_kpj: str
+
+
+def kpj_check_digit(serial: str) -> str:
+    """Luhn check digit over the 10-digit serial: a mistyped KPJ is caught at once."""
+    total = 0
+    for i, ch in enumerate(reversed(serial)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def kpj_is_valid(kpj: str) -> bool:
+    return len(kpj) == 11 and kpj.isdigit() and kpj_check_digit(kpj[:10]) == kpj[10]
+
+
+def reserve_kpj(session: Session, count: int) -> list[str]:
+    """``count`` new KPJ numbers: one UPDATE reserves the block, also under concurrency."""
+    if count <= 0:
+        return []
+    end = session.execute(
+        update(KpjCounter)
+        .where(KpjCounter.id == 1)
+        .values(next_serial=KpjCounter.next_serial + count)
+        .returning(KpjCounter.next_serial)
+    ).scalar_one()
+    first = end - count
+    if end - 1 >= 10**10:
+        raise DomainError(_l("The KPJ number range is exhausted; contact the administrator."))
+    serials = (f"{n:010d}" for n in range(first, end))
+    return [s + kpj_check_digit(s) for s in serials]
+
+
+def accept_rows(
+    session: Session, actor: User, batch: MemberBatch, rows: list[BatchRow], now: datetime
+) -> tuple[list[_Accepted], list[BatchRow]]:
+    """Create a member for each row (in the caller's transaction).
+
+    A row whose NIK became a member in the meantime is rejected with that reason instead: the
+    NIK is unique, so a retry or a race can never register a person twice.
+    """
+    today = batch_today(now)
+    rates = reference.rates_on(session, today)
+    accepted: list[_Accepted] = []
+    refused: list[BatchRow] = []
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        known = dict(
+            session.execute(
+                select(Member.nik, Member.kpj).where(Member.nik.in_([r.nik for r in part]))
+            ).all()
+        )
+        fresh = [r for r in part if r.nik not in known]
+        if len(fresh) < len(part):
+            stale = [r for r in part if r.nik in known]
+            session.execute(
+                update(BatchRow),
+                [
+                    {
+                        "id": r.id,
+                        "state": R.REJECTED,
+                        "reason": str(
+                            _l(
+                                "Already registered as a member (KPJ %(kpj)s).",
+                                kpj=known[r.nik],
+                            )
+                        ),
+                        "decided_by_id": actor.id,
+                        "decided_at": now,
+                    }
+                    for r in stale
+                ],
+            )
+            refused.extend(stale)
+        numbers = reserve_kpj(session, len(fresh))
+        members = []
+        for row, kpj in zip(fresh, numbers, strict=True):
+            data = row.data or {}
+            programmes = [p for p in (Programme.JKK, Programme.JKM, Programme.JHT) if p.value in data["programmes"]]
+            contribution = reference.monthly_contribution(data["income"], programmes, rates)
+            members.append(
+                {
+                    "kpj": kpj,
+                    "nik": row.nik,
+                    "name": data["name"],
+                    "birth_date": date.fromisoformat(data["birth_date"]),
+                    "sex": data["sex"],
+                    "address": data.get("address"),
+                    "phone": data.get("phone"),
+                    "occupation": data.get("occupation"),
+                    "income_level": data["income"],
+                    "programmes": ",".join(p.value for p in programmes),
+                    "start_date": today,
+                    "contribution_jkk": contribution.jkk,
+                    "contribution_jkm": contribution.jkm,
+                    "contribution_jht": contribution.jht,
+                    "monthly_contribution": contribution.total,
+                    "active": True,
+                    "department_id": batch.department_id,
+                    "office_id": batch.office_id,
+                    "region_id": batch.region_id,
+                    "batch_id": batch.id,
+                    "registered_by_id": actor.id,
+                    "created_at": now,
+                }
+            )
+        if members:
+            ids = dict(
+                session.execute(
+                    insert(Member).returning(Member.kpj, Member.id), members
+                ).all()
+            )
+            session.execute(
+                update(BatchRow),
+                [
+                    {
+                        "id": row.id,
+                        "state": R.ACCEPTED,
+                        "member_id": ids[kpj],
+                        "decided_by_id": actor.id,
+                        "decided_at": now,
+                    }
+                    for row, kpj in zip(fresh, numbers, strict=True)
+                ],
+            )
+            accepted.extend(
+                _Accepted(row.number, kpj) for row, kpj in zip(fresh, numbers, strict=True)
+            )
+    batch.accepted_count += len(accepted)
+    batch.rejected_count += len(refused)
+    return accepted, refused
+
+
+def batch_today(now: datetime) -> date:
+    """The calendar day in Jakarta (registration and start dates are local days)."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+
+
+LIAISONS = frozenset({Role.LIAISON})
+DECIDERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
+
+WORKFLOW = workflow.Workflow(
+    name=RECORD_TYPE,
+    model=MemberBatch,
+    makers=lambda b: {b.uploaded_by_id, b.submitted_by_id},
+    audit_scope=lambda b: (b.region_id, b.office_id, b.department_id),
+    labels=STATE_LABELS,
+    transitions={
+        t.action: t
+        for t in (
+            workflow.Transition(
+                "submit",
+                frozenset({B.DRAFT}),
+                B.SUBMITTED,
+                LIAISONS,
+                _l("Submit to the branch office"),
+                guards=(_own_department, _has_valid_rows),
+                effect=_mark_submitted,
+                style="success",
+            ),
+            workflow.Transition(
+                "discard",
+                frozenset({B.DRAFT, B.FAILED}),
+                B.DISCARDED,
+                LIAISONS,
+                _l("Discard"),
+                guards=(_own_department,),
+                style="secondary",
+            ),
+            workflow.Transition(
+                "retry",
+                frozenset({B.FAILED}),
+                B.PROCESSING,
+                LIAISONS,
+                _l("Check again"),
+                guards=(_own_department, _has_file),
+            ),
+            workflow.Transition(
+                "accept_all",
+                OPEN_STATES,
+                _decided_state,
+                DECIDERS,
+                _l("Accept all waiting rows"),
+                decision=True,
+                guards=(_serving_office,),
+                effect=_accept,
+                style="success",
+            ),
+            workflow.Transition(
+                "accept_rows",
+                OPEN_STATES,
+                _decided_state,
+                DECIDERS,
+                _l("Accept selected rows"),
+                decision=True,
+                guards=(_serving_office,),
+                effect=_accept,
+                style="success",
+            ),
+            workflow.Transition(
+                "reject_rows",
+                OPEN_STATES,
+                _decided_state,
+                DECIDERS,
+                _l("Reject selected rows"),
+                decision=True,
+                comment_required=True,
+                guards=(_serving_office,),
+                effect=_reject,
+                style="danger",
+            ),
+        )
+    },
+)
+
+#: Actions that work on the rows a clerk ticked.
+ROW_ACTIONS = frozenset({"accept_rows", "reject_rows"})
+
+
+def decide(
+    session: Session,
+    actor: User,
+    batch_id: int,
+    action: str,
+    *,
+    row_ids: Iterable[int] | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    ip: str | None = None,
+    settings: Settings | None = None,
+) -> MemberBatch:
+    """Take a workflow action on a batch (committed). Row actions need the ticked rows."""
+    params: dict[str, Any] = {}
+    if action in ROW_ACTIONS:
+        params["row_ids"] = list(row_ids or [])
+    if settings is not None:
+        params["settings"] = settings
+    return workflow.apply(
+        session,
+        WORKFLOW,
+        batch_id,
+        action,
+        actor,
+        comment=reason,
+        expected_version=expected_version,
+        ip=ip,
+        params=params,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a batch: errors, error report, counts.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: Message
+
+
+def row_errors(rows: Iterable[BatchRow]) -> Iterator[RowError]:
+    for row in rows:
+        for problem in row.problems or ():
+            yield RowError(row.number, problem["column"], stored_message(problem))
+
+
+def invalid_rows(session: Session, batch: MemberBatch) -> Iterator[BatchRow]:
+    stmt = (
+        select(BatchRow)
+        .where(BatchRow.batch_id == batch.id, BatchRow.state == R.INVALID)
+        .order_by(BatchRow.number)
+        .execution_options(yield_per=CHUNK)
+    )
+    yield from session.scalars(stmt)
+
+
+def error_report(session: Session, batch: MemberBatch) -> bytes:
+    """The invalid rows as the liaison uploaded them plus an error column (formula-safe XLSX)."""
+    from ..importing import Problem, error_report_xlsx
+
+    def validated() -> Iterator[ValidatedRow]:
+        for row in invalid_rows(session, batch):
+            problems = [
+                Problem(p["column"], stored_message(p), p.get("field", ""))
+                for p in row.problems or ()
+            ]
+            yield ValidatedRow(row.number, None, problems, list(row.original))
+
+    headers = batch.headers or [HEADERS[f] for f in HEADERS]
+    return error_report_xlsx(headers, validated())
+
+
+def same_department_count(session: Session, department_id: int, state: BatchState) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(MemberBatch)
+            .where(MemberBatch.department_id == department_id, MemberBatch.state == state)
+        )
+        or 0
+    )

@@ -1,0 +1,67 @@
+"""Reference data that regulations change: income levels and contribution rates, with validity dates.
+
+Nothing here is a constant in the code: a new regulation is a new row with its ``valid_from``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, TimestampMixin
+from .enums import Programme, str_enum
+
+VALIDITY_ORDER = "valid_to IS NULL OR valid_to >= valid_from"
+
+
+class IncomeLevel(TimestampMixin, Base):
+    """A declared monthly income a BPU member may choose (the base of percentage contributions)."""
+
+    __tablename__ = "income_level"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(VALIDITY_ORDER, name="validity_order"),
+        UniqueConstraint("amount", "valid_from", name="uq_income_level_amount_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    def __str__(self) -> str:
+        return f"Rp{self.amount:,}".replace(",", ".")
+
+
+class ContributionRate(TimestampMixin, Base):
+    """The monthly contribution of one programme: a percentage of the income level or a flat amount."""
+
+    __tablename__ = "contribution_rate"
+    __table_args__ = (
+        CheckConstraint(
+            "(percent IS NOT NULL AND flat_amount IS NULL)"
+            " OR (percent IS NULL AND flat_amount IS NOT NULL)",
+            name="percent_or_flat",
+        ),
+        CheckConstraint("percent IS NULL OR (percent > 0 AND percent <= 100)", name="percent_range"),
+        CheckConstraint("flat_amount IS NULL OR flat_amount > 0", name="flat_positive"),
+        CheckConstraint(VALIDITY_ORDER, name="validity_order"),
+        UniqueConstraint("programme", "valid_from", name="uq_contribution_rate_programme_from"),
+        Index("ix_contribution_rate_programme_valid", "programme", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[Programme] = mapped_column(str_enum(Programme, "programme"))
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
+    flat_amount: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    def __str__(self) -> str:
+        if self.percent is not None:
+            return f"{self.programme.value} {self.percent.normalize():f}%"
+        return f"{self.programme.value} Rp{self.flat_amount:,}".replace(",", ".")
