@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations migrate seed lint format bench clean
+.PHONY: run test worker install install-dev translations migrate seed lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ seed: migrate
 ## Serve the back-office with the Banten demo data on http://$(HOST):$(PORT)
 run: translations seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The background-task consumer for production: TASK_QUEUE=redis://... in the environment
+## (the same environment as the web app; with the default "embedded" the web app runs its own)
+worker: translations
+	$(VENV)/bin/huey_consumer backoffice.tasks.huey -w 2 -k thread
 
 ## The whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev translations

@@ -50,6 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["IMPORT_MAX_BYTES"] + 1024 * 1024
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -63,6 +65,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config[key] = secure
 
     _init_extensions(app)
+
+    from .tasks import init_tasks
+
+    init_tasks(app)
 
     from .auth import bp as auth_bp
 
@@ -149,13 +155,18 @@ def _register_error_pages(app: Flask) -> None:
         403: lambda: gettext("You do not have access to this page."),
         404: lambda: gettext("The page or record was not found."),
         405: lambda: gettext("This action is not allowed here."),
+        413: lambda: gettext(
+            "The file is larger than %(limit)s MB. Split it into smaller files and upload them "
+            "one by one.",
+            limit=max(1, app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)),
+        ),
         500: lambda: gettext("Something went wrong on our side. The error has been logged."),
     }
 
     def render(code: int, message: str | None = None) -> Any:
         return render_template("error.html", code=code, message=message or messages[code]()), code
 
-    for code in (400, 403, 404, 405):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: render(code))
 
     @app.errorhandler(CSRFError)

@@ -46,3 +46,13 @@ class Config:
     # Uploads of member batches (bytes, data rows)
     IMPORT_MAX_BYTES = _int_env("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int_env("IMPORT_MAX_ROWS", 200_000)
+    # Uploaded files waiting to be checked (member batches); default: instance/uploads
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")
+    # Requests larger than this are refused before they are read (413); the margin leaves room
+    # for the form around a file at the import limit, which gets the importer's own message.
+    MAX_CONTENT_LENGTH: int | None = None
+
+    # Background tasks (backoffice/tasks.py): "embedded" (SQLite queue under instance/, a worker
+    # thread in the web process), "immediate" (run in the caller; tests) or a redis:// URL
+    # (run the consumer separately: `make worker`).
+    TASK_QUEUE = os.environ.get("TASK_QUEUE", "embedded")

@@ -23,7 +23,11 @@ LABELS: dict[enum.Enum, object] = {
 def label(value: enum.Enum | None) -> str:
     if value is None:
         return ""
-    return str(LABELS.get(value, value.value))
+    found = LABELS.get(value)
+    if found is None:
+        # Workflow states (string enums) share the audit trail's state labels.
+        found = STATE_LABELS.get(value.value, value.value)
+    return str(found)
 
 
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
@@ -40,6 +44,15 @@ ACTION_LABELS: dict[str, object] = {
     "approve": _l("approved"),
     "return": _l("returned for changes"),
     "reject": _l("rejected"),
+    "upload": _l("file uploaded"),
+    "checked": _l("rows checked"),
+    "refused": _l("file refused"),
+    "failed": _l("checking failed"),
+    "discard": _l("discarded"),
+    "retry": _l("checked again"),
+    "accept_all": _l("all waiting rows accepted"),
+    "accept_rows": _l("rows accepted"),
+    "reject_rows": _l("rows rejected"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),
@@ -48,6 +61,17 @@ STATE_LABELS: dict[str, object] = {
     "approved": _l("approved"),
     "rejected": _l("rejected"),
     "withdrawn": _l("withdrawn"),
+    "processing": _l("being checked"),
+    "refused": _l("file refused"),
+    "failed": _l("checking failed"),
+    "discarded": _l("discarded"),
+    "in_review": _l("in review"),
+    "completed": _l("completed"),
+    "partially_accepted": _l("partially accepted"),
+    # rows of a member batch
+    "invalid": _l("invalid (left out)"),
+    "pending": _l("waiting"),
+    "accepted": _l("accepted"),
 }
 
 

@@ -46,6 +46,7 @@ def _app_config(uri: str, **extra: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": uri,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_ENABLED": True,
+        "TASK_QUEUE": "immediate",
         **extra,
     }
 

@@ -11,12 +11,28 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
-from models import AuditEvent, Department, Office, OfficeProposal, Regency, Region, User
+from models import (
+    AuditEvent,
+    ContributionRate,
+    Department,
+    IncomeLevel,
+    Member,
+    MemberBatch,
+    Office,
+    OfficeProposal,
+    Regency,
+    Region,
+    User,
+)
 
 from .audit import AuditView
+from .batches import BatchView, RegistrationQueueView
+from .batches import queue_menu_name as registration_menu_name
 from .dashboard import DashboardView
+from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
+from .reference import ContributionRateView, IncomeLevelView
 from .users import UserView
 
 
@@ -38,6 +54,14 @@ def init_admin(app: Flask) -> Admin:
         translations_path=str(TRANSLATIONS_DIR),
         csp_nonce_generator=csp_nonce,
     )
+    admin.add_view(
+        RegistrationQueueView(
+            MemberBatch, name=_l("Registration queue"), endpoint="registration_queue"
+        )
+    )
+    admin._menu[-1].name = LazyString(registration_menu_name)
+    admin.add_view(BatchView(MemberBatch, name=_l("Member batches"), endpoint="batch"))
+    admin.add_view(MemberView(Member, name=_l("Members"), endpoint="member"))
     admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="office"))
     admin.add_view(DepartmentView(Department, name=_l("Departments"), endpoint="department"))
     admin.add_view(RegionView(Region, name=_l("Regions"), endpoint="region"))
@@ -49,5 +73,21 @@ def init_admin(app: Flask) -> Admin:
     # The queue's menu entry shows how many proposals wait (computed per request).
     admin._menu[-1].name = LazyString(queue_menu_name)
     admin.add_view(ProposalView(OfficeProposal, name=_l("Office proposals"), endpoint="proposal"))
+    admin.add_view(
+        IncomeLevelView(
+            IncomeLevel,
+            name=_l("Income levels"),
+            endpoint="income_level",
+            category=_l("Reference data"),
+        )
+    )
+    admin.add_view(
+        ContributionRateView(
+            ContributionRate,
+            name=_l("Contribution rates"),
+            endpoint="contribution_rate",
+            category=_l("Reference data"),
+        )
+    )
     admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="audit"))
     return admin

@@ -38,7 +38,7 @@ from models import (
     User,
 )
 
-from .. import audit, workflow
+from .. import audit, tasks, workflow
 from ..importing import (
     HEADERS,
     MEMBER,
@@ -51,6 +51,7 @@ from ..importing import (
     validate_rows,
 )
 from ..importing.messages import lazy_message
+from ..labels import STATE_LABELS as STATE_TEXT
 from . import reference
 from .errors import DomainError, Forbidden
 
@@ -59,24 +60,7 @@ log = logging.getLogger(__name__)
 B = BatchState
 R = RowState
 
-STATE_LABELS = {
-    B.PROCESSING: _l("being checked"),
-    B.REFUSED: _l("file refused"),
-    B.FAILED: _l("checking failed"),
-    B.DRAFT: _l("draft"),
-    B.DISCARDED: _l("discarded"),
-    B.SUBMITTED: _l("submitted"),
-    B.IN_REVIEW: _l("in review"),
-    B.COMPLETED: _l("completed"),
-    B.PARTIALLY_ACCEPTED: _l("partially accepted"),
-    B.REJECTED: _l("rejected"),
-}
-ROW_STATE_LABELS = {
-    R.INVALID: _l("invalid (left out)"),
-    R.PENDING: _l("waiting"),
-    R.ACCEPTED: _l("accepted"),
-    R.REJECTED: _l("rejected"),
-}
+STATE_LABELS = {state: STATE_TEXT[state.value] for state in BatchState}
 #: Batches a clerk still has to decide.
 OPEN_STATES = frozenset({B.SUBMITTED, B.IN_REVIEW})
 FINISHED_STATES = frozenset({B.COMPLETED, B.PARTIALLY_ACCEPTED, B.REJECTED})
@@ -697,9 +681,15 @@ def accept_rows(
                 }
             )
         if members:
+            # render_nulls: a None (no phone, say) is sent as NULL instead of leaving the column
+            # out, so every row has the same columns and the chunk goes in a few multi-row
+            # INSERTs; otherwise the ORM starts a new INSERT at each change of missing columns.
             ids = dict(
                 session.execute(
-                    insert(Member).returning(Member.kpj, Member.id), members
+                    insert(Member)
+                    .returning(Member.kpj, Member.id)
+                    .execution_options(render_nulls=True),
+                    members,
                 ).all()
             )
             session.execute(
@@ -895,3 +885,34 @@ def same_department_count(session: Session, department_id: int, state: BatchStat
         )
         or 0
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The task queue: processing runs outside the web request.
+# --------------------------------------------------------------------------------------------
+
+
+def progress_key(batch_id: int) -> str:
+    return f"batch:{batch_id}"
+
+
+@tasks.task()
+def process_batch_task(batch_id: int) -> None:
+    """Check an uploaded batch (queued by ``start_processing``)."""
+    from flask import current_app
+
+    from ..extensions import db
+
+    settings = Settings.from_config(current_app.config, current_app.instance_path)
+    key = progress_key(batch_id)
+    try:
+        process_batch(
+            db.session, batch_id, settings, progress=lambda done: tasks.set_progress(key, done)
+        )
+    finally:
+        tasks.clear_progress(key)
+
+
+def start_processing(batch_id: int) -> None:
+    """Queue the checks of a batch that is ``processing`` (commit before calling)."""
+    process_batch_task(batch_id)

@@ -1,0 +1,396 @@
+"""Member batches: the liaison's uploads and previews, the branch clerks' registration queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from backoffice import audit, authz, tasks
+from backoffice.auth.forms import AppForm
+from backoffice.auth.routes import safe_next
+from backoffice.extensions import db
+from backoffice.importing import FileRefused, template_xlsx
+from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
+from backoffice.services import batches as service
+from backoffice.services import reference
+from backoffice.services.errors import DomainError, Forbidden, NotFound
+from models import BatchRow, BatchState, Member, MemberBatch, RowState
+
+from .base import EnumFilter, SecuredModelView
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Rows per page on a batch's details, errors listed on the preview.
+ROWS_PER_PAGE = 100
+ERRORS_SHOWN = 200
+
+LABELS = {
+    "id": _l("No."),
+    "filename": _l("File"),
+    "department": _l("Department"),
+    "office": _l("Branch office"),
+    "state": _l("Status"),
+    "row_count": _l("Rows"),
+    "valid_count": _l("Valid"),
+    "invalid_count": _l("Invalid"),
+    "accepted_count": _l("Accepted"),
+    "rejected_count": _l("Rejected"),
+    "pending": _l("Waiting"),
+    "uploaded_by": _l("Uploaded by"),
+    "created_at": _l("Uploaded"),
+    "submitted_at": _l("Submitted"),
+    "completed_at": _l("Completed"),
+    "age": _l("Waiting (days)"),
+}
+
+
+class UploadForm(AppForm):
+    file = FileField(_l("Member list (XLSX or CSV)"), validators=[FileRequired()])
+
+
+def _state(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
+    return service.STATE_LABELS[model.state]
+
+
+def _age(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
+    if model.submitted_at is None:
+        return ""
+    days = (date.today() - service.batch_today(model.submitted_at)).days
+    return max(days, 0)
+
+
+def _pending(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
+    return model.pending_count if model.state in service.OPEN_STATES else ""
+
+
+class _BatchScreen(SecuredModelView):
+    """What the batch list and the registration queue share: columns and the details page."""
+
+    details_template = "admin/batch_details.html"
+    column_list = [
+        "id",
+        "filename",
+        "department",
+        "state",
+        "row_count",
+        "valid_count",
+        "invalid_count",
+        "accepted_count",
+        "rejected_count",
+        "uploaded_by",
+        "created_at",
+    ]
+    column_labels = LABELS
+    column_formatters = {"state": _state, "age": _age, "pending": _pending}
+    column_searchable_list = ["filename"]
+    column_filters = [EnumFilter(MemberBatch.state, _l("Status"), BatchState)]
+    column_default_sort = ("created_at", True)
+    column_sortable_list = ["id", "filename", "state", "row_count", "created_at"]
+    workflow = service.WORKFLOW
+    can_create = False
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return False  # a batch changes only through its workflow
+
+    def settings(self) -> service.Settings:
+        return service.Settings.from_config(current_app.config, current_app.instance_path)
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs.update(_details_context(self.workflow, model))
+        return super().render(template, **kwargs)
+
+
+class BatchView(_BatchScreen):
+    """Every batch in the user's scope; the liaison uploads here and follows them."""
+
+    screen = "batches"
+    list_template = "admin/batch_list.html"
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        kwargs["may_upload"] = authz.may(current_user, self.screen, "create")
+        return super().render(template, **kwargs)
+
+    # --- upload ----------------------------------------------------------------------------
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self) -> Any:
+        if not authz.may(current_user, self.screen, "create"):
+            abort(403)
+        form = UploadForm()
+        refusal = None
+        if form.validate_on_submit():
+            upload = form.file.data
+            data = upload.read()
+            try:
+                result = service.upload_batch(
+                    db.session,
+                    current_user,
+                    data,
+                    upload.filename or "",
+                    settings=self.settings(),
+                    today=date.today(),
+                    ip=request.remote_addr,
+                )
+            except FileRefused as refused:
+                refusal = refused.message
+            except Forbidden:
+                abort(403)
+            else:
+                for earlier in result.same_file:
+                    flash(
+                        gettext(
+                            "The same file was already uploaded as batch no. %(id)s on %(date)s "
+                            "(%(state)s). Check that you are not registering the same people twice.",
+                            id=earlier.id,
+                            date=_date(earlier.created_at),
+                            state=service.STATE_LABELS[earlier.state],
+                        ),
+                        "warning",
+                    )
+                service.start_processing(result.batch.id)
+                return redirect(url_for(".details_view", id=result.batch.id))
+        return self.render(
+            "admin/batch_upload.html",
+            form=form,
+            refusal=refusal,
+            columns=[(HEADERS[f], f in REQUIRED_FIELDS) for f in HEADERS],
+            max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            return_url=url_for(".index_view"),
+        )
+
+    @expose("/template.xlsx")
+    def template(self) -> Any:
+        if not authz.may(current_user, self.screen, "create"):
+            abort(403)
+        levels = reference.income_levels_on(db.session, date.today())
+        return Response(
+            template_xlsx(sorted(levels)),
+            mimetype=XLSX,
+            headers={
+                "Content-Disposition": 'attachment; filename="template-peserta-bpu.xlsx"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @expose("/errors.xlsx")
+    def error_report(self) -> Any:
+        batch = self.get_one(request.args.get("id", ""))
+        if not batch.invalid_count:
+            abort(404)
+        return Response(
+            service.error_report(db.session, batch),
+            mimetype=XLSX,
+            headers={
+                "Content-Disposition": f'attachment; filename="kesalahan-batch-{batch.id}.xlsx"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    # --- decisions -------------------------------------------------------------------------
+    @expose("/decide/", methods=("POST",))
+    def decide(self) -> Any:
+        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
+            abort(403)
+        item_id = request.form.get("id", type=int)
+        action_name = request.form.get("action", "")
+        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
+        row_ids = [int(v) for v in request.form.getlist("row_id") if v.isdigit()]
+        try:
+            batch = service.decide(
+                db.session,
+                current_user,
+                item_id,
+                action_name,
+                row_ids=row_ids,
+                reason=request.form.get("comment"),
+                expected_version=request.form.get("version", type=int),
+                ip=request.remote_addr,
+                settings=self.settings(),
+            )
+        except NotFound:
+            abort(404)
+        except Forbidden as exc:
+            flash(str(exc.message), "error")
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(back)
+        if batch.state is BatchState.PROCESSING:
+            service.start_processing(batch.id)
+        flash(_decision_message(action_name, batch, len(row_ids)), "success")
+        if batch.state not in service.OPEN_STATES and back.startswith(
+            url_for("registration_queue.index_view")
+        ):
+            return redirect(url_for("registration_queue.index_view"))
+        return redirect(back)
+
+
+def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
+    transitions = wf.available(current_user, batch)
+    row_state = request.args.get("rows", "")
+    if row_state not in {s.value for s in RowState}:
+        row_state = ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = select(BatchRow).where(BatchRow.batch_id == batch.id)
+    count = select(func.count()).select_from(BatchRow).where(BatchRow.batch_id == batch.id)
+    if row_state:
+        stmt = stmt.where(BatchRow.state == RowState(row_state))
+        count = count.where(BatchRow.state == RowState(row_state))
+    total = db.session.scalar(count) or 0
+    pages = max((total + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
+    page = min(page, pages)
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(BatchRow.number).offset((page - 1) * ROWS_PER_PAGE).limit(ROWS_PER_PAGE)
+        )
+    )
+    kpjs = {}
+    member_ids = [r.member_id for r in rows if r.member_id]
+    if member_ids:
+        kpjs = dict(
+            db.session.execute(
+                select(Member.id, Member.kpj).where(Member.id.in_(member_ids))
+            ).all()
+        )
+    errors = []
+    if batch.invalid_count and batch.state not in (BatchState.PROCESSING, BatchState.REFUSED):
+        invalid = db.session.scalars(
+            select(BatchRow)
+            .where(BatchRow.batch_id == batch.id, BatchRow.state == RowState.INVALID)
+            .order_by(BatchRow.number)
+            .limit(ERRORS_SHOWN)
+        )
+        errors = list(service.row_errors(invalid))[:ERRORS_SHOWN]
+    progress = (
+        tasks.get_progress(service.progress_key(batch.id))
+        if batch.state is BatchState.PROCESSING
+        else None
+    )
+    row_actions = [t for t in transitions if t.action in service.ROW_ACTIONS]
+    batch_actions = [t for t in transitions if t.action not in service.ROW_ACTIONS]
+    return {
+        "batch": batch,
+        "state_label": service.STATE_LABELS[batch.state],
+        "refusal": service.refusal_message(batch),
+        "batch_actions": batch_actions,
+        "row_actions": row_actions,
+        "can_decide_rows": bool(row_actions),
+        "history": audit.history(db.session, wf.name, batch.id),
+        "decide_url": url_for("batch.decide"),
+        "rows": rows,
+        "kpjs": kpjs,
+        "row_state": row_state,
+        "row_states": [(s.value, s) for s in RowState],
+        "page": page,
+        "pages": pages,
+        "rows_total": total,
+        "errors": errors,
+        "errors_truncated": batch.invalid_count and len(errors) >= ERRORS_SHOWN,
+        "progress": progress,
+        "error_report_url": url_for("batch.error_report", id=batch.id)
+        if batch.invalid_count and batch.state not in (BatchState.PROCESSING, BatchState.REFUSED)
+        else None,
+        "ignored_note": _ignored_note(batch),
+    }
+
+
+def _date(value: Any) -> str:
+    from backoffice.i18n import format_date
+
+    return format_date(value)
+
+
+def _ignored_note(batch: MemberBatch) -> str | None:
+    if not batch.ignored_columns:
+        return None
+    return gettext(
+        "These columns are not used and were ignored: %(columns)s.",
+        columns=", ".join(batch.ignored_columns),
+    )
+
+
+def _decision_message(action: str, batch: MemberBatch, selected: int) -> str:
+    if action == "submit":
+        return gettext(
+            "Batch no. %(id)s was sent to %(office)s: %(n)s row(s) wait for verification.",
+            id=batch.id,
+            office=batch.office.name,
+            n=batch.valid_count,
+        )
+    if action == "discard":
+        return gettext("Batch no. %(id)s was discarded.", id=batch.id)
+    if action == "retry":
+        return gettext("Batch no. %(id)s is being checked again.", id=batch.id)
+    if action == "reject_rows":
+        return gettext("%(n)s row(s) rejected.", n=selected)
+    return gettext(
+        "Rows accepted. Batch no. %(id)s: %(accepted)s accepted, %(rejected)s rejected, "
+        "%(pending)s waiting.",
+        id=batch.id,
+        accepted=batch.accepted_count,
+        rejected=batch.rejected_count,
+        pending=batch.pending_count,
+    )
+
+
+class RegistrationQueueView(_BatchScreen):
+    """Submitted batches of the clerk's office, oldest first, with their age."""
+
+    screen = "registration_queue"
+    column_list = [
+        "id",
+        "department",
+        "filename",
+        "submitted_at",
+        "age",
+        "valid_count",
+        "pending",
+        "accepted_count",
+        "rejected_count",
+        "state",
+    ]
+    column_default_sort = ("submitted_at", False)
+    column_sortable_list = ["id", "submitted_at", "valid_count"]
+    column_filters = []
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(MemberBatch.state.in_(service.OPEN_STATES))
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(MemberBatch.state.in_(service.OPEN_STATES))
+
+
+def waiting_batches() -> int:
+    """Batches waiting in the current user's registration queue (menu badge)."""
+    if not authz.may(current_user, "registration_queue"):
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(MemberBatch)
+        .where(
+            MemberBatch.state.in_(service.OPEN_STATES),
+            authz.row_condition(current_user, MemberBatch),
+        )
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def queue_menu_name() -> Markup:
+    count = waiting_batches()
+    name = escape(gettext("Registration queue"))
+    if count:
+        return Markup(
+            '{} <span class="badge badge-pill badge-warning badge-count" id="registration-count">{}</span>'
+        ).format(name, count)
+    return Markup(name)

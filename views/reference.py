@@ -1,0 +1,113 @@
+"""Reference data with validity dates: income levels and contribution rates (administrator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from backoffice import audit
+from backoffice.extensions import db
+from backoffice.i18n import format_rupiah
+from backoffice.services import reference
+from backoffice.services.errors import DomainError
+from models import ContributionRate, IncomeLevel, Programme
+
+from .base import EnumFilter, SecuredModelView
+
+LABELS = {
+    "amount": _l("Income level"),
+    "programme": _l("Programme"),
+    "percent": _l("Percent of the income level"),
+    "flat_amount": _l("Flat amount (Rp)"),
+    "valid_from": _l("Valid from"),
+    "valid_to": _l("Valid to"),
+    "note": _l("Note"),
+    "created_at": _l("Created"),
+}
+
+
+class _ReferenceView(SecuredModelView):
+    screen = "reference"
+    column_labels = LABELS
+    record_type = ""
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        self.check(model)
+        if reference.overlapping(db.session, model):
+            raise DomainError(self.overlap_message)
+        db.session.flush()
+        audit.append_event(
+            db.session,
+            actor=current_user,
+            action="create" if is_created else "edit",
+            record_type=self.record_type,
+            record_id=model.id,
+            ip=request.remote_addr,
+            details=self.audit_details(model),
+        )
+
+    def check(self, model: Any) -> None:
+        if model.valid_to is not None and model.valid_to < model.valid_from:
+            raise DomainError(_l("The end of validity cannot be before its start."))
+
+    def audit_details(self, model: Any) -> dict[str, Any]:
+        return {
+            "valid_from": model.valid_from.isoformat(),
+            "valid_to": model.valid_to.isoformat() if model.valid_to else None,
+        }
+
+
+class IncomeLevelView(_ReferenceView):
+    record_type = "income_level"
+    overlap_message = _l(
+        "This income level is already in force for part of these dates: end the old row first."
+    )
+    column_list = ["amount", "valid_from", "valid_to"]
+    column_formatters = {"amount": lambda v, c, m, n: format_rupiah(m.amount)}
+    column_default_sort = "amount"
+    form_columns = ["amount", "valid_from", "valid_to"]
+
+    def check(self, model: IncomeLevel) -> None:
+        super().check(model)
+        if model.amount is None or model.amount <= 0:
+            raise DomainError(_l("The income level must be a positive amount."))
+
+    def audit_details(self, model: IncomeLevel) -> dict[str, Any]:
+        return {"amount": model.amount, **super().audit_details(model)}
+
+
+class ContributionRateView(_ReferenceView):
+    record_type = "contribution_rate"
+    overlap_message = _l(
+        "A rate for this programme is already in force for part of these dates: end the old "
+        "rate first (set its last day), then add the new one."
+    )
+    column_list = ["programme", "percent", "flat_amount", "valid_from", "valid_to", "note"]
+    column_formatters = {
+        "flat_amount": lambda v, c, m, n: (
+            format_rupiah(m.flat_amount) if m.flat_amount is not None else ""
+        )
+    }
+    column_filters = [EnumFilter(ContributionRate.programme, _l("Programme"), Programme)]
+    column_default_sort = [("programme", False), ("valid_from", True)]
+    form_columns = ["programme", "percent", "flat_amount", "valid_from", "valid_to", "note"]
+
+    def check(self, model: ContributionRate) -> None:
+        super().check(model)
+        if (model.percent is None) == (model.flat_amount is None):
+            raise DomainError(_l("Give either a percentage or a flat amount, not both."))
+        if model.percent is not None and not (0 < model.percent <= 100):
+            raise DomainError(_l("The percentage must be above 0 and at most 100."))
+        if model.flat_amount is not None and model.flat_amount <= 0:
+            raise DomainError(_l("The flat amount must be positive."))
+
+    def audit_details(self, model: ContributionRate) -> dict[str, Any]:
+        return {
+            "programme": model.programme.value,
+            "percent": str(model.percent) if model.percent is not None else None,
+            "flat_amount": model.flat_amount,
+            **super().audit_details(model),
+        }
