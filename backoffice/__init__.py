@@ -37,6 +37,11 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers go on while the task queue writes a large batch in one transaction (the
+        # rollback journal would lock them out); writers wait for each other instead of failing.
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

@@ -56,7 +56,6 @@ def register_cli(app: Flask) -> None:
         refused or the user may not import, 2 on bad usage.
         """
         import json
-        from datetime import date
         from pathlib import Path
 
         from flask_babel import force_locale
@@ -84,22 +83,38 @@ def register_cli(app: Flask) -> None:
         with force_locale(user.locale or "id"):
             try:
                 upload = batches.upload_batch(
-                    db.session, user, path.read_bytes(), path.name, settings=settings,
-                    today=date.today(),
+                    db.session,
+                    user,
+                    path.read_bytes(),
+                    path.name,
+                    settings=settings,
+                    today=batches.today_in_jakarta(),
                 )
             except FileRefused as refused:
                 fail(str(refused.message), refused.code)
             except DomainError as error:
                 fail(str(error.message), "forbidden")
-            batch = batches.process_batch(db.session, upload.batch.id, settings)
+            try:
+                batch = batches.process_batch(db.session, upload.batch.id, settings)
+            except Exception:  # logged by process_batch; the batch is marked failed
+                fail(
+                    f"Processing batch {upload.batch.id} failed on an unexpected error; "
+                    "nothing was stored. See the log.",
+                    "failed",
+                )
             if batch.state is not batches.B.DRAFT:
                 message = batches.refusal_message(batch)
-                fail(str(message) if message else "Processing failed.", (batch.refusal or {}).get("code", "failed"))
-            if submit and batch.valid_count:
+                fail(
+                    str(message) if message else "Processing failed.",
+                    (batch.refusal or {}).get("code", "failed"),
+                )
+            submit_error = None
+            if submit:
+                # The file was read: a batch that cannot be submitted is reported, exit 0.
                 try:
                     batch = batches.decide(db.session, user, batch.id, "submit")
                 except DomainError as error:
-                    fail(str(error.message), "not_submitted")
+                    submit_error = str(error.message)
             rows = db.session.scalars(
                 select(BatchRow)
                 .where(BatchRow.batch_id == batch.id, BatchRow.state == RowState.INVALID)
@@ -118,6 +133,8 @@ def register_cli(app: Flask) -> None:
                             "valid": batch.valid_count,
                             "invalid": batch.invalid_count,
                             "state": batch.state.value,
+                            "submitted": batch.state is batches.B.SUBMITTED,
+                            "submit_error": submit_error,
                             "duplicate_of": [b.id for b in upload.same_file],
                             "errors": errors,
                         },
@@ -137,3 +154,5 @@ def register_cli(app: Flask) -> None:
                 )
             for error in errors:
                 click.echo(f"  row {error['row']}, {error['column']}: {error['message']}")
+            if submit_error:
+                click.echo(f"Not submitted: {submit_error}", err=True)

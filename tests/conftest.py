@@ -177,7 +177,7 @@ _TEMPLATE_CACHE = _SharedBytecode()
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    app = create_app(_app_config(database_url, STORAGE_DIR=str(tmp_path / "storage")))
+    app = create_app(_app_config(database_url, UPLOAD_DIR=str(tmp_path / "uploads")))
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     with app.app_context():
         yield app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
@@ -63,7 +62,7 @@ def _state(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
 def _age(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
     if model.submitted_at is None:
         return ""
-    days = (date.today() - service.batch_today(model.submitted_at)).days
+    days = (service.today_in_jakarta() - service.batch_today(model.submitted_at)).days
     return max(days, 0)
 
 
@@ -138,7 +137,7 @@ class BatchView(_BatchScreen):
                     data,
                     upload.filename or "",
                     settings=self.settings(),
-                    today=date.today(),
+                    today=service.today_in_jakarta(),
                     ip=request.remote_addr,
                 )
             except FileRefused as refused:
@@ -173,7 +172,7 @@ class BatchView(_BatchScreen):
     def template(self) -> Any:
         if not authz.may(current_user, self.screen, "create"):
             abort(403)
-        levels = reference.income_levels_on(db.session, date.today())
+        levels = reference.income_levels_on(db.session, service.today_in_jakarta())
         return Response(
             template_xlsx(sorted(levels)),
             mimetype=XLSX,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import label
-from models import Department, Office, OfficeProposal, User
+from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
 from .base import deny_access
 
@@ -51,6 +51,34 @@ class DashboardView(AdminIndexView):
                     "count": pending_count(),
                     "url": url_for("proposal_queue.index_view"),
                 },
+            )
+        if authz.may(user, "registration_queue"):
+            from .batches import waiting_batches
+
+            cards.insert(
+                0,
+                {
+                    "screen": "registrations",
+                    "count": waiting_batches(),
+                    "url": url_for("registration_queue.index_view"),
+                },
+            )
+        if authz.may(user, "batches", "create"):
+            cards.insert(
+                0,
+                {
+                    "screen": "batches",
+                    "count": self._count(MemberBatch),
+                    "url": url_for("batch.index_view"),
+                },
+            )
+        if authz.may(user, "members"):
+            cards.append(
+                {
+                    "screen": "members",
+                    "count": self._count(Member),
+                    "url": url_for("member.index_view"),
+                }
             )
         if authz.may(user, "proposals"):
             cards.append(

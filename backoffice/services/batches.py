@@ -18,9 +18,10 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
@@ -70,6 +71,7 @@ WAITING_STATES = OPEN_STATES
 CHUNK = 2000
 
 RECORD_TYPE = "member_batch"
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,15 +263,34 @@ def validation_context(session: Session, batch: MemberBatch) -> ValidationContex
 
 
 def _cell(value: Any) -> Any:
-    """A cell as JSON: text and numbers as they were, dates as ISO text."""
+    """A cell as JSON: text and numbers as they were, a date cell as {"date": ISO text}."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return {"date": value.isoformat()}
     return str(value)
 
 
-def _row_record(batch_id: int, row: ValidatedRow) -> dict[str, Any]:
+def _uncell(value: Any) -> Any:
+    """The cell ``_cell`` stored, a date cell again a date (for the error report)."""
+    if isinstance(value, dict) and "date" in value:
+        parsed = datetime.fromisoformat(value["date"])
+        return parsed if "T" in value["date"] else parsed.date()
+    return value
+
+
+def _as_typed(cells: list[Any], index: int | None, size: int) -> str | None:
+    """The cell as the user typed it, cut to the column size (for lists of invalid rows)."""
+    if index is None or index >= len(cells) or cells[index] is None:
+        return None
+    text = " ".join(str(_uncell(cells[index])).split())
+    # Cut visibly: "3604011708900001.0" must not look like the NIK 3604011708900001.
+    return (text if len(text) <= size else text[: size - 1] + "…") or None
+
+
+def _row_record(
+    batch_id: int, row: ValidatedRow, columns: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     original = [_cell(v) for v in row.original]
     if row.valid:
         values = row.values or {}
@@ -291,8 +312,9 @@ def _row_record(batch_id: int, row: ValidatedRow) -> dict[str, Any]:
         "batch_id": batch_id,
         "number": row.number,
         "state": R.INVALID,
-        "nik": None,
-        "name": None,
+        # What was typed, so the row can be recognised in lists; the checks do not use it.
+        "nik": _as_typed(row.original, (columns or {}).get("nik"), 16),
+        "name": _as_typed(row.original, (columns or {}).get("name"), 100),
         "data": None,
         "original": original,
         "problems": [
@@ -326,7 +348,7 @@ def process_batch(
             ctx = validation_context(session, batch)
             chunk: list[dict[str, Any]] = []
             for row in validate_rows(table.rows(), ctx):
-                chunk.append(_row_record(batch.id, row))
+                chunk.append(_row_record(batch.id, row, table.column_map))
                 counts["rows"] += 1
                 counts["valid" if row.valid else "invalid"] += 1
                 if len(chunk) >= CHUNK:
@@ -682,15 +704,11 @@ def accept_rows(
             )
         if members:
             # render_nulls: a None (no phone, say) is sent as NULL instead of leaving the column
-            # out, so every row has the same columns and the chunk goes in a few multi-row
-            # INSERTs; otherwise the ORM starts a new INSERT at each change of missing columns.
+            # out, so every row has the same columns and one executemany takes the chunk;
+            # otherwise the ORM starts a new INSERT at each change of missing columns.
+            session.execute(insert(Member).execution_options(render_nulls=True), members)
             ids = dict(
-                session.execute(
-                    insert(Member)
-                    .returning(Member.kpj, Member.id)
-                    .execution_options(render_nulls=True),
-                    members,
-                ).all()
+                session.execute(select(Member.kpj, Member.id).where(Member.kpj.in_(numbers))).all()
             )
             session.execute(
                 update(BatchRow),
@@ -715,9 +733,13 @@ def accept_rows(
 
 def batch_today(now: datetime) -> date:
     """The calendar day in Jakarta (registration and start dates are local days)."""
-    from zoneinfo import ZoneInfo
+    if now.tzinfo is None:  # SQLite hands timestamps back without their zone: they are UTC
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(JAKARTA).date()
 
-    return now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+
+def today_in_jakarta() -> date:
+    return batch_today(datetime.now(UTC))
 
 
 LIAISONS = frozenset({Role.LIAISON})
@@ -819,7 +841,7 @@ def decide(
         params["row_ids"] = list(row_ids or [])
     if settings is not None:
         params["settings"] = settings
-    return workflow.apply(
+    batch = workflow.apply(
         session,
         WORKFLOW,
         batch_id,
@@ -830,6 +852,10 @@ def decide(
         ip=ip,
         params=params,
     )
+    if batch.state is B.DISCARDED and settings is not None:
+        # A failed batch still had its file (kept for "check again"): personal data goes now.
+        settings.file_of(batch).unlink(missing_ok=True)
+    return batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -870,7 +896,7 @@ def error_report(session: Session, batch: MemberBatch) -> bytes:
                 Problem(p["column"], stored_message(p), p.get("field", ""))
                 for p in row.problems or ()
             ]
-            yield ValidatedRow(row.number, None, problems, list(row.original))
+            yield ValidatedRow(row.number, None, problems, [_uncell(v) for v in row.original])
 
     headers = batch.headers or [HEADERS[f] for f in HEADERS]
     return error_report_xlsx(headers, validated())
