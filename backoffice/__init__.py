@@ -146,8 +146,9 @@ def _register_template_helpers(app: Flask) -> None:
 
         return {
             "current_locale": str(get_locale() or "id"),
-            "language_form": LanguageForm(),
-            "logout_form": LogoutForm(),
+            # Never read the request body here: an error page (413) renders through this too.
+            "language_form": LanguageForm(formdata=None),
+            "logout_form": LogoutForm(formdata=None),
         }
 
 

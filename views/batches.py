@@ -197,6 +197,26 @@ class BatchView(_BatchScreen):
         )
 
     # --- decisions -------------------------------------------------------------------------
+    @staticmethod
+    def _back_after_refusal(back: str, batch_id: int | None) -> str:
+        """A refused decision goes back to the page it came from, unless that page is the
+        queue's view of a batch that has left the queue (e.g. a double click that finished it)."""
+        queue = url_for("registration_queue.index_view")
+        if not back.startswith(queue):
+            return back
+        state = db.session.scalar(
+            authz.scope(
+                current_user,
+                select(MemberBatch.state).where(MemberBatch.id == batch_id),
+                MemberBatch,
+            )
+        )
+        if state in service.OPEN_STATES:
+            return back
+        if state is None:
+            return queue
+        return url_for(".details_view", id=batch_id)
+
     @expose("/decide/", methods=("POST",))
     def decide(self) -> Any:
         if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
@@ -224,7 +244,7 @@ class BatchView(_BatchScreen):
             abort(403)
         except DomainError as exc:
             flash(str(exc.message), "error")
-            return redirect(back)
+            return redirect(self._back_after_refusal(back, item_id))
         if batch.state is BatchState.PROCESSING:
             service.start_processing(batch.id)
         flash(_decision_message(action_name, batch, len(row_ids)), "success")
@@ -258,9 +278,7 @@ def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
     member_ids = [r.member_id for r in rows if r.member_id]
     if member_ids:
         kpjs = dict(
-            db.session.execute(
-                select(Member.id, Member.kpj).where(Member.id.in_(member_ids))
-            ).all()
+            db.session.execute(select(Member.id, Member.kpj).where(Member.id.in_(member_ids))).all()
         )
     errors = []
     if batch.invalid_count and batch.state not in (BatchState.PROCESSING, BatchState.REFUSED):

@@ -106,7 +106,7 @@ class ContributionRateView(_ReferenceView):
 
     def audit_details(self, model: ContributionRate) -> dict[str, Any]:
         return {
-            "programme": model.programme.value,
+            "programme": Programme(model.programme).value,
             "percent": str(model.percent) if model.percent is not None else None,
             "flat_amount": model.flat_amount,
             **super().audit_details(model),

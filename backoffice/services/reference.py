@@ -102,4 +102,6 @@ def overlapping(session: Session, obj: IncomeLevel | ContributionRate) -> bool:
     )
     if obj.id is not None:
         stmt = stmt.where(model.id != obj.id)
-    return session.scalar(stmt.limit(1)) is not None
+    # Without autoflush: a new row must not be flushed first and then overlap with itself.
+    with session.no_autoflush:
+        return session.scalar(stmt.limit(1)) is not None
