@@ -1,0 +1,602 @@
+"""Benefit amounts of BPU claims (PP 82/2019, domain.md): every rule and cap, no database.
+
+Assertions are on line codes, amounts and note figures; texts are only checked to render.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from types import MappingProxyType
+
+import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale, lazy_gettext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backoffice.benefits import (
+    SCHOOL_LEVELS,
+    Breakdown,
+    MissingParameter,
+    jht_benefit,
+    jkk_benefit,
+    jkm_benefit,
+    scholarship_lines,
+)
+from backoffice.i18n import TRANSLATIONS_DIR
+
+PARAMS: dict[str, int] = {
+    "jkm.lump_sum": 20_000_000,
+    "jkm.periodic": 12_000_000,
+    "jkm.funeral": 10_000_000,
+    "scholarship.min_contribution_months": 36,
+    "scholarship.max_children": 2,
+    "scholarship.max_total": 174_000_000,
+    "scholarship.tk_sd.per_year": 1_500_000,
+    "scholarship.tk_sd.max_years": 8,
+    "scholarship.smp.per_year": 2_000_000,
+    "scholarship.smp.max_years": 3,
+    "scholarship.sma.per_year": 3_000_000,
+    "scholarship.sma.max_years": 3,
+    "scholarship.pt.per_year": 12_000_000,
+    "scholarship.pt.max_years": 5,
+    "jkk.transport.land": 5_000_000,
+    "jkk.transport.sea": 2_000_000,
+    "jkk.transport.air": 10_000_000,
+    "jkk.stmb.full_months": 12,
+    "jkk.stmb.reduced_percent": 50,
+    "jkk.stmb.days_per_month": 30,
+    "jkk.disability.factor": 80,
+    "jkk.disability.total_percent": 70,
+    "jkk.death.factor": 48,
+    "jkk.death.funeral": 10_000_000,
+    "jkk.death.periodic": 12_000_000,
+}
+INCOME = 1_000_000
+JKM_BASE = {"jkm.lump_sum": 20_000_000, "jkm.periodic": 12_000_000, "jkm.funeral": 10_000_000}
+CAPS = {"land": 5_000_000, "sea": 2_000_000, "air": 10_000_000}
+PER_YEAR = {"tk_sd": 1_500_000, "smp": 2_000_000, "sma": 3_000_000, "pt": 12_000_000}
+FAST = settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def amounts(breakdown: Breakdown) -> dict[str, int]:
+    return {line.code: line.amount for line in breakdown.lines}
+
+
+def note(breakdown: Breakdown, code: str):  # noqa: ANN201 - a Note
+    (found,) = [n for n in breakdown.notes if n.code == code]
+    return found
+
+
+def note_codes(breakdown: Breakdown) -> list[str]:
+    return [n.code for n in breakdown.notes]
+
+
+def note_data(notes: list, code: str) -> dict[str, int]:
+    (found,) = [n for n in notes if n.code == code]
+    return dict(found.data)
+
+
+def with_params(**changes: int) -> dict[str, int]:
+    return {**PARAMS, **{key.replace("__", "."): value for key, value in changes.items()}}
+
+
+# --- JKM --------------------------------------------------------------------------------
+
+
+def test_jkm_without_children_is_42_million() -> None:
+    breakdown = jkm_benefit(PARAMS, contribution_months=1)
+    assert amounts(breakdown) == {
+        "jkm.lump_sum": 20_000_000,
+        "jkm.periodic": 12_000_000,
+        "jkm.funeral": 10_000_000,
+    }
+    assert breakdown.total == 42_000_000
+    assert breakdown.notes == ()
+
+
+def test_jkm_without_children_needs_no_scholarship_parameters() -> None:
+    assert jkm_benefit(JKM_BASE, contribution_months=0).total == 42_000_000
+
+
+def test_jkm_with_two_children_example_of_the_brief() -> None:
+    breakdown = jkm_benefit(PARAMS, children=["tk_sd", "smp"], contribution_months=40)
+    assert amounts(breakdown) == {
+        "jkm.lump_sum": 20_000_000,
+        "jkm.periodic": 12_000_000,
+        "jkm.funeral": 10_000_000,
+        "scholarship.child_1": 1_500_000,
+        "scholarship.child_2": 2_000_000,
+    }
+    assert breakdown.total == 45_500_000
+
+
+@pytest.mark.parametrize(("months", "eligible"), [(0, False), (35, False), (36, True), (120, True)])
+def test_scholarship_needs_36_months_of_contributions(months: int, eligible: bool) -> None:
+    breakdown = jkm_benefit(PARAMS, children=["sma"], contribution_months=months)
+    if eligible:
+        assert amounts(breakdown)["scholarship.child_1"] == 3_000_000
+        assert "scholarship.not_eligible" not in note_codes(breakdown)
+    else:
+        assert breakdown.total == 42_000_000
+        assert note_codes(breakdown) == ["scholarship.not_eligible"]
+        assert dict(note(breakdown, "scholarship.not_eligible").data) == {
+            "months": months,
+            "needed": 36,
+        }
+
+
+def test_scholarship_for_at_most_two_children_in_the_order_given() -> None:
+    breakdown = jkm_benefit(PARAMS, children=["pt", "sma", "tk_sd", "smp"], contribution_months=36)
+    scholarship = {c: a for c, a in amounts(breakdown).items() if c.startswith("scholarship")}
+    assert scholarship == {"scholarship.child_1": 12_000_000, "scholarship.child_2": 3_000_000}
+    assert dict(note(breakdown, "scholarship.children_left_out").data) == {"max": 2, "count": 2}
+    # the maximum total counts only the children paid: 12M x 5 + 3M x 3
+    assert note(breakdown, "scholarship.max_total").data["total"] == 69_000_000
+
+
+def test_max_children_is_a_parameter() -> None:
+    lines, notes = scholarship_lines(
+        with_params(scholarship__max_children=3), ["smp", "smp", "smp"], 36
+    )
+    assert [line.amount for line in lines] == [2_000_000] * 3
+    assert [n.code for n in notes] == ["scholarship.max_total"]
+
+
+@pytest.mark.parametrize("level", SCHOOL_LEVELS)
+def test_each_school_level_pays_its_yearly_amount(level: str) -> None:
+    lines, _ = scholarship_lines(PARAMS, [level], 36)
+    (line,) = lines
+    assert (line.code, line.amount) == ("scholarship.child_1", PER_YEAR[level])
+    assert line.detail is not None
+
+
+def test_max_total_note_when_the_cap_does_not_bite() -> None:
+    lines, notes = scholarship_lines(PARAMS, ["pt", "pt"], 36)
+    assert [line.amount for line in lines] == [12_000_000, 12_000_000]
+    (cap_note,) = notes
+    assert cap_note.code == "scholarship.max_total"
+    assert dict(cap_note.data) == {
+        "total": 120_000_000,  # 2 x 12M x 5 years
+        "entitlement": 120_000_000,
+        "cap": 174_000_000,
+    }
+
+
+def test_max_total_note_when_the_cap_bites() -> None:
+    lines, notes = scholarship_lines(
+        with_params(scholarship__max_total=100_000_000), ["pt", "pt"], 36
+    )
+    assert [line.amount for line in lines] == [12_000_000, 12_000_000]
+    (cap_note,) = notes
+    assert dict(cap_note.data) == {
+        "total": 100_000_000,
+        "entitlement": 120_000_000,
+        "cap": 100_000_000,
+    }
+
+
+def test_first_year_lines_never_exceed_the_cap() -> None:
+    lines, notes = scholarship_lines(
+        with_params(scholarship__max_total=20_000_000), ["pt", "pt"], 36
+    )
+    assert [line.amount for line in lines] == [12_000_000, 8_000_000]
+    assert note_data(notes, "scholarship.max_total")["total"] == 20_000_000
+
+
+def test_no_first_year_line_once_the_cap_is_used_up() -> None:
+    lines, _ = scholarship_lines(with_params(scholarship__max_total=12_000_000), ["pt", "pt"], 36)
+    assert [(line.code, line.amount) for line in lines] == [("scholarship.child_1", 12_000_000)]
+
+
+def test_unknown_school_level_is_refused() -> None:
+    with pytest.raises(ValueError, match="sd"):
+        jkm_benefit(PARAMS, children=["sd"], contribution_months=36)
+    # refused even when the member is not eligible or the child is beyond the maximum
+    with pytest.raises(ValueError):
+        jkm_benefit(PARAMS, children=["smp", "smp", "kuliah"], contribution_months=1)
+
+
+def test_children_must_be_a_sequence_not_a_string() -> None:
+    with pytest.raises(TypeError):
+        jkm_benefit(PARAMS, children="smp", contribution_months=36)
+
+
+def test_negative_contribution_months_are_refused() -> None:
+    with pytest.raises(ValueError):
+        jkm_benefit(PARAMS, contribution_months=-1)
+
+
+# --- JKK: treatment and transport ----------------------------------------------------------
+
+
+def test_treatment_is_reimbursed_in_full() -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME, treatment_cost=87_654_321)
+    assert amounts(breakdown) == {"jkk.treatment": 87_654_321}
+
+
+def test_nothing_to_pay_gives_no_lines() -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME)
+    assert breakdown.lines == () and breakdown.total == 0
+
+
+@pytest.mark.parametrize("mode", sorted(CAPS))
+@pytest.mark.parametrize("offset", [-1, 0, 1, 7_000_000])
+def test_transport_is_capped_per_mode(mode: str, offset: int) -> None:
+    cap = CAPS[mode]
+    cost = cap + offset
+    breakdown = jkk_benefit(PARAMS, income=INCOME, transport_mode=mode, transport_cost=cost)
+    (line,) = breakdown.lines
+    assert line.code == "jkk.transport"
+    assert line.amount == min(cost, cap)
+    # the detail shows the cap only when it reduced the cost
+    assert (line.detail is not None) == (cost > cap)
+
+
+def test_transport_needs_a_known_mode() -> None:
+    with pytest.raises(ValueError, match="transport_mode"):
+        jkk_benefit(PARAMS, income=INCOME, transport_cost=100_000)
+    with pytest.raises(ValueError, match="rail"):
+        jkk_benefit(PARAMS, income=INCOME, transport_mode="rail", transport_cost=100_000)
+
+
+def test_transport_mode_without_cost_gives_no_line() -> None:
+    assert jkk_benefit(PARAMS, income=INCOME, transport_mode="air").lines == ()
+
+
+# --- JKK: temporary disability (STMB) -------------------------------------------------------
+
+
+def test_stmb_100_days_at_full_income() -> None:
+    # 1.000.000 / 30 a day x 100 days = 3.333.333,33
+    breakdown = jkk_benefit(PARAMS, income=INCOME, stmb_days=100)
+    assert amounts(breakdown) == {"jkk.stmb.full": 3_333_333}
+
+
+def test_stmb_exactly_twelve_months_is_one_line() -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME, stmb_days=360)
+    assert amounts(breakdown) == {"jkk.stmb.full": 12_000_000}
+
+
+def test_stmb_beyond_twelve_months_is_paid_at_half() -> None:
+    # 40 days x 33.333,33 x 50% = 666.666,67
+    breakdown = jkk_benefit(PARAMS, income=INCOME, stmb_days=400)
+    assert amounts(breakdown) == {"jkk.stmb.full": 12_000_000, "jkk.stmb.reduced": 666_667}
+
+
+def test_stmb_rounds_half_up_to_whole_rupiah() -> None:
+    # 1.000.035 / 30 = 33.334,5 a day: half up gives 33.335 (banker's rounding would give 33.334)
+    assert amounts(jkk_benefit(PARAMS, income=1_000_035, stmb_days=1)) == {"jkk.stmb.full": 33_335}
+    # 33.334,5 x 50% = 16.667,25
+    reduced = amounts(jkk_benefit(PARAMS, income=1_000_035, stmb_days=361))
+    assert reduced == {"jkk.stmb.full": 12_000_420, "jkk.stmb.reduced": 16_667}
+
+
+def test_stmb_parameters_are_read_from_the_mapping() -> None:
+    params = with_params(jkk__stmb__full_months=6, jkk__stmb__reduced_percent=75)
+    breakdown = jkk_benefit(params, income=3_000_000, stmb_days=200)
+    # 180 days x 100.000, then 20 days x 100.000 x 75%
+    assert amounts(breakdown) == {"jkk.stmb.full": 18_000_000, "jkk.stmb.reduced": 1_500_000}
+
+
+# --- JKK: permanent disability and death --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("percent", "amount"),
+    [
+        (10, 8_000_000),  # 10% x 80 x 1.000.000
+        (Decimal("12.5"), 10_000_000),
+        (70, 56_000_000),
+        (100, 56_000_000),  # capped at 70%: total permanent disability
+    ],
+)
+def test_permanent_disability(percent: int | Decimal, amount: int) -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME, disability_percent=percent)
+    assert amounts(breakdown) == {"jkk.disability": amount}
+
+
+def test_disability_rounds_half_up() -> None:
+    # 0,0625% x 80 x 1.000.010 = 50.000,5: half up gives 50.001 (banker's rounding 50.000)
+    breakdown = jkk_benefit(PARAMS, income=1_000_010, disability_percent=Decimal("0.0625"))
+    assert amounts(breakdown) == {"jkk.disability": 50_001}
+
+
+@pytest.mark.parametrize("percent", [-1, 101, Decimal("100.01"), Decimal("NaN")])
+def test_disability_percent_must_be_between_0_and_100(percent: int | Decimal) -> None:
+    with pytest.raises(ValueError, match="disability_percent"):
+        jkk_benefit(PARAMS, income=INCOME, disability_percent=percent)
+
+
+def test_death_from_work_accident() -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME, death=True)
+    assert amounts(breakdown) == {
+        "jkk.death.lump_sum": 48_000_000,
+        "jkk.death.funeral": 10_000_000,
+        "jkk.death.periodic": 12_000_000,
+    }
+    assert breakdown.total == 70_000_000
+
+
+def test_on_death_disability_is_not_paid_but_incurred_costs_are() -> None:
+    breakdown = jkk_benefit(
+        PARAMS,
+        income=INCOME,
+        treatment_cost=4_000_000,
+        transport_mode="land",
+        transport_cost=6_000_000,
+        stmb_days=30,
+        disability_percent=50,
+        death=True,
+    )
+    assert amounts(breakdown) == {
+        "jkk.treatment": 4_000_000,
+        "jkk.transport": 5_000_000,
+        "jkk.stmb.full": 1_000_000,
+        "jkk.death.lump_sum": 48_000_000,
+        "jkk.death.funeral": 10_000_000,
+        "jkk.death.periodic": 12_000_000,
+    }
+    assert note_codes(breakdown) == ["jkk.disability_not_paid"]
+
+
+def test_jkk_scholarship_on_death_and_on_total_permanent_disability_only() -> None:
+    kids = {"children": ["smp"], "contribution_months": 36}
+    death = jkk_benefit(PARAMS, income=INCOME, death=True, **kids)
+    assert amounts(death)["scholarship.child_1"] == 2_000_000
+    total = jkk_benefit(PARAMS, income=INCOME, disability_percent=70, **kids)
+    assert amounts(total)["scholarship.child_1"] == 2_000_000
+    partial = jkk_benefit(PARAMS, income=INCOME, disability_percent=69, **kids)
+    assert "scholarship.child_1" not in amounts(partial) and partial.notes == ()
+
+
+@pytest.mark.parametrize("income", [0, -1_000_000])
+def test_income_must_be_positive(income: int) -> None:
+    with pytest.raises(ValueError, match="income"):
+        jkk_benefit(PARAMS, income=income)
+
+
+@pytest.mark.parametrize("field", ["treatment_cost", "transport_cost", "stmb_days"])
+def test_negative_jkk_inputs_are_refused(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        jkk_benefit(PARAMS, income=INCOME, transport_mode="land", **{field: -1})
+
+
+def test_non_integer_amounts_are_refused() -> None:
+    with pytest.raises(TypeError):
+        jkk_benefit(PARAMS, income=1_000_000.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        jkk_benefit(PARAMS, income=INCOME, stmb_days=True)  # type: ignore[arg-type]
+
+
+# --- JHT --------------------------------------------------------------------------------
+
+
+def test_jht_is_the_balance_of_contributions() -> None:
+    breakdown = jht_benefit(contributions=7_200_000)
+    assert amounts(breakdown) == {"jht.contributions": 7_200_000}
+    assert breakdown.total == 7_200_000
+
+
+def test_jht_adds_the_returns() -> None:
+    breakdown = jht_benefit(contributions=7_200_000, returns=431_250)
+    assert amounts(breakdown) == {"jht.contributions": 7_200_000, "jht.returns": 431_250}
+    assert breakdown.total == 7_631_250
+
+
+@pytest.mark.parametrize(("contributions", "returns"), [(-1, 0), (1_000, -1)])
+def test_jht_negative_amounts_are_refused(contributions: int, returns: int) -> None:
+    with pytest.raises(ValueError):
+        jht_benefit(contributions=contributions, returns=returns)
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def compute_everything(params: dict[str, int]) -> None:
+    """Calls that, together, read every parameter."""
+    jkm_benefit(params, children=["tk_sd", "smp"], contribution_months=36)
+    jkm_benefit(params, children=["sma", "pt"], contribution_months=36)
+    for mode in CAPS:
+        jkk_benefit(params, income=INCOME, transport_mode=mode, transport_cost=1)
+    jkk_benefit(params, income=INCOME, stmb_days=400, disability_percent=10)
+    jkk_benefit(params, income=INCOME, death=True)
+
+
+def test_all_parameters_present_compute() -> None:
+    compute_everything(PARAMS)
+
+
+@pytest.mark.parametrize("key", sorted(PARAMS))
+def test_missing_parameter_is_named(key: str) -> None:
+    params = {k: v for k, v in PARAMS.items() if k != key}
+    with pytest.raises(MissingParameter) as raised:
+        compute_everything(params)
+    assert raised.value.key == key
+    assert key in str(raised.value)
+
+
+@pytest.mark.parametrize("value", [1.5, "20000000", None, True, -1, Decimal("-1")])
+def test_invalid_parameter_values_are_refused(value: object) -> None:
+    params = {**PARAMS, "jkm.funeral": value}
+    with pytest.raises(ValueError, match="jkm.funeral"):
+        jkm_benefit(params, contribution_months=0)
+
+
+def test_decimal_parameters_are_accepted() -> None:
+    params = {**PARAMS, "jkk.stmb.reduced_percent": Decimal("62.5")}
+    breakdown = jkk_benefit(params, income=3_000_000, stmb_days=370)
+    # 10 days x 100.000 x 62,5%
+    assert amounts(breakdown)["jkk.stmb.reduced"] == 625_000
+
+
+def test_days_per_month_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="days_per_month"):
+        jkk_benefit(with_params(jkk__stmb__days_per_month=0), income=INCOME, stmb_days=1)
+
+
+def test_deterministic_and_inputs_untouched() -> None:
+    params = MappingProxyType(dict(PARAMS))  # a read-only mapping works too
+    children = ["pt", "sma", "smp"]
+    before = (copy.deepcopy(dict(params)), list(children))
+    first = jkm_benefit(params, children=children, contribution_months=48)
+    second = jkm_benefit(params, children=children, contribution_months=48)
+    assert first == second and first.total == second.total
+    assert [(n.code, dict(n.data)) for n in first.notes] == [
+        (n.code, dict(n.data)) for n in second.notes
+    ]
+    assert (dict(params), children) == before
+    kwargs = {"income": INCOME, "stmb_days": 400, "disability_percent": 100}
+    assert jkk_benefit(params, **kwargs) == jkk_benefit(params, **kwargs)
+
+
+def test_results_are_immutable() -> None:
+    breakdown = jht_benefit(contributions=1)
+    with pytest.raises(AttributeError):
+        breakdown.lines = ()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        breakdown.lines[0].amount = 2  # type: ignore[misc]
+    assert isinstance(breakdown.lines, tuple) and isinstance(breakdown.notes, tuple)
+
+
+# --- texts render (without an app, and in both languages) --------------------------------
+
+
+def all_texts(breakdown: Breakdown) -> list[str]:
+    texts = [str(line.label) for line in breakdown.lines]
+    texts += [str(line.detail) for line in breakdown.lines if line.detail is not None]
+    return texts + [str(n) for n in breakdown.notes]
+
+
+def sample_breakdowns() -> list[Breakdown]:
+    return [
+        jkm_benefit(PARAMS, children=["tk_sd", "smp", "pt"], contribution_months=40),
+        jkm_benefit(PARAMS, children=["sma"], contribution_months=12),
+        jkm_benefit(
+            with_params(scholarship__max_total=1_000_000), children=["pt"], contribution_months=40
+        ),
+        jkk_benefit(
+            PARAMS,
+            income=INCOME,
+            treatment_cost=1,
+            transport_mode="sea",
+            transport_cost=3_000_000,
+            stmb_days=400,
+            disability_percent=Decimal("80.5"),
+        ),
+        jkk_benefit(PARAMS, income=INCOME, disability_percent=5, death=True),
+        jht_benefit(contributions=1, returns=1),
+    ]
+
+
+def test_texts_render_without_an_app() -> None:
+    texts = [text for breakdown in sample_breakdowns() for text in all_texts(breakdown)]
+    assert texts and all(text.strip() and "%(" not in text and "%%" not in text for text in texts)
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_texts_render_in_both_languages(locale: str) -> None:
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(TRANSLATIONS_DIR))
+    with app.app_context(), force_locale(locale):
+        texts = [text for breakdown in sample_breakdowns() for text in all_texts(breakdown)]
+        assert texts and all(text.strip() and "%(" not in text for text in texts)
+        error = str(MissingParameter("jkm.funeral"))
+        assert "jkm.funeral" in error
+
+
+def test_texts_are_a_msgid_with_flat_parameters() -> None:
+    """Stored as msgid + parameters, a text renders again fully in the reader's language."""
+    for breakdown in sample_breakdowns():
+        texts = [line.label for line in breakdown.lines]
+        texts += [line.detail for line in breakdown.lines if line.detail is not None]
+        for text in [*texts, *breakdown.notes]:
+            (msgid,) = text._args
+            assert isinstance(msgid, str)
+            assert all(isinstance(v, int | str) for v in text._kwargs.values())
+            assert str(lazy_gettext(msgid, **text._kwargs)) == str(text)
+
+
+def test_notes_are_escaped_in_html() -> None:
+    (n,) = jkm_benefit(PARAMS, children=["smp"], contribution_months=1).notes
+    assert n.__html__() == str(n)  # nothing to escape, but the method exists and escapes
+
+
+# --- properties ---------------------------------------------------------------------------
+
+levels = st.lists(st.sampled_from(SCHOOL_LEVELS), max_size=4)
+rupiah = st.integers(min_value=0, max_value=10**11)
+
+
+@FAST
+@given(mode=st.sampled_from(sorted(CAPS)), cost=rupiah)
+def test_transport_line_never_exceeds_the_cap(mode: str, cost: int) -> None:
+    breakdown = jkk_benefit(PARAMS, income=INCOME, transport_mode=mode, transport_cost=cost)
+    paid = amounts(breakdown).get("jkk.transport", 0)
+    assert paid == min(cost, CAPS[mode]) <= CAPS[mode]
+
+
+@FAST
+@given(
+    income=st.integers(min_value=1, max_value=10**9),
+    treatment=rupiah,
+    mode=st.sampled_from(sorted(CAPS)),
+    transport=rupiah,
+    days=st.integers(min_value=0, max_value=5_000),
+    percent=st.decimals(min_value=0, max_value=100, places=2),
+    death=st.booleans(),
+    children=levels,
+    months=st.integers(min_value=0, max_value=600),
+)
+def test_jkk_total_is_the_sum_of_whole_rupiah_lines(
+    income: int,
+    treatment: int,
+    mode: str,
+    transport: int,
+    days: int,
+    percent: Decimal,
+    death: bool,
+    children: list[str],
+    months: int,
+) -> None:
+    breakdown = jkk_benefit(
+        PARAMS,
+        income=income,
+        treatment_cost=treatment,
+        transport_mode=mode,
+        transport_cost=transport,
+        stmb_days=days,
+        disability_percent=percent,
+        death=death,
+        children=children,
+        contribution_months=months,
+    )
+    assert all(type(line.amount) is int and line.amount >= 0 for line in breakdown.lines)
+    assert breakdown.total == sum(line.amount for line in breakdown.lines)
+    codes = [line.code for line in breakdown.lines]
+    assert len(codes) == len(set(codes))
+    assert not (death and "jkk.disability" in codes)
+
+
+@FAST
+@given(children=levels, months=st.integers(min_value=0, max_value=600))
+def test_jkm_total_is_base_plus_first_year_scholarship(children: list[str], months: int) -> None:
+    breakdown = jkm_benefit(PARAMS, children=children, contribution_months=months)
+    paid = children[:2] if months >= 36 else []
+    assert breakdown.total == 42_000_000 + sum(PER_YEAR[level] for level in paid)
+    assert breakdown.total == sum(line.amount for line in breakdown.lines)
+
+
+@FAST
+@given(
+    income=st.integers(min_value=1, max_value=10**9),
+    days=st.integers(min_value=0, max_value=2_000),
+    more=st.integers(min_value=1, max_value=500),
+)
+def test_stmb_is_monotonic_in_days(income: int, days: int, more: int) -> None:
+    fewer = jkk_benefit(PARAMS, income=income, stmb_days=days).total
+    longer = jkk_benefit(PARAMS, income=income, stmb_days=days + more).total
+    assert longer >= fewer
