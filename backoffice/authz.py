@@ -16,8 +16,13 @@ from sqlalchemy.orm import Query
 from models import (
     AuditEvent,
     BatchRow,
+    BenefitParameter,
+    Claim,
+    ClaimDocument,
+    ContributionPayment,
     ContributionRate,
     Department,
+    DocumentRequirement,
     IncomeLevel,
     Member,
     MemberBatch,
@@ -180,6 +185,37 @@ def _member_scope(user: User) -> ColumnElement[bool]:
     return _in_offices(user, Member.office_id)
 
 
+@scoper(ContributionPayment)
+def _payment_scope(user: User) -> ColumnElement[bool]:
+    return ContributionPayment.member_id.in_(select(Member.id).where(_member_scope(user)))
+
+
+@scoper(Claim)
+def _claim_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return Claim.region_id == user.region_id
+    if user.role in (Role.BRANCH_HEAD, Role.BRANCH_CLERK):
+        return _in_offices(user, Claim.office_id)
+    return false()  # liaisons register members; claims are the office's business
+
+
+@scoper(ClaimDocument)
+def _claim_document_scope(user: User) -> ColumnElement[bool]:
+    return ClaimDocument.claim_id.in_(select(Claim.id).where(_claim_scope(user)))
+
+
+@scoper(BenefitParameter)
+def _benefit_parameter_scope(user: User) -> ColumnElement[bool]:
+    return true()
+
+
+@scoper(DocumentRequirement)
+def _document_requirement_scope(user: User) -> ColumnElement[bool]:
+    return true()
+
+
 @scoper(IncomeLevel)
 def _income_level_scope(user: User) -> ColumnElement[bool]:
     return true()  # national reference data: everyone signed in may read it
@@ -196,8 +232,10 @@ def choosable(user: User | None, model: type) -> ColumnElement[bool]:
     if model is Office:
         from datetime import date
 
-        condition = condition & Office.active.is_(True) & (
-            Office.opened_on.is_(None) | (Office.opened_on <= date.today())
+        condition = (
+            condition
+            & Office.active.is_(True)
+            & (Office.opened_on.is_(None) | (Office.opened_on <= date.today()))
         )
     return condition
 
@@ -324,7 +362,33 @@ SCREENS: dict[str, Screen] = {
                 Role.BRANCH_CLERK: READ,
             },
         ),
-        Screen("audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}),
+        Screen(
+            "claims",
+            {
+                Role.BRANCH_CLERK: frozenset({"view", "create", "edit", "export"}),
+                Role.BRANCH_HEAD: frozenset({"view", "create", "edit", "export"}),
+                Role.REGIONAL_HEAD: READ_EXPORT,
+                Role.AUDITOR: READ_EXPORT,
+                Role.ADMIN: READ_EXPORT,
+            },
+        ),
+        Screen(
+            "claim_queue",
+            {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ, Role.REGIONAL_HEAD: READ},
+        ),
+        Screen(
+            "contributions",
+            {
+                Role.BRANCH_CLERK: frozenset({"view", "create", "export"}),
+                Role.BRANCH_HEAD: READ_EXPORT,
+                Role.REGIONAL_HEAD: READ_EXPORT,
+                Role.AUDITOR: READ_EXPORT,
+                Role.ADMIN: READ_EXPORT,
+            },
+        ),
+        Screen(
+            "audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}
+        ),
     )
 }
 

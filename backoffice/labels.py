@@ -6,7 +6,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-from models import OfficeType, Role
+from models import ClaimType, JhtReason, OfficeType, PaymentChannel, Relationship, Role
 
 LABELS: dict[enum.Enum, object] = {
     Role.ADMIN: _l("Administrator"),
@@ -17,6 +17,24 @@ LABELS: dict[enum.Enum, object] = {
     Role.AUDITOR: _l("Auditor"),
     OfficeType.KC: _l("Branch office (KC)"),
     OfficeType.KCP: _l("Pioneer branch office (KCP)"),
+    ClaimType.JKM: _l("JKM (death)"),
+    ClaimType.JKK: _l("JKK (work accident)"),
+    ClaimType.JHT: _l("JHT (old-age savings)"),
+    JhtReason.AGE: _l("reached the retirement age"),
+    JhtReason.STOPPED_WORKING: _l("stopped working"),
+    JhtReason.TOTAL_DISABILITY: _l("total permanent disability"),
+    JhtReason.DEATH: _l("death"),
+    JhtReason.LEAVING_INDONESIA: _l("leaving Indonesia for good"),
+    Relationship.SELF: _l("the member"),
+    Relationship.SPOUSE: _l("spouse"),
+    Relationship.CHILD: _l("child"),
+    Relationship.PARENT: _l("parent"),
+    Relationship.SIBLING: _l("sibling"),
+    Relationship.OTHER: _l("other heir"),
+    PaymentChannel.COUNTER: _l("at the branch office"),
+    PaymentChannel.BANK: _l("bank or payment partner"),
+    PaymentChannel.PAYER: _l("paid by a department"),
+    PaymentChannel.ONLINE: _l("online"),
 }
 
 
@@ -53,6 +71,11 @@ ACTION_LABELS: dict[str, object] = {
     "accept_all": _l("all waiting rows accepted"),
     "accept_rows": _l("rows accepted"),
     "reject_rows": _l("rows rejected"),
+    "verify": _l("verified"),
+    "escalate": _l("sent to the next approval level"),
+    "pay": _l("payment recorded"),
+    "document_upload": _l("document uploaded"),
+    "document_check": _l("document checked"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),
@@ -68,6 +91,8 @@ STATE_LABELS: dict[str, object] = {
     "in_review": _l("in review"),
     "completed": _l("completed"),
     "partially_accepted": _l("partially accepted"),
+    "verified": _l("verified"),
+    "paid": _l("paid"),
     # rows of a member batch
     "invalid": _l("invalid (left out)"),
     "pending": _l("waiting"),

@@ -2,14 +2,37 @@
 
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
-from .enums import BatchState, OfficeType, Programme, ProposalState, Role, RowState
+from .claims import Claim, ClaimDocument, ContributionPayment
+from .enums import (
+    BatchState,
+    ClaimState,
+    ClaimType,
+    JhtReason,
+    OfficeType,
+    PaymentChannel,
+    Programme,
+    ProposalState,
+    Relationship,
+    Role,
+    RowState,
+)
 from .members import BatchRow, KpjCounter, Member, MemberBatch
 from .org import Department, Office, Regency, Region
 from .proposals import OfficeProposal
-from .reference import ContributionRate, IncomeLevel
+from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
+    "BenefitParameter",
+    "Claim",
+    "ClaimDocument",
+    "ClaimState",
+    "ClaimType",
+    "ContributionPayment",
+    "DocumentRequirement",
+    "JhtReason",
+    "PaymentChannel",
+    "Relationship",
     "BatchRow",
     "BatchState",
     "ContributionRate",

@@ -69,3 +69,42 @@ class RowState(enum.StrEnum):
     PENDING = "pending"  # valid, waiting for a clerk
     ACCEPTED = "accepted"  # a member was created
     REJECTED = "rejected"  # refused by a clerk, with a reason
+
+
+class ClaimType(enum.StrEnum):
+    JKM = "JKM"  # death not caused by work
+    JKK = "JKK"  # work accident
+    JHT = "JHT"  # old-age savings
+
+
+class ClaimState(enum.StrEnum):
+    SUBMITTED = "submitted"  # registered by a clerk, documents being gathered and checked
+    RETURNED = "returned"  # back to intake for missing information
+    VERIFIED = "verified"  # documents complete and checked; waiting for approval at a level
+    APPROVED = "approved"  # waiting for payment
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
+class PaymentChannel(enum.StrEnum):
+    COUNTER = "counter"  # paid at the branch office
+    BANK = "bank"  # bank or payment partner
+    PAYER = "payer"  # paid by a department/payer for many members at once
+    ONLINE = "online"
+
+
+class JhtReason(enum.StrEnum):
+    AGE = "age"  # reached the retirement age
+    STOPPED_WORKING = "stopped_working"
+    TOTAL_DISABILITY = "total_disability"
+    DEATH = "death"
+    LEAVING_INDONESIA = "leaving_indonesia"
+
+
+class Relationship(enum.StrEnum):
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"

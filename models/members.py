@@ -108,7 +108,9 @@ class BatchRow(Base):
     __table_args__ = (
         UniqueConstraint("batch_id", "number", name="uq_batch_row_batch_number"),
         CheckConstraint("state <> 'invalid' OR problems IS NOT NULL", name="invalid_has_problems"),
-        CheckConstraint("state = 'invalid' OR (nik IS NOT NULL AND data IS NOT NULL)", name="valid_has_data"),
+        CheckConstraint(
+            "state = 'invalid' OR (nik IS NOT NULL AND data IS NOT NULL)", name="valid_has_data"
+        ),
         CheckConstraint("state <> 'accepted' OR member_id IS NOT NULL", name="accepted_has_member"),
         CheckConstraint("state <> 'rejected' OR reason IS NOT NULL", name="rejected_has_reason"),
         CheckConstraint(

@@ -8,11 +8,20 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, TimestampMixin
-from .enums import Programme, str_enum
+from .enums import ClaimType, JhtReason, Programme, str_enum
 
 VALIDITY_ORDER = "valid_to IS NULL OR valid_to >= valid_from"
 
@@ -46,7 +55,9 @@ class ContributionRate(TimestampMixin, Base):
             " OR (percent IS NULL AND flat_amount IS NOT NULL)",
             name="percent_or_flat",
         ),
-        CheckConstraint("percent IS NULL OR (percent > 0 AND percent <= 100)", name="percent_range"),
+        CheckConstraint(
+            "percent IS NULL OR (percent > 0 AND percent <= 100)", name="percent_range"
+        ),
         CheckConstraint("flat_amount IS NULL OR flat_amount > 0", name="flat_positive"),
         CheckConstraint(VALIDITY_ORDER, name="validity_order"),
         UniqueConstraint("programme", "valid_from", name="uq_contribution_rate_programme_from"),
@@ -65,3 +76,54 @@ class ContributionRate(TimestampMixin, Base):
         if self.percent is not None:
             return f"{self.programme.value} {self.percent.normalize():f}%"
         return f"{self.programme.value} Rp{self.flat_amount:,}".replace(",", ".")
+
+
+class BenefitParameter(TimestampMixin, Base):
+    """One amount or limit of the benefit rules (``jkm.lump_sum``, ``approval.limit.branch_clerk``).
+
+    A claim uses the parameters in force on its event date; approvals and service targets use
+    those in force on the day of the decision.
+    """
+
+    __tablename__ = "benefit_parameter"
+    __table_args__ = (
+        CheckConstraint(VALIDITY_ORDER, name="validity_order"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        UniqueConstraint("key", "valid_from", name="uq_benefit_parameter_key_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value.normalize():f}"
+
+
+class DocumentRequirement(TimestampMixin, Base):
+    """A document a claim of a type needs (for JHT possibly only for one reason)."""
+
+    __tablename__ = "document_requirement"
+    __table_args__ = (
+        UniqueConstraint("claim_type", "code", name="uq_document_requirement_type_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_type: Mapped[ClaimType] = mapped_column(str_enum(ClaimType, "claim_type"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))  # Indonesian
+    name_en: Mapped[str] = mapped_column(String(120))
+    # Only for a JHT claim with this reason (None: every claim of the type).
+    jht_reason: Mapped[JhtReason | None] = mapped_column(str_enum(JhtReason, "jht_reason"))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name
+
+    def __str__(self) -> str:
+        return f"{self.claim_type.value}: {self.name}"

@@ -75,6 +75,22 @@ POLICY: dict[str, frozenset[str] | str] = {
     "batch.decide": frozenset({"liaison", "clerk", "branch_head"}),
     **model_view("registration_queue", read={"clerk", "branch_head"}, write=set(), export=set()),
     **model_view("member", read=EVERYONE, write=set(), export=EVERYONE),
+    **model_view(
+        "claim",
+        read={"admin", "regional_head", "auditor", "branch_head", "clerk"},
+        write={"branch_head", "clerk"},
+        export={"admin", "regional_head", "auditor", "branch_head", "clerk"},
+    ),
+    "claim.decide": frozenset({"regional_head", "branch_head", "clerk"}),
+    "claim.document": frozenset({"admin", "regional_head", "auditor", "branch_head", "clerk"}),
+    "claim.upload_document": frozenset({"branch_head", "clerk"}),
+    "claim.check_document": frozenset({"branch_head", "clerk"}),
+    **model_view(
+        "claim_queue",
+        read={"regional_head", "branch_head", "clerk"},
+        write=set(),
+        export=set(),
+    ),
     **model_view("income_level", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view("contribution_rate", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view(

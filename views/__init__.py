@@ -13,6 +13,7 @@ from flask_babel.speaklater import LazyString
 from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
 from models import (
     AuditEvent,
+    Claim,
     ContributionRate,
     Department,
     IncomeLevel,
@@ -28,6 +29,8 @@ from models import (
 from .audit import AuditView
 from .batches import BatchView, RegistrationQueueView
 from .batches import queue_menu_name as registration_menu_name
+from .claims import ClaimQueueView, ClaimView
+from .claims import queue_menu_name as claim_menu_name
 from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
@@ -60,6 +63,9 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin._menu[-1].name = LazyString(registration_menu_name)
+    admin.add_view(ClaimQueueView(Claim, name=_l("Claims to handle"), endpoint="claim_queue"))
+    admin._menu[-1].name = LazyString(claim_menu_name)
+    admin.add_view(ClaimView(Claim, name=_l("Claims"), endpoint="claim"))
     admin.add_view(BatchView(MemberBatch, name=_l("Member batches"), endpoint="batch"))
     admin.add_view(MemberView(Member, name=_l("Members"), endpoint="member"))
     admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="office"))

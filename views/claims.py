@@ -1,0 +1,617 @@
+"""Claims: intake by branch clerks, documents, decisions, payment; the claims work queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from backoffice import audit, authz
+from backoffice.auth.forms import AppForm
+from backoffice.auth.routes import safe_next
+from backoffice.extensions import db
+from backoffice.i18n import format_rupiah
+from backoffice.labels import choices, label
+from backoffice.services import claims as service
+from backoffice.services.batches import today_in_jakarta
+from backoffice.services.errors import DomainError, Forbidden, NotFound
+from models import (
+    Claim,
+    ClaimDocument,
+    ClaimState,
+    ClaimType,
+    JhtReason,
+    Member,
+    Relationship,
+)
+
+from .base import EnumFilter, SecuredModelView
+
+LABELS = {
+    "id": _l("No."),
+    "claim_type": _l("Type"),
+    "member": _l("Member"),
+    "office": _l("Branch office"),
+    "event_date": _l("Event date"),
+    "state": _l("Status"),
+    "amount": _l("Amount"),
+    "due_date": _l("Due"),
+    "submitted_at": _l("Registered"),
+    "stage": _l("Step"),
+    "approval_level": _l("Approval level"),
+}
+SCHOOL_LEVEL_LABELS = {
+    "tk_sd": _l("TK/SD"),
+    "smp": _l("SMP"),
+    "sma": _l("SMA/SMK"),
+    "pt": _l("University or training"),
+}
+TRANSPORT_LABELS = {"land": _l("land"), "sea": _l("sea"), "air": _l("air")}
+MAX_CHILDREN_FIELDS = 4
+
+
+def _school_choices() -> list[tuple[str, str]]:
+    return [("", gettext("(none)"))] + [(k, str(v)) for k, v in SCHOOL_LEVEL_LABELS.items()]
+
+
+class ClaimForm(AppForm):
+    kpj = StringField(
+        _l("Member's KPJ number"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{11}\s*$", message=_l("A KPJ has 11 digits."))],
+    )
+    claim_type = SelectField(_l("Claim type"), choices=lambda: choices(ClaimType))
+    event_date = DateField(
+        _l("Event date (death, accident, or the JHT reason)"), validators=[DataRequired()]
+    )
+    jht_reason = SelectField(
+        _l("JHT reason"),
+        choices=lambda: [("", gettext("(none)"))] + choices(JhtReason),
+        validators=[Optional()],
+    )
+    claimant_name = StringField(_l("Claimant's name"), validators=[DataRequired(), Length(max=100)])
+    claimant_nik = StringField(
+        _l("Claimant's NIK"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{16}\s*$", message=_l("A NIK has 16 digits."))],
+    )
+    claimant_relationship = SelectField(
+        _l("Relationship to the member"), choices=lambda: choices(Relationship)
+    )
+    bank_name = StringField(_l("Bank"), validators=[DataRequired(), Length(max=60)])
+    bank_account = StringField(
+        _l("Account number"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*[0-9-]{5,30}\s*$", message=_l("Digits (and dashes) only.")),
+        ],
+    )
+    account_holder = StringField(_l("Account holder"), validators=[DataRequired(), Length(max=100)])
+    # JKK
+    accident_place = StringField(
+        _l("Place of the accident"), validators=[Optional(), Length(max=200)]
+    )
+    on_commute = BooleanField(_l("On the way to or from work"))
+    treatment_cost = IntegerField(
+        _l("Treatment costs (Rp)"), validators=[Optional(), NumberRange(min=0, max=10**10)]
+    )
+    transport_mode = SelectField(
+        _l("Transport"),
+        choices=lambda: (
+            [("", gettext("(none)"))] + [(k, str(v)) for k, v in TRANSPORT_LABELS.items()]
+        ),
+        validators=[Optional()],
+    )
+    transport_cost = IntegerField(
+        _l("Transport costs (Rp)"), validators=[Optional(), NumberRange(min=0, max=10**9)]
+    )
+    stmb_days = IntegerField(
+        _l("Days of temporary disability (STMB)"),
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+    )
+    disability_percent = DecimalField(
+        _l("Permanent disability (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    death = BooleanField(_l("The member died of the accident"))
+    # JKM: school levels of the children for the scholarship
+    child_1 = SelectField(
+        _l("Child 1: school level"), choices=_school_choices, validators=[Optional()]
+    )
+    child_2 = SelectField(
+        _l("Child 2: school level"), choices=_school_choices, validators=[Optional()]
+    )
+    child_3 = SelectField(
+        _l("Child 3: school level"), choices=_school_choices, validators=[Optional()]
+    )
+    child_4 = SelectField(
+        _l("Child 4: school level"), choices=_school_choices, validators=[Optional()]
+    )
+
+    JKK_FIELDS = (
+        "accident_place",
+        "on_commute",
+        "treatment_cost",
+        "transport_mode",
+        "transport_cost",
+        "stmb_days",
+        "disability_percent",
+        "death",
+    )
+    JKM_FIELDS = ("child_1", "child_2", "child_3", "child_4")
+
+    def member(self) -> Member | None:
+        kpj = (self.kpj.data or "").strip()
+        return db.session.scalar(
+            authz.scope(current_user, select(Member).where(Member.kpj == kpj), Member)
+        )
+
+    def details(self, claim_type: ClaimType) -> dict[str, Any]:
+        if claim_type is ClaimType.JKK:
+            return {
+                "accident_place": (self.accident_place.data or "").strip(),
+                "on_commute": bool(self.on_commute.data),
+                "treatment_cost": self.treatment_cost.data or 0,
+                "transport_mode": self.transport_mode.data or None,
+                "transport_cost": self.transport_cost.data or 0,
+                "stmb_days": self.stmb_days.data or 0,
+                "disability_percent": str(self.disability_percent.data or 0),
+                "death": bool(self.death.data),
+                # A work-accident death also brings the scholarship for the children.
+                "children": self.children() if self.death.data else [],
+            }
+        if claim_type is ClaimType.JKM:
+            return {"children": self.children()}
+        return {}
+
+    def children(self) -> list[str]:
+        return [self[f].data for f in self.JKM_FIELDS if self[f].data in SCHOOL_LEVEL_LABELS]
+
+    def data_object(self, member: Member) -> service.ClaimData:
+        claim_type = ClaimType(self.claim_type.data)
+        return service.ClaimData(
+            claim_type=claim_type,
+            member=member,
+            event_date=self.event_date.data,
+            claimant_name=self.claimant_name.data or "",
+            claimant_nik=(self.claimant_nik.data or "").strip(),
+            claimant_relationship=Relationship(self.claimant_relationship.data),
+            bank_name=self.bank_name.data or "",
+            bank_account=self.bank_account.data or "",
+            account_holder=self.account_holder.data or "",
+            jht_reason=JhtReason(self.jht_reason.data) if self.jht_reason.data else None,
+            details=self.details(claim_type),
+        )
+
+    def fill_from(self, claim: Claim) -> None:
+        self.kpj.data = claim.member.kpj
+        self.claim_type.data = claim.claim_type.value
+        self.event_date.data = claim.event_date
+        self.jht_reason.data = claim.jht_reason.value if claim.jht_reason else ""
+        self.claimant_name.data = claim.claimant_name
+        self.claimant_nik.data = claim.claimant_nik
+        self.claimant_relationship.data = claim.claimant_relationship.value
+        self.bank_name.data = claim.bank_name
+        self.bank_account.data = claim.bank_account
+        self.account_holder.data = claim.account_holder
+        details = claim.details or {}
+        for name in self.JKK_FIELDS:
+            if name in details:
+                value = details[name]
+                self[name].data = Decimal(value) if name == "disability_percent" else value
+        for field_name, level in zip(self.JKM_FIELDS, details.get("children") or [], strict=False):
+            self[field_name].data = level
+
+
+class DocumentForm(AppForm):
+    requirement_id = HiddenField(validators=[InputRequired()])
+    file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()])
+
+
+def _state(view: Any, context: Any, model: Claim, name: str) -> Any:
+    return service.STATE_LABELS[model.state]
+
+
+def _amount(view: Any, context: Any, model: Claim, name: str) -> Any:
+    return format_rupiah(model.amount)
+
+
+def _number(view: Any, context: Any, model: Claim, name: str) -> Any:
+    return str(model)
+
+
+def _due(view: Any, context: Any, model: Claim, name: str) -> Any:
+    if model.due_date is None:
+        return ""
+    from backoffice.i18n import format_date
+
+    text = escape(format_date(model.due_date))
+    if service.is_overdue(model, today_in_jakarta()):
+        return Markup('<span class="overdue">{} &#9888; {}</span>').format(text, gettext("overdue"))
+    return text
+
+
+def _stage(view: Any, context: Any, model: Claim, name: str) -> Any:
+    stage = service.stage_of(model)
+    if model.state is ClaimState.VERIFIED and model.approval_level is not None:
+        return f"{stage} ({label(model.approval_level)})"
+    return stage
+
+
+class _ClaimScreen(SecuredModelView):
+    """What the claims list and the work queue share: columns and the details page."""
+
+    details_template = "admin/claim_details.html"
+    column_list = [
+        "id",
+        "claim_type",
+        "member",
+        "office",
+        "event_date",
+        "state",
+        "amount",
+        "due_date",
+        "submitted_at",
+    ]
+    column_labels = LABELS
+    column_formatters = {
+        "id": _number,
+        "state": _state,
+        "amount": _amount,
+        "due_date": _due,
+        "stage": _stage,
+    }
+    column_formatters_export = {
+        "state": lambda v, c, m, n: str(service.STATE_LABELS[m.state]),
+        "id": lambda v, c, m, n: str(m),
+    }
+    column_export_list = [
+        "id",
+        "claim_type",
+        "member",
+        "office",
+        "event_date",
+        "state",
+        "amount",
+        "due_date",
+    ]
+    column_filters = [
+        EnumFilter(Claim.state, _l("Status"), ClaimState),
+        EnumFilter(Claim.claim_type, _l("Type"), ClaimType),
+    ]
+    column_searchable_list = ["member.kpj", "member.name", "claimant_name"]
+    column_sortable_list = ["id", "event_date", "amount", "due_date", "submitted_at"]
+    column_default_sort = ("submitted_at", True)
+    workflow = service.WORKFLOW
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs.update(_details_context(self.workflow, model))
+        return super().render(template, **kwargs)
+
+
+class ClaimView(_ClaimScreen):
+    screen = "claims"
+
+    def document_settings(self) -> service.DocumentSettings:
+        return service.DocumentSettings.from_config(current_app.config, current_app.instance_path)
+
+    # --- intake and correction ---------------------------------------------------------------
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self) -> Any:
+        if not authz.may(current_user, self.screen, "create"):
+            abort(403)
+        form = ClaimForm()
+        if request.method == "GET" and request.args.get("kpj"):
+            form.kpj.data = request.args["kpj"][:20]
+        if form.validate_on_submit():
+            member = form.member()
+            if member is None:
+                form.kpj.errors.append(gettext("No member with this KPJ in your office."))
+            else:
+                try:
+                    claim = service.register_claim(
+                        db.session, current_user, form.data_object(member), ip=request.remote_addr
+                    )
+                    db.session.commit()
+                except (DomainError, ValueError) as exc:
+                    db.session.rollback()
+                    flash(str(getattr(exc, "message", exc)), "error")
+                else:
+                    flash(
+                        gettext(
+                            "Claim %(claim)s registered: %(amount)s. Upload its documents.",
+                            claim=str(claim),
+                            amount=format_rupiah(claim.amount),
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".details_view", id=claim.id))
+        return self.render(
+            "admin/claim_form.html", form=form, claim=None, return_url=url_for(".index_view")
+        )
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        claim = self.get_one(request.args.get("id", ""))
+        if not authz.may(current_user, self.screen, "edit"):
+            abort(403)
+        form = ClaimForm()
+        if request.method == "GET":
+            form.fill_from(claim)
+        elif form.validate_on_submit():
+            member = form.member()
+            if member is None:
+                form.kpj.errors.append(gettext("No member with this KPJ in your office."))
+            else:
+                try:
+                    service.update_claim(
+                        db.session,
+                        current_user,
+                        claim,
+                        form.data_object(member),
+                        ip=request.remote_addr,
+                    )
+                    db.session.commit()
+                except (DomainError, ValueError) as exc:
+                    db.session.rollback()
+                    flash(str(getattr(exc, "message", exc)), "error")
+                else:
+                    flash(gettext("The claim was saved."), "success")
+                    return redirect(url_for(".details_view", id=claim.id))
+        return self.render(
+            "admin/claim_form.html",
+            form=form,
+            claim=claim,
+            return_url=url_for(".details_view", id=claim.id),
+        )
+
+    # --- documents ---------------------------------------------------------------------------
+    @expose("/document/upload/", methods=("POST",))
+    def upload_document(self) -> Any:
+        if not authz.may(current_user, self.screen, "edit"):
+            abort(403)
+        claim = self.get_one(request.args.get("id", ""))
+        form = DocumentForm()
+        back = url_for(".details_view", id=claim.id)
+        if not form.validate_on_submit():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "error")
+            return redirect(back)
+        upload = form.file.data
+        try:
+            service.upload_document(
+                db.session,
+                current_user,
+                claim,
+                int(form.requirement_id.data) if form.requirement_id.data.isdigit() else -1,
+                upload.read(),
+                upload.filename or "",
+                settings=self.document_settings(),
+                ip=request.remote_addr,
+            )
+        except Forbidden:
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(gettext("The document was uploaded."), "success")
+        return redirect(back)
+
+    @expose("/document/check/", methods=("POST",))
+    def check_document(self) -> Any:
+        if not authz.may(current_user, self.screen, "edit"):
+            abort(403)
+        document = self._document(request.form.get("document_id", ""))
+        try:
+            service.check_document(db.session, current_user, document, ip=request.remote_addr)
+        except Forbidden:
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            flash(gettext("The document is marked as checked."), "success")
+        return redirect(url_for(".details_view", id=document.claim_id))
+
+    @expose("/document/")
+    def document(self) -> Any:
+        document = self._document(request.args.get("id", ""))
+        path = self.document_settings().path_of(document)
+        if not path.is_file():
+            abort(404)
+        response = Response(path.read_bytes(), mimetype=document.content_type)
+        # Always a download, never rendered in the back-office's origin.
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{_ascii_name(document.filename, document.storage_name)}"'
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    def _document(self, raw_id: str) -> ClaimDocument:
+        if not raw_id.isdigit():
+            abort(404)
+        document = db.session.scalar(
+            authz.scope(
+                current_user,
+                select(ClaimDocument).where(ClaimDocument.id == int(raw_id)),
+                ClaimDocument,
+            )
+        )
+        if document is None:
+            abort(404)
+        return document
+
+    # --- decisions ---------------------------------------------------------------------------
+    @expose("/decide/", methods=("POST",))
+    def decide(self) -> Any:
+        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
+            abort(403)
+        claim_id = request.form.get("id", type=int)
+        action_name = request.form.get("action", "")
+        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=claim_id))
+        paid_on = None
+        if request.form.get("paid_on"):
+            try:
+                paid_on = date.fromisoformat(request.form["paid_on"])
+            except ValueError:
+                paid_on = None
+        try:
+            claim = service.decide(
+                db.session,
+                current_user,
+                claim_id,
+                action_name,
+                comment=request.form.get("comment"),
+                expected_version=request.form.get("version", type=int),
+                payment_reference=request.form.get("payment_reference"),
+                paid_on=paid_on,
+                ip=request.remote_addr,
+            )
+        except NotFound:
+            abort(404)
+        except Forbidden as exc:
+            flash(str(exc.message), "error")
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(back)
+        flash(_decision_message(claim), "success")
+        in_queue = back.startswith(url_for("claim_queue.index_view"))
+        if in_queue and not _still_mine(claim):
+            return redirect(url_for("claim_queue.index_view"))
+        return redirect(back)
+
+
+def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
+    lines, notes = service.shown_breakdown(claim)
+    cover = service.member_coverage(db.session, claim.member, claim.event_date)
+    transitions = wf.available(current_user, claim)
+    editable = claim.state in (ClaimState.SUBMITTED, ClaimState.RETURNED) and authz.may(
+        current_user, "claims", "edit"
+    )
+    return {
+        "claim": claim,
+        "state_label": service.STATE_LABELS[claim.state],
+        "stage": _stage(None, None, claim, "stage"),
+        "lines": lines,
+        "notes": notes,
+        "coverage": cover,
+        "checklist": service.checklist(db.session, claim),
+        "editable": editable,
+        "document_form": DocumentForm(formdata=None),
+        "transitions": [t for t in transitions if t.action != "escalate"],
+        "history": audit.history(db.session, wf.name, claim.id),
+        "decide_url": url_for("claim.decide"),
+        "locale": str(get_locale() or "id"),
+        "school_levels": SCHOOL_LEVEL_LABELS,
+        "transport_labels": TRANSPORT_LABELS,
+        "overdue": service.is_overdue(claim, today_in_jakarta()),
+        "today": today_in_jakarta(),
+    }
+
+
+def _ascii_name(filename: str, fallback: str) -> str:
+    safe = "".join(ch for ch in filename if ch.isascii() and (ch.isalnum() or ch in "._- "))
+    return safe.strip() or fallback
+
+
+def _still_mine(claim: Claim) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.id == claim.id, service.queue_condition(current_user))
+        )
+    )
+
+
+def _decision_message(claim: Claim) -> str:
+    if (
+        claim.state is ClaimState.VERIFIED
+        and claim.approved_by_id is None
+        and claim.approval_level not in (None, current_user.role)
+    ):
+        return gettext(
+            "Claim %(claim)s (%(amount)s) is above your approval limit and was sent to the %(level)s.",
+            claim=str(claim),
+            amount=format_rupiah(claim.amount),
+            level=label(claim.approval_level),
+        )
+    return gettext(
+        "Claim %(claim)s is now %(state)s.",
+        claim=str(claim),
+        state=service.STATE_LABELS[claim.state],
+    )
+
+
+class ClaimQueueView(_ClaimScreen):
+    """The claims waiting for the current user, the most urgent first."""
+
+    screen = "claim_queue"
+    column_list = [
+        "id",
+        "stage",
+        "claim_type",
+        "member",
+        "amount",
+        "due_date",
+        "submitted_at",
+    ]
+    column_filters = [EnumFilter(Claim.claim_type, _l("Type"), ClaimType)]
+    column_sortable_list = ["id", "amount", "due_date", "submitted_at"]
+    column_default_sort = None
+    can_create = False
+
+    def get_query(self) -> Any:
+        query = super().get_query().filter(service.queue_condition(current_user))
+        if request.args.get("sort") is None:
+            # The most urgent first: the earliest due date, claims without one after, oldest first.
+            query = query.order_by(
+                Claim.due_date.is_(None), Claim.due_date, Claim.submitted_at, Claim.id
+            )
+        return query
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(service.queue_condition(current_user))
+
+
+def waiting_claims() -> int:
+    if not authz.may(current_user, "claim_queue"):
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(Claim)
+        .where(service.queue_condition(current_user), authz.row_condition(current_user, Claim))
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def queue_menu_name() -> Markup:
+    count = waiting_claims()
+    name = escape(gettext("Claims to handle"))
+    if count:
+        return Markup(
+            '{} <span class="badge badge-pill badge-warning badge-count" id="claim-count">{}</span>'
+        ).format(name, count)
+    return Markup(name)
