@@ -75,6 +75,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "batch.decide": frozenset({"liaison", "clerk", "branch_head"}),
     **model_view("registration_queue", read={"clerk", "branch_head"}, write=set(), export=set()),
     **model_view("member", read=EVERYONE, write=set(), export=EVERYONE),
+    "member.record_contribution": frozenset({"clerk"}),
     **model_view(
         "claim",
         read={"admin", "regional_head", "auditor", "branch_head", "clerk"},

@@ -199,7 +199,7 @@ def office(session: Session, code: str) -> Office:
 
 
 def members_by_nik(session: Session) -> dict[str, Member]:
-    return {m.nik: m for m in session.scalars(select(Member))}
+    return {m.nik: m for m in session.scalars(select(Member).where(Member.batch_id.is_not(None)))}
 
 
 # --- 1. the whole journey --------------------------------------------------------------------
@@ -393,7 +393,7 @@ def test_rejecting_every_row_rejects_the_batch_and_accepting_every_row_completes
     second = submitted(session, user, settings, csv_bytes([person(3), person(4)]))
     done = batches.decide(session, user("kepala.serang"), second.id, "accept_all")
     assert done.state is B.COMPLETED and done.accepted_count == 2
-    assert count(session, Member) == 2
+    assert count(session, Member, Member.batch_id.is_not(None)) == 2
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -698,7 +698,7 @@ def test_rows_that_became_duplicates_since_the_preview_are_left_out_at_submit(
     assert [r[0] for r in report.iter_rows(min_row=2, values_only=True)] == [person(2)["NIK"]]
     done = batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert done.state is B.COMPLETED and done.accepted_count == 2
-    assert count(session, Member, Member.nik == person(2)["NIK"]) == (
+    assert count(session, Member, Member.batch_id.is_not(None), Member.nik == person(2)["NIK"]) == (
         1 if elsewhere == "accepted" else 0
     )
 
@@ -740,14 +740,15 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
         )
     )
     session.commit()
-    existing = members_by_nik(session)[person(1)["NIK"]]
+    existing = session.scalar(select(Member).where(Member.nik == person(1)["NIK"]))
     done = batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert done.state is B.PARTIALLY_ACCEPTED
     assert (done.accepted_count, done.rejected_count) == (1, 1)
     rows = rows_of(session, done)
     assert rows[2].state is R.REJECTED and existing.kpj in rows[2].reason
     assert rows[3].state is R.ACCEPTED
-    assert count(session, Member) == 2
+    # The one registered elsewhere and the one accepted here: nobody twice.
+    assert count(session, Member, Member.nik.in_([person(1)["NIK"], person(2)["NIK"]])) == 2
     details = json.loads(history(session, batches.RECORD_TYPE, batch.id)[-1].details)
     assert details["rejected_already_member"] == "2"
 
@@ -908,7 +909,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     def failing(s: Session, n: int) -> list[str]:
         calls.append(n)
         if len(calls) == 2:  # the second chunk: the first chunk's members are inserted
-            assert count(s, Member) == 2
+            assert count(s, Member, Member.batch_id.is_not(None)) == 2
             raise RuntimeError("connection lost")
         return original(s, n)
 
@@ -920,7 +921,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
 
     session.expire_all()
     batch = session.get(MemberBatch, batch.id)
-    assert count(session, Member) == 0
+    assert count(session, Member, Member.batch_id.is_not(None)) == 0
     assert {(r.state, r.member_id, r.decided_by_id) for r in rows_of(session, batch).values()} == {
         (R.PENDING, None, None)
     }
@@ -941,7 +942,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     with pytest.raises(DomainError) as again:
         batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert not isinstance(again.value, Forbidden)
-    assert count(session, Member) == 5
+    assert count(session, Member, Member.batch_id.is_not(None)) == 5
     assert actions_of(session, batch) == ["upload", "checked", "submit", "accept_all"]
     assert verify_chain(session).ok
 
@@ -976,7 +977,10 @@ def test_only_the_serving_office_decides(session, user, settings, username, acti
     session.expire_all()
     batch = session.get(MemberBatch, batch.id)
     assert batch.state is B.SUBMITTED and batch.accepted_count == batch.rejected_count == 0
-    assert count(session, Member) == 0 and count(session, AuditEvent) == events
+    assert (
+        count(session, Member, Member.batch_id.is_not(None)) == 0
+        and count(session, AuditEvent) == events
+    )
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -1002,7 +1006,7 @@ def test_rows_of_another_batch_or_no_rows_are_refused(session, user, settings):
                 batches.decide(
                     session, user(CLERK), batch.id, action, row_ids=row_ids, reason="Salah"
                 )
-    assert count(session, Member) == 0
+    assert count(session, Member, Member.batch_id.is_not(None)) == 0
     assert {r.state for r in rows_of(session, other).values()} == {R.PENDING}
 
 
@@ -1021,7 +1025,7 @@ def test_invalid_or_decided_rows_cannot_be_decided(session, user, settings):
             row_ids=[rows[2].id],
             reason="Terlambat",
         )
-    assert count(session, Member) == 1
+    assert count(session, Member, Member.batch_id.is_not(None)) == 1
 
 
 def test_a_stale_version_is_refused(session, user, settings):
@@ -1133,7 +1137,7 @@ def test_two_clerks_accepting_at_once_register_each_row_once(
     )
     assert results == ["DomainError", "ok"]
     session.expire_all()
-    assert count(session, Member) == 5
+    assert count(session, Member, Member.batch_id.is_not(None)) == 5
     assert session.get(MemberBatch, batch.id).accepted_count == 5
     assert actions_of(session, batch).count("accept_all") == 1
     assert verify_chain(session).ok
@@ -1160,7 +1164,10 @@ def test_two_clerks_deciding_different_rows_at_once_both_count(
     session.expire_all()
     batch = session.get(MemberBatch, batch.id)
     assert (batch.accepted_count, batch.rejected_count) == (2, 2)
-    assert batch.state is B.PARTIALLY_ACCEPTED and count(session, Member) == 2
+    assert (
+        batch.state is B.PARTIALLY_ACCEPTED
+        and count(session, Member, Member.batch_id.is_not(None)) == 2
+    )
     assert verify_chain(session).ok
 
 
@@ -1274,7 +1281,7 @@ def test_accepting_without_a_rate_in_force_registers_no_one(session, user, setti
     session.commit()
     with pytest.raises(DomainError):
         batches.decide(session, user(CLERK), batch.id, "accept_all")
-    assert count(session, Member) == 0
+    assert count(session, Member, Member.batch_id.is_not(None)) == 0
     assert session.get(MemberBatch, batch.id).state is B.SUBMITTED
 
 

@@ -3,8 +3,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from backoffice.services.demo import USERS, seed_demo
-from models import Department, Office, OfficeType, Regency, Region, User
+from backoffice.services.demo import DEMO_MEMBERS, PEOPLE, USERS, seed_demo
+from models import (
+    ContributionPayment,
+    Department,
+    Member,
+    Office,
+    OfficeType,
+    Regency,
+    Region,
+    User,
+)
 
 
 def test_demo_data_has_banten_and_a_second_region(session):
@@ -56,15 +65,30 @@ def test_demo_users_exist_with_hashed_passwords(session):
         assert check_password_hash(user.password_hash, "demo1234")
 
 
+SEEDED = (Region, Regency, Office, Department, User, Member, ContributionPayment)
+
+
 def test_seeding_twice_changes_nothing(session):
-    before = {
-        m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)
-    }
+    before = {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
     report = seed_demo(session)
     session.commit()
     assert report.total == 0
-    after = {m: session.scalar(select(func.count()).select_from(m)) for m in (Region, Office, User)}
+    after = {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
     assert before == after
+
+
+def test_demo_members_with_their_contributions(session):
+    members = {m.nik: m for m in session.scalars(select(Member))}
+    assert set(members) == {p.nik for p in PEOPLE} and len(members) >= 40
+    assert set(DEMO_MEMBERS.values()) <= set(members)
+    paid = dict(
+        session.execute(
+            select(ContributionPayment.member_id, func.count()).group_by(
+                ContributionPayment.member_id
+            )
+        ).all()
+    )
+    assert {m.id for m in members.values()} == set(paid)
 
 
 def test_seed_command_is_idempotent_and_prints_logins(app):

@@ -4,12 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import DateField, MonthField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
+from backoffice import audit, authz
+from backoffice.auth.forms import AppForm
+from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
-from models import Member
+from backoffice.labels import choices
+from backoffice.services import ledger
+from backoffice.services.batches import today_in_jakarta
+from backoffice.services.errors import DomainError, Forbidden
+from models import Member, PaymentChannel
 
 from .base import SecuredModelView
+
+
+class ContributionForm(AppForm):
+    period = MonthField(_l("First month paid"), format="%Y-%m", validators=[DataRequired()])
+    months = SelectField(
+        _l("Months"),
+        choices=[(str(n), str(n)) for n in ledger.PAYMENT_MONTHS],
+        default="1",
+    )
+    paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
+    channel = SelectField(_l("Paid through"), choices=lambda: choices(PaymentChannel))
+    reference = StringField(
+        _l("Payment reference"), validators=[Optional(), Length(max=ledger.REFERENCE_LENGTH)]
+    )
 
 
 def _rupiah(view: Any, context: Any, model: Member, name: str) -> str:
@@ -96,6 +123,69 @@ class MemberView(SecuredModelView):
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
 
+    details_template = "admin/member_details.html"
+
     @property
     def can_edit(self) -> bool:  # type: ignore[override]
         return False
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            today = today_in_jakarta()
+            summary = ledger.member_ledger(db.session, model, today)
+            form = kwargs.pop("contribution_form", None) or ContributionForm(formdata=None)
+            if form.period.data is None:
+                form.period.data = summary.first_unpaid
+                form.paid_on.data = today
+            kwargs.update(
+                ledger=summary,
+                may_record=ledger.may_record(current_user, model)
+                and authz.may(current_user, "contributions", "create"),
+                contribution_form=form,
+                may_claim=authz.may(current_user, "claims", "create"),
+                history=audit.history(db.session, ledger.RECORD_TYPE, model.id),
+            )
+        return super().render(template, **kwargs)
+
+    @expose("/contribution/", methods=("POST",))
+    def record_contribution(self) -> Any:
+        if not authz.may(current_user, "contributions", "create"):
+            abort(403)
+        member = self.get_one(request.args.get("id", ""))
+        form = ContributionForm()
+        back = url_for(".details_view", id=member.id)
+        if not form.validate_on_submit():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(str(error), "error")
+            return redirect(back)
+        try:
+            payments = ledger.record_payment(
+                db.session,
+                current_user,
+                member,
+                period=form.period.data,
+                paid_on=form.paid_on.data,
+                channel=form.channel.data,
+                reference=(form.reference.data or "").strip() or None,
+                months=int(form.months.data),
+                ip=request.remote_addr,
+            )
+            db.session.commit()
+        except Forbidden:
+            db.session.rollback()
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(back)
+        flash(
+            gettext(
+                "Contribution recorded for %(n)s month(s): %(amount)s.",
+                n=len(payments),
+                amount=format_rupiah(sum(p.total for p in payments)),
+            ),
+            "success",
+        )
+        return redirect(back)

@@ -1,0 +1,298 @@
+"""The contributions ledger of a member: recording payments and reading where the member stands.
+
+A clerk records the contribution of 1, 3, 6 or 12 consecutive months at once (the BPU payment
+periods), all or nothing, with one audit event. ``member_ledger`` reads the payments known on a
+day and what they mean for protection (``coverage``): the same rules as the claims service
+(payments count from the day they were made; the arrears limit is the benefit parameter
+``coverage.max_arrears_months`` in force on that day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    BenefitParameter,
+    ContributionPayment,
+    Department,
+    Member,
+    Office,
+    PaymentChannel,
+    Programme,
+    Role,
+    User,
+)
+
+from .. import audit
+from . import coverage
+from .batches import today_in_jakarta
+from .coverage import add_months, month_start
+from .errors import DomainError, Forbidden
+
+#: How many months one payment may cover.
+PAYMENT_MONTHS = (1, 3, 6, 12)
+#: How far ahead of the payment date the last month paid may be.
+MAX_MONTHS_AHEAD = 12
+MAX_ARREARS_KEY = "coverage.max_arrears_months"
+RECORD_TYPE = "member"
+REFERENCE_LENGTH = 64
+RECORDERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
+
+
+def _month(day: date) -> str:
+    return day.strftime("%m/%Y")
+
+
+def may_record(actor: User, member: Member) -> bool:
+    """A clerk of the member's office, or the head of that office or of the KC above it."""
+    if actor.role is Role.BRANCH_CLERK:
+        return actor.office_id is not None and member.office_id == actor.office_id
+    if actor.role is Role.BRANCH_HEAD and actor.office_id is not None:
+        office: Office = member.office
+        return actor.office_id in (office.id, office.parent_id)
+    return False
+
+
+def _check_recorder(actor: User, member: Member) -> None:
+    if actor.role not in RECORDERS:
+        raise Forbidden(_l("Only the staff of a branch office record contributions."))
+    if not may_record(actor, member):
+        raise Forbidden(_l("Contributions are recorded by the office the member belongs to."))
+
+
+def record_payment(
+    session: Session,
+    actor: User,
+    member: Member,
+    *,
+    period: date,
+    paid_on: date,
+    channel: PaymentChannel | str,
+    reference: str | None = None,
+    months: int = 1,
+    payer_department: Department | None = None,
+    ip: str | None = None,
+    today: date | None = None,
+) -> list[ContributionPayment]:
+    """Record the contribution of ``months`` consecutive months from ``period`` (flushed and
+    audited in the caller's transaction, not committed). Any month already paid refuses the
+    whole payment. ``period`` may be any day of its month; ``today`` defaults to today in
+    Jakarta (the payment date may not be later).
+    """
+    _check_recorder(actor, member)
+    if months not in PAYMENT_MONTHS:
+        raise DomainError(
+            _l("A payment covers 1, 3, 6 or 12 months, not %(months)s.", months=months),
+            field="months",
+        )
+    try:
+        channel = PaymentChannel(channel)
+    except ValueError:
+        raise DomainError(_l("Choose how the contribution was paid."), field="channel") from None
+    today = today or today_in_jakarta()
+    if paid_on > today:
+        raise DomainError(_l("The payment date cannot be in the future."), field="paid_on")
+    if not member.active:
+        raise DomainError(_l("The member is not active: no contribution can be recorded."))
+    first = month_start(period)
+    last = add_months(first, months - 1)
+    start = month_start(member.start_date)
+    if first < start:
+        raise DomainError(
+            _l(
+                "The member's protection started on %(start)s: the first month that can be "
+                "paid is %(month)s.",
+                start=member.start_date.strftime("%d/%m/%Y"),
+                month=_month(start),
+            ),
+            field="period",
+        )
+    if last > add_months(month_start(paid_on), MAX_MONTHS_AHEAD):
+        raise DomainError(
+            _l(
+                "Contributions can be paid at most %(max)s months ahead: %(month)s is too far "
+                "after the payment date %(paid_on)s.",
+                max=MAX_MONTHS_AHEAD,
+                month=_month(last),
+                paid_on=paid_on.strftime("%d/%m/%Y"),
+            ),
+            field="period",
+        )
+    if channel is PaymentChannel.PAYER and payer_department is None:
+        raise DomainError(
+            _l("A payment by a department needs the paying department."), field="payer_department"
+        )
+    if channel is not PaymentChannel.PAYER and payer_department is not None:
+        raise DomainError(
+            _l("A paying department is given only for a payment by a department."),
+            field="payer_department",
+        )
+    reference = (reference or "").strip() or None
+    if reference is not None and len(reference) > REFERENCE_LENGTH:
+        raise DomainError(
+            _l(
+                "The payment reference may have at most %(n)s characters.",
+                n=REFERENCE_LENGTH,
+            ),
+            field="reference",
+        )
+
+    # One recording per member at a time (PostgreSQL: a row lock; SQLite serialises writers):
+    # two clerks recording the same month cannot both pass the check below.
+    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
+    periods = [add_months(first, i) for i in range(months)]
+    already = sorted(
+        session.scalars(
+            select(ContributionPayment.period).where(
+                ContributionPayment.member_id == member.id,
+                ContributionPayment.period.in_(periods),
+            )
+        )
+    )
+    if already:
+        raise DomainError(
+            _l(
+                "The contribution for %(months)s is already paid; nothing was recorded.",
+                months=", ".join(_month(m) for m in already),
+            ),
+            field="period",
+        )
+
+    payments = [
+        ContributionPayment(
+            member_id=member.id,
+            period=month,
+            jkk=member.contribution_jkk,
+            jkm=member.contribution_jkm,
+            jht=member.contribution_jht,
+            paid_on=paid_on,
+            channel=channel,
+            reference=reference,
+            payer_department_id=payer_department.id if payer_department is not None else None,
+            recorded_by_id=actor.id,
+        )
+        for month in periods
+    ]
+    session.add_all(payments)
+    session.flush()
+    audit.append_event(
+        session,
+        actor=actor,
+        action="contribution",
+        record_type=RECORD_TYPE,
+        record_id=member.id,
+        ip=ip,
+        details={
+            "months": months,
+            "first_period": first,
+            "last_period": last,
+            "total": sum(p.total for p in payments),
+            "paid_on": paid_on,
+            "channel": channel,
+            "reference": reference,
+            "payer_department_id": payer_department.id if payer_department is not None else None,
+        },
+        region_id=member.region_id,
+        office_id=member.office_id,
+        department_id=member.department_id,
+    )
+    return payments
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the ledger
+# --------------------------------------------------------------------------------------------
+
+
+def max_arrears_on(session: Session, day: date) -> int:
+    """Unpaid due months protection allows (the benefit parameter in force on ``day``)."""
+    value = session.scalar(
+        select(BenefitParameter.value)
+        .where(
+            BenefitParameter.key == MAX_ARREARS_KEY,
+            BenefitParameter.valid_from <= day,
+            or_(BenefitParameter.valid_to.is_(None), BenefitParameter.valid_to >= day),
+        )
+        .order_by(BenefitParameter.valid_from.desc())
+        .limit(1)
+    )
+    if value is None:
+        raise DomainError(
+            _l(
+                "The reference value %(key)s is missing; ask the administrator.",
+                key=MAX_ARREARS_KEY,
+            )
+        )
+    return int(value)
+
+
+@dataclass
+class LedgerSummary:
+    """Where a member stands on ``on``, from the payments made by then."""
+
+    member: Member
+    on: date
+    payments: list[ContributionPayment]  # made by ``on``, by period
+    paid_months: int  # months paid up to the month of ``on`` (months paid ahead not counted)
+    paid_through: date | None  # the last month paid (may be ahead of ``on``)
+    arrears_months: int  # due months unpaid on ``on``
+    unpaid_months: list[date]  # those months (first of each)
+    max_arrears: int
+    protection_ends: date  # the last day covered if nothing more is paid
+    started: bool
+    covered: bool
+    totals: dict[Programme, int] = field(default_factory=dict)  # paid per programme
+    jht_balance: int = 0  # JHT contributions paid (returns are not modelled)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def first_unpaid(self) -> date:
+        """The earliest month not paid yet: where the next payment starts."""
+        paid = {p.period for p in self.payments}
+        month = month_start(self.member.start_date)
+        while month in paid:
+            month = add_months(month, 1)
+        return month
+
+
+def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
+    """The member's payments made by ``on`` and what they mean for protection on that day."""
+    payments = list(
+        session.scalars(
+            select(ContributionPayment)
+            .where(ContributionPayment.member_id == member.id, ContributionPayment.paid_on <= on)
+            .order_by(ContributionPayment.period)
+        )
+    )
+    paid = {p.period for p in payments}
+    max_arrears = max_arrears_on(session, on)
+    cover = coverage.coverage_on(member.start_date, paid, on, max_arrears)
+    unpaid = [m for m in coverage.months_due(member.start_date, on) if m not in paid]
+    totals = {
+        Programme.JKK: sum(p.jkk for p in payments),
+        Programme.JKM: sum(p.jkm for p in payments),
+        Programme.JHT: sum(p.jht for p in payments),
+    }
+    return LedgerSummary(
+        member=member,
+        on=on,
+        payments=payments,
+        paid_months=cover.paid_months,
+        paid_through=max(paid) if paid else None,
+        arrears_months=cover.arrears_months,
+        unpaid_months=unpaid,
+        max_arrears=max_arrears,
+        protection_ends=coverage.protection_ends(member.start_date, paid, max_arrears),
+        started=cover.started,
+        covered=cover.covered,
+        totals=totals,
+        jht_balance=totals[Programme.JHT],
+    )

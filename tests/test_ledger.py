@@ -1,0 +1,540 @@
+"""The contributions ledger on a real database (SQLite and PostgreSQL): recording payments, the
+summary of where a member stands, and the demo members with their histories."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from backoffice.audit import history, verify_chain
+from backoffice.importing import check_nik
+from backoffice.services import claims, demo, reference
+from backoffice.services.batches import kpj_is_valid, reserve_kpj, today_in_jakarta
+from backoffice.services.coverage import add_months, month_start
+from backoffice.services.errors import DomainError, Forbidden
+from backoffice.services.ledger import member_ledger, record_payment
+from models import (
+    AuditEvent,
+    ContributionPayment,
+    Department,
+    IncomeLevel,
+    Member,
+    Office,
+    OfficeType,
+    PaymentChannel,
+    Programme,
+    Regency,
+    Role,
+    User,
+)
+
+TODAY = date(2026, 11, 22)
+START = date(2026, 1, 10)
+
+
+def count(session, model, *where) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def make_member(
+    session, office_code: str = "B01", *, start: date = START, jht: bool = True, nik: str = ""
+) -> Member:
+    """A member registered at the counter on ``start``, Rp1.500.000 (Rp21.800 or Rp51.800)."""
+    office = session.scalar(select(Office).where(Office.code == office_code))
+    programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
+    contribution = reference.monthly_contribution(
+        1_500_000, programmes, reference.rates_on(session, start)
+    )
+    member = Member(
+        kpj=reserve_kpj(session, 1)[0],
+        nik=nik or "3604295212850077",
+        name="Siti Rohmah",
+        birth_date=date(1985, 12, 12),
+        sex="P",
+        occupation="Pedagang",
+        income_level=1_500_000,
+        programmes=",".join(programmes),
+        start_date=start,
+        contribution_jkk=contribution.jkk,
+        contribution_jkm=contribution.jkm,
+        contribution_jht=contribution.jht,
+        monthly_contribution=contribution.total,
+        office_id=office.id,
+        region_id=office.region_id,
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def pay(session, actor, member, period: date, months: int = 1, **kwargs):
+    kwargs.setdefault("paid_on", period.replace(day=10))
+    kwargs.setdefault("channel", PaymentChannel.COUNTER)
+    kwargs.setdefault("today", TODAY)
+    return record_payment(session, actor, member, period=period, months=months, **kwargs)
+
+
+def periods(session, member) -> list[date]:
+    return list(
+        session.scalars(
+            select(ContributionPayment.period)
+            .where(ContributionPayment.member_id == member.id)
+            .order_by(ContributionPayment.period)
+        )
+    )
+
+
+def months_from(first: date, n: int) -> list[date]:
+    return [add_months(first, i) for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------
+# Recording
+# --------------------------------------------------------------------------------------------
+
+
+def test_clerk_records_one_month_with_the_members_own_amounts(session, user):
+    clerk = user("petugas.serang")
+    member = make_member(session)
+    [payment] = pay(session, clerk, member, date(2026, 1, 1), paid_on=date(2026, 1, 12))
+    session.commit()
+    assert (payment.jkk, payment.jkm, payment.jht) == (15_000, 6_800, 30_000)
+    assert payment.total == member.monthly_contribution == 51_800
+    assert payment.recorded_by_id == clerk.id and payment.channel is PaymentChannel.COUNTER
+    assert payment.payer_department_id is None and payment.paid_on == date(2026, 1, 12)
+    summary = member_ledger(session, member, date(2026, 1, 20))
+    assert summary.paid_months == 1 and summary.arrears_months == 0 and summary.covered
+    assert summary.totals == {Programme.JKK: 15_000, Programme.JKM: 6_800, Programme.JHT: 30_000}
+    assert summary.jht_balance == 30_000 and summary.total == 51_800
+
+
+@pytest.mark.parametrize("months", [3, 6, 12])
+def test_several_months_at_once_are_consecutive_and_paid_the_same_day(session, user, months):
+    member = make_member(session, jht=False)
+    first = date(2026, 3, 1)
+    payments = pay(
+        session,
+        user("petugas2.serang"),
+        member,
+        first,
+        months,
+        paid_on=date(2026, 3, 9),
+        channel="bank",
+        reference="  BNI-260309-001122 ",
+    )
+    session.commit()
+    assert [p.period for p in payments] == months_from(first, months)
+    assert {(p.paid_on, p.channel, p.reference) for p in payments} == {
+        (date(2026, 3, 9), PaymentChannel.BANK, "BNI-260309-001122")
+    }
+    assert {p.total for p in payments} == {21_800}
+    assert periods(session, member) == months_from(first, months)
+
+
+def test_a_year_ahead_then_the_ledger_counts_only_months_up_to_the_day(session, user):
+    clerk = user("petugas.serang")
+    member = make_member(session)
+    pay(session, clerk, member, date(2026, 1, 1), 3, paid_on=date(2026, 1, 12))
+    pay(session, clerk, member, date(2026, 4, 1), 12, paid_on=date(2026, 4, 5), channel="online")
+    session.commit()
+    summary = member_ledger(session, member, TODAY)
+    assert [p.period for p in summary.payments] == months_from(date(2026, 1, 1), 15)
+    assert summary.paid_months == 11  # January to November; the months ahead are not counted
+    assert summary.paid_through == date(2027, 3, 1)
+    assert summary.arrears_months == 0 and summary.unpaid_months == [] and summary.covered
+    # Nothing more paid: March 2027 is the last month paid, protection ends on the fourth
+    # unpaid due date (July 2027).
+    assert summary.protection_ends == date(2027, 7, 15)
+    assert summary.jht_balance == 15 * 30_000
+    assert summary.first_unpaid == date(2027, 4, 1)
+
+
+def test_a_branch_head_records_for_the_kcps_under_the_office(session, user):
+    member = make_member(session, "B0102")  # KCP Cikande, under KC Serang
+    [payment] = pay(session, user("kepala.serang"), member, date(2026, 1, 1))
+    assert payment.recorded_by_id == user("kepala.serang").id
+
+
+def test_a_department_pays_as_payer(session, user):
+    member = make_member(session)
+    department = session.scalar(select(Department).where(Department.name == demo.DISTAN))
+    payments = pay(
+        session,
+        user("petugas.serang"),
+        member,
+        date(2026, 1, 1),
+        6,
+        channel=PaymentChannel.PAYER,
+        payer_department=department,
+        reference="SP2D/DISTAN/2026/014",
+    )
+    assert {p.payer_department_id for p in payments} == {department.id}
+    with pytest.raises(DomainError) as missing:
+        pay(session, user("petugas.serang"), member, date(2026, 7, 1), channel="payer")
+    assert missing.value.field == "payer_department"
+    with pytest.raises(DomainError) as extra:
+        pay(session, user("petugas.serang"), member, date(2026, 7, 1), payer_department=department)
+    assert extra.value.field == "payer_department"
+
+
+def test_recording_writes_one_audit_event_in_the_same_transaction(session, user):
+    clerk = user("petugas.serang")
+    before = count(session, AuditEvent), count(session, ContributionPayment)
+    member = make_member(session)
+    pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7))
+    assert count(session, AuditEvent) == before[0] + 1
+    session.rollback()  # the service does not commit: payments and event go together
+    assert (count(session, AuditEvent), count(session, ContributionPayment)) == before
+
+    member = make_member(session)
+    pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7), ip="10.0.0.7")
+    session.commit()
+    [event] = history(session, "member", member.id)
+    assert event.action == "contribution" and event.actor_id == clerk.id
+    assert event.ip == "10.0.0.7"
+    assert (event.office_id, event.region_id) == (member.office_id, member.region_id)
+    details = json.loads(event.details)
+    assert details["months"] == 3
+    assert details["first_period"] == "2026-02-01" and details["last_period"] == "2026-04-01"
+    assert details["total"] == 3 * 51_800 and details["channel"] == "counter"
+    assert verify_chain(session).ok
+
+
+# --------------------------------------------------------------------------------------------
+# Refusals: nothing recorded
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_month_already_paid_is_named_and_nothing_is_recorded(session, user):
+    clerk = user("petugas.serang")
+    member = make_member(session)
+    pay(session, clerk, member, date(2026, 2, 1), 3)
+    session.commit()
+    events = count(session, AuditEvent)
+    with pytest.raises(DomainError) as refused:
+        pay(session, clerk, member, date(2026, 1, 1), 12)
+    with force_locale("en"):  # the message is in the user's language
+        assert "02/2026, 03/2026, 04/2026 is already paid" in str(refused.value)
+    with pytest.raises(DomainError, match="04/2026"):
+        pay(session, clerk, member, date(2026, 4, 1), 3)
+    session.rollback()
+    assert periods(session, member) == months_from(date(2026, 2, 1), 3)
+    assert count(session, AuditEvent) == events
+
+
+def test_months_before_the_start_are_refused(session, user):
+    member = make_member(session)
+    with pytest.raises(DomainError) as refused:
+        pay(session, user("petugas.serang"), member, date(2025, 12, 1), 3)
+    assert refused.value.field == "period" and "01/2026" in str(refused.value)
+    assert periods(session, member) == []
+
+
+def test_a_payment_date_in_the_future_is_refused(session, user):
+    member = make_member(session)
+    with pytest.raises(DomainError) as refused:
+        pay(session, user("petugas.serang"), member, date(2026, 11, 1), paid_on=date(2026, 11, 23))
+    assert refused.value.field == "paid_on"
+    # without ``today`` the service takes today in Jakarta
+    tomorrow = date.fromordinal(today_in_jakarta().toordinal() + 1)
+    with pytest.raises(DomainError):
+        record_payment(
+            session,
+            user("petugas.serang"),
+            member,
+            period=date(2026, 1, 1),
+            paid_on=tomorrow,
+            channel="counter",
+        )
+    assert periods(session, member) == []
+
+
+def test_more_than_twelve_months_ahead_is_refused(session, user):
+    member = make_member(session)
+    with pytest.raises(DomainError) as refused:
+        pay(session, user("petugas.serang"), member, date(2026, 6, 1), 12, paid_on=date(2026, 1, 5))
+    assert "05/2027" in str(refused.value)
+    # twelve months ahead is the limit
+    pay(session, user("petugas.serang"), member, date(2026, 2, 1), 12, paid_on=date(2026, 1, 5))
+
+
+@pytest.mark.parametrize("months", [0, 2, 4, 24, -1])
+def test_only_1_3_6_or_12_months_at_a_time(session, user, months):
+    member = make_member(session)
+    with pytest.raises(DomainError) as refused:
+        pay(session, user("petugas.serang"), member, date(2026, 1, 1), months)
+    assert refused.value.field == "months"
+    assert periods(session, member) == []
+
+
+def test_an_unknown_channel_is_refused(session, user):
+    with pytest.raises(DomainError) as refused:
+        pay(session, user("petugas.serang"), make_member(session), date(2026, 1, 1), channel="cash")
+    assert refused.value.field == "channel"
+
+
+def test_an_inactive_member_is_refused(session, user):
+    member = make_member(session)
+    member.active = False
+    with pytest.raises(DomainError):
+        pay(session, user("petugas.serang"), member, date(2026, 1, 1))
+
+
+def test_a_clerk_of_another_office_is_forbidden(session, user):
+    member = make_member(session)  # KC Serang
+    for username in ("petugas.cilegon", "petugas.salemba"):
+        with pytest.raises(Forbidden):
+            pay(session, user(username), member, date(2026, 1, 1))
+    kcp_member = make_member(session, "B0102", nik="3604295212850078")
+    with pytest.raises(Forbidden):  # a KC clerk does not record for its KCPs
+        pay(session, user("petugas.serang"), kcp_member, date(2026, 1, 1))
+    cilegon_member = make_member(session, "B02", nik="3672295212850079")
+    with pytest.raises(Forbidden):  # nor a branch head for another KC
+        pay(session, user("kepala.serang"), cilegon_member, date(2026, 1, 1))
+    assert count(session, ContributionPayment, ContributionPayment.member_id == member.id) == 0
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "dinas.pertanian.serang",
+        "diskoumperindag.serang",
+        "admin",
+        "kanwil.banten",
+        "auditor.banten",
+    ],
+)
+def test_other_roles_are_forbidden(session, user, username):
+    member = make_member(session)
+    with pytest.raises(Forbidden):
+        pay(session, user(username), member, date(2026, 1, 1))
+    assert periods(session, member) == []
+
+
+# --------------------------------------------------------------------------------------------
+# The demo members
+# --------------------------------------------------------------------------------------------
+
+
+def demo_member(session, key: str) -> Member:
+    member = session.scalar(select(Member).where(Member.nik == demo.DEMO_MEMBERS[key]))
+    assert member is not None, key
+    return member
+
+
+def last_paid_month(summary) -> date:
+    """The month of the member's last payment."""
+    return month_start(max(p.paid_on for p in summary.payments))
+
+
+def age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def test_the_named_demo_members_are_in_their_situations(session):
+    today = today_in_jakarta()
+    long_paid = member_ledger(session, demo_member(session, "serang_long_paid"), today)
+    assert long_paid.paid_months >= 36 and long_paid.covered and long_paid.arrears_months == 0
+    assert long_paid.protection_ends > today
+
+    for key in (
+        "serang_in_arrears",
+        "serang_lapsed",
+        "serang_age_56_in_arrears",
+        "serang_department_arrears",
+        "cilegon_in_arrears",
+        "salemba_in_arrears",
+    ):
+        summary = member_ledger(session, demo_member(session, key), today)
+        assert not summary.covered, key
+        assert summary.protection_ends < today, key
+        assert summary.arrears_months == len(summary.unpaid_months) >= 4, key
+        assert last_paid_month(summary) <= add_months(month_start(today), -5), key
+
+    caught_up = demo_member(session, "serang_caught_up")
+    summary = member_ledger(session, caught_up, today)
+    assert summary.covered and summary.arrears_months == 0
+    late = [p for p in summary.payments if month_start(p.paid_on) > p.period]
+    assert len(late) == 5  # the five months of the gap, paid with the sixth
+    gap = min(p.period for p in late)
+    during = member_ledger(session, caught_up, add_months(gap, 4).replace(day=20))
+    assert not during.covered and during.arrears_months == 5
+
+    recent = member_ledger(session, demo_member(session, "serang_recent"), today)
+    assert 2 <= len(recent.payments) <= 3 and recent.covered
+
+    short = member_ledger(session, demo_member(session, "serang_short_arrears"), today)
+    assert short.covered and 1 <= short.arrears_months <= 3 and short.protection_ends > today
+
+    for key in ("serang_age_56", "cilegon_age_56"):
+        member = demo_member(session, key)
+        summary = member_ledger(session, member, today)
+        assert age(member.birth_date, today) >= 56 and "JHT" in member.programmes, key
+        assert summary.covered and summary.paid_months >= 36, key
+        assert summary.jht_balance == member.contribution_jht * len(summary.payments) > 0, key
+
+    jht = member_ledger(session, demo_member(session, "serang_jht_long"), today)
+    assert jht.jht_balance > 0 and jht.paid_months >= 36 and jht.covered
+
+    department = demo_member(session, "serang_department_paid")
+    summary = member_ledger(session, department, today)
+    assert department.department_id is not None and summary.covered
+    assert {(p.channel, p.payer_department_id) for p in summary.payments} == {
+        (PaymentChannel.PAYER, department.department_id)
+    }
+
+    for key in ("cilegon_paid", "kcp_cikande_paid", "salemba_paid"):
+        assert member_ledger(session, demo_member(session, key), today).covered, key
+
+
+def test_kc_serang_has_long_paid_and_lapsed_members(session):
+    today = today_in_jakarta()
+    serang = session.scalar(select(Office).where(Office.code == "B01"))
+    summaries = [
+        member_ledger(session, m, today)
+        for m in session.scalars(select(Member).where(Member.office_id == serang.id))
+    ]
+    long_paid = [s for s in summaries if s.paid_months >= 36 and s.covered]
+    assert len(long_paid) >= 3
+    assert any(age(s.member.birth_date, today) >= 56 and s.jht_balance > 0 for s in long_paid)
+    lapsed = [
+        s
+        for s in summaries
+        if not s.covered and last_paid_month(s) <= add_months(month_start(today), -5)
+    ]
+    assert len(lapsed) >= 3
+
+
+def test_the_ledger_agrees_with_the_claims_rules(session):
+    today = today_in_jakarta()
+    for member in session.scalars(select(Member).where(Member.batch_id.is_(None))):
+        summary = member_ledger(session, member, today)
+        cover = claims.member_coverage(session, member, today)
+        assert (summary.covered, summary.arrears_months, summary.paid_months) == (
+            cover.covered,
+            cover.arrears_months,
+            cover.paid_months,
+        ), member.name
+        assert summary.protection_ends == cover.protection_ends
+        assert summary.jht_balance == claims.jht_balance(session, member.id, today)
+
+
+def test_demo_members_are_valid_people(session):
+    members = session.scalars(select(Member).where(Member.nik.in_([p.nik for p in demo.PEOPLE])))
+    members = list(members)
+    assert len(members) == len(demo.PEOPLE) >= 40
+    assert set(demo.DEMO_MEMBERS.values()) <= {m.nik for m in members}
+    regencies = frozenset(session.scalars(select(Regency.code)))
+    levels = reference.income_levels_on(session, today_in_jakarta())
+    clerks = {u.id: u for u in session.scalars(select(User).where(User.role == Role.BRANCH_CLERK))}
+    for m in members:
+        assert check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, known_regencies=regencies) == []
+        assert kpj_is_valid(m.kpj), m.kpj
+        assert 20 <= age(m.birth_date, demo.DEMO_REFERENCE_DAY) <= 62, m.name
+        assert 18 <= age(m.birth_date, m.start_date) < 65, m.name
+        assert date(2019, 1, 1) <= m.start_date <= today_in_jakarta()
+        assert m.income_level in levels and 1_000_000 <= m.income_level <= 3_000_000
+        chosen = m.programmes.split(",")
+        assert chosen[:2] == ["JKK", "JKM"]
+        expected = reference.monthly_contribution(
+            m.income_level, chosen, reference.rates_on(session, m.start_date)
+        )
+        assert (m.contribution_jkk, m.contribution_jkm, m.contribution_jht) == (
+            expected.jkk,
+            expected.jkm,
+            expected.jht,
+        )
+        assert m.batch_id is None and m.active
+        clerk = clerks[m.registered_by_id]
+        assert clerk.office_id in (m.office_id, m.office.parent_id)
+        if m.department_id is not None:
+            assert m.department.office_id == m.office_id and m.nik.startswith("3604")
+    assert len({m.kpj for m in members}) == len({m.nik for m in members}) == len(members)
+    assert sum(age(m.birth_date, demo.DEMO_REFERENCE_DAY) >= 56 for m in members) >= 2
+    with_jht = sum("JHT" in m.programmes for m in members)
+    assert 0.35 <= with_jht / len(members) <= 0.65  # about half also JHT
+    offices = Counter(m.office.code for m in members)
+    assert offices["B01"] >= 20 and offices["B02"] >= 6 and offices["D21"] >= 3
+    assert sum(n for code, n in offices.items() if code.startswith("B01") and code != "B01") >= 2
+    assert all(m.office.office_type is OfficeType.KCP for m in members if len(m.office.code) > 3)
+    assert sum(m.department_id is not None for m in members) >= 5
+    assert len({m.start_date.year for m in members}) >= 6
+
+
+def test_demo_payments_look_real(session):
+    today = today_in_jakarta()
+    rows = session.execute(
+        select(ContributionPayment, Member).join(Member).where(Member.batch_id.is_(None))
+    ).all()
+    assert len(rows) > 1000
+    channels = Counter(p.channel for p, _m in rows)
+    assert set(channels) == set(PaymentChannel)
+    for payment, member in rows:
+        assert payment.period.day == 1 and payment.period >= month_start(member.start_date)
+        assert member.start_date <= payment.paid_on <= today
+        assert payment.period <= add_months(month_start(payment.paid_on), 12)
+        assert (payment.jkk, payment.jkm, payment.jht) == (
+            member.contribution_jkk,
+            member.contribution_jkm,
+            member.contribution_jht,
+        )
+        assert payment.reference
+        assert (payment.channel is PaymentChannel.PAYER) == (member.department_id is not None)
+        if payment.channel is PaymentChannel.PAYER:
+            assert payment.payer_department_id == member.department_id
+    days = Counter(5 <= p.paid_on.day <= 15 for p, _m in rows)
+    assert days[True] > 2 * days[False]
+
+
+def test_recording_on_a_demo_member_in_arrears(session, user):
+    """The month after the last one paid can be recorded today; its ledger moves on."""
+    today = today_in_jakarta()
+    member = demo_member(session, "serang_in_arrears")
+    before = member_ledger(session, member, today)
+    payments = record_payment(
+        session,
+        user("petugas.serang"),
+        member,
+        period=before.first_unpaid,
+        months=3,
+        paid_on=today,
+        channel=PaymentChannel.COUNTER,
+    )
+    after = member_ledger(session, member, today)
+    assert len(after.payments) == len(before.payments) + 3
+    assert after.arrears_months == before.arrears_months - 3
+    assert after.unpaid_months == before.unpaid_months[3:]
+    assert payments[0].period == before.unpaid_months[0]
+
+
+def test_seeding_again_creates_no_member_and_no_payment(session):
+    before = (count(session, Member), count(session, ContributionPayment))
+    report = demo.seed_demo(session)
+    session.commit()
+    assert report.total == 0 and report.created == {}
+    assert (count(session, Member), count(session, ContributionPayment)) == before
+
+
+def test_demo_histories_end_on_the_day_of_seeding():
+    """Pure: a history is placed relative to the day it is seeded."""
+    person = next(p for p in demo.PEOPLE if p.key == "serang_caught_up")
+    for end in (date(2026, 11, 1), date(2028, 3, 1)):
+        blocks = demo._history(person, add_months(end, -person.start_ago), end)
+        months = [add_months(b.first, i) for b in blocks for i in range(b.months)]
+        assert months == months_from(add_months(end, -person.start_ago), person.start_ago + 1)
+        [catch_up] = [b for b in blocks if b.paid_in != b.first]
+        assert (catch_up.first, catch_up.months) == (add_months(end, -20), 6)
+    arrears = next(p for p in demo.PEOPLE if p.key == "serang_in_arrears")
+    blocks = demo._history(arrears, date(2023, 7, 5), date(2026, 11, 1))
+    assert add_months(blocks[-1].first, blocks[-1].months - 1) == date(2026, 4, 1)
+    assert {b.months for b in blocks} <= {1, 3, 6, 12}
+
+
+def test_income_levels_of_the_demo_exist(session):
+    amounts = set(session.scalars(select(IncomeLevel.amount)))
+    assert {p.income for p in demo.PEOPLE} <= amounts
