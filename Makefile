@@ -51,8 +51,11 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format backoffice models views tests bench
 
+## Import throughput and memory, then a 50,000-row batch in the database: SQLite, and PostgreSQL
+## when BENCH_DATABASE_URL is set or a server answers on 127.0.0.1:5432
 bench: install-dev translations
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_batches.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -69,17 +69,21 @@ def run_pipeline(path: Path) -> dict[str, Any]:
     return {"valid": valid, "invalid": invalid, "seconds": elapsed}
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
+    """This process's peak RSS so far (ru_maxrss), in MB."""
     # Linux reports ru_maxrss in KiB (macOS in bytes).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
-def _write(kind: str, rows: int, path: Path) -> dict[str, Any]:
+def write_members(
+    kind: str, rows: int, path: Path, *, invalid_ratio: float = INVALID_RATIO
+) -> dict[str, Any]:
+    """A generated member file (gen_members, seed SEED) as CSV or XLSX: seconds and MB."""
     import gen_members
 
     started = time.perf_counter()
-    generated = gen_members.iter_rows(rows, seed=SEED, invalid_ratio=INVALID_RATIO)
+    generated = gen_members.iter_rows(rows, seed=SEED, invalid_ratio=invalid_ratio)
     if kind == "csv":
         gen_members.write_csv(path, generated)
     else:
@@ -93,19 +97,27 @@ def _child(args: argparse.Namespace) -> None:
         result = run_pipeline(Path(args.measure))
     elif args.write:
         kind, rows, path = args.write
-        result = _write(kind, int(rows), Path(path))
+        result = write_members(kind, int(rows), Path(path))
     elif args.baseline:
         import gen_members  # noqa: F401
 
         import backoffice.importing  # noqa: F401
-    result["peak_mb"] = _peak_mb()
+    result["peak_mb"] = peak_mb()
     print(json.dumps(result))
 
 
-def _in_subprocess(*arguments: str) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), *arguments]
-    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+def in_subprocess(script: str | Path, *arguments: str) -> dict[str, Any]:
+    """Run ``script`` with ``arguments`` in a fresh interpreter; its last stdout line as JSON."""
+    command = [sys.executable, str(Path(script).resolve()), *arguments]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stderr)
+        raise SystemExit(f"{Path(script).name} {' '.join(arguments)} failed")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _in_subprocess(*arguments: str) -> dict[str, Any]:
+    return in_subprocess(__file__, *arguments)
 
 
 def _generate(directory: Path, rows: int, kind: str) -> Path:
@@ -160,7 +172,7 @@ def main() -> None:
             )
             path.unlink()
         print(
-            f"  (this parent process: {_peak_mb():.0f} MB, so the children's figures are their own)"
+            f"  (this parent process: {peak_mb():.0f} MB, so the children's figures are their own)"
         )
 
 

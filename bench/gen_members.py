@@ -6,7 +6,8 @@ Javanese / Banten names, village addresses, informal occupations, mobile
 numbers typed in the usual different ways, reference income levels and
 programme choices. The same ``seed`` always gives the same rows.
 
-Used by the tests (a few hundred rows) and by bench/bench_import.py.
+Used by the tests (a few hundred rows) and by bench/bench_import.py and
+bench/bench_batches.py.
 
     rows = generate_rows(500, seed=1, invalid_ratio=0.1)
     write_csv(path, rows)            # ';' delimited, UTF-8 with BOM, CRLF

@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
     DateField,
@@ -496,6 +497,17 @@ class ClaimView(_ClaimScreen):
         except DomainError as exc:
             flash(str(exc.message), "error")
             return redirect(back)
+        except IntegrityError:
+            # A unique rule met at the very moment of saving (the same transfer reference
+            # recorded for another claim at once): nothing was saved.
+            db.session.rollback()
+            flash(
+                gettext(
+                    "This record conflicts with an existing one (a code or name is already used)."
+                ),
+                "error",
+            )
+            return redirect(back)
         flash(_decision_message(claim), "success")
         in_queue = back.startswith(url_for("claim_queue.index_view"))
         if in_queue and not _still_mine(claim):
@@ -506,7 +518,7 @@ class ClaimView(_ClaimScreen):
 def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
     lines, notes = service.shown_breakdown(claim)
     cover = service.member_coverage(db.session, claim.member, claim.event_date)
-    transitions = wf.available(current_user, claim)
+    transitions = service.available_actions(db.session, current_user, claim)
     editable = claim.state in (ClaimState.SUBMITTED, ClaimState.RETURNED) and authz.may(
         current_user, "claims", "edit"
     )
@@ -520,7 +532,7 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "checklist": service.checklist(db.session, claim),
         "editable": editable,
         "document_form": DocumentForm(formdata=None),
-        "transitions": [t for t in transitions if t.action != "escalate"],
+        "transitions": transitions,
         "history": audit.history(db.session, wf.name, claim.id),
         "decide_url": url_for("claim.decide"),
         "locale": str(get_locale() or "id"),

@@ -24,8 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
     BatchRow,
@@ -324,6 +325,10 @@ def _row_record(
     }
 
 
+#: Every row with the same columns (NULLs written out), so that a chunk is one executemany
+#: rather than a new statement at each change between valid and invalid rows.
+_ROW_INSERT = insert(BatchRow).execution_options(render_nulls=True)
+
 ProgressFn = Any  # (done: int) -> None
 
 
@@ -352,12 +357,12 @@ def process_batch(
                 counts["rows"] += 1
                 counts["valid" if row.valid else "invalid"] += 1
                 if len(chunk) >= CHUNK:
-                    session.execute(insert(BatchRow), chunk)
+                    session.execute(_ROW_INSERT, chunk)
                     chunk = []
                     if progress is not None:
                         progress(counts["rows"])
             if chunk:
-                session.execute(insert(BatchRow), chunk)
+                session.execute(_ROW_INSERT, chunk)
         if counts["rows"] == 0:
             raise FileRefused(_l("The file has column titles but no data rows."), "no_data")
         batch.row_count = counts["rows"]
@@ -506,7 +511,13 @@ def _decided_state(batch: MemberBatch) -> BatchState:
 
 def _selected_rows(session: Session, batch: MemberBatch, params: dict[str, Any]) -> list[BatchRow]:
     """The pending rows a decision is about: all of them, or those the clerk ticked."""
-    stmt = select(BatchRow).where(BatchRow.batch_id == batch.id)
+    # Only the columns a decision reads (the others load on access): a big batch's cells and
+    # problems are not decoded for nothing.
+    stmt = (
+        select(BatchRow)
+        .where(BatchRow.batch_id == batch.id)
+        .options(load_only(BatchRow.number, BatchRow.state, BatchRow.nik, BatchRow.data))
+    )
     ids = params.get("row_ids")
     if ids is not None:
         ids = sorted({int(i) for i in ids})
@@ -621,12 +632,18 @@ def reserve_kpj(session: Session, count: int) -> list[str]:
         .where(KpjCounter.id == 1)
         .values(next_serial=KpjCounter.next_serial + count)
         .returning(KpjCounter.next_serial)
+        # No loaded object mirrors the counter: nothing in the session to synchronise.
+        .execution_options(synchronize_session=False)
     ).scalar_one()
     first = end - count
     if end - 1 >= 10**10:
         raise DomainError(_l("The KPJ number range is exhausted; contact the administrator."))
     serials = (f"{n:010d}" for n in range(first, end))
     return [s + kpj_check_digit(s) for s in serials]
+
+
+#: Set by accepting a row besides its state.
+_DECISION_COLUMNS = frozenset({"member_id", "decided_by_id", "decided_at"})
 
 
 def accept_rows(
@@ -707,22 +724,25 @@ def accept_rows(
             # out, so every row has the same columns and one executemany takes the chunk;
             # otherwise the ORM starts a new INSERT at each change of missing columns.
             session.execute(insert(Member).execution_options(render_nulls=True), members)
-            ids = dict(
-                session.execute(select(Member.kpj, Member.id).where(Member.kpj.in_(numbers))).all()
-            )
+            # One UPDATE for the chunk (not one per row): each row gets the member just created
+            # with its NIK (NIKs are unique among members).
             session.execute(
-                update(BatchRow),
-                [
-                    {
-                        "id": row.id,
-                        "state": R.ACCEPTED,
-                        "member_id": ids[kpj],
-                        "decided_by_id": actor.id,
-                        "decided_at": now,
-                    }
-                    for row, kpj in zip(fresh, numbers, strict=True)
-                ],
+                update(BatchRow)
+                .where(BatchRow.id.in_([row.id for row in fresh]))
+                .values(
+                    state=R.ACCEPTED,
+                    member_id=select(Member.id).where(Member.nik == BatchRow.nik).scalar_subquery(),
+                    decided_by_id=actor.id,
+                    decided_at=now,
+                )
+                .execution_options(synchronize_session=False)
             )
+            # The rows in hand show the decision, as after an update by id; the other columns
+            # it set load again on access if they had been loaded before.
+            for row in fresh:
+                set_committed_value(row, "state", R.ACCEPTED)
+                if loaded := _DECISION_COLUMNS & inspect(row).dict.keys():
+                    session.expire(row, loaded)
             accepted.extend(
                 _Accepted(row.number, kpj) for row, kpj in zip(fresh, numbers, strict=True)
             )

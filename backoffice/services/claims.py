@@ -322,7 +322,8 @@ def shown_breakdown(claim: Claim) -> tuple[list[ShownLine], list[Message]]:
 def _check_clerk(actor: User, member: Member) -> None:
     if actor.role not in (Role.BRANCH_CLERK, Role.BRANCH_HEAD):
         raise Forbidden(_l("Only the staff of a branch office register claims."))
-    if actor.role is Role.BRANCH_CLERK and member.office_id != actor.office_id:
+    head_of_parent = actor.role is Role.BRANCH_HEAD and member.office.parent_id == actor.office_id
+    if member.office_id != actor.office_id and not head_of_parent:
         raise Forbidden(_l("A claim is registered by the office the member belongs to."))
 
 
@@ -648,12 +649,27 @@ def _documents_complete(actor: User, claim: Claim, params: dict[str, Any]) -> An
     return _documents_problem(session, claim) if session is not None else None
 
 
+def _level_index(role: Role | None) -> int:
+    return LEVELS.index(role) if role in LEVELS else -1
+
+
 def _at_level(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    if claim.approval_level is not actor.role:
+    # A higher level may decide what waits below it (a two-clerk office, where one registered
+    # and the other verified, still gets its claim approved by the branch head).
+    if _level_index(actor.role) < _level_index(claim.approval_level):
         return _l(
             "This claim waits for approval by the %(level)s.",
             level=_level_label(claim.approval_level),
         )
+    return None
+
+
+def _may_refuse(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
+    """Return or reject: the office staff while the file is checked, then the approval level."""
+    if claim.state is C.VERIFIED:
+        return _at_level(actor, claim, params)
+    if actor.role not in STAFF:
+        return _l("Only the staff of the member's office handle a claim before it is verified.")
     return None
 
 
@@ -781,7 +797,7 @@ WORKFLOW = workflow.Workflow(
                 APPROVERS,
                 _l("Return to intake"),
                 comment_required=True,
-                guards=(_same_office,),
+                guards=(_same_office, _may_refuse),
                 effect=_return,
                 style="warning",
             ),
@@ -824,7 +840,7 @@ WORKFLOW = workflow.Workflow(
                 _l("Reject"),
                 decision=True,
                 comment_required=True,
-                guards=(_same_office,),
+                guards=(_same_office, _may_refuse),
                 effect=_record_decision,
                 style="danger",
             ),
@@ -867,9 +883,8 @@ def decide(
         params["paid_on"] = paid_on
     if action == "approve":
         claim = session.get(Claim, claim_id)
-        limit = _limit_of(params["parameters"], actor.role) if actor.role in LEVELS else None
-        if claim is not None and limit is not None and claim.amount > limit:
-            action = "escalate"
+        if claim is not None:
+            action = _approve_or_escalate(params["parameters"], actor, claim)
     return workflow.apply(
         session,
         WORKFLOW,
@@ -881,6 +896,37 @@ def decide(
         ip=ip,
         params=params,
     )
+
+
+def _approve_or_escalate(parameters: Mapping[str, Any], actor: User, claim: Claim) -> str:
+    """``approve`` above the actor's limit is the ``escalate`` transition."""
+    limit = _limit_of(parameters, actor.role) if actor.role in LEVELS else None
+    return "escalate" if limit is not None and claim.amount > limit else "approve"
+
+
+def available_actions(session: Session, actor: User, claim: Claim) -> list[workflow.Transition]:
+    """The actions ``actor`` may take on ``claim`` now, judged as ``decide`` judges them.
+
+    ``approve`` stands for ``escalate`` too (``decide`` picks the one the amount needs); the
+    transfer reference and date are asked for by the form, so they are assumed given here.
+    """
+    today = today_in_jakarta()
+    params: dict[str, Any] = {
+        "session": session,
+        "parameters": parameters_on(session, today),
+        "payment_reference": "-",
+        "paid_on": today,
+    }
+    shown = []
+    for transition in WORKFLOW.transitions.values():
+        if transition.action == "escalate":
+            continue
+        action = transition.action
+        if action == "approve":
+            action = _approve_or_escalate(params["parameters"], actor, claim)
+        if WORKFLOW.refusal(actor, claim, action, params, comment="-") is None:
+            shown.append(transition)
+    return shown
 
 
 def _level_label(role: Role | None) -> Any:

@@ -1,0 +1,648 @@
+"""Claims through the screens, as the people who use them (HTTP, SQLite and PostgreSQL).
+
+A clerk of KC Serang registers a claim for a member of the office, uploads and checks its
+documents and verifies it; a second clerk approves it (or the branch head, or the regional head,
+above the clerk's limit); the payment is recorded. Assertions are on what a user sees
+(Indonesian, the default language) and on what was stored. The service rules themselves are
+covered in tests/test_claims.py; members and their ledgers come from
+tests/fixtures/claim_world.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from backoffice import authz
+from backoffice.services import claims as service
+from models import Claim, ClaimDocument, ClaimState, Role
+
+
+def _load_world() -> types.ModuleType:
+    path = Path(__file__).parent / "fixtures" / "claim_world.py"
+    spec = importlib.util.spec_from_file_location("claim_world_screens", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+world = _load_world()
+C = ClaimState
+CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
+OTHER_OFFICE_CLERK = "petugas.cilegon"
+REGIONAL_HEAD, OTHER_REGION_HEAD = "kanwil.banten", "kanwil.jakarta"
+LIAISON, AUDITOR = "dinas.pertanian.serang", "auditor.banten"
+STALE = "Data ini baru saja diubah oleh orang lain. Muat ulang halaman untuk melihat keputusannya."
+
+
+@pytest.fixture
+def settings(app: Any) -> service.DocumentSettings:
+    return service.DocumentSettings.from_config(app.config, app.instance_path)
+
+
+# --- reading pages (the idea of tests/test_member_batch_screens.py) ----------------------------
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Any] = field(default_factory=list)
+
+    def iter(self) -> Iterator[Node]:
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.iter()
+
+    @property
+    def text(self) -> str:
+        return self.text_without()
+
+    def text_without(self, *skipped: str) -> str:
+        """The text, whitespace collapsed, leaving out elements with the given tags."""
+        parts: list[str] = []
+
+        def walk(node: Node) -> None:
+            for child in node.children:
+                if isinstance(child, Node):
+                    if child.tag not in skipped:
+                        walk(child)
+                else:
+                    parts.append(child)
+
+        walk(self)
+        return " ".join("".join(parts).split())
+
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes())
+            and all(n.attrs.get(k) == v for k, v in attrs.items())
+        ]
+
+    def one(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Node:
+        found = self.all(tag, cls, **attrs)
+        assert len(found) == 1, f"{len(found)} <{tag or '*'} .{cls} {attrs}> found"
+        return found[0]
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in _VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, 0, -1):
+            if self.stack[index].tag == tag:
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+class Page:
+    def __init__(self, response: Any) -> None:
+        self.status = response.status_code
+        self.html = response.get_data(as_text=True)
+        builder = _TreeBuilder()
+        builder.feed(self.html)
+        self.dom = builder.root
+
+    def by_id(self, id_: str) -> Node:
+        return self.dom.one(id=id_)
+
+    def has_id(self, id_: str) -> bool:
+        return bool(self.dom.all(id=id_))
+
+    def text(self, id_: str) -> str:
+        return self.by_id(id_).text
+
+    def alerts(self, kind: str) -> list[str]:
+        """Flashed messages: success, danger (category "error")."""
+        return [
+            n.text_without("button")  # the close button
+            for n in self.dom.all("div", "alert-dismissable")
+            if f"alert-{kind}" in n.classes()
+        ]
+
+    def rows(self, id_: str) -> list[list[str]]:
+        body = self.by_id(id_).one("tbody")
+        return [[td.text for td in tr.all("td")] for tr in body.all("tr")]
+
+    def version(self) -> str:
+        return self.by_id("decision").one("input", name="version").attrs["value"]
+
+    def actions(self) -> set[str]:
+        return {
+            n.attrs["id"].removeprefix("action-")
+            for n in self.dom.all("button")
+            if n.attrs.get("id", "").startswith("action-")
+        }
+
+
+def get(client: Any, url: str, status: int = 200) -> Page:
+    page = Page(client.get(url))
+    assert page.status == status, f"GET {url}: {page.status}"
+    return page
+
+
+def follow(client: Any, response: Any) -> Page:
+    assert response.status_code == 302, response.status_code
+    return get(client, response.headers["Location"])
+
+
+def details_url(claim_id: int) -> str:
+    return f"/admin/claim/details/?id={claim_id}"
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+
+def claim_form(member: Any, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "kpj": member.kpj,
+        "claim_type": "JKM",
+        "event_date": (world.today() - timedelta(days=3)).isoformat(),
+        "jht_reason": "",
+        "claimant_name": world.HEIR_NAME,
+        "claimant_nik": world.HEIR_NIK,
+        "claimant_relationship": "spouse",
+        "bank_name": "BRI",
+        "bank_account": "0123-01-000123-50-1",
+        "account_holder": world.HEIR_NAME,
+        "transport_mode": "",
+        "child_1": "tk_sd",
+        "child_2": "smp",
+        "child_3": "",
+        "child_4": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def registered(client: Any, member: Any, **overrides: Any) -> int:
+    response = client.post("/admin/claim/new/", data=claim_form(member, **overrides))
+    assert response.status_code == 302, Page(response).alerts("danger")
+    match = re.search(r"/admin/claim/details/\?id=(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))
+
+
+def upload(client: Any, claim_id: int, requirement_id: str, data: bytes, filename: str) -> Any:
+    return client.post(
+        f"/admin/claim/document/upload/?id={claim_id}",
+        data={"requirement_id": requirement_id, "file": (io.BytesIO(data), filename)},
+    )
+
+
+def requirement_of(page: Page, code: str) -> str:
+    return page.by_id(f"doc-{code}").one("input", name="requirement_id").attrs["value"]
+
+
+def decide(client: Any, claim_id: int, action: str, version: str | None = None, **form: Any) -> Any:
+    if version is None:
+        version = get(client, details_url(claim_id)).version()
+    return client.post(
+        "/admin/claim/decide/", data={"id": claim_id, "action": action, "version": version, **form}
+    )
+
+
+def claims_of(session: Any, member: Any) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Claim).where(Claim.member_id == member.id)
+    )
+
+
+def queue_rows(client: Any) -> dict[str, Node]:
+    """The rows of the user's claim queue by claim number (``JKM-000001``), in their order."""
+    page = get(client, "/admin/claim_queue/")
+    rows = {}
+    for tr in page.dom.all("tr"):
+        cells = tr.all("td", "col-id")
+        if cells:
+            rows[cells[0].text] = tr
+    return rows
+
+
+def waiting(session: Any, user: Any, username: str) -> int:
+    """How many claims wait for ``username`` (what the menu badge should say)."""
+    actor = user(username)
+    condition = service.queue_condition(actor) & authz.row_condition(actor, Claim)
+    return session.scalar(select(func.count()).select_from(Claim).where(condition))
+
+
+def service_claim(
+    session: Any, user: Any, data: service.ClaimData, settings: Any, *, verify: bool = True
+) -> Claim:
+    """A claim made through the service: registered by the clerk, documents checked, verified."""
+    claim = service.register_claim(session, user(CLERK), data)
+    session.commit()
+    actor = user(CLERK)
+    for index, requirement in enumerate(service.requirements_for(session, claim)):
+        content, filename = world.document_bytes(index)
+        document = service.upload_document(
+            session, actor, claim, requirement.id, content, filename, settings=settings
+        )
+        service.check_document(session, actor, document)
+    if verify:
+        service.decide(session, actor, claim.id, "verify")
+    return claim
+
+
+# --- 1. the journey ----------------------------------------------------------------------------
+
+
+def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approves_it_is_paid(
+    login, session, user
+):
+    member = world.paid_member(session, years=4)
+    clerk = login(CLERK)
+    form = get(clerk, "/admin/claim/new/")
+    assert form.has_id("claim-form")
+    claim_id = registered(clerk, member)
+    number = f"JKM-{claim_id:06d}"
+    page = get(clerk, details_url(claim_id))
+    assert page.alerts("success") == [f"Klaim {number} terdaftar: Rp45.500.000. Unggah dokumennya."]
+    assert page.text("item-state") == "diajukan"
+    assert page.text("total") == "Rp45.500.000"
+    breakdown = page.rows("breakdown")
+    assert [row[1] for row in breakdown] == [
+        "Rp20.000.000",
+        "Rp12.000.000",
+        "Rp10.000.000",
+        "Rp1.500.000",
+        "Rp2.000.000",
+    ]
+    assert breakdown[0][0] == "Santunan sekaligus"
+    assert breakdown[3][0].startswith("Beasiswa, anak ke-1 (TK/SD)")
+    assert breakdown[4][0].startswith("Beasiswa, anak ke-2 (SMP)")
+    assert page.text("coverage").startswith("Pada tanggal kejadian: 48 bulan iuran dibayar")
+    documents = page.rows("documents")
+    assert len(documents) == len(world.JKM_DOCUMENTS)
+    assert all(row[1] == "belum ada" for row in documents)
+    assert "verify" not in page.actions() and "approve" not in page.actions()
+    assert not page.has_id("due-date")
+
+    # every document of the checklist: PDF, JPEG and PNG in turn, then checked
+    for index, code in enumerate(world.JKM_DOCUMENTS):
+        content, filename = world.document_bytes(index)
+        after = follow(
+            clerk, upload(clerk, claim_id, requirement_of(page, code), content, filename)
+        )
+        assert after.alerts("success") == ["Dokumen telah diunggah."]
+    page = get(clerk, details_url(claim_id))
+    assert page.has_id("due-date") and "verify" not in page.actions()
+    for code in world.JKM_DOCUMENTS:
+        document_id = page.by_id(f"doc-{code}").one("input", name="document_id").attrs["value"]
+        checked = follow(
+            clerk, clerk.post("/admin/claim/document/check/", data={"document_id": document_id})
+        )
+        assert checked.alerts("success") == ["Dokumen ditandai sudah diperiksa."]
+    page = get(clerk, details_url(claim_id))
+    assert all("Petugas Pelayanan KC Serang" in row[2] for row in page.rows("documents"))
+    assert "verify" in page.actions()
+    verified = follow(clerk, decide(clerk, claim_id, "verify"))
+    assert verified.text("item-state") == "diverifikasi"
+    assert verified.alerts("success") == [f"Klaim {number} kini berstatus diverifikasi."]
+
+    # the one who registered and verified it cannot approve it
+    assert "approve" not in verified.actions()
+    assert decide(clerk, claim_id, "approve", verified.version()).status_code == 403
+    session.expire_all()
+    assert session.get(Claim, claim_id).state is C.VERIFIED
+
+    second = login(SECOND_CLERK)
+    assert number in queue_rows(second)
+    assert get(second, "/admin/").text("claim-count") == str(waiting(session, user, SECOND_CLERK))
+    page = get(second, details_url(claim_id))
+    assert {"approve", "return", "reject"} <= page.actions()
+    approved = follow(second, decide(second, claim_id, "approve", page.version()))
+    assert approved.text("item-state") == "disetujui"
+
+    page = get(clerk, details_url(claim_id))
+    assert page.actions() == {"pay"} and page.has_id("payment_reference")
+    paid = follow(
+        clerk,
+        decide(
+            clerk,
+            claim_id,
+            "pay",
+            page.version(),
+            payment_reference="BRI-TRF-0001",
+            paid_on=world.today().isoformat(),
+        ),
+    )
+    assert paid.text("item-state") == "dibayar"
+    assert paid.text("payment") == f"{world.today():%d/%m/%Y}, referensi transfer BRI-TRF-0001"
+    assert paid.text("total") == "Rp45.500.000"
+    assert not paid.has_id("decision") and not paid.has_id("edit-link")
+    history = paid.rows("history")
+    assert len(history) == 1 + 2 * len(world.JKM_DOCUMENTS) + 3
+    assert [row[1] for row in history[-3:]] == [CLERK, SECOND_CLERK, CLERK]
+    assert number not in queue_rows(clerk)
+
+
+def test_a_clerk_of_another_office_gets_not_found_for_the_claim_and_its_documents(
+    login, session, user, settings
+):
+    claim = service_claim(session, user, world.jkm_data(world.paid_member(session)), settings)
+    document = session.scalars(
+        select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
+    ).first()
+    version = str(claim.version)
+    cilegon = login(OTHER_OFFICE_CLERK)
+    get(cilegon, details_url(claim.id), 404)
+    get(cilegon, f"/admin/claim/edit/?id={claim.id}", 404)
+    get(cilegon, f"/admin/claim/document/?id={document.id}", 404)
+    assert decide(cilegon, claim.id, "approve", version).status_code == 404
+    assert decide(cilegon, claim.id, "reject", version, comment="x").status_code == 404
+    assert (
+        cilegon.post("/admin/claim/document/check/", data={"document_id": document.id}).status_code
+        == 404
+    )
+    assert (
+        upload(cilegon, claim.id, str(document.requirement_id), world.PDF, "x.pdf").status_code
+        == 404
+    )
+    assert f"JKM-{claim.id:06d}" not in get(cilegon, "/admin/claim/").html
+    assert f"JKM-{claim.id:06d}" not in queue_rows(cilegon)
+    # and a KPJ of KC Serang is no member of Cilegon's when registering
+    page = Page(cilegon.post("/admin/claim/new/", data=claim_form(claim.member)))
+    assert page.status == 200
+    assert "Tidak ada peserta dengan nomor KPJ ini di kantor Anda." in page.html
+    session.expire_all()
+    assert session.get(Claim, claim.id).state is C.VERIFIED
+    assert claims_of(session, claim.member) == 1
+
+
+def test_a_refused_registration_shows_why_and_keeps_nothing(login, session):
+    member = world.member_in_arrears(session)
+    page = Page(login(CLERK).post("/admin/claim/new/", data=claim_form(member)))
+    assert page.status == 200 and page.has_id("claim-form")
+    [message] = page.alerts("danger")
+    assert message.startswith("Peserta tidak terlindungi pada ")
+    assert "bulan iuran belum dibayar" in message and "paling banyak 3 bulan" in message
+    assert claims_of(session, member) == 0
+
+
+# --- 2. approval levels ------------------------------------------------------------------------
+
+
+def test_above_the_clerk_limit_the_claim_goes_to_the_branch_heads_queue(
+    login, session, user, settings
+):
+    member = world.paid_member(session, income=2_000_000)
+    claim = service_claim(session, user, world.jkk_data(member, death=True), settings)
+    number = f"JKK-{claim.id:06d}"
+    second = login(SECOND_CLERK)
+    assert "Rp118.000.000" in queue_rows(second)[number].text
+    sent = follow(second, decide(second, claim.id, "approve"))
+    assert sent.alerts("success") == [
+        f"Klaim {number} (Rp118.000.000) melebihi batas persetujuan Anda dan diteruskan ke "
+        "Kepala Kantor Cabang."
+    ]
+    assert sent.text("item-state") == "diverifikasi"
+    assert "Kepala Kantor Cabang" in sent.text("stage")
+    assert "approve" not in sent.actions()
+    assert number not in queue_rows(second)
+
+    head = login(HEAD)
+    rows = queue_rows(head)
+    assert number in rows and "Kepala Kantor Cabang" in rows[number].one("td", "col-stage").text
+    assert get(head, "/admin/").text("claim-count") == str(waiting(session, user, HEAD))
+    page = get(head, details_url(claim.id))
+    assert "approve" in page.actions()
+    approved = follow(head, decide(head, claim.id, "approve", page.version()))
+    assert approved.text("item-state") == "disetujui"
+    session.expire_all()
+    stored = session.get(Claim, claim.id)
+    assert stored.approved_by.username == HEAD and stored.approval_level is Role.BRANCH_HEAD
+    assert number not in queue_rows(head)
+
+
+def test_above_the_branch_head_limit_the_regional_head_approves_and_another_region_sees_nothing(
+    login, session, user, settings
+):
+    member = world.paid_member(session, income=5_000_000)
+    claim = service_claim(session, user, world.jkk_data(member, death=True), settings)
+    number = f"JKK-{claim.id:06d}"
+    assert (
+        follow(login(SECOND_CLERK), decide(login(SECOND_CLERK), claim.id, "approve")).status == 200
+    )
+    head = login(HEAD)
+    sent = follow(head, decide(head, claim.id, "approve"))
+    assert sent.alerts("success") == [
+        f"Klaim {number} (Rp262.000.000) melebihi batas persetujuan Anda dan diteruskan ke "
+        "Kepala Kantor Wilayah."
+    ]
+    assert number not in queue_rows(head)
+
+    jakarta = login(OTHER_REGION_HEAD)
+    assert number not in queue_rows(jakarta)
+    get(jakarta, details_url(claim.id), 404)
+    assert decide(jakarta, claim.id, "approve", str(claim.version + 2)).status_code == 404
+
+    kanwil = login(REGIONAL_HEAD)
+    assert number in queue_rows(kanwil)
+    page = get(kanwil, details_url(claim.id))
+    assert page.text("total") == "Rp262.000.000"
+    approved = follow(kanwil, decide(kanwil, claim.id, "approve", page.version()))
+    assert approved.text("item-state") == "disetujui"
+    assert approved.rows("history")[-1][1] == REGIONAL_HEAD
+    session.expire_all()
+    assert session.get(Claim, claim.id).approved_by.username == REGIONAL_HEAD
+
+
+# --- 3. documents ------------------------------------------------------------------------------
+
+
+def test_a_document_is_served_as_an_attachment_to_users_in_scope_only(
+    client, login, session, user, settings
+):
+    claim = service_claim(
+        session, user, world.jkm_data(world.paid_member(session)), settings, verify=False
+    )
+    requirement = world.requirement_ids(session, claim.claim_type)["card"]
+    clerk = login(CLERK)
+    follow(clerk, upload(clerk, claim.id, str(requirement), world.PDF, "kartu peserta.png"))
+    document = session.scalar(
+        select(ClaimDocument).where(
+            ClaimDocument.claim_id == claim.id, ClaimDocument.requirement_id == requirement
+        )
+    )
+    assert document.content_type == "application/pdf" and document.filename == "kartu peserta.png"
+    url = f"/admin/claim/document/?id={document.id}"
+    for username in (CLERK, SECOND_CLERK, HEAD, REGIONAL_HEAD, AUDITOR):
+        response = login(username).get(url)
+        assert response.status_code == 200, username
+        assert response.data == world.PDF
+        assert response.mimetype == "application/pdf"
+        assert response.headers["Content-Disposition"] == 'attachment; filename="kartu peserta.png"'
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for username in (OTHER_OFFICE_CLERK, OTHER_REGION_HEAD):
+        assert login(username).get(url).status_code == 404, username
+    assert login(LIAISON).get(url).status_code == 403
+    anonymous = client.get(url)  # a browser that never signed in
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_uploads_refused_by_content_or_size_are_explained_and_not_kept(
+    app, login, session, user, settings
+):
+    app.config["CLAIM_DOCUMENT_MAX_BYTES"] = 1024
+    claim = service.register_claim(session, user(CLERK), world.jkm_data(world.paid_member(session)))
+    session.commit()
+    clerk = login(CLERK)
+    page = get(clerk, details_url(claim.id))
+    death = requirement_of(page, "death_certificate")
+    refused = follow(clerk, upload(clerk, claim.id, death, world.TEXT, "akta-kematian.pdf"))
+    assert refused.alerts("danger") == [
+        "Hanya berkas PDF, JPEG dan PNG yang diterima (dinilai dari isinya)."
+    ]
+    big = world.PDF + b"0" * 1024
+    refused = follow(clerk, upload(clerk, claim.id, death, big, "akta-kematian.pdf"))
+    assert refused.alerts("danger") == ["Berkas lebih besar dari 1 MB."]
+    assert refused.rows("documents")[3][1] == "belum ada"
+    missing = follow(
+        clerk,
+        clerk.post(f"/admin/claim/document/upload/?id={claim.id}", data={"requirement_id": death}),
+    )
+    assert len(missing.alerts("danger")) == 1
+    session.expire_all()
+    documents = select(func.count()).select_from(ClaimDocument)
+    assert session.scalar(documents.where(ClaimDocument.claim_id == claim.id)) == 0
+    assert not (settings.storage_dir / "claims" / str(claim.id)).exists() or not any(
+        (settings.storage_dir / "claims" / str(claim.id)).iterdir()
+    )
+    # the same file as a real PDF is taken, whatever its name
+    accepted = follow(clerk, upload(clerk, claim.id, death, world.PDF, "akta.txt"))
+    assert accepted.alerts("success") == ["Dokumen telah diunggah."]
+    assert accepted.rows("documents")[3][1].startswith("akta.txt")
+
+
+# --- 4. the queue ------------------------------------------------------------------------------
+
+
+def test_the_queue_shows_the_most_urgent_first_and_marks_overdue_claims(login, session, user):
+    today = world.today()
+    dues = {
+        "late": today - timedelta(days=2),
+        "soon": today + timedelta(days=1),
+        "later": today + timedelta(days=6),
+        "none": None,
+    }
+    numbers = {}
+    for key, due in dues.items():
+        claim = service.register_claim(
+            session, user(CLERK), world.jkm_data(world.paid_member(session))
+        )
+        claim.due_date = due
+        session.commit()
+        numbers[key] = f"JKM-{claim.id:06d}"
+    rows = queue_rows(login(SECOND_CLERK))
+    ours = [number for number in rows if number in numbers.values()]
+    assert ours == [numbers["late"], numbers["soon"], numbers["later"], numbers["none"]]
+    late = rows[numbers["late"]].one("td", "col-due_date")
+    assert late.all("span", "overdue") and "lewat batas waktu" in late.text
+    assert late.text.startswith(f"{dues['late']:%d/%m/%Y}")
+    for key in ("soon", "later", "none"):
+        assert not rows[numbers[key]].all(cls="overdue"), key
+    claim_id = int(numbers["late"].split("-")[1])
+    page = get(login(CLERK), details_url(claim_id))
+    assert "overdue" in page.by_id("due-date").classes()
+    assert "lewat batas waktu" in page.text("due-date")
+    soon = get(login(CLERK), details_url(int(numbers["soon"].split("-")[1])))
+    assert "overdue" not in soon.by_id("due-date").classes()
+
+
+# --- 5. corrections and stale pages ------------------------------------------------------------
+
+
+def test_a_returned_claim_is_corrected_through_the_form_and_verified_again(
+    login, session, user, settings
+):
+    member = world.paid_member(session)
+    claim = service_claim(session, user, world.jkm_data(member), settings)
+    second = login(SECOND_CLERK)
+    page = get(second, details_url(claim.id))
+    refused = follow(second, decide(second, claim.id, "return", page.version(), comment=" "))
+    assert refused.alerts("danger") == ["Alasan wajib diisi untuk Kembalikan ke penerimaan."]
+    reason = "Anak kedua sudah SMA menurut KK terbaru."
+    returned = follow(second, decide(second, claim.id, "return", page.version(), comment=reason))
+    assert returned.text("item-state") == "dikembalikan untuk perbaikan"
+    assert reason in returned.text("decision-comment-shown")
+
+    clerk = login(CLERK)
+    page = get(clerk, details_url(claim.id))
+    assert page.has_id("edit-link") and page.actions() >= {"resubmit"}
+    form = get(clerk, f"/admin/claim/edit/?id={claim.id}")
+    assert form.dom.one("input", name="kpj").attrs["value"] == member.kpj
+    saved = follow(
+        clerk,
+        clerk.post(f"/admin/claim/edit/?id={claim.id}", data=claim_form(member, child_2="sma")),
+    )
+    assert saved.alerts("success") == ["Klaim telah disimpan."]
+    assert saved.text("total") == "Rp46.500.000"
+    resubmitted = follow(clerk, decide(clerk, claim.id, "resubmit", saved.version()))
+    assert resubmitted.text("item-state") == "diajukan"
+    verified = follow(clerk, decide(clerk, claim.id, "verify", resubmitted.version()))
+    assert verified.text("item-state") == "diverifikasi"
+    assert not verified.has_id("edit-link")
+    get(clerk, f"/admin/claim/edit/?id={claim.id}")  # the form opens, but saving is refused
+    refused = Page(clerk.post(f"/admin/claim/edit/?id={claim.id}", data=claim_form(member)))
+    assert refused.status == 200
+    assert refused.alerts("danger") == [
+        "Klaim hanya dapat diubah sebelum diverifikasi atau setelah dikembalikan."
+    ]
+
+
+def test_a_decision_from_a_stale_page_is_refused_and_changes_nothing(
+    login, session, user, settings
+):
+    claim = service_claim(session, user, world.jkm_data(world.paid_member(session)), settings)
+    second = login(SECOND_CLERK)
+    stale = get(second, details_url(claim.id)).version()
+    service.decide(session, user(HEAD), claim.id, "return", comment="KTP ahli waris buram")
+    page = follow(second, decide(second, claim.id, "approve", stale))
+    assert page.alerts("danger") == [STALE]
+    assert page.text("item-state") == "dikembalikan untuk perbaikan"
+    session.expire_all()
+    assert session.get(Claim, claim.id).approved_by_id is None
+
+
+def test_a_liaison_has_no_claim_screens(login):
+    liaison = login(LIAISON)
+    for url in ("/admin/claim/", "/admin/claim_queue/", "/admin/claim/new/"):
+        assert liaison.get(url).status_code == 403, url
+    assert not Page(liaison.get("/admin/")).has_id("claim-count")
