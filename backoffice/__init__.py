@@ -18,12 +18,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
+class ConfigurationError(RuntimeError):
+    """The app refuses to start: the message says what to set."""
+
+
 def _secret_key(app: Flask) -> str:
     """Production must set SECRET_KEY; elsewhere a random key is kept under instance/."""
     if app.config.get("SECRET_KEY"):
         return app.config["SECRET_KEY"]
     if app.config["BACKOFFICE_ENV"] == "production":
-        raise RuntimeError("SECRET_KEY must be set in production (BACKOFFICE_ENV=production).")
+        raise ConfigurationError(
+            "SECRET_KEY must be set in production (BACKOFFICE_ENV=production): sessions and CSRF "
+            "tokens are signed with it, and every worker must share it. Set it in the "
+            "environment to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`. The back-office did not "
+            "start."
+        )
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
@@ -64,20 +74,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             Path(app.instance_path) / "backoffice.sqlite3"
         )
     app.config["SECRET_KEY"] = _secret_key(app)
+    if app.config["BACKOFFICE_ENV"] == "production" and app.debug:
+        # The debugger shows stack traces and runs code typed in the browser.
+        raise ConfigurationError(
+            "Debug mode (FLASK_DEBUG) must be off in production (BACKOFFICE_ENV=production). "
+            "The back-office did not start."
+        )
     secure = app.config["BACKOFFICE_ENV"] == "production" and not app.debug
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = secure
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address from X-Forwarded-For, as appended by our own proxies only.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+
     _init_extensions(app)
+
+    from .security import init_security
+
+    init_security(app)
 
     from .tasks import init_tasks
 
     init_tasks(app)
 
     from .auth import bp as auth_bp
+    from .health import bp as health_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
 
     from views import init_admin
 
@@ -155,6 +183,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     from flask_babel import gettext
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
 
     messages = {
         400: lambda: gettext("The request could not be understood."),
@@ -166,14 +195,24 @@ def _register_error_pages(app: Flask) -> None:
             "one by one.",
             limit=max(1, app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)),
         ),
+        429: lambda: gettext("Too many requests. Please wait a moment and try again."),
         500: lambda: gettext("Something went wrong on our side. The error has been logged."),
     }
 
     def render(code: int, message: str | None = None) -> Any:
         return render_template("error.html", code=code, message=message or messages[code]()), code
 
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(HTTPException)
+    def _other_http_error(e: HTTPException) -> Any:
+        # Every other error status gets the same page (never Werkzeug's own).
+        if e.code is None or e.code < 400:
+            return e
+        if e.code >= 500:
+            return render(e.code, messages[500]())
+        return render(e.code, gettext("The request could not be completed."))
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> Any:
@@ -184,10 +223,38 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(e: Exception) -> Any:
+        # Only a fixed message: no exception text, stack trace or SQL (they go to the log).
         from .extensions import db
 
-        db.session.rollback()
-        return render(500)
+        try:
+            db.session.rollback()
+            return render(500)
+        except Exception:
+            # The page itself needs the database (the signed-in user, their language): when
+            # the database is what failed, answer with a page that needs nothing.
+            app.logger.exception("The error page could not be rendered")
+            return _bare_error_page(), 500
+
+
+_BARE_ERROR_PAGE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>Terjadi kesalahan</title></head>
+<body style="font-family: sans-serif; margin: 3rem;">
+<h1>Terjadi kesalahan</h1>
+<p>Terjadi kesalahan pada sistem. Kesalahan sudah dicatat. Silakan coba lagi dalam beberapa
+saat.</p>
+<p lang="en">Something went wrong on our side and has been logged. Please try again in a
+moment.</p>
+<p><a href="/">Beranda / Home</a></p>
+</body></html>
+"""
+
+
+def _bare_error_page() -> Any:
+    from flask import Response
+
+    response = Response(_BARE_ERROR_PAGE, status=500, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 __all__ = ["create_app"]

@@ -13,9 +13,30 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _bool_env(name: str) -> bool | None:
+    value = os.environ.get(name)
+    return None if not value else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _engine_options() -> dict[str, object]:
+    """The database pool of each app process (docs/deployment.md): ``DATABASE_POOL_SIZE``
+    connections kept open plus ``DATABASE_MAX_OVERFLOW`` at peaks (SQLAlchemy's 5 and 10 when
+    unset), and ``DATABASE_PREPARED_STATEMENTS=off`` behind PgBouncer in transaction pooling,
+    where psycopg's server-side prepared statements would meet another server connection."""
+    options: dict[str, object] = {"pool_pre_ping": True}
+    if os.environ.get("DATABASE_POOL_SIZE"):
+        options["pool_size"] = _int_env("DATABASE_POOL_SIZE", 5)
+    if os.environ.get("DATABASE_MAX_OVERFLOW"):
+        options["max_overflow"] = _int_env("DATABASE_MAX_OVERFLOW", 10)
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if postgres and _bool_env("DATABASE_PREPARED_STATEMENTS") is False:
+        options["connect_args"] = {"prepare_threshold": None}  # psycopg 3: never prepare
+    return options
 
 
 class Config:
@@ -27,7 +48,7 @@ class Config:
         if os.environ.get("DATABASE_URL")
         else None
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = _engine_options()
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -46,6 +67,13 @@ class Config:
     # Uploads of member batches (bytes, data rows)
     IMPORT_MAX_BYTES = _int_env("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int_env("IMPORT_MAX_ROWS", 200_000)
+    # A payer's file of contributions is checked and recorded in the request: keep it small.
+    PAYER_IMPORT_MAX_BYTES = _int_env("PAYER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    PAYER_IMPORT_MAX_ROWS = _int_env("PAYER_IMPORT_MAX_ROWS", 1000)
+    # How long a checked payer file waits for "record" (seconds).
+    PAYER_IMPORT_MAX_AGE = _int_env("PAYER_IMPORT_MAX_AGE", 8 * 3600)
+    # Claim documents (PDF/JPEG/PNG), bytes per file
+    CLAIM_DOCUMENT_MAX_BYTES = _int_env("CLAIM_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
     # Uploaded files waiting to be checked (member batches); default: instance/uploads
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")
     # Requests larger than this are refused before they are read (413); the margin leaves room
@@ -56,3 +84,25 @@ class Config:
     # thread in the web process), "immediate" (run in the caller; tests) or a redis:// URL
     # (run the consumer separately: `make worker`).
     TASK_QUEUE = os.environ.get("TASK_QUEUE", "embedded")
+
+    # Login throttling (backoffice/security.py): failed sign-ins per username and per address,
+    # as Flask-Limiter rate strings ("N per minute; M per 15 minutes", a moving window). Past a
+    # limit the login page answers 429 until the window has passed. RATELIMIT_ENABLED unset:
+    # on, except when BACKOFFICE_ENV=testing. The counts live in RATELIMIT_STORAGE_URI:
+    # memory:// (per process) or redis://host:6379/1 (shared by every worker: use it when
+    # gunicorn runs several).
+    RATELIMIT_ENABLED: bool | None = _bool_env("RATELIMIT_ENABLED")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "backoffice")
+    LOGIN_LIMITS_PER_USERNAME = os.environ.get(
+        "LOGIN_LIMITS_PER_USERNAME", "3 per minute; 5 per 15 minutes"
+    )
+    LOGIN_LIMITS_PER_ADDRESS = os.environ.get(
+        "LOGIN_LIMITS_PER_ADDRESS", "10 per minute; 20 per 15 minutes"
+    )
+    # A throttled username or address is audited once per this period, not at every refusal.
+    LOGIN_THROTTLE_AUDIT_EVERY = "1 per 15 minutes"
+    # How many proxies (nginx, a load balancer) stand in front of the app and append the client's
+    # address to X-Forwarded-For. 0: the connection's address is the client's (never trust the
+    # header when clients can reach the app directly). Audit trail and login throttling use it.
+    TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)

@@ -42,6 +42,8 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.language": PUBLIC,
+    "auth.change_password": EVERYONE,  # each user changes their own password
+    "health.healthz": PUBLIC,  # for load balancers: no account, nothing secret in the answer
     "admin.index": EVERYONE,
     **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
@@ -76,6 +78,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     **model_view("registration_queue", read={"clerk", "branch_head"}, write=set(), export=set()),
     **model_view("member", read=EVERYONE, write=set(), export=EVERYONE),
     "member.record_contribution": frozenset({"clerk"}),
+    # A payer's contribution file: a branch clerk, for a department their office serves.
+    "contribution_import.index": frozenset({"clerk"}),
+    "contribution_import.template": frozenset({"clerk"}),
+    "contribution_import.preview": frozenset({"clerk"}),
+    "contribution_import.error_report": frozenset({"clerk"}),
+    "contribution_import.record": frozenset({"clerk"}),
     **model_view(
         "claim",
         read={"admin", "regional_head", "auditor", "branch_head", "clerk"},

@@ -79,14 +79,14 @@ def test_short_password_or_username_as_password_is_refused(login, session):
         "/admin/user/new/",
         data=_form(office=ids["serang"], password="pendek", password_confirm="pendek"),
     )
-    assert "minimal 8 karakter" in short.get_data(as_text=True)
+    assert "minimal 10 karakter" in short.get_data(as_text=True)
     same = client.post(
         "/admin/user/new/",
         data=_form(
             office=ids["serang"], password="petugas3.serang", password_confirm="petugas3.serang"
         ),
     )
-    assert "tidak boleh sama dengan nama pengguna" in same.get_data(as_text=True)
+    assert "tidak boleh memuat nama pengguna" in same.get_data(as_text=True)
 
 
 def test_password_hash_is_never_shown(login, user):

@@ -283,7 +283,8 @@ class ProposalQueueView(ProposalView):
             )
         for outcome in outcomes:
             if not outcome.ok:
-                proposal = db.session.get(OfficeProposal, outcome.item_id)
+                mine = authz.scoped_select(current_user, OfficeProposal)  # no foreign name
+                proposal = db.session.scalar(mine.where(OfficeProposal.id == outcome.item_id))
                 name = str(proposal) if proposal is not None else f"#{outcome.item_id}"
                 flash(f"{name}: {outcome.message}", "error")
 

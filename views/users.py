@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash, request
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import users as user_service
@@ -17,6 +22,11 @@ from models import Department, Office, Region, Role, User
 
 from .base import EnumFilter, SecuredModelView, choice_query
 from .org import COMMON_LABELS
+
+MUST_CHANGE_LABEL = _l("Must change the password at next sign-in")
+MUST_CHANGE_HELP = _l(
+    "The user reaches only the password change page until they have chosen their own password."
+)
 
 
 class _UserFormBase(BaseForm):
@@ -42,6 +52,7 @@ class _UserFormBase(BaseForm):
         _l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")], default="id"
     )
     active = BooleanField(_l("Active"), default=True)
+    must_change_password = BooleanField(MUST_CHANGE_LABEL, description=MUST_CHANGE_HELP)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -64,6 +75,10 @@ class UserCreateForm(_UserFormBase):
     password_confirm = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    # The administrator knows the first password: by default the user replaces it.
+    must_change_password = BooleanField(
+        MUST_CHANGE_LABEL, default=True, description=MUST_CHANGE_HELP
     )
 
 
@@ -90,6 +105,7 @@ class UserView(SecuredModelView):
         "department",
         "locale",
         "active",
+        "must_change_password",
         "last_login_at",
         "created_at",
     ]
@@ -106,6 +122,7 @@ class UserView(SecuredModelView):
         "department": _l("Department"),
         "locale": _l("Language"),
         "last_login_at": _l("Last login"),
+        "must_change_password": MUST_CHANGE_LABEL,
     }
 
     def get_create_form(self) -> type:
@@ -125,6 +142,7 @@ class UserView(SecuredModelView):
             department=form.department.data,
             active=form.active.data,
             locale=form.locale.data,
+            must_change_password=form.must_change_password.data,
         )
 
     def create_model(self, form: Any) -> Any:
@@ -136,6 +154,33 @@ class UserView(SecuredModelView):
         return self._save(
             form,
             lambda: user_service.update_user(
-                db.session, model, self._data(form), form.password.data or None
+                db.session,
+                model,
+                self._data(form),
+                form.password.data or None,
+                actor=current_user,
+                ip=request.remote_addr,
             ),
+        )
+
+    def is_action_allowed(self, name: str) -> bool:
+        return authz.may(current_user, self.screen, "edit") and super().is_action_allowed(name)
+
+    @action(
+        "require_password_change",
+        _l("Require a password change"),
+        _l("The selected users must choose a new password at their next sign-in. Continue?"),
+    )
+    def action_require_password_change(self, ids: list[str]) -> None:
+        users = [self.get_one(pk) for pk in ids]  # out of scope: 404, like everywhere
+        changed = user_service.require_password_change(
+            db.session, users, actor=current_user, ip=request.remote_addr
+        )
+        db.session.commit()
+        flash(
+            gettext(
+                "Users who must now change their password at the next sign-in: %(num)s.",
+                num=changed,
+            ),
+            "success",
         )

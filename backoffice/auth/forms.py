@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from backoffice.i18n import wtforms_translations
 
@@ -30,3 +30,19 @@ class LanguageForm(AppForm):
 
 class LogoutForm(AppForm):
     pass
+
+
+class ChangePasswordForm(AppForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1000)]
+    )
+    # The length rules are the password policy's (services/users.py), with its messages.
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    new_password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The passwords differ.")),
+        ],
+    )
+    next = HiddenField()

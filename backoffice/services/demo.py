@@ -450,7 +450,8 @@ def seed_demo(
             office=offices[scope_key] if column == "office_id" else None,
             department=departments[scope_key] if column == "department_id" else None,
         )
-        user_service.create_user(session, data, password)
+        # The demo password (demo1234) is below the password policy: demo accounts only.
+        user_service.create_user(session, data, password, enforce_policy=False)
         report.add("user")
     session.flush()
 
