@@ -31,6 +31,7 @@ from .batches import BatchView, RegistrationQueueView
 from .batches import queue_menu_name as registration_menu_name
 from .claims import ClaimQueueView, ClaimView
 from .claims import queue_menu_name as claim_menu_name
+from .contributions import ContributionImportView
 from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
@@ -68,6 +69,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ClaimView(Claim, name=_l("Claims"), endpoint="claim"))
     admin.add_view(BatchView(MemberBatch, name=_l("Member batches"), endpoint="batch"))
     admin.add_view(MemberView(Member, name=_l("Members"), endpoint="member"))
+    admin.add_view(
+        ContributionImportView(name=_l("Import contributions"), endpoint="contribution_import")
+    )
     admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="office"))
     admin.add_view(DepartmentView(Department, name=_l("Departments"), endpoint="department"))
     admin.add_view(RegionView(Region, name=_l("Regions"), endpoint="region"))

@@ -2,7 +2,8 @@
 
 Shared by the reader (header matching), the validator (column names in
 problems) and the exports (template, error report), so a header is spelled
-in exactly one place.
+in exactly one place. Other uploads read with the same reader (a payer's
+contribution file) describe their columns with a ``ColumnSet`` of their own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 #: Canonical fields in template order.
@@ -84,20 +86,67 @@ def normalise_header(value: object) -> str:
     return text
 
 
-def _build_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for field in FIELDS:
-        for spelling in (HEADERS[field], *ALIASES.get(field, ())):
-            key = normalise_header(spelling)
-            if lookup.setdefault(key, field) != field:
-                raise RuntimeError(f"header alias {spelling!r} is ambiguous")
-    return lookup
+@dataclass(frozen=True, eq=False)
+class ColumnSet:
+    """The columns of one kind of upload: what the reader matches headers against.
+
+    ``one_of`` lists groups of fields of which at least one must be present
+    (a payer's file identifies members by KPJ or by NIK).
+    """
+
+    fields: tuple[str, ...]
+    headers: Mapping[str, str]
+    required: frozenset[str]
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: fields kept as text in spreadsheets we write (identity numbers)
+    text_fields: frozenset[str] = frozenset()
+    one_of: tuple[tuple[str, ...], ...] = ()
+    #: column widths (characters) in the spreadsheets we write
+    widths: Mapping[str, int] = field(default_factory=dict)
+    lookup: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup: dict[str, str] = {}
+        for name in self.fields:
+            for spelling in (self.headers[name], *self.aliases.get(name, ())):
+                key = normalise_header(spelling)
+                if lookup.setdefault(key, name) != name:
+                    raise RuntimeError(f"header alias {spelling!r} is ambiguous")
+        object.__setattr__(self, "lookup", MappingProxyType(lookup))
+
+    def field_for_header(self, value: object) -> str | None:
+        """The canonical field a header cell stands for, or None."""
+        return self.lookup.get(normalise_header(value))
 
 
-#: normalised header -> canonical field
-HEADER_LOOKUP: Mapping[str, str] = MappingProxyType(_build_lookup())
+#: Widths of the member template's columns (characters).
+MEMBER_WIDTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "nik": 20,
+        "name": 30,
+        "birth_date": 14,
+        "sex": 14,
+        "address": 40,
+        "phone": 16,
+        "occupation": 22,
+        "income": 14,
+        "programmes": 16,
+    }
+)
+
+MEMBER_COLUMNS = ColumnSet(
+    fields=FIELDS,
+    headers=HEADERS,
+    required=REQUIRED_FIELDS,
+    aliases=ALIASES,
+    text_fields=TEXT_FIELDS,
+    widths=MEMBER_WIDTHS,
+)
+
+#: normalised header -> canonical field (member uploads)
+HEADER_LOOKUP: Mapping[str, str] = MEMBER_COLUMNS.lookup
 
 
 def field_for_header(value: object) -> str | None:
-    """The canonical field a header cell stands for, or None."""
-    return HEADER_LOOKUP.get(normalise_header(value))
+    """The canonical field a header cell of a member upload stands for, or None."""
+    return MEMBER_COLUMNS.field_for_header(value)

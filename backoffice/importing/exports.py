@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .columns import FIELDS, HEADERS, TEXT_FIELDS, field_for_header
+from .columns import FIELDS, HEADERS, MEMBER_COLUMNS, MEMBER_WIDTHS, TEXT_FIELDS, ColumnSet
 from .reader import DEFAULT_MAX_ROWS
 from .validate import ValidatedRow
 
@@ -39,17 +39,7 @@ _ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 #: Template column widths (characters), by field.
-_TEMPLATE_WIDTHS = {
-    "nik": 20,
-    "name": 30,
-    "birth_date": 14,
-    "sex": 14,
-    "address": 40,
-    "phone": 16,
-    "occupation": 22,
-    "income": 14,
-    "programmes": 16,
-}
+_TEMPLATE_WIDTHS = MEMBER_WIDTHS
 
 
 def _looks_like_formula(text: str) -> bool:
@@ -146,12 +136,18 @@ def _report_cell(sheet: Any, value: Any, text_format: bool) -> Any:
     return _string_cell(sheet, str(value), text_format=text_format)
 
 
-def error_report_xlsx(headers: Sequence[Any], invalid_rows: Iterable[ValidatedRow]) -> bytes:
+def error_report_xlsx(
+    headers: Sequence[Any],
+    invalid_rows: Iterable[ValidatedRow],
+    *,
+    columns: ColumnSet = MEMBER_COLUMNS,
+) -> bytes:
     """The rejected rows as uploaded, plus a "Kesalahan" column saying what is wrong.
 
     Columns are the file's own headers, so the user can fix the rows in this
     file and upload it again (the extra column is then ignored). Valid rows
-    passed in by mistake are skipped.
+    passed in by mistake are skipped. ``columns`` tells which headers hold
+    identity numbers (kept as text) and the column widths.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Perbaikan")
@@ -160,11 +156,11 @@ def error_report_xlsx(headers: Sequence[Any], invalid_rows: Iterable[ValidatedRo
     text_columns = {
         index
         for index, header in enumerate(header_texts)
-        if field_for_header(header) in TEXT_FIELDS
+        if columns.field_for_header(header) in columns.text_fields
     }
     for index, header in enumerate(header_texts):
-        field = field_for_header(header)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = _TEMPLATE_WIDTHS.get(
+        field = columns.field_for_header(header)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = columns.widths.get(
             field or "", 16
         )
     sheet.column_dimensions[get_column_letter(width + 1)].width = 80

@@ -1,5 +1,8 @@
 """Read an uploaded member list (XLSX or CSV) into header-mapped rows.
 
+The columns are those of a member upload unless the caller passes another
+``ColumnSet`` (a payer's contribution file is read the same way).
+
 The format is told by the bytes, not by the file name: people rename files,
 and a PDF called ``peserta.xlsx`` must get a clear refusal, not a stack trace.
 Rows are produced lazily so that a 200,000-row file is never held as Python
@@ -21,7 +24,7 @@ from typing import Any
 
 import openpyxl
 
-from .columns import FIELDS, HEADERS, REQUIRED_FIELDS, field_for_header
+from .columns import MEMBER_COLUMNS, ColumnSet
 from .messages import Message
 from .messages import lazy_message as _l
 
@@ -146,8 +149,14 @@ class Table:
         fields = tuple(self.column_map)
         indexes = tuple(self.column_map.values())
         # itemgetter + zip build the dict in C; short rows are padded first.
-        # (Several required columns exist, so itemgetter always returns a tuple.)
-        pick = operator.itemgetter(*indexes)
+        # itemgetter of one index returns the item, not a 1-tuple: wrap it.
+        if len(indexes) == 1:
+            (only,) = indexes
+
+            def pick(cells: Sequence[Any]) -> tuple[Any, ...]:
+                return (cells[only],)
+        else:
+            pick = operator.itemgetter(*indexes)
         needed = max(indexes) + 1
         header_row = self.header_row
         is_blank = self._is_blank
@@ -229,11 +238,13 @@ def read_table(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    columns: ColumnSet = MEMBER_COLUMNS,
 ) -> Table:
     """Check an uploaded file as a whole and return its Table, or raise FileRefused.
 
     ``filename`` is not used to choose the format (the content is); it is
-    accepted so callers pass it and future messages may quote it.
+    accepted so callers pass it and future messages may quote it. ``columns``
+    are the headers looked for (a member upload's by default).
     """
     del filename
     if not data:
@@ -247,7 +258,7 @@ def read_table(
             "too_large",
         )
     if data.startswith(_ZIP_SIGNATURE):
-        return _read_xlsx(data, max_rows)
+        return _read_xlsx(data, max_rows, columns)
     if data.startswith(_OLE2_SIGNATURE):
         raise FileRefused(
             _l(
@@ -258,7 +269,7 @@ def read_table(
         )
     if data.startswith(_BINARY_SIGNATURES):
         raise _not_spreadsheet()
-    return _read_csv(data, max_rows)
+    return _read_csv(data, max_rows, columns)
 
 
 def _megabytes(n: int) -> str:
@@ -275,12 +286,12 @@ class _Header:
     cells: Sequence[Any]
 
 
-def _recognised(cells: Sequence[Any]) -> int:
-    return len({field for cell in cells if (field := field_for_header(cell)) is not None})
+def _recognised(cells: Sequence[Any], columns: ColumnSet) -> int:
+    return len({field for cell in cells if (field := columns.field_for_header(cell)) is not None})
 
 
 def _locate_header(
-    records: Iterator[Record], is_blank: Callable[[Sequence[Any]], bool]
+    records: Iterator[Record], is_blank: Callable[[Sequence[Any]], bool], columns: ColumnSet
 ) -> tuple[_Header, bool]:
     """The header row and whether a non-blank row follows it.
 
@@ -300,7 +311,7 @@ def _locate_header(
     best_index = 0
     best_score = -1
     for index, candidate in enumerate(scanned):
-        score = _recognised(candidate.cells)
+        score = _recognised(candidate.cells, columns)
         if score > best_score:
             best_index, best_score = index, score
     header = scanned[best_index]
@@ -312,12 +323,14 @@ def _locate_header(
     return header, False
 
 
-def _map_columns(cells: Sequence[Any]) -> tuple[list[str], dict[str, int], list[str]]:
+def _map_columns(
+    cells: Sequence[Any], columns: ColumnSet
+) -> tuple[list[str], dict[str, int], list[str]]:
     headers = ["" if cell is None else str(cell) for cell in cells]
     column_map: dict[str, int] = {}
     ignored: list[str] = []
     for index, cell in enumerate(headers):
-        field = field_for_header(cell)
+        field = columns.field_for_header(cell)
         if field is None:
             if cell.strip():
                 ignored.append(" ".join(cell.split()))
@@ -327,7 +340,7 @@ def _map_columns(cells: Sequence[Any]) -> tuple[list[str], dict[str, int], list[
                 _l(
                     "The column %(column)s appears twice (columns %(first)s and %(second)s). "
                     "Keep one of them and upload the file again.",
-                    column=HEADERS[field],
+                    column=columns.headers[field],
                     first=_column_letter(column_map[field]),
                     second=_column_letter(index),
                 ),
@@ -335,8 +348,14 @@ def _map_columns(cells: Sequence[Any]) -> tuple[list[str], dict[str, int], list[
             )
         column_map[field] = index
     missing = [
-        HEADERS[field] for field in FIELDS if field in REQUIRED_FIELDS and field not in column_map
+        columns.headers[field]
+        for field in columns.fields
+        if field in columns.required and field not in column_map
     ]
+    for group in columns.one_of:
+        if not any(field in column_map for field in group):
+            # "KPJ/NIK": either of them will do.
+            missing.append("/".join(columns.headers[field] for field in group))
     if missing:
         raise FileRefused(
             _l(
@@ -432,7 +451,7 @@ def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]
         raise _damaged(number + 1) from exc
 
 
-def _choose_delimiter(data: bytes, encoding: str) -> str:
+def _choose_delimiter(data: bytes, encoding: str, columns: ColumnSet) -> str:
     """The delimiter under which the header is best recognised.
 
     csv.Sniffer guesses from character statistics and is easily fooled by
@@ -449,7 +468,7 @@ def _choose_delimiter(data: bytes, encoding: str) -> str:
             for index, cells in enumerate(reader):
                 if index >= HEADER_SCAN_ROWS * 3:
                     break
-                score = max(score, _recognised(cells))
+                score = max(score, _recognised(cells, columns))
         except csv.Error:
             pass
         key = (score, first_line.count(delimiter))
@@ -458,7 +477,7 @@ def _choose_delimiter(data: bytes, encoding: str) -> str:
     return best
 
 
-def _read_csv(data: bytes, max_rows: int) -> Table:
+def _read_csv(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
     # Ctrl-Z is an end-of-file mark some old DOS-era tools still append.
     data = data.rstrip(b"\x1a")
     if not _NON_SPACE.search(data):
@@ -467,13 +486,13 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     head = data[:256].decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n")
     if head.lower().startswith(_MARKUP_PREFIXES):
         raise _not_spreadsheet()
-    delimiter = _choose_delimiter(data, encoding)
+    delimiter = _choose_delimiter(data, encoding, columns)
 
     def records() -> Iterator[Record]:
         return _csv_records(data, encoding, delimiter)
 
-    header, has_data = _locate_header(records(), _csv_is_blank)
-    headers, column_map, ignored = _map_columns(header.cells)
+    header, has_data = _locate_header(records(), _csv_is_blank, columns)
+    headers, column_map, ignored = _map_columns(header.cells, columns)
     if not has_data:
         raise _no_data()
     # Every row is at least one line: when the lines (counted in C, in
@@ -556,7 +575,7 @@ def _check_unpacked_size(data: bytes) -> None:
         )
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> Table:
+def _read_xlsx(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
     _check_unpacked_size(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -575,7 +594,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
             return _xlsx_records(worksheet)
 
         try:
-            header, has_data = _locate_header(records(), _xlsx_is_blank)
+            header, has_data = _locate_header(records(), _xlsx_is_blank, columns)
         except FileRefused as refused:
             if refused.code == "empty" and len(workbook.worksheets) > 1:
                 # Only the first sheet is read: say so rather than "empty".
@@ -587,7 +606,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
                     "empty",
                 ) from None
             raise
-        headers, column_map, ignored = _map_columns(header.cells)
+        headers, column_map, ignored = _map_columns(header.cells, columns)
         if not has_data:
             raise _no_data()
         if isinstance(declared_rows, int) and declared_rows - header.number > max_rows:
