@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test worker install install-dev translations migrate seed lint format bench clean
+.PHONY: run serve test worker install install-dev translations migrate seed lint format bench bench-pages load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ seed: migrate
 run: translations seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+## Production web server: gunicorn with gunicorn.conf.py (BIND, WEB_CONCURRENCY, ... from the
+## environment; docs/deployment.md), after the migrations. No demo data.
+serve: translations migrate
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
 ## The background-task consumer for production: TASK_QUEUE=redis://... in the environment
 ## (the same environment as the web app; with the default "embedded" the web app runs its own)
 worker: translations
@@ -56,6 +61,17 @@ format: install-dev
 bench: install-dev translations
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_batches.py
+
+## List pages at scale: a fresh PostgreSQL database (127.0.0.1:5432, or BENCH_DATABASE_URL) with
+## 1,000,000 generated members (seed-bulk), this project's screens against plain Flask-Admin
+## (15-20 minutes on 2 cores); BENCH_PAGES_ARGS="--members 100000" for a quick run
+bench-pages: install-dev translations
+	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
+
+## Load test: 100 users for 60 s against a gunicorn it starts (PostgreSQL on 127.0.0.1:5432 when
+## it answers, else SQLite); LOAD_ARGS="--users 50 --duration 30" or "--base-url http://..."
+load: install-dev translations
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -30,6 +30,53 @@ def register_cli(app: Flask) -> None:
         for username, full_name, _role, _scope in USERS:
             click.echo(f"  {username:<26} {full_name}")
 
+    @app.cli.command("seed-bulk")
+    @click.option("--members", type=click.IntRange(min=0), default=10_000, show_default=True)
+    @click.option("--claims", type=click.IntRange(min=0), default=0, show_default=True)
+    @click.option(
+        "--queue-batches",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Submitted batches waiting in registration queues (default: 1 per 20,000 members).",
+    )
+    @click.option("--seed", type=int, default=None, help="Random seed (the same data again).")
+    def seed_bulk_command(
+        members: int, claims: int, queue_batches: int | None, seed: int | None
+    ) -> None:
+        """Load MEMBERS generated members (and CLAIMS claims) for scale tests; not idempotent.
+
+        PostgreSQL loads with COPY (about a minute per million members); SQLite inserts (small
+        sizes). Needs the demo organisation (seed-demo). No audit events are written.
+        """
+        from .services.bulk import seed_bulk
+        from .services.errors import DomainError
+
+        if current_app.config["BACKOFFICE_ENV"] == "production":
+            raise click.ClickException("seed-bulk refuses to run in production.")
+        try:
+            report = seed_bulk(
+                db.session,
+                members,
+                claims,
+                seed=seed,
+                queue_batches=queue_batches,
+                echo=click.echo,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from error
+        click.echo(f"Loaded {report}.")
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum would do a little later: mark the new pages all-visible, so that
+            # lists read their ids from the indexes alone from the first request.
+            import time
+
+            started = time.perf_counter()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM member, claim, member_batch, batch_row")
+            click.echo(f"Vacuumed in {time.perf_counter() - started:.1f} s.")
+
     @app.cli.command("verify-audit")
     def verify_audit_command() -> None:
         """Check the audit trail's hash chain; exit 1 if any event was changed or removed."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,10 @@ class ContributionPayment(TimestampMixin, Base):
         return self.jkk + self.jkm + self.jht
 
 
+#: Claims someone still has to act on (the partial index of the work queues).
+OPEN_CLAIMS = "state IN ('submitted', 'returned', 'verified', 'approved')"
+
+
 class Claim(TimestampMixin, Base):
     """A benefit claim of a member (or their heir), from intake to payment."""
 
@@ -98,6 +103,31 @@ class Claim(TimestampMixin, Base):
         UniqueConstraint("payment_reference", name="uq_claim_payment_reference"),
         Index("ix_claim_office_state_due", "office_id", "state", "due_date"),
         Index("ix_claim_region_state_level", "region_id", "state", "approval_level"),
+        # Lists at scale (migration 0007): each list order with the id that breaks ties, the
+        # default order per region, office and status, claimants' names by trigram.
+        Index("ix_claim_submitted_id", "submitted_at", "id"),
+        Index("ix_claim_region_submitted_id", "region_id", "submitted_at", "id"),
+        Index("ix_claim_office_submitted_id", "office_id", "submitted_at", "id"),
+        Index("ix_claim_state_submitted_id", "state", "submitted_at", "id"),
+        Index("ix_claim_event_date_id", "event_date", "id"),
+        Index("ix_claim_amount_id", "amount", "id"),
+        Index("ix_claim_due_date_id", "due_date", "id"),
+        # The work queue of an office: open claims, the earliest due date first.
+        Index(
+            "ix_claim_open_office_due",
+            "office_id",
+            "due_date",
+            "submitted_at",
+            "id",
+            postgresql_where=text(OPEN_CLAIMS),
+            sqlite_where=text(OPEN_CLAIMS),
+        ),
+        Index(
+            "ix_claim_claimant_name_trgm",
+            "claimant_name",
+            postgresql_using="gin",
+            postgresql_ops={"claimant_name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -159,6 +159,23 @@ class Member(TimestampMixin, Base):
         ),
         CheckConstraint("contribution_jkk > 0 AND contribution_jkm > 0", name="jkk_jkm_required"),
         Index("ix_member_office_created", "office_id", "created_at"),
+        # Lists at scale (migration 0007): each list order (with the id that breaks ties), the
+        # default order per region, KPJ/NIK prefixes, and names by trigram on PostgreSQL (there
+        # these are GIN / pattern-ops indexes; a plain index elsewhere).
+        Index("ix_member_created_id", "created_at", "id"),
+        Index("ix_member_region_created_id", "region_id", "created_at", "id"),
+        Index("ix_member_name_id", "name", "id"),
+        Index("ix_member_birth_date_id", "birth_date", "id"),
+        Index("ix_member_start_date_id", "start_date", "id"),
+        Index("ix_member_contribution_id", "monthly_contribution", "id"),
+        Index("ix_member_kpj_pattern", "kpj", postgresql_ops={"kpj": "varchar_pattern_ops"}),
+        Index("ix_member_nik_pattern", "nik", postgresql_ops={"nik": "varchar_pattern_ops"}),
+        Index(
+            "ix_member_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

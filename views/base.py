@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import enum
+import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import ARRAY, ColumnElement, and_, any_, bindparam, literal_column, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from backoffice import authz
 from backoffice.exports import neutralise_formula
@@ -74,7 +81,12 @@ def deny_access() -> Any:
 
 def choice_query(model: type, *conditions: Any) -> Callable[[], Any]:
     """A ``query_factory`` offering only rows the current user may choose."""
-    return lambda: db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
+
+    def factory() -> Any:
+        return db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
+
+    factory.scoped = True  # type: ignore[attr-defined]  # _restrict_choices keeps it as is
+    return factory
 
 
 class EnumFilter(FilterEqual):
@@ -86,6 +98,139 @@ class EnumFilter(FilterEqual):
 
     def validate(self, value: Any) -> bool:
         return value in {m.value for m in self.enum_cls}
+
+
+# --------------------------------------------------------------------------------------------
+# Lists at scale (README "Scale"): counts, deep pages and searches that stay fast with millions
+# of rows on PostgreSQL, and behave plainly (exact counts) on SQLite.
+# --------------------------------------------------------------------------------------------
+
+#: Counted exactly up to this many rows; beyond, PostgreSQL's estimate is shown as such.
+EXACT_COUNT_LIMIT = 1_000
+#: The deepest row a list pages to (``page * page_size``); beyond, the user narrows the list.
+MAX_LIST_OFFSET = 10_000
+
+
+def format_count(value: int, estimated: bool = False) -> str:
+    """``12.345`` exactly; an estimate ``≈ 1,2 jt`` / ``≈ 45 rb`` (Indonesian number style)."""
+    if not estimated:
+        return format_number(value)
+    if value >= 1_000_000:
+        number = value / 1_000_000
+        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
+        return gettext("≈ %(number)s million", number=text.replace(".", ",").replace(",0", ""))
+    if value >= 1_000:
+        number = value / 1_000
+        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
+        return gettext("≈ %(number)s thousand", number=text.replace(".", ",").replace(",0", ""))
+    return f"≈ {format_number(value)}"
+
+
+class ListCount(int):
+    """The number of rows of a list: an int for Flask-Admin's pager, text for the page."""
+
+    estimated: bool
+
+    def __new__(cls, value: int, estimated: bool = False) -> ListCount:
+        count = super().__new__(cls, value)
+        count.estimated = estimated
+        return count
+
+    def __str__(self) -> str:
+        return format_count(int(self), self.estimated)
+
+    def __html__(self) -> Markup:
+        text = escape(str(self))
+        if self.estimated:
+            title = escape(gettext("An estimate: the list is too long to count exactly."))
+            return Markup('<span class="estimated-count" title="{}">{}</span>').format(title, text)
+        return Markup(text)
+
+
+class BadgeCount(int):
+    """A count in a menu badge, shown on every page: counted up to ``LIMIT + 1``, "99+" then."""
+
+    LIMIT = 99
+
+    def __str__(self) -> str:
+        return f"{self.LIMIT}+" if self > self.LIMIT else str(int(self))
+
+    def __html__(self) -> Markup:
+        return Markup(escape(str(self)))
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <select>``: PostgreSQL's row estimate, without running it."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def estimated_rows(statement: Any) -> int:
+    """The planner's estimate of the rows ``statement`` returns (PostgreSQL only)."""
+    plan = db.session.connection().execute(_Explain(statement)).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+_SEPARATORS = re.compile(r"[\s.\-/]+")
+
+
+def search_digits(search: str) -> str | None:
+    """The digits of a search that is a number (KPJ, NIK, claim number; separators allowed)."""
+    compact = _SEPARATORS.sub("", search)
+    return compact if compact.isdigit() else None
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def name_matches(column: Any, search: str) -> ColumnElement[bool]:
+    """Every word of three letters or more somewhere in the name (a trigram index on
+    PostgreSQL answers it); only shorter words: the name starts with them."""
+    words = search.split()
+    long = [w for w in words if len(w) >= 3]
+    if long:
+        return and_(*(column.ilike(f"%{_like_escaped(w)}%", escape="\\") for w in long))
+    return column.ilike(f"{_like_escaped(' '.join(words))}%", escape="\\")
+
+
+def starts_with(column: Any, digits: str) -> ColumnElement[bool]:
+    """A prefix of a number column (a ``varchar_pattern_ops`` index on PostgreSQL)."""
+    return column.like(f"{digits}%")
+
+
+class ScopedChoiceFilter(FilterEqual):
+    """Equality on a foreign key, offering only the rows the current user may see.
+
+    Flask-Admin reads filter options once at start-up; these are read for each list page.
+    """
+
+    def __init__(self, column: Any, name: Any, model: type, label: Callable[[Any], str]) -> None:
+        super().__init__(column, name, options=[("", "")])
+        self.choice_model = model
+        self.choice_label = label
+
+    def scoped_options(self) -> list[tuple[str, str]]:
+        rows = db.session.scalars(
+            select(self.choice_model).where(authz.row_condition(current_user, self.choice_model))
+        )
+        return sorted(((str(r.id), self.choice_label(r)) for r in rows), key=lambda o: o[1])
+
+    def validate(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+    def clean(self, value: Any) -> int:
+        return int(value)
 
 
 class SecuredModelView(ModelView):
@@ -177,6 +322,147 @@ class SecuredModelView(ModelView):
     def get_count_query(self) -> Any:
         return authz.scope(current_user, super().get_count_query(), self.model)
 
+    # --- lists at scale ----------------------------------------------------------------------
+    def search_condition(self, search: str) -> ColumnElement[bool] | None:
+        """The condition of a search, routed by the shape of the term (a number to the KPJ/NIK
+        columns, words to a name); None keeps Flask-Admin's search (small tables only)."""
+        return None
+
+    def _apply_search(
+        self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
+    ) -> Any:
+        condition = self.search_condition(search.strip()) if search.strip() else None
+        if condition is None:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        # Ties broken by the primary key in the same direction: pages neither overlap nor skip
+        # rows, and the "(column, id)" indexes serve the whole ORDER BY.
+        if sort_column is None:
+            order = list(super(ModelView, self)._get_default_order() or [])
+            if not order:
+                return query, joins  # the view orders its own query (a work queue)
+            sort_desc = bool(order[-1][1])
+        pk = sa_inspect(self.model).primary_key[0]
+        if sort_column is None or self._sortable_columns.get(sort_column) is not getattr(
+            self.model, pk.key, None
+        ):
+            query = query.order_by(pk.desc() if sort_desc else pk.asc())
+        return query, joins
+
+    def _last_page(self, page_size: int) -> int:
+        limit = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
+        return max(limit // page_size, 0)
+
+    def _apply_pagination(self, query: Any, page: int | None, page_size: int | None) -> Any:
+        if page_size is None:
+            page_size = self.page_size
+        page = max(page or 0, 0)
+        if page and page_size and page > self._last_page(page_size):
+            # OFFSET reads and throws away every row before the page: far pages are refused
+            # (the last one allowed is shown) and the user asked to narrow the list.
+            page = self._last_page(page_size)
+            g.list_page_shown = page
+            flash(
+                gettext(
+                    "Only the first %(pages)s pages of a list are shown: narrow it with a "
+                    "filter or a search.",
+                    pages=format_number(page + 1),
+                ),
+                "warning",
+            )
+        return super()._apply_pagination(query, page, page_size)
+
+    def count_rows(self, count_query: Any) -> tuple[ListCount, list[Any] | None]:
+        """The number of rows of a list, and on PostgreSQL the ids of a short list.
+
+        SQLite: ``count(*)``. PostgreSQL: the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows (one
+        statement that stops there, no ordering: the planner uses the search's own index); a
+        short list is counted exactly and then read by those ids, so a rare search term never
+        ends in a walk along the order index. A longer list shows the planner's estimate.
+        """
+        if db.session.get_bind().dialect.name != "postgresql":
+            return ListCount(count_query.scalar() or 0), None
+        limit = current_app.config.get("LIST_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)
+        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
+        ids = [row[0] for row in count_query.with_entities(pk).limit(limit + 1)]
+        if len(ids) <= limit:
+            return ListCount(len(ids)), ids
+        rows = count_query.with_entities(literal_column("1")).statement
+        return ListCount(max(estimated_rows(rows), limit + 1), estimated=True), None
+
+    def get_list(  # type: ignore[override]
+        self,
+        page: int | None,
+        sort_column: Any,
+        sort_desc: bool,
+        search: str | None,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> tuple[int | None, Any]:
+        """Flask-Admin's, with ``count_rows`` instead of ``count(*)`` (same statements)."""
+        joins: dict[Any, Any] = {}
+        count_joins: dict[Any, Any] = {}
+        query = self.get_query()
+        count_query = self.get_count_query() if not self.simple_list_pager else None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search
+            )
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters
+            )
+        count, ids = self.count_rows(count_query) if count_query is not None else (None, None)
+        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
+        if ids is not None:
+            # A short list: its rows by id (the ids came from the same scoped conditions; the
+            # search and filters are not evaluated twice).
+            query, joins = self.get_query(), {}
+            query = query.filter(pk == any_(bindparam("list_ids", ids, type_=ARRAY(pk.type))))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        if ids is not None:
+            query = self._apply_pagination(query, page, page_size)
+        elif page and (page_size if page_size is not None else self.page_size):
+            # A later page of a long list: the ids of the page first (an index-only scan can
+            # skip the rows before it), then those rows with their columns, in one statement.
+            page_ids = self._apply_pagination(query.with_entities(pk), page, page_size).subquery()
+            query = query.filter(pk.in_(select(page_ids.c[0]))).limit(
+                page_size if page_size is not None else self.page_size
+            )
+        else:
+            query = self._apply_pagination(query, page, page_size)
+        for join in self._auto_joins:
+            query = query.options(joinedload(join))
+        if execute:
+            query = query.all()
+        return count, query
+
+    def _get_filter_groups(self) -> Any:
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if isinstance(flt, ScopedChoiceFilter) and has_request_context():
+                    item["options"] = flt.scoped_options()
+        return groups
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        page_size = kwargs.get("page_size")
+        if template == self.list_template and page_size:
+            last = self._last_page(page_size)
+            if kwargs.get("num_pages") is not None:
+                kwargs["num_pages"] = min(kwargs["num_pages"], last + 1)
+            if "list_page_shown" in g:
+                kwargs["page"] = g.list_page_shown
+        return super().render(template, **kwargs)
+
     def get_one(self, id: Any) -> Any:
         pk = sa_inspect(self.model).primary_key[0]
         try:
@@ -195,6 +481,11 @@ class SecuredModelView(ModelView):
         for field in form:
             if isinstance(field, QuerySelectField | QuerySelectMultipleField):
                 field.blank_text = gettext("(none)")
+                factory = getattr(field, "query_factory", None)
+                if getattr(factory, "scoped", False):
+                    # Already scoped, with the view's own conditions (e.g. KC only): keep them.
+                    field.query = factory()
+                    continue
                 rel = relationships.get(field.name)
                 if rel is not None:
                     remote = rel.mapper.class_

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks
 from backoffice.auth.forms import AppForm
@@ -22,7 +23,7 @@ from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
 from backoffice.services import batches as service
 from backoffice.services import reference
 from backoffice.services.errors import DomainError, Forbidden, NotFound
-from models import BatchRow, BatchState, Member, MemberBatch, RowState
+from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
 from .base import EnumFilter, SecuredModelView
 
@@ -99,6 +100,14 @@ class _BatchScreen(SecuredModelView):
     @property
     def can_edit(self) -> bool:  # type: ignore[override]
         return False  # a batch changes only through its workflow
+
+    def get_query(self) -> Any:
+        # A department reads with its regency: loaded with the page, not once per department.
+        return (
+            super()
+            .get_query()
+            .options(joinedload(MemberBatch.department).joinedload(Department.regency))
+        )
 
     def settings(self) -> service.Settings:
         return service.Settings.from_config(current_app.config, current_app.instance_path)

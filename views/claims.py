@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
@@ -42,10 +43,19 @@ from models import (
     ClaimType,
     JhtReason,
     Member,
+    Office,
     Relationship,
 )
 
-from .base import EnumFilter, SecuredModelView
+from .base import (
+    BadgeCount,
+    EnumFilter,
+    ScopedChoiceFilter,
+    SecuredModelView,
+    name_matches,
+    search_digits,
+    starts_with,
+)
 
 LABELS = {
     "id": _l("No."),
@@ -68,6 +78,10 @@ SCHOOL_LEVEL_LABELS = {
 }
 TRANSPORT_LABELS = {"land": _l("land"), "sea": _l("sea"), "air": _l("air")}
 MAX_CHILDREN_FIELDS = 4
+#: A claim number as shown (``JKM-000123``) or typed (``jkm123``, ``123``).
+CLAIM_NUMBER = re.compile(r"(?:(JKM|JKK|JHT)-?)?0*(\d{1,9})", re.IGNORECASE)
+#: A search by name looks at the claims of at most this many members with that name.
+MEMBER_MATCHES = 2_000
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -295,11 +309,48 @@ class _ClaimScreen(SecuredModelView):
     column_filters = [
         EnumFilter(Claim.state, _l("Status"), ClaimState),
         EnumFilter(Claim.claim_type, _l("Type"), ClaimType),
+        ScopedChoiceFilter(Claim.office_id, _l("Branch office"), Office, str),
     ]
     column_searchable_list = ["member.kpj", "member.name", "claimant_name"]
     column_sortable_list = ["id", "event_date", "amount", "due_date", "submitted_at"]
     column_default_sort = ("submitted_at", True)
     workflow = service.WORKFLOW
+
+    def search_condition(self, search: str) -> Any:
+        """Routed by the term: a member's KPJ or NIK (11 digits or more, a prefix), a claim
+        number (``JKM-000123`` or ``123``), otherwise the claimant's or the member's name."""
+        digits = search_digits(search)
+        if digits and len(digits) >= 11:
+            members = select(Member.id).where(
+                or_(starts_with(Member.kpj, digits), starts_with(Member.nik, digits))
+            )
+            return Claim.member_id.in_(members)
+        number = CLAIM_NUMBER.fullmatch(search.replace(" ", ""))
+        if number:
+            condition = Claim.id == int(number.group(2))
+            if number.group(1):
+                condition = and_(condition, Claim.claim_type == ClaimType(number.group(1).upper()))
+            return condition
+        # Words: the claimant's name, or the member's. The members are looked up first (in
+        # the user's scope; one indexed query) so that both conditions use their index.
+        claimant = name_matches(Claim.claimant_name, search)
+        members = db.session.scalars(
+            authz.scope(
+                current_user,
+                select(Member.id).where(name_matches(Member.name, search)),
+                Member,
+            ).limit(MEMBER_MATCHES + 1)
+        ).all()
+        if len(members) > MEMBER_MATCHES:
+            flash(
+                gettext(
+                    "So many members have this name that only the claimants' names were "
+                    "searched: type more of the name, or the KPJ number."
+                ),
+                "warning",
+            )
+            return claimant
+        return or_(claimant, Claim.member_id.in_(members)) if members else claimant
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
@@ -596,27 +647,39 @@ class ClaimQueueView(_ClaimScreen):
     can_create = False
 
     def get_query(self) -> Any:
-        query = super().get_query().filter(service.queue_condition(current_user))
+        query = super().get_query().filter(service.queue_condition(current_user), _OPEN)
         if request.args.get("sort") is None:
-            # The most urgent first: the earliest due date, claims without one after, oldest first.
-            query = query.order_by(
-                Claim.due_date.is_(None), Claim.due_date, Claim.submitted_at, Claim.id
-            )
+            # The most urgent first: the earliest due date, claims without one after, oldest
+            # first (the order of the partial index ix_claim_open_office_due).
+            query = query.order_by(Claim.due_date.asc().nulls_last(), Claim.submitted_at, Claim.id)
         return query
 
     def get_count_query(self) -> Any:
-        return super().get_count_query().filter(service.queue_condition(current_user))
+        return super().get_count_query().filter(service.queue_condition(current_user), _OPEN)
+
+
+#: Implied by every queue condition; stated as well so that PostgreSQL reads the office's open
+#: claims from the partial index ix_claim_open_office_due, in queue order.
+_OPEN = Claim.state.in_(
+    [ClaimState.SUBMITTED, ClaimState.RETURNED, ClaimState.VERIFIED, ClaimState.APPROVED]
+)
 
 
 def waiting_claims() -> int:
+    """Claims waiting for the current user (menu badge, on every page): counting stops at
+    100 and the badge reads "99+" (a large office's queue is not counted on each page)."""
     if not authz.may(current_user, "claim_queue"):
         return 0
-    stmt = (
-        select(func.count())
-        .select_from(Claim)
-        .where(service.queue_condition(current_user), authz.row_condition(current_user, Claim))
+    waiting = (
+        select(Claim.id)
+        .where(
+            service.queue_condition(current_user),
+            _OPEN,
+            authz.row_condition(current_user, Claim),
+        )
+        .limit(BadgeCount.LIMIT + 1)
     )
-    return db.session.scalar(stmt) or 0
+    return BadgeCount(db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0)
 
 
 def queue_menu_name() -> Markup:

@@ -14,7 +14,8 @@ from backoffice.extensions import db
 from backoffice.labels import label
 from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
-from .base import deny_access
+from .base import EXACT_COUNT_LIMIT as LIST_EXACT_COUNT_LIMIT
+from .base import ListCount, deny_access, estimated_rows
 
 
 class DashboardView(AdminIndexView):
@@ -24,9 +25,17 @@ class DashboardView(AdminIndexView):
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         return deny_access()
 
-    def _count(self, model: type) -> int:
-        stmt = authz.scope(current_user, select(func.count()).select_from(model), model)
-        return db.session.scalar(stmt) or 0
+    def _count(self, model: type) -> ListCount:
+        """Exact up to the lists' limit, PostgreSQL's estimate above it (never a full count)."""
+        rows = authz.scope(current_user, select(model.id), model)
+        capped = db.session.scalar(
+            select(func.count()).select_from(rows.limit(LIST_EXACT_COUNT_LIMIT + 1).subquery())
+        )
+        if capped <= LIST_EXACT_COUNT_LIMIT:
+            return ListCount(capped or 0)
+        if db.session.get_bind().dialect.name == "postgresql":
+            return ListCount(estimated_rows(rows), estimated=True)
+        return ListCount(db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0)
 
     @expose("/")
     def index(self) -> Any:
@@ -48,7 +57,7 @@ class DashboardView(AdminIndexView):
                 0,
                 {
                     "screen": "queue",
-                    "count": pending_count(),
+                    "count": ListCount(pending_count()),
                     "url": url_for("proposal_queue.index_view"),
                 },
             )
@@ -59,7 +68,7 @@ class DashboardView(AdminIndexView):
                 0,
                 {
                     "screen": "registrations",
-                    "count": waiting_batches(),
+                    "count": ListCount(waiting_batches()),
                     "url": url_for("registration_queue.index_view"),
                 },
             )

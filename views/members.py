@@ -9,6 +9,8 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -20,9 +22,15 @@ from backoffice.labels import choices
 from backoffice.services import ledger
 from backoffice.services.batches import today_in_jakarta
 from backoffice.services.errors import DomainError, Forbidden
-from models import Member, PaymentChannel
+from models import Department, Member, Office, PaymentChannel
 
-from .base import SecuredModelView
+from .base import (
+    ScopedChoiceFilter,
+    SecuredModelView,
+    name_matches,
+    search_digits,
+    starts_with,
+)
 
 
 class ContributionForm(AppForm):
@@ -118,10 +126,26 @@ class MemberView(SecuredModelView):
     column_formatters_export = {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money} | {
         "sex": lambda v, c, m, n: m.sex
     }
-    # Exact KPJ/NIK or the start of a name; never a scan for a substring of every column.
+    # Routed by the term (search_condition); never a scan for a substring of every column.
     column_searchable_list = ["kpj", "nik", "name"]
+    column_filters = [ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str)]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
+
+    def get_query(self) -> Any:
+        # A department reads with its regency: loaded with the page, not once per department.
+        return (
+            super()
+            .get_query()
+            .options(joinedload(Member.department).joinedload(Department.regency))
+        )
+
+    def search_condition(self, search: str) -> Any:
+        """A number: KPJ or NIK starting with it (exact when complete); words: the name."""
+        digits = search_digits(search)
+        if digits:
+            return or_(starts_with(Member.kpj, digits), starts_with(Member.nik, digits))
+        return name_matches(Member.name, search)
 
     details_template = "admin/member_details.html"
 

@@ -1,0 +1,956 @@
+"""Bulk data for scale work: ``flask --app wsgi seed-bulk --members N --claims M``.
+
+Generates realistic BPU members on top of the demo organisation (offices, departments, users):
+
+- a valid NIK structure (Banten/Jakarta regency, district, birth date with +40 for women, serial),
+  unique by construction: the NIK is a bijection of the member's KPJ serial, and the KPJ serials
+  are reserved as one block from ``kpj_counter`` (the same counter the registration queue uses),
+  so a second run, or a run beside real registrations, never repeats a number. A generated NIK
+  that another channel already registered is skipped (reported, never an error);
+- names, addresses, occupations and phones from Banten lists; reference income levels (the
+  common ones most often) and the contributions of the rates in force today;
+- members spread over the active demo offices (a KC more than a KCP), region from the office,
+  start dates over the last ten years (age 15-64 at the start), ``created_at`` on the start day;
+- about a fifth of the members of offices with departments registered through completed batches
+  of their department (``member_batch`` rows, without ``batch_row`` rows), and a few submitted
+  batches with pending rows in the registration queues (``--queue-batches``);
+- claims (``--claims``) of members created in the same run, over the same offices: JKK, JHT
+  (age or stopping work) and JKM (an heir claims), ``submitted`` (about 15%) or ``paid`` with
+  its verifier, approver (the regional head) and transfer reference.
+
+Simplifications, on purpose: bulk claims have no documents and no itemised breakdown, and no
+audit event is written for anything loaded here (the audit chain is left as it is: nothing in
+it refers to these rows, ``verify-audit`` still passes); members have no contributions ledger.
+This is load-test data, never to be run on a production database (the command refuses when
+``BACKOFFICE_ENV=production``).
+
+PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (``cursor.copy()``) in one transaction;
+for large loads (``fast_load``, by default from 200,000 members) the secondary indexes and the
+foreign keys of ``member`` and ``claim`` are dropped first and put back after the load, in the
+same transaction (unique and primary keys stay; a foreign key put back checks every row), then
+the tables are analysed. Either everything is loaded or nothing. SQLite: ``executemany`` inserts,
+fine for tests and small sizes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from models import (
+    BatchRow,
+    BatchState,
+    Claim,
+    ClaimState,
+    ClaimType,
+    Department,
+    JhtReason,
+    KpjCounter,
+    Member,
+    MemberBatch,
+    Office,
+    Regency,
+    Relationship,
+    Role,
+    RowState,
+    User,
+)
+
+from . import reference
+from .batches import JAKARTA, today_in_jakarta
+from .errors import DomainError
+
+#: Rows generated and written at a time.
+CHUNK = 50_000
+#: From this many members, PostgreSQL loads with the secondary indexes and foreign keys of
+#: ``member`` and ``claim`` dropped, and puts them back after the load (see ``_detach``).
+FAST_LOAD_FROM = 200_000
+#: Members per completed batch, rows per batch waiting in a registration queue.
+BATCH_SIZE = 200
+QUEUE_BATCH_ROWS = 40
+
+#: The NIK of the member with KPJ serial ``s`` comes from ``(s * A + B) mod 10**10``, a bijection
+#: of the KPJ serial space, cut in mixed radix into serial (9,999) x birth day (17,000) x sex (2) x
+#: district (30): 10,198,980,000 >= 10**10 combinations, so two serials never share a NIK.
+_A = 7_777_777_777
+_B = 1_234_567_891
+_SERIAL_SPACE = 10**10
+_BIRTH_DAYS = 17_000
+_FIRST_BIRTH_DAY = date(1960, 1, 1)  # fixed: the NIK of a serial never depends on the day
+_EARLIEST_START = date(2016, 1, 1)
+_DISTRICTS = 30
+
+_MEN = (
+    "Ahmad Asep Ujang Budi Dedi Rohmat Sukardi Jaenudin Mulyadi Hendra Agus Iwan Wawan Dadang "
+    "Enjang Mamat Suparman Rahmat Muhammad Abdul Ikhsan Fajar Yayat Engkos Tubagus Saepudin "
+    "Haerudin Sahroni Nana Endang Dede Cecep Ade Aan Jajang Odih Usep Eman Uus Komarudin Rudi "
+    "Yusuf Hasanudin Bambang Slamet Joko Sutrisno Wahyu Eko Heri Andi Rizki Dimas Arif Bayu "
+    "Ilham Firman Gilang Hadi Irfan"
+).split()
+_WOMEN = (
+    "Siti Euis Entin Iis Maryam Dewi Nurhayati Rina Yati Aminah Sri Neneng Imas Cucu Eti Nining "
+    "Lilis Rohayati Fitri Ratu Kartini Sumiati Ani Nur Titin Eulis Oom Ela Wati Ai Enok Tati "
+    "Popon Yuyun Atikah Halimah Khodijah Sumarni Suharti Wulan Indah Ayu Lina Yuli Rini Tuti "
+    "Endah Ratna Suci Nia Desi Mega Putri Anisa Rahmawati Novi Ika"
+).split()
+_SECOND_MEN = (
+    "Supriyadi Hidayat Setiawan Suryana Rohman Mulyana Kurniawan Saputra Hermawan Sobari "
+    "Jamaludin Nurdin Wahyudi Maulana Sulaeman Fauzi Ramdani Hasan Kusnadi Hamdani Suhendra "
+    "Permana Firmansyah Iskandar Gunawan Anwar Sopian Rukmana Sutisna Hidayatullah Syarifudin "
+    "Suherman Rusdiana Karyadi Sunarya Priatna Ruhiyat Somantri Munandar Kurnia Pratama Hakim "
+    "Nugraha Ramadhan Saefulloh Wijaya Santoso Siregar Lubis"
+).split()
+_SECOND_WOMEN = (
+    "Nurjanah Rahayu Lestari Safitri Fadilah Apriyani Susanti Sulastri Juhaeni Sukmawati "
+    "Marlina Rahmawati Handayani Kusumawati Maryani Nurhasanah Hidayati Yulianti Wahyuni "
+    "Fitriani Komalasari Setiawati Herawati Purnamasari Sari Mulyani Suryani Rosita Aisyah Amalia"
+).split()
+_OCCUPATIONS = (
+    "Pedagang pasar",
+    "Petani",
+    "Buruh tani",
+    "Nelayan",
+    "Pedagang kaki lima",
+    "Tukang ojek",
+    "Buruh bangunan",
+    "Penjahit",
+    "Pengrajin",
+    "Peternak",
+    "Sopir angkot",
+    "Tukang cukur",
+    "Pedagang keliling",
+    "Montir",
+    "Warung makan",
+    "Petani penggarap",
+)
+_VILLAGES = (
+    "Cibeber Sukamaju Cikoneng Bojong Cilaku Tanjung Kadu Sukajaya Mekarsari Pabuaran "
+    "Cigadung Kalanganyar Leuwidamar Sindangsari Karanganyar Pasirgadung Kebonjeruk Sumurbatu"
+).split()
+_MOBILE = "0812 0813 0821 0822 0852 0853 0857 0858 0877 0878 0895 0896 0838 0831".split()
+_BANKS = ("BRI", "BNI", "Mandiri", "Bank BJB", "BTN", "BSI", "Bank Banten")
+#: The levels most informal workers declare (when the reference data has them), most common first.
+_COMMON_LEVELS = (1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_000, 5_000_000)
+
+MEMBER_COLUMNS = (
+    "kpj",
+    "nik",
+    "name",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "occupation",
+    "income_level",
+    "programmes",
+    "start_date",
+    "contribution_jkk",
+    "contribution_jkm",
+    "contribution_jht",
+    "monthly_contribution",
+    "active",
+    "department_id",
+    "office_id",
+    "region_id",
+    "batch_id",
+    "registered_by_id",
+    "created_at",
+)
+CLAIM_COLUMNS = (
+    "state",
+    "version",
+    "claim_type",
+    "member_id",
+    "office_id",
+    "region_id",
+    "event_date",
+    "jht_reason",
+    "claimant_name",
+    "claimant_nik",
+    "claimant_relationship",
+    "bank_name",
+    "bank_account",
+    "account_holder",
+    "details",
+    "amount",
+    "registered_by_id",
+    "submitted_at",
+    "complete_at",
+    "due_date",
+    "verified_by_id",
+    "verified_at",
+    "approval_level",
+    "approved_by_id",
+    "approved_at",
+    "decided_by_id",
+    "payment_reference",
+    "paid_on",
+    "paid_by_id",
+    "paid_at",
+    "created_at",
+)
+_I = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
+
+#: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
+_REBUILT_TABLES = ("member", "claim")
+
+
+@dataclass
+class BulkReport:
+    members: int = 0
+    claims: int = 0
+    batches: int = 0
+    queue_batches: int = 0
+    queue_rows: int = 0
+    skipped_niks: int = 0
+    seconds: float = 0.0
+    backend: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.members:,} members, {self.claims:,} claims, {self.batches:,} completed "
+            f"batches, {self.queue_batches:,} batches ({self.queue_rows:,} rows) waiting in "
+            f"registration queues; {self.skipped_niks} generated NIK(s) already registered, "
+            f"skipped; {self.seconds:.1f} s on {self.backend}"
+        )
+
+
+@dataclass(frozen=True)
+class _Office:
+    id: int
+    region_id: int
+    regency_code: str
+    weight: int
+    clerk_id: int
+    head_id: int  # the regional head: approves bulk claims (never the clerk: maker-checker)
+    departments: tuple[int, ...]
+    regencies: tuple[str, ...]  # the region's regencies (where members may come from)
+
+
+@dataclass
+class _Context:
+    offices: list[_Office]
+    weights: list[int]
+    regencies_by_region: dict[int, list[str]]
+    liaison_of: dict[int, int]  # department -> uploading user
+    department_office: dict[int, int]
+    level_table: list[int]  # income levels, each as often as it is declared
+    rates: Any
+    today: date
+    now: datetime
+    contributions: dict[tuple[int, bool], tuple[int, int, int, int]] = field(default_factory=dict)
+
+    def contribution(self, income: int, jht: bool) -> tuple[int, int, int, int]:
+        key = (income, jht)
+        found = self.contributions.get(key)
+        if found is None:
+            programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
+            c = reference.monthly_contribution(income, programmes, self.rates)
+            found = self.contributions[key] = (c.jkk, c.jkm, c.jht, c.total)
+        return found
+
+
+# --------------------------------------------------------------------------------------------
+# Identity: KPJ and NIK from the serial
+# --------------------------------------------------------------------------------------------
+
+
+def nik_parts(serial: int) -> tuple[int, date, str, int]:
+    """(NIK serial 1-9999, birth date, sex, district 1-30) of the member with this KPJ serial."""
+    value = (serial * _A + _B) % _SERIAL_SPACE
+    value, nik_serial = divmod(value, 9_999)
+    value, day = divmod(value, _BIRTH_DAYS)
+    value, sex = divmod(value, 2)
+    district = value % _DISTRICTS
+    return nik_serial + 1, _FIRST_BIRTH_DAY + timedelta(days=day), "LP"[sex], district + 1
+
+
+def make_nik(regency: str, district: int, born: date, sex: str, serial: int) -> str:
+    day = born.day + (40 if sex == "P" else 0)
+    return f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def _luhn_tables(size: int) -> tuple[list[int], list[int]]:
+    """Luhn sums of 0..size-1 with the rightmost digit doubled, and not doubled."""
+    doubled, plain = [0] * size, [0] * size
+    for value in range(1, size):
+        rest, digit = divmod(value, 10)
+        doubled[value] = _DOUBLED[digit] + plain[rest]
+        plain[value] = digit + doubled[rest]
+    return doubled, plain
+
+
+_LUHN: list[list[int]] = []
+
+
+def make_kpj(serial: int) -> str:
+    """The KPJ of a serial: its 10 digits and their Luhn check digit (as ``kpj_check_digit``),
+    from table look-ups (a million a second)."""
+    if not _LUHN:
+        _LUHN.extend(_luhn_tables(100_000))
+    doubled, plain = _LUHN
+    high, low = divmod(serial, 100_000)
+    # Positions 0-4 from the right: 0 doubled; positions 5-9: 5 not doubled.
+    total = doubled[low] + plain[high]
+    return f"{serial:010d}{(10 - total % 10) % 10}"
+
+
+def reserve_serials(session: Session, count: int) -> int:
+    """Reserve ``count`` KPJ serials with one UPDATE; the first one."""
+    end = session.execute(
+        update(KpjCounter)
+        .where(KpjCounter.id == 1)
+        .values(next_serial=KpjCounter.next_serial + count)
+        .returning(KpjCounter.next_serial)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if end - 1 >= _SERIAL_SPACE:
+        raise DomainError("The KPJ number range is exhausted.")
+    return end - count
+
+
+# --------------------------------------------------------------------------------------------
+# The organisation the data is spread over
+# --------------------------------------------------------------------------------------------
+
+
+def _context(session: Session, today: date, now: datetime) -> _Context:
+    users = session.scalars(select(User).where(User.active.is_(True))).all()
+    admin = next((u for u in users if u.role is Role.ADMIN), None)
+    clerks: dict[int, int] = {}
+    for u in sorted(users, key=lambda u: u.id):
+        if u.role is Role.BRANCH_CLERK and u.office_id is not None:
+            clerks.setdefault(u.office_id, u.id)
+    heads = {u.region_id: u.id for u in users if u.role is Role.REGIONAL_HEAD and u.region_id}
+    liaisons = {u.department_id: u.id for u in users if u.role is Role.LIAISON and u.department_id}
+    offices = session.execute(
+        select(Office, Regency.code)
+        .outerjoin(Regency, Regency.id == Office.regency_id)
+        .where(Office.active.is_(True))
+        .order_by(Office.id)
+    ).all()
+    if not offices:
+        raise DomainError("No active office: load the demo data first (flask seed-demo).")
+    departments: dict[int, list[int]] = {}
+    department_office: dict[int, int] = {}
+    for dep in session.scalars(select(Department).order_by(Department.id)):
+        departments.setdefault(dep.office_id, []).append(dep.id)
+        department_office[dep.id] = dep.office_id
+    regencies_by_region: dict[int, list[str]] = {}
+    for code, region_id in session.execute(select(Regency.code, Regency.region_id)):
+        regencies_by_region.setdefault(region_id, []).append(code)
+    by_id = {o.id: o for o, _code in offices}
+    region_clerk: dict[int, int] = {}
+    for office_id, clerk in sorted(clerks.items()):
+        if office_id in by_id:
+            region_clerk.setdefault(by_id[office_id].region_id, clerk)
+    fallback = admin.id if admin else min(u.id for u in users)
+    result = []
+    for office, code in offices:
+        clerk = (
+            clerks.get(office.id)
+            or clerks.get(office.parent_id or -1)
+            or region_clerk.get(office.region_id)
+            or fallback
+        )
+        head = heads.get(office.region_id) or fallback
+        if head == clerk:
+            head = fallback if fallback != clerk else head
+        result.append(
+            _Office(
+                id=office.id,
+                region_id=office.region_id,
+                regency_code=code or sorted(regencies_by_region.get(office.region_id, ["3673"]))[0],
+                weight=3 if office.parent_id is None else 1,
+                clerk_id=clerk,
+                head_id=head,
+                departments=tuple(departments.get(office.id, ())),
+                regencies=tuple(sorted(regencies_by_region.get(office.region_id, [code or ""]))),
+            )
+        )
+    levels = sorted(reference.income_levels_on(session, today))
+    if not levels:
+        raise DomainError("No income level is in force today: load the reference data first.")
+    common = {level: 120 - 10 * i for i, level in enumerate(_COMMON_LEVELS)}
+    table = [level for level in levels for _ in range(common.get(level, 1))]
+    return _Context(
+        offices=result,
+        weights=[o.weight for o in result],
+        regencies_by_region=regencies_by_region,
+        liaison_of={d: liaisons.get(d, fallback) for d in department_office},
+        department_office=department_office,
+        level_table=table,
+        rates=reference.rates_on(session, today),
+        today=today,
+        now=now,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------------
+
+
+def _person(rng: random.Random, sex: str) -> str:
+    given, family = (_MEN, _SECOND_MEN) if sex == "L" else (_WOMEN, _SECOND_WOMEN)
+    first = rng.choice(given)
+    roll = rng.random()
+    if roll < 0.15:
+        return first
+    if roll < 0.85:
+        return f"{first} {rng.choice(family)}"
+    return f"{first} {rng.choice(given)} {rng.choice(family)}"
+
+
+def _moment(rng: random.Random, day: date) -> datetime:
+    """A time during office hours in Jakarta (UTC+7, no daylight saving) on ``day``, as UTC."""
+    return datetime(day.year, day.month, day.day, 1, tzinfo=UTC) + timedelta(
+        seconds=int(rng.random() * 8 * 3600)
+    )
+
+
+def _member_row(
+    ctx: _Context, rng: random.Random, serial: int, office: _Office, department: int | None
+) -> list[Any]:
+    # Written for speed (a million rows a minute): plain arithmetic on rng.random().
+    rnd = rng.random
+    nik_serial, born, sex, district = nik_parts(serial)
+    # Most members were born where their office is.
+    regency = (
+        office.regency_code if rnd() < 0.7 else office.regencies[int(rnd() * len(office.regencies))]
+    )
+    earliest = max(_EARLIEST_START, _add_years(born, 15))
+    latest = min(ctx.today, _add_years(born, 64))
+    start = earliest + timedelta(days=int(rnd() * ((latest - earliest).days + 1)))
+    income = ctx.level_table[int(rnd() * len(ctx.level_table))]
+    jht = rnd() < 0.3
+    jkk, jkm, jht_amount, total = ctx.contribution(income, jht)
+    given, family = (_MEN, _SECOND_MEN) if sex == "L" else (_WOMEN, _SECOND_WOMEN)
+    roll = rnd()
+    name = given[int(rnd() * len(given))]
+    if roll >= 0.15:
+        if roll >= 0.85:
+            name = f"{name} {given[int(rnd() * len(given))]}"
+        name = f"{name} {family[int(rnd() * len(family))]}"
+    day = born.day + (40 if sex == "P" else 0)
+    return [
+        make_kpj(serial),
+        f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{nik_serial:04d}",
+        name,
+        born,
+        sex,
+        f"Kp. {_VILLAGES[int(rnd() * len(_VILLAGES))]} RT {int(rnd() * 12) + 1:03d}"
+        f"/RW {int(rnd() * 9) + 1:03d}",
+        f"{_MOBILE[int(rnd() * len(_MOBILE))]}{int(rnd() * 9 * 10**7) + 10**7}"
+        if rnd() < 0.9
+        else None,
+        _OCCUPATIONS[int(rnd() * len(_OCCUPATIONS))],
+        income,
+        "JKK,JKM,JHT" if jht else "JKK,JKM",
+        start,
+        jkk,
+        jkm,
+        jht_amount,
+        total,
+        True,
+        department,
+        office.id,
+        office.region_id,
+        None,  # batch_id, set when the batches of the chunk are created
+        office.clerk_id,
+        _moment(rng, start),
+    ]
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _claim_row(
+    ctx: _Context,
+    rng: random.Random,
+    member_id: int,
+    member: Sequence[Any],
+    office: _Office,
+    claim_type: ClaimType,
+) -> dict[str, Any]:
+    start: date = member[_I["start_date"]]
+    born: date = member[_I["birth_date"]]
+    name: str = member[_I["name"]]
+    span = max((ctx.today - start).days - 40, 1)
+    event = start + timedelta(days=30 + rng.randrange(span))
+    submitted = _moment(rng, min(event + timedelta(days=rng.randint(1, 30)), ctx.today))
+    details: dict[str, Any] = {}
+    jht_reason = None
+    claimant, claimant_nik, relationship = name, member[_I["nik"]], Relationship.SELF
+    if claim_type is ClaimType.JKK:
+        treatment = rng.randrange(5, 300) * 100_000
+        days = rng.choice((0, 0, 7, 14, 30, 60))
+        details = {
+            "accident_place": f"Kp. {rng.choice(_VILLAGES)}",
+            "on_commute": rng.random() < 0.3,
+            "treatment_cost": treatment,
+            "transport_mode": "land",
+            "transport_cost": rng.randrange(1, 20) * 50_000,
+            "stmb_days": days,
+            "disability_percent": "0",
+            "death": False,
+            "children": [],
+        }
+        amount = treatment + details["transport_cost"] + days * member[_I["income_level"]] // 30
+    elif claim_type is ClaimType.JKM:
+        relationship = rng.choice((Relationship.SPOUSE, Relationship.CHILD))
+        claimant = _person(rng, "P" if member[_I["sex"]] == "L" else "L")
+        claimant_nik = member[_I["nik"]][:6] + f"{rng.randrange(10**10):010d}"
+        details = {"children": []}
+        amount = 42_000_000
+    else:
+        age = (event - born).days // 365
+        jht_reason = JhtReason.AGE if age >= 56 else JhtReason.STOPPED_WORKING
+        months = max((event - start).days // 30, 1)
+        amount = member[_I["contribution_jht"]] * months or 2 * member[_I["income_level"]] // 100
+    row: dict[str, Any] = {
+        "state": ClaimState.SUBMITTED,
+        "version": 1,
+        "claim_type": claim_type,
+        "member_id": member_id,
+        "office_id": office.id,
+        "region_id": office.region_id,
+        "event_date": event,
+        "jht_reason": jht_reason,
+        "claimant_name": claimant,
+        "claimant_nik": claimant_nik,
+        "claimant_relationship": relationship,
+        "bank_name": rng.choice(_BANKS),
+        "bank_account": f"{rng.randrange(10**9, 10**10)}{rng.randrange(100, 1000)}",
+        "account_holder": claimant,
+        "details": details,
+        "amount": amount,
+        "registered_by_id": office.clerk_id,
+        "submitted_at": submitted,
+        "complete_at": None,
+        "due_date": None,
+        "verified_by_id": None,
+        "verified_at": None,
+        "approval_level": None,
+        "approved_by_id": None,
+        "approved_at": None,
+        "decided_by_id": None,
+        "payment_reference": None,
+        "paid_on": None,
+        "paid_by_id": None,
+        "paid_at": None,
+        "created_at": submitted,
+    }
+    paid_at = submitted + timedelta(days=6)
+    if rng.random() < 0.85 and paid_at <= ctx.now:
+        complete = submitted + timedelta(days=1)
+        row.update(
+            state=ClaimState.PAID,
+            complete_at=complete,
+            due_date=(complete + timedelta(days=7)).astimezone(JAKARTA).date(),
+            verified_by_id=office.clerk_id,
+            verified_at=submitted + timedelta(days=2),
+            approval_level=Role.REGIONAL_HEAD,
+            approved_by_id=office.head_id,
+            approved_at=submitted + timedelta(days=4),
+            decided_by_id=office.head_id,
+            payment_reference=f"TRF{secrets.token_hex(10).upper()}",
+            paid_on=paid_at.astimezone(JAKARTA).date(),
+            paid_by_id=office.clerk_id,
+            paid_at=paid_at,
+        )
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Writing: COPY on PostgreSQL, executemany elsewhere
+# --------------------------------------------------------------------------------------------
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # numbers, ISO dates, timestamps with their offset
+
+
+class _Writer:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def members(self, rows: list[list[Any]]) -> None:
+        if self.postgres:
+            self._copy("member", MEMBER_COLUMNS, rows)
+        else:
+            self.session.execute(
+                insert(Member).execution_options(render_nulls=True),
+                [dict(zip(MEMBER_COLUMNS, row, strict=True)) for row in rows],
+            )
+
+    def claims(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            import json
+
+            values = []
+            for row in rows:
+                row = dict(row, details=json.dumps(row["details"]))
+                values.append([row[c] for c in CLAIM_COLUMNS])
+            self._copy("claim", CLAIM_COLUMNS, values)
+        else:
+            self.session.execute(insert(Claim).execution_options(render_nulls=True), rows)
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        # COPY's text format written by hand: several times faster than write_row() per value.
+        raw = self.session.connection().connection.driver_connection
+        lines = ["\t".join(map(_copy_text, row)) for row in rows]
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for start in range(0, len(lines), 10_000):
+                    copy.write("\n".join(lines[start : start + 10_000]) + "\n")
+
+    def existing_niks(self, niks: list[str]) -> set[str]:
+        if self.postgres:
+            result = self.session.execute(
+                text("SELECT nik FROM member WHERE nik = ANY(:niks)"), {"niks": niks}
+            )
+            return set(result.scalars())
+        found: set[str] = set()
+        for start in range(0, len(niks), 5_000):
+            part = niks[start : start + 5_000]
+            found.update(self.session.scalars(select(Member.nik).where(Member.nik.in_(part))))
+        return found
+
+    def member_ids(self, kpjs: list[str]) -> dict[str, int]:
+        if not kpjs:
+            return {}
+        if self.postgres:
+            result = self.session.execute(
+                text("SELECT kpj, id FROM member WHERE kpj = ANY(:kpjs)"), {"kpjs": kpjs}
+            )
+            return {kpj: member_id for kpj, member_id in result}
+        ids: dict[str, int] = {}
+        for start in range(0, len(kpjs), 5_000):
+            part = kpjs[start : start + 5_000]
+            ids.update(
+                (kpj, member_id)
+                for kpj, member_id in self.session.execute(
+                    select(Member.kpj, Member.id).where(Member.kpj.in_(part))
+                )
+            )
+        return ids
+
+
+def _detach(session: Session) -> list[str]:
+    """Drop the secondary indexes and the foreign keys of the bulk tables for a large load;
+    the statements that put them back (run in the same transaction, after the load).
+
+    Unique and primary keys stay: they are what keeps the data right while it arrives. A foreign
+    key put back checks every row at once (one join instead of a look-up per row), an index is
+    built from sorted data: both much faster than maintaining them row by row.
+    """
+    tables = list(_REBUILT_TABLES)
+    foreign_keys = session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype = 'f'"
+            " AND conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY conname"
+        ),
+        {"tables": tables},
+    ).all()
+    indexes = session.execute(
+        text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+            " WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+            "   WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)"
+            " ORDER BY i.indexname"
+        ),
+        {"tables": tables},
+    ).all()
+    restore = []
+    for table, name, definition in foreign_keys:
+        session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for name, definition in indexes:
+        session.execute(text(f'DROP INDEX "{name}"'))
+        restore.append(definition)
+    return restore
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def seed_bulk(
+    session: Session,
+    members: int,
+    claims: int = 0,
+    *,
+    seed: int | None = None,
+    queue_batches: int | None = None,
+    fast_load: bool | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> BulkReport:
+    """Load ``members`` members and ``claims`` claims (of those members) in the caller's
+    transaction (the caller commits). See the module docstring."""
+    if members < 0 or claims < 0:
+        raise DomainError("Counts cannot be negative.")
+    if claims and not members:
+        raise DomainError("Claims are made for members created in the same run: give --members.")
+    started = time.perf_counter()
+    say = echo or (lambda message: None)
+    rng = random.Random(seed)
+    today = today_in_jakarta()
+    now = datetime.now(UTC)
+    ctx = _context(session, today, now)
+    writer = _Writer(session)
+    report = BulkReport(backend=session.get_bind().dialect.name)
+    if queue_batches is None:
+        queue_batches = min(max(members // 20_000, 5 if members else 0), 200)
+
+    restore: list[str] = []
+    if fast_load is None:
+        fast_load = members >= FAST_LOAD_FROM
+    if writer.postgres and fast_load:
+        restore = _detach(session)
+        say("Secondary indexes and foreign keys of member and claim dropped for the load.")
+
+    first_serial = reserve_serials(session, members) if members else 0
+    claims_left = claims
+    jkm_jht: set[str] = set()  # members who already have a JKM or JHT claim in this run
+    for chunk_start in range(0, members, CHUNK):
+        size = min(CHUNK, members - chunk_start)
+        t0 = time.perf_counter()
+        offices = rng.choices(ctx.offices, ctx.weights, k=size)
+        rows: list[list[Any]] = []
+        by_department: dict[int, list[list[Any]]] = {}
+        for i, office in enumerate(offices):
+            department = None
+            if office.departments and rng.random() < 0.2:
+                department = rng.choice(office.departments)
+            row = _member_row(ctx, rng, first_serial + chunk_start + i, office, department)
+            rows.append(row)
+            if department is not None:
+                by_department.setdefault(department, []).append(row)
+        taken = writer.existing_niks([r[_I["nik"]] for r in rows])
+        if taken:
+            rows = [r for r in rows if r[_I["nik"]] not in taken]
+            report.skipped_niks += len(taken)
+        report.batches += _completed_batches(session, ctx, rng, by_department, taken)
+        writer.members(rows)
+        report.members += len(rows)
+        # This chunk's share of the claims.
+        remaining_members = members - chunk_start
+        share = claims_left if remaining_members <= size else round(claims * size / members)
+        share = min(share, claims_left)
+        if share and rows:
+            picked = [rows[rng.randrange(len(rows))] for _ in range(share)]
+            ids = writer.member_ids(sorted({r[_I["kpj"]] for r in picked}))
+            office_of = {o.id: o for o in ctx.offices}
+            claim_rows = []
+            for member in picked:
+                kpj = member[_I["kpj"]]
+                kind = rng.choices((ClaimType.JKK, ClaimType.JHT, ClaimType.JKM), (45, 35, 20))[0]
+                if kind is not ClaimType.JKK:
+                    if kpj in jkm_jht:
+                        kind = ClaimType.JKK
+                    else:
+                        jkm_jht.add(kpj)
+                claim_rows.append(
+                    _claim_row(ctx, rng, ids[kpj], member, office_of[member[_I["office_id"]]], kind)
+                )
+            writer.claims(claim_rows)
+            report.claims += len(claim_rows)
+            claims_left -= len(claim_rows)
+        say(
+            f"  {chunk_start + size:,}/{members:,} members"
+            f" ({time.perf_counter() - t0:.1f} s for this chunk), {report.claims:,} claims"
+        )
+    report.timings["rows"] = time.perf_counter() - started
+
+    if queue_batches:
+        added = _queue_batches(session, ctx, rng, queue_batches)
+        report.queue_batches, report.queue_rows = queue_batches, added
+
+    if restore:
+        t0 = time.perf_counter()
+        session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for statement in restore:
+            session.execute(text(statement))
+        report.timings["restore"] = time.perf_counter() - t0
+        say(f"Indexes rebuilt and foreign keys checked in {report.timings['restore']:.1f} s.")
+    if writer.postgres:
+        t0 = time.perf_counter()
+        for table in ("member", "claim", "member_batch", "batch_row"):
+            session.execute(text(f"ANALYZE {table}"))
+        report.timings["analyze"] = time.perf_counter() - t0
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _completed_batches(
+    session: Session,
+    ctx: _Context,
+    rng: random.Random,
+    by_department: dict[int, list[list[Any]]],
+    skipped: set[str],
+) -> int:
+    """Completed batches for the members a department registered (in groups of BATCH_SIZE)."""
+    created = 0
+    for department, rows in sorted(by_department.items()):
+        rows = [r for r in rows if r[_I["nik"]] not in skipped]
+        for start in range(0, len(rows), BATCH_SIZE):
+            group = rows[start : start + BATCH_SIZE]
+            day = max(r[_I["start_date"]] for r in group)
+            office = next(o for o in ctx.offices if o.id == ctx.department_office[department])
+            liaison = ctx.liaison_of[department]
+            submitted = _moment(rng, day) - timedelta(days=rng.randint(1, 5))
+            completed = _moment(rng, day)
+            batch_id = session.execute(
+                insert(MemberBatch)
+                .values(
+                    state=BatchState.COMPLETED,
+                    version=4,
+                    department_id=department,
+                    office_id=office.id,
+                    region_id=office.region_id,
+                    uploaded_by_id=liaison,
+                    filename=f"peserta-bpu-{day:%Y%m%d}-{rng.randrange(1000):03d}.xlsx",
+                    checksum=hashlib.sha256(
+                        f"bulk-{department}-{day}-{start}".encode()
+                    ).hexdigest(),
+                    file_format="xlsx",
+                    file_size=8_000 + 120 * len(group),
+                    registration_date=day,
+                    row_count=len(group),
+                    valid_count=len(group),
+                    invalid_count=0,
+                    accepted_count=len(group),
+                    rejected_count=0,
+                    submitted_at=submitted,
+                    submitted_by_id=liaison,
+                    completed_at=completed,
+                    created_at=submitted - timedelta(hours=1),
+                )
+                .returning(MemberBatch.id)
+            ).scalar_one()
+            for row in group:
+                row[_I["batch_id"]] = batch_id
+                row[_I["start_date"]] = day
+                row[_I["created_at"]] = completed
+            created += 1
+    return created
+
+
+def _queue_batches(session: Session, ctx: _Context, rng: random.Random, count: int) -> int:
+    """``count`` submitted batches of pending rows in the registration queues."""
+    departments = sorted(ctx.department_office)
+    if not departments:
+        return 0
+    first = reserve_serials(session, count * QUEUE_BATCH_ROWS)  # NIKs only: KPJs come on accept
+    rows_added = 0
+    office_of = {o.id: o for o in ctx.offices}
+    for b in range(count):
+        department = departments[b % len(departments)]
+        office = office_of.get(ctx.department_office[department])
+        if office is None:
+            continue
+        liaison = ctx.liaison_of[department]
+        submitted = ctx.now - timedelta(days=rng.randint(0, 20), minutes=rng.randrange(600))
+        batch_id = session.execute(
+            insert(MemberBatch)
+            .values(
+                state=BatchState.SUBMITTED,
+                version=3,
+                department_id=department,
+                office_id=office.id,
+                region_id=office.region_id,
+                uploaded_by_id=liaison,
+                filename=f"peserta-bpu-antrian-{b + 1:04d}.xlsx",
+                checksum=hashlib.sha256(f"bulk-queue-{first}-{b}".encode()).hexdigest(),
+                file_format="xlsx",
+                file_size=8_000 + 120 * QUEUE_BATCH_ROWS,
+                registration_date=submitted.astimezone(JAKARTA).date(),
+                row_count=QUEUE_BATCH_ROWS,
+                valid_count=QUEUE_BATCH_ROWS,
+                invalid_count=0,
+                accepted_count=0,
+                rejected_count=0,
+                submitted_at=submitted,
+                submitted_by_id=liaison,
+                created_at=submitted - timedelta(hours=2),
+            )
+            .returning(MemberBatch.id)
+        ).scalar_one()
+        records = []
+        for number in range(QUEUE_BATCH_ROWS):
+            serial = first + b * QUEUE_BATCH_ROWS + number
+            member = _member_row(ctx, rng, serial, office, department)
+            born, sex = member[_I["birth_date"]], member[_I["sex"]]
+            data = {
+                "nik": member[_I["nik"]],
+                "name": member[_I["name"]],
+                "birth_date": born.isoformat(),
+                "sex": sex,
+                "address": member[_I["address"]],
+                "phone": member[_I["phone"]],
+                "occupation": member[_I["occupation"]],
+                "income": member[_I["income_level"]],
+                "programmes": member[_I["programmes"]].split(","),
+            }
+            records.append(
+                {
+                    "batch_id": batch_id,
+                    "number": number + 2,  # row 1 holds the headers
+                    "state": RowState.PENDING,
+                    "nik": data["nik"],
+                    "name": data["name"],
+                    "data": data,
+                    "original": [
+                        data["nik"],
+                        data["name"],
+                        born.strftime("%d/%m/%Y"),
+                        sex,
+                        data["address"],
+                        data["phone"],
+                        data["occupation"],
+                        str(data["income"]),
+                        ", ".join(data["programmes"]),
+                    ],
+                    "problems": None,
+                }
+            )
+        session.execute(insert(BatchRow).execution_options(render_nulls=True), records)
+        rows_added += len(records)
+    return rows_added

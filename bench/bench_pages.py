@@ -1,0 +1,371 @@
+"""Benchmark of list pages at scale: this project's screens against plain Flask-Admin.
+
+    python bench/bench_pages.py [--members 1000000] [--claims N] [--requests 20]
+                                [--database-url URL] [--keep | --reuse]
+
+Loads a fresh PostgreSQL database (migrations, the demo data, then
+``flask --app wsgi seed-bulk --members N --claims M``, which also vacuums), then measures the
+server time of each page (median and p95 over ``--requests`` requests, after two warm-up
+requests) through Flask's test client in this process: the request from routing to the rendered
+HTML, without a network. The same pages are measured on this project's screens (signed in as
+the administrator, whose scope is everything, so both sides list the same rows) and on plain
+Flask-Admin ``ModelView``s over the same tables, mounted in the same app under ``/plain`` with
+the same columns, searches, filters and default order. A second table shows this project's
+pages for scoped users (regional head, branch clerk), which plain Flask-Admin has no equivalent
+of.
+
+Database: ``--database-url`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/
+bo_bench_pages``), dropped if it exists and created; dropped at the end unless ``--keep``.
+``--reuse`` measures an existing database again without loading it. Defaults: 1,000,000 members,
+a fifth as many claims; ``--members 10000000`` when asked (about 10 GB of disk).
+
+A plain script (``make bench-pages``), not a test: it reports, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bo_bench_pages"
+PROTECTED_DATABASES = frozenset({"postgres", "template0", "template1"})
+ADMIN, HEAD, CLERK = "admin", "kanwil.banten", "petugas.serang"
+DEMO_PASSWORD = "demo1234"
+
+
+# --------------------------------------------------------------------------------------------
+# The database
+# --------------------------------------------------------------------------------------------
+
+
+def _admin_sql(url: str, *statements: str) -> str:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from backoffice.config import normalise_database_url
+
+    target = make_url(normalise_database_url(url))
+    engine = sa.create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement.format(name=target.database))
+        version = conn.exec_driver_sql("SHOW server_version").scalar()
+    engine.dispose()
+    return str(version)
+
+
+def _database_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from backoffice.config import normalise_database_url
+
+    name = make_url(normalise_database_url(url)).database
+    if not name or name in PROTECTED_DATABASES:
+        raise SystemExit(f"refusing to drop/create the database {name!r}: name a scratch database")
+    return name
+
+
+def _flask(url: str, *args: str) -> tuple[float, str]:
+    env = dict(os.environ, DATABASE_URL=url, BACKOFFICE_ENV="development")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return time.perf_counter() - started, result.stdout
+
+
+def load(url: str, members: int, claims: int) -> dict[str, Any]:
+    _database_name(url)
+    version = _admin_sql(
+        url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', 'CREATE DATABASE "{name}"'
+    )
+    migrate, _ = _flask(url, "db", "upgrade")
+    demo, _ = _flask(url, "seed-demo")
+    print(f"database ready (migrations {migrate:.1f} s, demo data {demo:.1f} s); loading ...")
+    seconds, output = _flask(
+        url, "seed-bulk", "--members", str(members), "--claims", str(claims), "--seed", "1"
+    )
+    loaded = next((line for line in output.splitlines() if line.startswith("Loaded")), "")
+    print(f"seed-bulk: {seconds:.1f} s: {loaded}")
+    return {"server_version": version, "load_seconds": seconds, "loaded": loaded}
+
+
+# --------------------------------------------------------------------------------------------
+# The app: this project's screens, and plain Flask-Admin over the same tables
+# --------------------------------------------------------------------------------------------
+
+
+def _app(url: str) -> Any:
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+    from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+
+    from backoffice import create_app
+    from backoffice.extensions import db
+    from models import AuditEvent, Claim, Member, MemberBatch, OfficeProposal
+    from views.audit import AuditView
+    from views.batches import BatchView
+    from views.claims import ClaimView
+    from views.members import MemberView
+    from views.proposals import ProposalView
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-secret-key-not-for-production",
+            "BACKOFFICE_ENV": "development",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "TASK_QUEUE": "immediate",
+        }
+    )
+
+    def plain(model: type, ours: type, endpoint: str, **extra: Any) -> ModelView:
+        """A plain ModelView showing what ours shows: columns, searches, filters, order."""
+        attrs = {
+            "column_list": ours.column_list,
+            "column_searchable_list": ours.column_searchable_list,
+            "column_sortable_list": ours.column_sortable_list,
+            "column_default_sort": ours.column_default_sort,
+            "page_size": ours.page_size,
+            "can_set_page_size": True,
+            **extra,
+        }
+        view_class = type(f"Plain{model.__name__}", (ModelView,), attrs)
+        return view_class(model, db, endpoint=endpoint, url=f"/plain/{endpoint}")
+
+    admin = Admin(app, name="plain", url="/plain", endpoint="plain")
+    admin.add_view(
+        plain(
+            Member,
+            MemberView,
+            "plain_member",
+            column_filters=[IntEqualFilter(Member.office_id, "Office")],
+        )
+    )
+    admin.add_view(
+        plain(
+            Claim,
+            ClaimView,
+            "plain_claim",
+            column_filters=[
+                FilterEqual(Claim.state, "Status"),
+                FilterEqual(Claim.claim_type, "Type"),
+                IntEqualFilter(Claim.office_id, "Office"),
+            ],
+        )
+    )
+    admin.add_view(plain(MemberBatch, BatchView, "plain_batch"))
+    admin.add_view(plain(OfficeProposal, ProposalView, "plain_proposal"))
+    admin.add_view(plain(AuditEvent, AuditView, "plain_audit"))
+    return app
+
+
+def _client(app: Any, username: str) -> Any:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"could not sign in as {username}")
+    return client
+
+
+def _samples(app: Any) -> dict[str, Any]:
+    """Real values to search for: a member's KPJ and NIK, names, a claim's member."""
+    from sqlalchemy import func, select
+
+    from backoffice.extensions import db
+    from models import Claim, Member, Office
+
+    with app.app_context():
+        session = db.session
+        newest = session.scalars(select(Member).order_by(Member.id.desc()).limit(1)).one()
+        middle = session.get(Member, session.scalar(select(func.max(Member.id))) // 2) or newest
+        claim = session.scalars(
+            select(Claim).where(Claim.claimant_name.like("% %")).order_by(Claim.id.desc()).limit(1)
+        ).one()
+        values = {
+            "office": session.scalar(select(Office.id).where(Office.code == "B01")),
+            "kpj": middle.kpj,
+            "nik_prefix": middle.nik[:12],
+            "name": " ".join(middle.name.split()[:2]),
+            "common_name": "siti",
+            "claim_kpj": claim.member.kpj,
+            "claim_name": claim.claimant_name,
+            "members": session.scalar(select(func.count()).select_from(Member)),
+            "claims": session.scalar(select(func.count()).select_from(Claim)),
+        }
+        session.remove()
+    return values
+
+
+def pages(values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, our URL, plain URL); plain None when there is no plain counterpart."""
+    v = values
+    rows = [
+        ("members: first page", "/admin/member/", "/plain/plain_member/"),
+        ("members: page 500", "/admin/member/?page=499", "/plain/plain_member/?page=499"),
+        ("members: office filter", "/admin/member/?flt0_0={office}", None),
+        ("members: by start date", "/admin/member/?sort=9&desc=1", None),
+        ("members: KPJ (exact)", "/admin/member/?search={kpj}", None),
+        ("members: NIK (prefix)", "/admin/member/?search={nik_prefix}", None),
+        ("members: name (2 words)", "/admin/member/?search={name}", None),
+        ("members: common first name", "/admin/member/?search={common_name}", None),
+        ("claims: first page", "/admin/claim/", None),
+        ("claims: page 500", "/admin/claim/?page=499", None),
+        ("claims: status filter", "/admin/claim/?flt0_0=submitted", None),
+        ("claims: by amount", "/admin/claim/?sort=6&desc=1", None),
+        ("claims: member's KPJ", "/admin/claim/?search={claim_kpj}", None),
+        ("claims: claimant's name", "/admin/claim/?search={claim_name}", None),
+        ("member batches", "/admin/batch/", "/plain/plain_batch/"),
+        ("office proposals", "/admin/proposal/", "/plain/plain_proposal/"),
+        ("audit trail", "/admin/audit/", "/plain/plain_audit/"),
+    ]
+    result = []
+    for label, ours, theirs in rows:
+        ours = ours.format(**v)
+        if theirs is None:
+            theirs = ours.replace("/admin/member/", "/plain/plain_member/").replace(
+                "/admin/claim/", "/plain/plain_claim/"
+            )
+        result.append((label, ours, theirs.format(**v)))
+    return result
+
+
+SCOPED = [
+    (HEAD, "regional head: members, first page", "/admin/member/"),
+    (HEAD, "regional head: members, page 500", "/admin/member/?page=499"),
+    (HEAD, "regional head: claims, first page", "/admin/claim/"),
+    (CLERK, "branch clerk: members, first page", "/admin/member/"),
+    (CLERK, "branch clerk: members, name", "/admin/member/?search={name}"),
+    (CLERK, "branch clerk: claims to handle", "/admin/claim_queue/"),
+    (CLERK, "branch clerk: registration queue", "/admin/registration_queue/"),
+]
+
+
+def measure(client: Any, url: str, requests: int) -> tuple[float, float, int]:
+    """Median and p95 in ms of ``requests`` requests (after two warm-ups), and the status."""
+    status = 0
+    for _ in range(2):
+        status = client.get(url).status_code
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    return statistics.median(times), p95, status
+
+
+# --------------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "?"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, Python {platform.python_version()}"
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--claims", type=int, default=None, help="default: members / 5")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure an existing database")
+    args = parser.parse_args()
+    claims = args.members // 5 if args.claims is None else args.claims
+    url = args.database_url
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+
+    info: dict[str, Any] = {}
+    if not args.reuse:
+        info = load(url, args.members, claims)
+    else:
+        info = {"server_version": _admin_sql(url), "load_seconds": None, "loaded": "(reused)"}
+    try:
+        app = _app(url)
+        values = _samples(app)
+        ours, theirs = _client(app, ADMIN), _client(app, ADMIN)
+        print(f"\nMachine: {machine()}; PostgreSQL {info['server_version']}")
+        print(
+            f"Data: {values['members']:,} members, {values['claims']:,} claims; "
+            f"load average before: {_load_average()}"
+        )
+        if info.get("load_seconds"):
+            print(f"Load: seed-bulk took {info['load_seconds']:.0f} s ({info['loaded']})")
+        print(f"\nServer time per page, ms (median / p95 of {args.requests} requests)\n")
+        print("| page | this project | plain Flask-Admin | plain / this |")
+        print("|---|---|---|---|")
+        for label, mine, plain in pages(values):
+            m_med, m_p95, m_status = measure(ours, mine, args.requests)
+            p_med, p_p95, p_status = measure(theirs, plain, args.requests)
+            note = "" if (m_status, p_status) == (200, 200) else f" (HTTP {m_status}/{p_status})"
+            print(
+                f"| {label}{note} | {m_med:.0f} / {m_p95:.0f} | {p_med:.0f} / {p_p95:.0f} "
+                f"| {p_med / m_med:.1f}x |",
+                flush=True,
+            )
+        print("\nThis project, scoped users (no plain counterpart)\n")
+        print("| page | median / p95 |")
+        print("|---|---|")
+        clients: dict[str, Any] = {}
+        for username, label, page in SCOPED:
+            client = clients.setdefault(username, _client(app, username))
+            med, p95, status = measure(client, page.format(**values), args.requests)
+            note = "" if status == 200 else f" (HTTP {status})"
+            print(f"| {label}{note} | {med:.0f} / {p95:.0f} |", flush=True)
+        print(f"\nLoad average after: {_load_average()}")
+        with app.app_context():
+            from backoffice.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not args.keep and not args.reuse:
+            _admin_sql(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            print(f"database {_database_name(url)} dropped")
+
+
+if __name__ == "__main__":
+    main()
