@@ -79,6 +79,15 @@ def deny_access() -> Any:
     abort(403)
 
 
+def menu_name_with_badge(name: str, count: int, element_id: str) -> Markup:
+    """A menu entry's name with the number of items waiting (nothing when none wait)."""
+    if not count:
+        return Markup(escape(name))
+    return Markup(
+        '{} <span class="badge badge-pill badge-warning badge-count" id="{}">{}</span>'
+    ).format(escape(name), element_id, count)
+
+
 def choice_query(model: type, *conditions: Any) -> Callable[[], Any]:
     """A ``query_factory`` offering only rows the current user may choose."""
 

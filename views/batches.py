@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -25,7 +25,7 @@ from backoffice.services import reference
 from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
-from .base import EnumFilter, SecuredModelView
+from .base import EnumFilter, SecuredModelView, menu_name_with_badge
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows per page on a batch's details, errors listed on the preview.
@@ -413,10 +413,6 @@ def waiting_batches() -> int:
 
 
 def queue_menu_name() -> Markup:
-    count = waiting_batches()
-    name = escape(gettext("Registration queue"))
-    if count:
-        return Markup(
-            '{} <span class="badge badge-pill badge-warning badge-count" id="registration-count">{}</span>'
-        ).format(name, count)
-    return Markup(name)
+    return menu_name_with_badge(
+        gettext("Registration queue"), waiting_batches(), "registration-count"
+    )

@@ -52,6 +52,7 @@ from .base import (
     EnumFilter,
     ScopedChoiceFilter,
     SecuredModelView,
+    menu_name_with_badge,
     name_matches,
     search_digits,
     starts_with,
@@ -683,10 +684,4 @@ def waiting_claims() -> int:
 
 
 def queue_menu_name() -> Markup:
-    count = waiting_claims()
-    name = escape(gettext("Claims to handle"))
-    if count:
-        return Markup(
-            '{} <span class="badge badge-pill badge-warning badge-count" id="claim-count">{}</span>'
-        ).format(name, count)
-    return Markup(name)
+    return menu_name_with_badge(gettext("Claims to handle"), waiting_claims(), "claim-count")

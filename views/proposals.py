@@ -13,7 +13,7 @@ from flask_admin.form import BaseForm
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -26,7 +26,7 @@ from backoffice.services import proposals as service
 from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
 
-from .base import EnumFilter, SecuredModelView, choice_query
+from .base import EnumFilter, SecuredModelView, choice_query, menu_name_with_badge
 
 LABELS = {
     "name": _l("Office name"),
@@ -326,10 +326,4 @@ def pending_count() -> int:
 
 
 def queue_menu_name() -> Markup:
-    count = pending_count()
-    name = escape(gettext("Approval queue"))
-    if count:
-        return Markup(
-            '{} <span class="badge badge-pill badge-warning badge-count" id="queue-count">{}</span>'
-        ).format(name, count)
-    return Markup(name)
+    return menu_name_with_badge(gettext("Approval queue"), pending_count(), "queue-count")
