@@ -428,7 +428,7 @@ def _names(session: Any, codes: tuple[str, ...]) -> str:
             DocumentRequirement.claim_type == ClaimType.JKM
         )
     )
-    names = dict(rows.tuples().all())
+    names = {code: name for code, name in rows}
     return ", ".join(names[code] for code in codes)
 
 

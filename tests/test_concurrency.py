@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -232,7 +233,8 @@ def at_once(jobs: list[Callable[[], None]]) -> list[BaseException]:
         except BaseException as exc:  # reported in the test's thread
             errors.append(exc)
         finally:
-            db.session.remove()
+            if has_app_context():  # a job that pushed a context of its own: end its session
+                db.session.remove()
 
     threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     for thread in threads:
