@@ -470,7 +470,14 @@ class SecuredModelView(ModelView):
                 kwargs["num_pages"] = min(kwargs["num_pages"], last + 1)
             if "list_page_shown" in g:
                 kwargs["page"] = g.list_page_shown
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs.update(self.details_context(model))
         return super().render(template, **kwargs)
+
+    def details_context(self, model: Any) -> dict[str, Any]:
+        """What a screen's details template shows besides the columns (workflow, history...)."""
+        return {}
 
     def get_one(self, id: Any) -> Any:
         pk = sa_inspect(self.model).primary_key[0]

@@ -112,11 +112,8 @@ class _BatchScreen(SecuredModelView):
     def settings(self) -> service.Settings:
         return service.Settings.from_config(current_app.config, current_app.instance_path)
 
-    def render(self, template: str, **kwargs: Any) -> Any:
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(_details_context(self.workflow, model))
-        return super().render(template, **kwargs)
+    def details_context(self, model: MemberBatch) -> dict[str, Any]:
+        return _details_context(self.workflow, model)
 
 
 class BatchView(_BatchScreen):

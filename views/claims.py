@@ -353,11 +353,8 @@ class _ClaimScreen(SecuredModelView):
             return claimant
         return or_(claimant, Claim.member_id.in_(members)) if members else claimant
 
-    def render(self, template: str, **kwargs: Any) -> Any:
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs.update(_details_context(self.workflow, model))
-        return super().render(template, **kwargs)
+    def details_context(self, model: Claim) -> dict[str, Any]:
+        return _details_context(self.workflow, model)
 
 
 class ClaimView(_ClaimScreen):

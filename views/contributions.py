@@ -132,30 +132,30 @@ class ContributionImportView(BaseView):
         flash(str(refused.message), "error")
         return redirect(url_for(".index"))
 
-    @expose("/preview/")
-    def preview(self) -> Any:
-        token = request.args.get("t", "")
+    def _checked_file(self, token: str) -> Any:
+        """The file behind ``token`` checked again, or the response that says why it is not."""
         try:
-            preview = service.preview(db.session, current_user, token, settings=self.settings())
+            return service.preview(db.session, current_user, token, settings=self.settings())
         except NotFound:
             abort(404)
         except service.Expired as exc:
             return self._back_to_upload(exc)
         except FileRefused as refused:
             return self._refused(refused)
+
+    @expose("/preview/")
+    def preview(self) -> Any:
+        token = request.args.get("t", "")
+        preview = self._checked_file(token)
+        if not isinstance(preview, service.Preview):
+            return preview
         return self._render_preview(preview, token)
 
     @expose("/errors.xlsx")
     def error_report(self) -> Any:
-        token = request.args.get("t", "")
-        try:
-            preview = service.preview(db.session, current_user, token, settings=self.settings())
-        except NotFound:
-            abort(404)
-        except service.Expired as exc:
-            return self._back_to_upload(exc)
-        except FileRefused as refused:
-            return self._refused(refused)
+        preview = self._checked_file(request.args.get("t", ""))
+        if not isinstance(preview, service.Preview):
+            return preview
         if not preview.invalid_rows:
             abort(404)
         return Response(

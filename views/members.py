@@ -153,24 +153,20 @@ class MemberView(SecuredModelView):
     def can_edit(self) -> bool:  # type: ignore[override]
         return False
 
-    def render(self, template: str, **kwargs: Any) -> Any:
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            today = today_in_jakarta()
-            summary = ledger.member_ledger(db.session, model, today)
-            form = kwargs.pop("contribution_form", None) or ContributionForm(formdata=None)
-            if form.period.data is None:
-                form.period.data = summary.first_unpaid
-                form.paid_on.data = today
-            kwargs.update(
-                ledger=summary,
-                may_record=ledger.may_record(current_user, model)
-                and authz.may(current_user, "contributions", "create"),
-                contribution_form=form,
-                may_claim=authz.may(current_user, "claims", "create"),
-                history=audit.history(db.session, ledger.RECORD_TYPE, model.id),
-            )
-        return super().render(template, **kwargs)
+    def details_context(self, model: Member) -> dict[str, Any]:
+        today = today_in_jakarta()
+        summary = ledger.member_ledger(db.session, model, today)
+        form = ContributionForm(formdata=None)
+        form.period.data = summary.first_unpaid
+        form.paid_on.data = today
+        return {
+            "ledger": summary,
+            "may_record": ledger.may_record(current_user, model)
+            and authz.may(current_user, "contributions", "create"),
+            "contribution_form": form,
+            "may_claim": authz.may(current_user, "claims", "create"),
+            "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
+        }
 
     @expose("/contribution/", methods=("POST",))
     def record_contribution(self) -> Any:

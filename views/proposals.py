@@ -189,14 +189,13 @@ class ProposalView(SecuredModelView):
             ),
         )
 
-    def render(self, template: str, **kwargs: Any) -> Any:
-        model = kwargs.get("model")
-        if template == self.details_template and model is not None:
-            kwargs["transitions"] = self.workflow.available(current_user, model)
-            kwargs["history"] = audit.history(db.session, self.workflow.name, model.id)
-            kwargs["state_label"] = self.workflow.labels.get(model.state)
-            kwargs["decide_url"] = url_for("proposal.decide")
-        return super().render(template, **kwargs)
+    def details_context(self, model: OfficeProposal) -> dict[str, Any]:
+        return {
+            "transitions": self.workflow.available(current_user, model),
+            "history": audit.history(db.session, self.workflow.name, model.id),
+            "state_label": self.workflow.labels.get(model.state),
+            "decide_url": url_for("proposal.decide"),
+        }
 
     @expose("/decide/", methods=("POST",))
     def decide(self) -> Any:

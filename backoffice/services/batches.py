@@ -56,6 +56,7 @@ from ..importing.messages import lazy_message
 from ..labels import STATE_LABELS as STATE_TEXT
 from . import reference
 from .errors import DomainError, Forbidden
+from .files import clean_filename
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def upload_batch(
         office_id=department.office_id,
         region_id=department.office.region_id,
         uploaded_by_id=actor.id,
-        filename=_clean_filename(filename),
+        filename=clean_filename(filename),
         checksum=checksum,
         file_format=file_format,
         file_size=len(data),
@@ -214,12 +215,6 @@ def upload_batch(
         path.unlink(missing_ok=True)
         raise
     return Upload(batch, same_file)
-
-
-def _clean_filename(filename: str) -> str:
-    name = Path((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return (name or "upload")[:255]
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,7 +291,13 @@ def _row_record(
     if row.valid:
         values = row.values or {}
         data = {
-            k: (v.isoformat() if isinstance(v, date) else sorted(v) if isinstance(v, set | frozenset) else v)
+            k: (
+                v.isoformat()
+                if isinstance(v, date)
+                else sorted(v)
+                if isinstance(v, set | frozenset)
+                else v
+            )
             for k, v in values.items()
         }
         return {
@@ -691,7 +692,11 @@ def accept_rows(
         members = []
         for row, kpj in zip(fresh, numbers, strict=True):
             data = row.data or {}
-            programmes = [p for p in (Programme.JKK, Programme.JKM, Programme.JHT) if p.value in data["programmes"]]
+            programmes = [
+                p
+                for p in (Programme.JKK, Programme.JKM, Programme.JHT)
+                if p.value in data["programmes"]
+            ]
             contribution = reference.monthly_contribution(data["income"], programmes, rates)
             members.append(
                 {

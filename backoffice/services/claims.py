@@ -22,7 +22,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
-    BenefitParameter,
     Claim,
     ClaimDocument,
     ClaimState,
@@ -40,9 +39,10 @@ from .. import audit, benefits, workflow
 from ..importing import check_nik
 from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
-from . import coverage
+from . import coverage, reference
 from .batches import batch_today, message_record, stored_message, today_in_jakarta
 from .errors import DomainError, Forbidden
+from .files import clean_filename
 
 C = ClaimState
 RECORD_TYPE = "claim"
@@ -57,28 +57,9 @@ TRANSPORT_MODES = ("land", "sea", "air")
 # --------------------------------------------------------------------------------------------
 
 
-def parameters_on(session: Session, day: date) -> dict[str, int | Decimal]:
-    """Every benefit parameter in force on ``day`` (whole numbers as int)."""
-    rows = session.scalars(
-        select(BenefitParameter).where(
-            BenefitParameter.valid_from <= day,
-            or_(BenefitParameter.valid_to.is_(None), BenefitParameter.valid_to >= day),
-        )
-    )
-    params: dict[str, int | Decimal] = {}
-    for row in rows:
-        value = row.value
-        params[row.key] = int(value) if value == value.to_integral_value() else value
-    return params
-
-
-def _param(params: Mapping[str, Any], key: str) -> Any:
-    try:
-        return params[key]
-    except KeyError:
-        raise DomainError(
-            _l("The reference value %(key)s is missing; ask the administrator.", key=key)
-        ) from None
+# The benefit parameters live with the other reference data; the claim rules read them here.
+parameters_on = reference.parameters_on
+_param = reference.parameter
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,7 +540,7 @@ def upload_document(
     document = ClaimDocument(
         claim_id=claim.id,
         requirement_id=requirement.id,
-        filename=_clean_name(filename),
+        filename=clean_filename(filename, "dokumen"),
         content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -592,12 +573,6 @@ def upload_document(
     if old_path is not None:
         old_path.unlink(missing_ok=True)
     return document
-
-
-def _clean_name(filename: str) -> str:
-    name = Path((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return (name or "dokumen")[:255]
 
 
 def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:

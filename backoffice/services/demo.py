@@ -597,9 +597,7 @@ def _seed_members(
                 channel = PaymentChannel.PAYER
                 order = random.Random(f"bpjs-demo:{person.department}:{block.paid_in}")
                 paid_on = block.paid_in.replace(day=_pay_day(order))
-                reference_no = (
-                    f"SP2D/{PAYER_CODES[person.department]}/{paid_on:%Y}/{order.randint(1, 999):03d}"
-                )
+                reference_no = f"SP2D/{PAYER_CODES[person.department]}/{paid_on:%Y}/{order.randint(1, 999):03d}"
                 payer = row["department_id"]
             else:
                 channel = person.channel

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
-    BenefitParameter,
     ContributionPayment,
     Department,
     Member,
@@ -29,7 +28,7 @@ from models import (
 )
 
 from .. import audit
-from . import coverage
+from . import coverage, reference
 from .batches import today_in_jakarta
 from .coverage import add_months, month_start
 from .errors import DomainError, Forbidden
@@ -211,24 +210,7 @@ def record_payment(
 
 def max_arrears_on(session: Session, day: date) -> int:
     """Unpaid due months protection allows (the benefit parameter in force on ``day``)."""
-    value = session.scalar(
-        select(BenefitParameter.value)
-        .where(
-            BenefitParameter.key == MAX_ARREARS_KEY,
-            BenefitParameter.valid_from <= day,
-            or_(BenefitParameter.valid_to.is_(None), BenefitParameter.valid_to >= day),
-        )
-        .order_by(BenefitParameter.valid_from.desc())
-        .limit(1)
-    )
-    if value is None:
-        raise DomainError(
-            _l(
-                "The reference value %(key)s is missing; ask the administrator.",
-                key=MAX_ARREARS_KEY,
-            )
-        )
-    return int(value)
+    return int(reference.parameter(reference.parameters_on(session, day), MAX_ARREARS_KEY))
 
 
 @dataclass

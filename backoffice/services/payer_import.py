@@ -48,6 +48,7 @@ from . import ledger
 from .batches import kpj_is_valid, today_in_jakarta
 from .coverage import add_months, month_start
 from .errors import DomainError, Forbidden, NotFound
+from .files import clean_filename
 
 DEFAULT_MAX_ROWS = 1000  # recorded in the request: about 10 s on PostgreSQL under load
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -416,12 +417,6 @@ class Ticket:
 
     def path(self, settings: Settings) -> Path:
         return settings.storage_dir / self.file_id
-
-
-def _clean_filename(filename: str) -> str:
-    name = Path((filename or "").replace("\\", "/")).name.strip()
-    name = "".join(ch for ch in name if ch.isprintable())
-    return (name or "upload")[:255]
 
 
 def _sweep(settings: Settings) -> None:
@@ -899,7 +894,7 @@ def upload(
             "f": file_id,
             "u": actor.id,
             "d": department.id,
-            "n": _clean_filename(filename),
+            "n": clean_filename(filename),
             "c": hashlib.sha256(data).hexdigest(),
         }
     )

@@ -6,24 +6,42 @@ a database and stay the same whoever calls them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from models import ContributionRate, IncomeLevel, Programme
+from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
 from .errors import DomainError
 
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition
-    return and_(
-        model.valid_from <= day, or_(model.valid_to.is_(None), model.valid_to >= day)
-    )
+    return and_(model.valid_from <= day, or_(model.valid_to.is_(None), model.valid_to >= day))
+
+
+def parameters_on(session: Session, day: date) -> dict[str, int | Decimal]:
+    """Every benefit parameter in force on ``day`` (whole numbers as int)."""
+    params: dict[str, int | Decimal] = {}
+    for row in session.scalars(select(BenefitParameter).where(_in_force(BenefitParameter, day))):
+        value = row.value
+        params[row.key] = int(value) if value == value.to_integral_value() else value
+    return params
+
+
+def parameter(params: Mapping[str, Any], key: str) -> Any:
+    """One of ``parameters_on``; a missing one is an error the administrator can fix."""
+    try:
+        return params[key]
+    except KeyError:
+        raise DomainError(
+            _l("The reference value %(key)s is missing; ask the administrator.", key=key)
+        ) from None
 
 
 def income_levels_on(session: Session, day: date) -> frozenset[int]:
@@ -48,9 +66,7 @@ class Rate:
 def rates_on(session: Session, day: date) -> dict[Programme, Rate]:
     """The contribution rate of each programme in force on ``day``."""
     rows = session.scalars(select(ContributionRate).where(_in_force(ContributionRate, day)))
-    return {
-        row.programme: Rate(row.programme, row.percent, row.flat_amount) for row in rows
-    }
+    return {row.programme: Rate(row.programme, row.percent, row.flat_amount) for row in rows}
 
 
 @dataclass(frozen=True)
