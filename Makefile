@@ -56,15 +56,18 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format backoffice models views tests bench
 
-## Import throughput and memory, then a 50,000-row batch in the database: SQLite, and PostgreSQL
-## when BENCH_DATABASE_URL is set or a server answers on 127.0.0.1:5432
+## The benchmarks (scripts that print their figures, never timed tests), 25-35 minutes on 2 cores:
+## import throughput and memory, a 50,000-row batch in the database (SQLite, and PostgreSQL when
+## BENCH_DATABASE_URL is set or a server answers on 127.0.0.1:5432), then the list pages at scale
 bench: install-dev translations
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_batches.py
+	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
 
-## List pages at scale: a fresh PostgreSQL database (127.0.0.1:5432, or BENCH_DATABASE_URL) with
-## 1,000,000 generated members (seed-bulk), this project's screens against plain Flask-Admin
-## (15-20 minutes on 2 cores); BENCH_PAGES_ARGS="--members 100000" for a quick run
+## List pages at scale only: a fresh PostgreSQL database (127.0.0.1:5432, or BENCH_DATABASE_URL)
+## with 1,000,000 generated members (seed-bulk), this project's screens against plain
+## Flask-Admin (15-20 minutes on 2 cores); BENCH_PAGES_ARGS="--members 100000" for a quick run,
+## "--members 10000000 --compare bench-1m.json" for the growth at ten million (bench/bench_pages.py)
 bench-pages: install-dev translations
 	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
 

@@ -19,12 +19,18 @@ bo_bench_pages``), dropped if it exists and created; dropped at the end unless `
 ``--reuse`` measures an existing database again without loading it. Defaults: 1,000,000 members,
 a fifth as many claims; ``--members 10000000`` when asked (about 10 GB of disk).
 
-A plain script (``make bench-pages``), not a test: it reports, it does not assert.
+A slow page is measured for at most about 30 s (at least 5 requests; the table then says how many).
+``--only TEXT`` measures the pages whose label contains TEXT; ``--json FILE`` keeps the figures;
+``--compare FILE`` (the ``--json`` of a smaller run) prints how each page grew, e.g. a run at
+10,000,000 members against one at 1,000,000.
+
+A plain script (``make bench``, ``make bench-pages``), not a test: it reports, it does not assert.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -171,7 +177,14 @@ def _app(url: str) -> Any:
             ],
         )
     )
-    admin.add_view(plain(MemberBatch, BatchView, "plain_batch"))
+    admin.add_view(
+        plain(
+            MemberBatch,
+            BatchView,
+            "plain_batch",
+            column_filters=[FilterEqual(MemberBatch.state, "Status")],
+        )
+    )
     admin.add_view(plain(OfficeProposal, ProposalView, "plain_proposal"))
     admin.add_view(plain(AuditEvent, AuditView, "plain_audit"))
     return app
@@ -190,7 +203,7 @@ def _samples(app: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from backoffice.extensions import db
-    from models import Claim, Member, Office
+    from models import AuditEvent, Claim, Member, Office
 
     with app.app_context():
         session = db.session
@@ -209,6 +222,7 @@ def _samples(app: Any) -> dict[str, Any]:
             "claim_name": claim.claimant_name,
             "members": session.scalar(select(func.count()).select_from(Member)),
             "claims": session.scalar(select(func.count()).select_from(Claim)),
+            "audit_events": session.scalar(select(func.count()).select_from(AuditEvent)),
         }
         session.remove()
     return values
@@ -228,11 +242,18 @@ def pages(values: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("members: common first name", "/admin/member/?search={common_name}", None),
         ("claims: first page", "/admin/claim/", None),
         ("claims: page 500", "/admin/claim/?page=499", None),
-        ("claims: status filter", "/admin/claim/?flt0_0=submitted", None),
+        ("claims: status filter (submitted)", "/admin/claim/?flt0_0=submitted", None),
+        ("claims: status filter (paid)", "/admin/claim/?flt0_0=paid", None),
+        ("claims: office filter", "/admin/claim/?flt0_2={office}", None),
         ("claims: by amount", "/admin/claim/?sort=6&desc=1", None),
         ("claims: member's KPJ", "/admin/claim/?search={claim_kpj}", None),
         ("claims: claimant's name", "/admin/claim/?search={claim_name}", None),
         ("member batches", "/admin/batch/", "/plain/plain_batch/"),
+        (
+            "member batches: status filter",
+            "/admin/batch/?flt0_0=completed",
+            "/plain/plain_batch/?flt0_0=completed",
+        ),
         ("office proposals", "/admin/proposal/", "/plain/plain_proposal/"),
         ("audit trail", "/admin/audit/", "/plain/plain_audit/"),
     ]
@@ -251,6 +272,8 @@ SCOPED = [
     (HEAD, "regional head: members, first page", "/admin/member/"),
     (HEAD, "regional head: members, page 500", "/admin/member/?page=499"),
     (HEAD, "regional head: claims, first page", "/admin/claim/"),
+    (HEAD, "regional head: proposals to approve", "/admin/proposal_queue/"),
+    (HEAD, "regional head: audit trail", "/admin/audit/"),
     (CLERK, "branch clerk: members, first page", "/admin/member/"),
     (CLERK, "branch clerk: members, name", "/admin/member/?search={name}"),
     (CLERK, "branch clerk: claims to handle", "/admin/claim_queue/"),
@@ -258,20 +281,32 @@ SCOPED = [
 ]
 
 
-def measure(client: Any, url: str, requests: int) -> tuple[float, float, int]:
-    """Median and p95 in ms of ``requests`` requests (after two warm-ups), and the status."""
+def measure(client: Any, url: str, requests: int, budget: float = 30.0) -> dict[str, Any]:
+    """Median and p95 in ms of ``requests`` requests (after two warm-ups), and the status.
+
+    A slow page (plain Flask-Admin at 10,000,000 rows takes seconds) stops after ``budget``
+    seconds of measuring, with at least 5 requests: the figures say how many were made.
+    """
     status = 0
     for _ in range(2):
         status = client.get(url).status_code
-    times = []
-    for _ in range(requests):
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < requests and (len(times) < 5 or spent < budget):
         started = time.perf_counter()
         response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        spent += elapsed
+        times.append(elapsed * 1000)
         status = response.status_code
     times.sort()
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return statistics.median(times), p95, status
+    return {"median": statistics.median(times), "p95": p95, "status": status, "n": len(times)}
+
+
+def _cell(result: dict[str, Any], requests: int) -> str:
+    text = f"{result['median']:.0f} / {result['p95']:.0f}"
+    return text if result["n"] >= requests else f"{text} (n={result['n']})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,6 +339,31 @@ def _load_average() -> str:
         return "?"
 
 
+def _growth(results: dict[str, Any], earlier_file: str) -> None:
+    """This run against an earlier one (``--json`` of a smaller database): how each page grew."""
+    earlier = json.loads(Path(earlier_file).read_text())
+    print(
+        f"\nGrowth: this run ({results['members']:,} members) against {earlier_file} "
+        f"({earlier['members']:,} members), p95 ms\n"
+    )
+    print("| page | this project, before -> now | growth | plain Flask-Admin, before -> now |")
+    print("|---|---|---|---|")
+    before = {row["label"]: row for row in earlier["pages"] + earlier["scoped"]}
+    for row in results["pages"] + results["scoped"]:
+        old = before.get(row["label"])
+        if old is None:
+            continue
+        mine, theirs = row["ours"], row.get("plain")
+        growth = mine["p95"] / old["ours"]["p95"]
+        plain = ""
+        if theirs and old.get("plain"):
+            plain = f"{old['plain']['p95']:.0f} -> {theirs['p95']:.0f}"
+        print(
+            f"| {row['label']} | {old['ours']['p95']:.0f} -> {mine['p95']:.0f} "
+            f"| {growth:.2f}x | {plain} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -312,6 +372,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure an existing database")
+    parser.add_argument("--only", help="measure only the pages whose label contains this text")
+    parser.add_argument("--json", help="write the figures to this file as well")
+    parser.add_argument("--compare", help="a --json file of an earlier (smaller) run: growth")
     args = parser.parse_args()
     claims = args.members // 5 if args.claims is None else args.claims
     url = args.database_url
@@ -327,23 +390,40 @@ def main() -> None:
         app = _app(url)
         values = _samples(app)
         ours, theirs = _client(app, ADMIN), _client(app, ADMIN)
+        results: dict[str, Any] = {
+            "machine": machine(),
+            "postgresql": info["server_version"],
+            "members": values["members"],
+            "claims": values["claims"],
+            "audit_events": values["audit_events"],
+            "load_seconds": info.get("load_seconds"),
+            "pages": [],
+            "scoped": [],
+        }
         print(f"\nMachine: {machine()}; PostgreSQL {info['server_version']}")
         print(
-            f"Data: {values['members']:,} members, {values['claims']:,} claims; "
-            f"load average before: {_load_average()}"
+            f"Data: {values['members']:,} members, {values['claims']:,} claims, "
+            f"{values['audit_events']:,} audit events; load average before: {_load_average()}"
         )
         if info.get("load_seconds"):
             print(f"Load: seed-bulk took {info['load_seconds']:.0f} s ({info['loaded']})")
         print(f"\nServer time per page, ms (median / p95 of {args.requests} requests)\n")
-        print("| page | this project | plain Flask-Admin | plain / this |")
+        print("| page | this project | plain Flask-Admin | plain / this (p95) |")
         print("|---|---|---|---|")
         for label, mine, plain in pages(values):
-            m_med, m_p95, m_status = measure(ours, mine, args.requests)
-            p_med, p_p95, p_status = measure(theirs, plain, args.requests)
-            note = "" if (m_status, p_status) == (200, 200) else f" (HTTP {m_status}/{p_status})"
+            if args.only and args.only not in label:
+                continue
+            m = measure(ours, mine, args.requests)
+            p = measure(theirs, plain, args.requests)
+            note = (
+                ""
+                if (m["status"], p["status"]) == (200, 200)
+                else (f" (HTTP {m['status']}/{p['status']})")
+            )
+            results["pages"].append({"label": label, "ours": m, "plain": p})
             print(
-                f"| {label}{note} | {m_med:.0f} / {m_p95:.0f} | {p_med:.0f} / {p_p95:.0f} "
-                f"| {p_med / m_med:.1f}x |",
+                f"| {label}{note} | {_cell(m, args.requests)} | {_cell(p, args.requests)} "
+                f"| {p['p95'] / m['p95']:.1f}x |",
                 flush=True,
             )
         print("\nThis project, scoped users (no plain counterpart)\n")
@@ -351,11 +431,19 @@ def main() -> None:
         print("|---|---|")
         clients: dict[str, Any] = {}
         for username, label, page in SCOPED:
+            if args.only and args.only not in label:
+                continue
             client = clients.setdefault(username, _client(app, username))
-            med, p95, status = measure(client, page.format(**values), args.requests)
-            note = "" if status == 200 else f" (HTTP {status})"
-            print(f"| {label}{note} | {med:.0f} / {p95:.0f} |", flush=True)
+            m = measure(client, page.format(**values), args.requests)
+            note = "" if m["status"] == 200 else f" (HTTP {m['status']})"
+            results["scoped"].append({"label": label, "ours": m})
+            print(f"| {label}{note} | {_cell(m, args.requests)} |", flush=True)
         print(f"\nLoad average after: {_load_average()}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+            print(f"figures written to {args.json}")
+        if args.compare:
+            _growth(results, args.compare)
         with app.app_context():
             from backoffice.extensions import db
 
