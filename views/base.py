@@ -19,9 +19,19 @@ from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import ARRAY, ColumnElement, and_, any_, bindparam, literal_column, select
+from psycopg.errors import QueryCanceled
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    and_,
+    any_,
+    bindparam,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
@@ -118,6 +128,13 @@ class EnumFilter(FilterEqual):
 EXACT_COUNT_LIMIT = 1_000
 #: The deepest row a list pages to (``page * page_size``); beyond, the user narrows the list.
 MAX_LIST_OFFSET = 10_000
+#: A list the planner expects to be this many times longer than ``EXACT_COUNT_LIMIT`` is not
+#: probed for its ids: its estimate is shown straight away (a common word in a name would
+#: otherwise read a trigram index's long posting lists only to find out the list is long).
+ESTIMATE_FIRST_FACTOR = 10
+#: A page of a long searched list that takes longer than this is read the other way round:
+#: the matching ids first (the search's own index), then the page among them.
+SEARCH_PAGE_TIMEOUT_MS = 300
 
 
 def format_count(value: int, estimated: bool = False) -> str:
@@ -387,23 +404,61 @@ class SecuredModelView(ModelView):
             )
         return super()._apply_pagination(query, page, page_size)
 
-    def count_rows(self, count_query: Any) -> tuple[ListCount, list[Any] | None]:
+    def count_rows(
+        self, count_query: Any, *, cap: int | None = None
+    ) -> tuple[ListCount, list[Any] | None]:
         """The number of rows of a list, and on PostgreSQL the ids of a short list.
 
-        SQLite: ``count(*)``. PostgreSQL: the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows (one
-        statement that stops there, no ordering: the planner uses the search's own index); a
-        short list is counted exactly and then read by those ids, so a rare search term never
-        ends in a walk along the order index. A longer list shows the planner's estimate.
+        SQLite: ``count(*)``. PostgreSQL: first the planner's estimate (``EXPLAIN``); a list it
+        expects to be much longer than ``LIST_EXACT_COUNT_LIMIT`` shows that estimate, marked
+        as one. Otherwise the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows (one statement that
+        stops there, no ordering: the planner uses the search's own index): a short list is
+        counted exactly and then read by those ids, so a rare search term never ends in a walk
+        along the order index. ``cap`` reads up to that many ids whatever the estimate.
         """
         if db.session.get_bind().dialect.name != "postgresql":
             return ListCount(count_query.scalar() or 0), None
         limit = current_app.config.get("LIST_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)
+        rows = count_query.with_entities(literal_column("1")).statement
+        estimate = estimated_rows(rows)
+        if cap is None:
+            factor = current_app.config.get("LIST_ESTIMATE_FIRST_FACTOR", ESTIMATE_FIRST_FACTOR)
+            if estimate >= limit * factor:
+                return ListCount(estimate, estimated=True), None
         pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        ids = [row[0] for row in count_query.with_entities(pk).limit(limit + 1)]
+        wanted = max(cap or 0, limit)
+        ids = [row[0] for row in count_query.with_entities(pk).limit(wanted + 1)]
         if len(ids) <= limit:
             return ListCount(len(ids)), ids
-        rows = count_query.with_entities(literal_column("1")).statement
-        return ListCount(max(estimated_rows(rows), limit + 1), estimated=True), None
+        if cap is not None and len(ids) <= cap:
+            return ListCount(max(estimate, limit + 1), estimated=True), ids
+        return ListCount(max(estimate, limit + 1), estimated=True), None
+
+    def _page_within_time(self, query: Any) -> list[Any] | None:
+        """The rows of a page of a long searched list, or None when reading them takes longer
+        than ``SEARCH_PAGE_TIMEOUT_MS`` (PostgreSQL's ``statement_timeout``, in a savepoint)."""
+        session = db.session
+        timeout = current_app.config.get("LIST_SEARCH_TIMEOUT_MS", SEARCH_PAGE_TIMEOUT_MS)
+        try:
+            with session.begin_nested():
+                previous = session.execute(
+                    text(
+                        "SELECT current_setting('statement_timeout'),"
+                        " set_config('statement_timeout', :timeout, true)"
+                    ),
+                    {"timeout": f"{int(timeout)}ms"},
+                ).scalar()
+                rows = query.all()
+                session.execute(
+                    text("SELECT set_config('statement_timeout', :previous, true)"),
+                    {"previous": previous},
+                )
+                return rows
+        except OperationalError as exc:
+            if not isinstance(getattr(exc, "orig", None), QueryCanceled):
+                raise
+            log.info("a searched list page took over %s ms: read by ids instead", timeout)
+            return None
 
     def get_list(  # type: ignore[override]
         self,
@@ -420,7 +475,8 @@ class SecuredModelView(ModelView):
         count_joins: dict[Any, Any] = {}
         query = self.get_query()
         count_query = self.get_count_query() if not self.simple_list_pager else None
-        if self._search_supported and search:
+        searched = bool(self._search_supported and search and search.strip())
+        if searched:
             query, count_query, joins, count_joins = self._apply_search(
                 query, count_query, joins, count_joins, search
             )
@@ -429,11 +485,40 @@ class SecuredModelView(ModelView):
                 query, count_query, joins, count_joins, filters
             )
         count, ids = self.count_rows(count_query) if count_query is not None else (None, None)
+        page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
+        if not execute:
+            return count, page_query
+        if ids is None and searched and db.session.get_bind().dialect.name == "postgresql":
+            # The planner expects many matches and walks the list's order until the page is
+            # full; a term rarer than it thinks would make that walk long. Bounded in time,
+            # then the other way round: the matching ids by the search's index, the page among
+            # them (up to LIST_MAX_OFFSET of them; beyond, the walk is all that is left).
+            rows = self._page_within_time(page_query)
+            if rows is not None:
+                return count, rows
+            cap = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
+            count, ids = self.count_rows(count_query, cap=cap)
+            page_query = self._page_query(
+                self.get_query(), ids, page, sort_column, sort_desc, page_size
+            )
+        return count, page_query.all()
+
+    def _page_query(
+        self,
+        query: Any,
+        ids: list[Any] | None,
+        page: int | None,
+        sort_column: Any,
+        sort_desc: bool,
+        page_size: int | None,
+    ) -> Any:
+        """The statement reading one page: among ``ids`` when a short list's ids are known."""
+        joins: dict[Any, Any] = {}
         pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
         if ids is not None:
             # A short list: its rows by id (the ids came from the same scoped conditions; the
             # search and filters are not evaluated twice).
-            query, joins = self.get_query(), {}
+            query = self.get_query()
             query = query.filter(pk == any_(bindparam("list_ids", ids, type_=ARRAY(pk.type))))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         if ids is not None:
@@ -449,9 +534,7 @@ class SecuredModelView(ModelView):
             query = self._apply_pagination(query, page, page_size)
         for join in self._auto_joins:
             query = query.options(joinedload(join))
-        if execute:
-            query = query.all()
-        return count, query
+        return query
 
     def _get_filter_groups(self) -> Any:
         groups = super()._get_filter_groups()
