@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,8 @@ CONTENT_FIELDS = (
     "office_id",
     "department_id",
 )
+
+_CONTENT_SET = frozenset(CONTENT_FIELDS)
 
 # pg_advisory_xact_lock key serialising appends ("AUDITLCK" in ASCII).
 ADVISORY_LOCK_KEY = 0x41554449544C434B
@@ -84,7 +87,40 @@ def _iso_utc(value: datetime) -> str:
     # SQLite gives back the stored UTC time without its zone: a naive value is UTC.
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+# The hashed payload's keys in canonical (sorted) order, each with what precedes its value.
+_PAYLOAD_PARTS = tuple(
+    (name, ("{" if i == 0 else ",") + encode_basestring(name) + ":")
+    for i, name in enumerate(sorted((*CONTENT_FIELDS, "prev_hash")))
+)
+
+
+def _payload_json(payload: Mapping[str, Any]) -> str:
+    """``canonical_json(payload)`` for a payload of text, whole numbers, times and None, written
+    out directly: the same text, several times faster (verify walks millions of events, a bulk
+    load hashes as many). Any other value goes to ``canonical_json`` itself."""
+    parts = []
+    for name, prefix in _PAYLOAD_PARTS:
+        value = payload[name]
+        kind = type(value)
+        if value is None:
+            encoded = "null"
+        elif kind is str:
+            encoded = encode_basestring(value)  # what json.dumps uses with ensure_ascii=False
+        elif kind is int:
+            encoded = int.__repr__(value)
+        elif isinstance(value, datetime):
+            encoded = encode_basestring(_iso_utc(value))  # as _json_default writes a time
+        else:
+            return canonical_json(payload)
+        parts.append(prefix)
+        parts.append(encoded)
+    parts.append("}")
+    return "".join(parts)
 
 
 def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
@@ -93,16 +129,13 @@ def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
     ``fields`` has exactly the keys of ``CONTENT_FIELDS`` with the values as stored
     (``details`` is the stored JSON text). Pure: used by append and by verify.
     """
-    if set(fields) != set(CONTENT_FIELDS):
+    if fields.keys() != _CONTENT_SET:
         missing = sorted(set(CONTENT_FIELDS) - set(fields))
         extra = sorted(set(fields) - set(CONTENT_FIELDS))
         raise ValueError(f"audit fields do not match: missing {missing}, unexpected {extra}")
-    payload = {
-        name: _iso_utc(value) if isinstance(value, datetime) else value
-        for name, value in fields.items()
-    }
+    payload = dict(fields)  # times are written in UTC (see _json_default)
     payload["prev_hash"] = prev_hash
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_payload_json(payload).encode("utf-8")).hexdigest()
 
 
 def _text(value: Any) -> str | None:

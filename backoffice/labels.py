@@ -76,6 +76,7 @@ ACTION_LABELS: dict[str, object] = {
     "pay": _l("payment recorded"),
     "document_upload": _l("document uploaded"),
     "document_check": _l("document checked"),
+    "contribution": _l("contribution recorded"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),

@@ -169,7 +169,11 @@ def apply(
                     transition.effect(session, actor, obj, {**params, "comment": comment}, now)
                     or {}
                 )
-        target = transition.target if isinstance(transition.target, enum.Enum) else transition.target(obj)
+        target = (
+            transition.target
+            if isinstance(transition.target, enum.Enum)
+            else transition.target(obj)
+        )
         setattr(obj, workflow.state_attr, target)
         session.flush()  # the version counter makes a concurrent decision fail here
         details = {

@@ -37,6 +37,22 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_record", "record_type", "record_id"),
+        # The audit list at scale (migration 0008): its order (newest first, the id breaking
+        # ties) overall and per region (the scope of regional heads and auditors), the filters
+        # on who, action and record type in that order, record numbers alone, and the words of
+        # a note by trigram on PostgreSQL (a plain index elsewhere).
+        Index("ix_audit_event_occurred_id", "occurred_at", "id"),
+        Index("ix_audit_event_region_occurred_id", "region_id", "occurred_at", "id"),
+        Index("ix_audit_event_actor_occurred_id", "actor_username", "occurred_at", "id"),
+        Index("ix_audit_event_action_occurred_id", "action", "occurred_at", "id"),
+        Index("ix_audit_event_record_type_occurred_id", "record_type", "occurred_at", "id"),
+        Index("ix_audit_event_record_id", "record_id"),
+        Index(
+            "ix_audit_event_comment_trgm",
+            "comment",
+            postgresql_using="gin",
+            postgresql_ops={"comment": "gin_trgm_ops"},
+        ),
         # A user's event keeps a snapshot of who they were; system events have no actor.
         CheckConstraint(
             "actor_id IS NULL OR (actor_username IS NOT NULL AND actor_role IS NOT NULL)",
@@ -47,7 +63,7 @@ class AuditEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     actor_username: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(30))
@@ -61,7 +77,7 @@ class AuditEvent(Base):
     # Canonical JSON text (sorted keys): hashed exactly as stored.
     details: Mapped[str | None] = mapped_column(Text)
     # Scope of the audited record, copied at the time, for the authorization module.
-    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    region_id: Mapped[int | None] = mapped_column(Integer)
     office_id: Mapped[int | None] = mapped_column(Integer, index=True)
     department_id: Mapped[int | None] = mapped_column(Integer, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))

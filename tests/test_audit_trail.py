@@ -7,10 +7,12 @@ replica``, which the superuser may set).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -136,6 +138,54 @@ def test_hash_is_recomputable_from_the_stored_fields(session, chain):
     assert compute_hash(fields, GENESIS_HASH) != event.hash
     with pytest.raises(ValueError, match="missing"):
         compute_hash({k: v for k, v in fields.items() if k != "ip"}, event.prev_hash)
+
+
+TRICKY_VALUES = [
+    None,
+    0,
+    -7,
+    10**30,
+    "",
+    "petugas.serang",
+    'kutip " dan \\ garis miring',
+    "baris\nbaru\ttab\r\x00\x1f\x7f",
+    "é ñ 中文 🙂 \u2028\u2029",
+    '{"amount":1500000,"note":"Rp1.500.000"}',
+    datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Jakarta")),
+    datetime(2026, 11, 22, 2, 30, tzinfo=UTC),
+    datetime(2026, 11, 22, 2, 30),  # SQLite's: UTC without its zone
+    # Values events never hold: written by canonical_json itself, as before.
+    True,
+    1.5,
+    Decimal("12.50"),
+    date(2026, 1, 2),
+]
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES, ids=repr)
+def test_the_hashed_text_is_the_canonical_json_of_the_payload(value):
+    # compute_hash writes the payload itself (fast): the text must be canonical_json's, byte
+    # for byte, or every stored hash would stop matching.
+    for name in (*audit.CONTENT_FIELDS, "prev_hash"):
+        payload = {n: f"v-{n}" for n in (*audit.CONTENT_FIELDS, "prev_hash")}
+        payload[name] = value
+        expected = audit.canonical_json(
+            {n: audit._iso_utc(v) if isinstance(v, datetime) else v for n, v in payload.items()}
+        )
+        assert audit._payload_json(payload) == expected
+    fields = dict.fromkeys(audit.CONTENT_FIELDS, value)
+    expected = hashlib.sha256(
+        audit.canonical_json(
+            {
+                **{
+                    n: audit._iso_utc(v) if isinstance(v, datetime) else v
+                    for n, v in fields.items()
+                },
+                "prev_hash": GENESIS_HASH,
+            }
+        ).encode()
+    ).hexdigest()
+    assert compute_hash(fields, GENESIS_HASH) == expected
 
 
 def test_time_given_in_jakarta_time_is_stored_in_utc_and_verifies(session):

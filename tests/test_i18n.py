@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 LC = ROOT / "backoffice" / "translations" / "id" / "LC_MESSAGES"
 
 # Words of Flask-Admin's and our English UI that must not appear on an Indonesian screen.
+# fmt: off
 ENGLISH = [
     "List", "Create", "Details", "Edit", "Delete", "Save", "Cancel", "Search", "Add Filter",
     "Apply", "Reset", "Export", "Home", "Sign out", "Yes", "No", "Actions", "With selected",
     "Offices", "Users", "Regions", "Departments", "Name", "Code", "Type", "Active", "Role",
     "There are no items", "Page", "items", "Next", "Previous", "Welcome",
 ]
+# fmt: on
 
 
 def visible_text(html: str) -> str:
@@ -85,7 +87,11 @@ def test_unknown_language_is_refused(login):
 
 
 def test_form_validation_messages_are_in_indonesian(login):
-    html = login("admin").post("/admin/region/new/", data={"code": "", "name": ""}).get_data(as_text=True)
+    html = (
+        login("admin")
+        .post("/admin/region/new/", data={"code": "", "name": ""})
+        .get_data(as_text=True)
+    )
     assert "Kolom ini wajib diisi." in html
 
 

@@ -1,27 +1,44 @@
 """Lists at scale (issue 7): statements per page, counts and estimates, far pages, routed
-searches, scoped filters, and the bulk loader behind them; on SQLite and PostgreSQL.
+searches, scoped filters, the audit trail's list, and the bulk loader behind them; on SQLite
+and PostgreSQL.
 
 The timings themselves are measured by bench/bench_pages.py (a benchmark, not a test).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from backoffice.audit import append_event, verify_chain
 from backoffice.services.batches import kpj_is_valid
 from backoffice.services.bulk import nik_parts, seed_bulk
-from models import Claim, ClaimState, Member, MemberBatch, Office, Regency
+from models import (
+    AuditChainHead,
+    AuditEvent,
+    BatchState,
+    Claim,
+    ClaimState,
+    Member,
+    MemberBatch,
+    Office,
+    Regency,
+    Region,
+    User,
+)
 
 MEMBERS = 300
 CLAIMS = 60
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
 CLAIM_CELL = re.compile(r'<td class="col-id">\s*(J[KH][KMT]-\d{6})')
+EVENT_CELL = re.compile(r'<td class="col-id">\s*(\d+)\s*</td>')
 COUNT = re.compile(r'class="nav-link active">[^<(]*(?:\((.*?)\))?</a>', re.S)
 
 
@@ -85,6 +102,12 @@ LISTS = [
     ("admin", "/admin/proposal/"),
     ("kanwil.banten", "/admin/proposal_queue/"),
     ("admin", "/admin/audit/"),
+    ("kanwil.banten", "/admin/audit/"),
+    ("auditor.banten", "/admin/audit/?search=kanwil.banten"),
+    ("admin", "/admin/audit/?search=ahli waris"),
+    ("admin", "/admin/audit/?search=12"),
+    ("kanwil.banten", "/admin/audit/?flt0_3=pay&flt1_1=2099-12-31"),
+    ("admin", "/admin/audit/?flt0_4=member_batch&flt1_5=petugas.serang"),
 ]
 
 
@@ -306,6 +329,314 @@ def test_claim_search_by_number_kpj_or_name(bulk, login, session):
 
 
 # --------------------------------------------------------------------------------------------
+# The audit trail's list: searches routed by the term, indexed filters, scope, export
+# --------------------------------------------------------------------------------------------
+
+#: The audit list's filters, as their ``flt<position>_<index>`` URL arguments use them.
+AUDIT_FILTERS = {"from": 0, "to": 1, "between": 2, "action": 3, "type": 4, "who": 5, "record": 6}
+#: A day no bulk event falls on (bulk data starts in 2016), in Jakarta time.
+QUIET_DAY = date(2015, 6, 1)
+
+
+@pytest.fixture
+def noted(bulk, session, user):
+    """Events with notes, on QUIET_DAY in Banten: {name: event}."""
+    banten = session.scalar(sa.select(Region.id).where(Region.code == "BTN"))
+    kepala = user("kepala.serang")
+    notes = {
+        "heirs": ("Dokumen ahli waris lengkap", datetime(2015, 6, 1, 1, 0, tzinfo=UTC)),
+        "percent": ("Potongan 100%_x disetujui", datetime(2015, 6, 1, 2, 0, tzinfo=UTC)),
+        "code": ("kode abc diperiksa", datetime(2015, 6, 1, 3, 0, tzinfo=UTC)),
+        # 23:30 in Jakarta on QUIET_DAY, still 1 June; 17:30 UTC is 2 June 00:30 there.
+        "late": ("Dicek malam hari", datetime(2015, 6, 1, 16, 30, tzinfo=UTC)),
+        "next_day": ("Dicek lewat tengah malam", datetime(2015, 6, 1, 17, 30, tzinfo=UTC)),
+        "formula": ('=HYPERLINK("http://x")', datetime(2015, 6, 1, 4, 0, tzinfo=UTC)),
+    }
+    events = {}
+    for name, (comment, when) in notes.items():
+        events[name] = append_event(
+            session,
+            actor=kepala,
+            action="approve",
+            record_type="office_proposal",
+            record_id=990_000 + len(events),
+            from_state="submitted",
+            to_state="approved",
+            comment=comment,
+            region_id=banten,
+            office_id=kepala.office_id,
+            occurred_at=when,
+        )
+    session.commit()
+    return events
+
+
+def _events(client, url):
+    return [int(i) for i in EVENT_CELL.findall(_page(client, url))]
+
+
+def _audit(session, ids):
+    return session.scalars(sa.select(AuditEvent).where(AuditEvent.id.in_(ids))).all()
+
+
+def test_audit_filters_are_where_the_tests_expect_them(app):
+    from views.audit import AuditView
+
+    names = {type(flt).__name__: i for i, flt in enumerate(AuditView.column_filters)}
+    assert names["DayFromFilter"] == AUDIT_FILTERS["from"]
+    assert names["DayToFilter"] == AUDIT_FILTERS["to"]
+    assert names["DaysBetweenFilter"] == AUDIT_FILTERS["between"]
+    assert names["UsernameFilter"] == AUDIT_FILTERS["who"]
+    assert names["RecordNumberFilter"] == AUDIT_FILTERS["record"]
+    columns = [flt.column.key for flt in AuditView.column_filters]
+    assert columns[AUDIT_FILTERS["action"]] == "action"
+    assert columns[AUDIT_FILTERS["type"]] == "record_type"
+
+
+def test_audit_list_is_newest_first_with_ties_broken_by_number(bulk, noted, login, session):
+    shown = _events(login("admin"), "/admin/audit/?page_size=100")
+    expected = session.scalars(
+        sa.select(AuditEvent.id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(100)
+    ).all()
+    assert shown == expected
+
+
+def test_audit_search_by_record_number(bulk, login, db, session):
+    client = login("admin")
+    claim = session.scalars(
+        sa.select(Claim).where(Claim.state == ClaimState.PAID).order_by(Claim.id.desc())
+    ).first()
+    with Statements(db.engine) as statements:
+        shown = _events(client, f"/admin/audit/?search={claim.id}&page_size=100")
+    events = _audit(session, shown)
+    # The events of every record with that number (a claim, a batch...) and the event itself.
+    assert {(e.record_type, e.record_id) for e in events if e.id != claim.id} >= {
+        ("claim", str(claim.id))
+    }
+    assert all(e.record_id == str(claim.id) or e.id == claim.id for e in events)
+    expected = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(sa.or_(AuditEvent.record_id == str(claim.id), AuditEvent.id == claim.id))
+    )
+    assert len(events) == expected
+    sql = " ".join(statements.sql)
+    assert "ILIKE" not in sql and "lower(audit_event.comment)" not in sql
+    # Leading zeros and a claim's number as the claims list shows it.
+    assert set(_events(client, f"/admin/audit/?search=000{claim.id}&page_size=100")) == set(shown)
+    by_claim = _audit(session, _events(client, f"/admin/audit/?search={claim}&page_size=100"))
+    assert [e.action for e in sorted(by_claim, key=lambda e: e.id)] == [
+        "create",
+        "verify",
+        "approve",
+        "pay",
+    ]
+    assert {(e.record_type, e.record_id) for e in by_claim} == {("claim", str(claim.id))}
+    # A number too long for an event number still finds records (and no error).
+    assert _events(client, "/admin/audit/?search=12345678901234567890123") == []
+
+
+def test_audit_search_by_username_in_any_case(bulk, login, db, session):
+    client = login("admin")
+    with Statements(db.engine) as statements:
+        body = _page(client, "/admin/audit/?search=KANWIL.Banten&page_size=100")
+    events = _audit(session, [int(i) for i in EVENT_CELL.findall(body)])
+    assert events and {e.actor_username for e in events} == {"kanwil.banten"}
+    total = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.actor_username == "kanwil.banten")
+    )
+    assert _count_text(body) == f"{total:,}".replace(",", ".")
+    sql = " ".join(statements.sql)
+    assert "audit_event.actor_username = " in sql
+    assert "ILIKE" not in sql and "lower(audit_event.comment)" not in sql
+
+
+def test_audit_search_by_words_of_a_note(noted, login, db):
+    client = login("admin")
+    with Statements(db.engine) as statements:
+        shown = _events(client, "/admin/audit/?search=WARIS ahli")
+    assert shown == [noted["heirs"].id]
+    sql = " ".join(statements.sql)
+    assert "audit_event.record_id IN" not in sql and "audit_event.actor_username =" not in sql
+    assert _events(client, "/admin/audit/?search=dicek") == [
+        noted["next_day"].id,
+        noted["late"].id,
+    ]
+    assert _events(client, "/admin/audit/?search=tidak ada catatan begini") == []
+
+
+def test_audit_search_wildcards_are_literal(noted, login):
+    client = login("admin")
+    assert _events(client, "/admin/audit/?search=100%25_x") == [noted["percent"].id]
+    assert _events(client, "/admin/audit/?search=100%25%25x") == []
+    assert _events(client, "/admin/audit/?search=a_c") == []
+    assert _events(client, "/admin/audit/?search=a%25c") == []
+    assert _events(client, "/admin/audit/?search=abc") == [noted["code"].id]
+    for term in ("%25", "_", "%25%25%25", "__"):
+        assert _events(client, f"/admin/audit/?search={term}") == [], term
+
+
+def test_audit_day_filters_use_jakarta_days(noted, login):
+    client = login("admin")
+    day, f = QUIET_DAY.isoformat(), AUDIT_FILTERS
+    on_the_day = {noted[n].id for n in ("heirs", "percent", "code", "late", "formula")}
+    between = _events(client, f"/admin/audit/?flt0_{f['between']}={day}+to+{day}&page_size=100")
+    assert set(between) == on_the_day
+    until = _events(client, f"/admin/audit/?flt0_{f['to']}={day}&page_size=100")
+    assert set(until) == on_the_day  # nothing before: bulk data starts in 2016
+    next_day = f"flt0_{f['from']}=2015-06-02&flt1_{f['to']}=2015-06-02"
+    assert _events(client, f"/admin/audit/?{next_day}") == [noted["next_day"].id]
+    # Both ends: the first day of the range and the last one are included.
+    both = f"flt0_{f['from']}={day}&flt1_{f['to']}=2015-06-02"
+    assert set(_events(client, f"/admin/audit/?{both}")) == on_the_day | {noted["next_day"].id}
+    # A badly typed day is not applied (the list is shown, unfiltered).
+    assert _events(client, f"/admin/audit/?flt0_{f['from']}=01-06-2015") == _events(
+        client, "/admin/audit/"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "column", "expected"),
+    [
+        ("action", "pay", "action", "pay"),
+        ("type", "member_batch", "record_type", "member_batch"),
+        ("who", "PETUGAS.serang", "actor_username", "petugas.serang"),
+        ("who", "kanwil.banten", "actor_username", "kanwil.banten"),
+    ],
+)
+def test_audit_filters_on_action_type_and_who(bulk, login, session, name, value, column, expected):
+    client = login("admin")
+    body = _page(client, f"/admin/audit/?flt0_{AUDIT_FILTERS[name]}={value}&page_size=100")
+    events = _audit(session, [int(i) for i in EVENT_CELL.findall(body)])
+    assert events
+    assert {getattr(e, column) for e in events} == {expected}
+    total = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(getattr(AuditEvent, column) == expected)
+    )
+    assert _count_text(body) == f"{total:,}".replace(",", ".")
+
+
+def test_audit_filter_on_record_number_and_unknown_choices(bulk, login, session):
+    client = login("admin")
+    claim = session.scalars(sa.select(Claim).order_by(Claim.id)).first()
+    f = AUDIT_FILTERS["record"]
+    for typed in (str(claim.id), str(claim), f"00{claim.id}"):
+        events = _audit(session, _events(client, f"/admin/audit/?flt0_{f}={typed}&page_size=100"))
+        assert events and {e.record_id for e in events} == {str(claim.id)}, typed
+    # A value the filter does not offer is not applied.
+    everything = _events(client, "/admin/audit/")
+    assert _events(client, f"/admin/audit/?flt0_{AUDIT_FILTERS['action']}=nope") == everything
+    assert _events(client, f"/admin/audit/?flt0_{AUDIT_FILTERS['type']}=nope") == everything
+
+
+def test_audit_filter_options_are_translated_and_sorted(bulk, login):
+    body = _page(login("admin"), "/admin/audit/")
+    groups = body.split("filter-groups-data", 1)[1].split("</div>", 1)[0]
+    assert "Batch pendaftaran" in groups and "pembayaran dicatat" in groups
+    assert "Peserta (iuran)" in groups and "Tarif iuran" in groups
+    assert "pada atau setelah" in groups and "pada atau sebelum" in groups
+    assert groups.index("Batch pendaftaran") < groups.index("Klaim") < groups.index("Pengguna")
+
+
+def test_audit_list_is_scoped_to_the_region(noted, login, session):
+    banten = session.scalar(sa.select(Region.id).where(Region.code == "BTN"))
+    for username in ("kanwil.banten", "auditor.banten"):
+        shown = _audit(session, _events(login(username), "/admin/audit/?page_size=100"))
+        assert shown and {e.region_id for e in shown} == {banten}, username
+    jakarta = login("kanwil.jakarta")
+    # Another region's events: not in the list, not by their number, note, author or filter.
+    assert set(_events(jakarta, "/admin/audit/?page_size=100")).isdisjoint(
+        {e.id for e in noted.values()}
+    )
+    assert _events(jakarta, "/admin/audit/?search=ahli waris") == []
+    assert _events(jakarta, f"/admin/audit/?search={noted['heirs'].record_id}") == []
+    assert _events(jakarta, "/admin/audit/?search=kepala.serang") == []
+    assert _events(jakarta, f"/admin/audit/?flt0_{AUDIT_FILTERS['who']}=kanwil.banten") == []
+    details = jakarta.get(f"/admin/audit/details/?id={noted['heirs'].id}")
+    assert details.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "indexes"),
+    [
+        ("admin", "/admin/audit/", ["ix_audit_event_occurred_id"]),
+        ("kanwil.jakarta", "/admin/audit/", ["ix_audit_event_region_occurred_id"]),
+        # A number: the record number OR the event number, each by its index (a BitmapOr).
+        ("admin", "/admin/audit/?search=57", ["ix_audit_event_record_id", "pk_audit_event"]),
+        ("admin", "/admin/audit/?search=ahli waris", ["ix_audit_event_comment_trgm"]),
+        ("admin", "/admin/audit/?search=kanwil.banten", ["ix_audit_event_actor_occurred_id"]),
+        ("admin", "/admin/audit/?flt0_3=pay", ["ix_audit_event_action_occurred_id"]),
+        ("admin", "/admin/audit/?flt0_4=member_batch", ["ix_audit_event_record_type_occurred_id"]),
+        ("admin", "/admin/audit/?flt0_5=kanwil.banten", ["ix_audit_event_actor_occurred_id"]),
+    ],
+)
+def test_audit_list_statements_are_served_by_their_indexes(
+    noted, app, login, db, postgres_only, username, url, indexes
+):
+    # The tables are tiny here, so sequential scans and sorts are switched off: what is left
+    # shows that an index answers each statement, in the list's order (at scale the planner
+    # picks them by itself).
+    app.config["LIST_EXACT_COUNT_LIMIT"] = 5  # the long-list path: ordered by the index
+    client = login(username)
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM audit_event" in statement:
+            recorded.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        _page(client, url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    plans = []
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")
+        for statement, parameters in recorded:
+            if not statement.startswith("EXPLAIN"):
+                rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+                plans.append("\n".join(row[0] for row in rows))
+    assert plans
+    for index in indexes:
+        assert any(index in plan for plan in plans), (index, plans)
+
+
+@pytest.mark.parametrize(
+    "username", ["petugas.serang", "petugas.cilegon", "petugas2.serang", "kepala.serang"]
+)
+def test_audit_list_is_refused_to_office_staff(bulk, login, username):
+    client = login(username)
+    assert client.get("/admin/audit/").status_code == 403
+    assert client.get("/admin/audit/?search=kanwil.banten").status_code == 403
+    assert client.get("/admin/audit/export/csv/").status_code == 403
+
+
+def test_audit_export_streams_every_event_in_scope_formula_safe(noted, login, session):
+    response = login("auditor.banten").get("/admin/audit/export/csv/")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    banten = session.scalar(sa.select(Region.id).where(Region.code == "BTN"))
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.region_id == banten)
+    )
+    assert len(rows) == total + 1  # the titles, then every event: never cut at a page
+    formula = next(r for r in rows if "HYPERLINK" in ",".join(r))
+    assert not any(cell.startswith("=") for cell in formula)
+    # The export follows the filters.
+    day = QUIET_DAY.isoformat()
+    url = f"/admin/audit/export/csv/?flt0_{AUDIT_FILTERS['between']}={day}+to+{day}"
+    filtered = list(csv.reader(io.StringIO(login("admin").get(url).get_data(as_text=True))))
+    assert len(filtered) == 1 + 5
+
+
+# --------------------------------------------------------------------------------------------
 # The bulk loader
 # --------------------------------------------------------------------------------------------
 
@@ -351,15 +682,165 @@ def test_bulk_claims_keep_the_rules(bulk, session):
             assert claim.payment_reference and claim.paid_on
 
 
-def test_a_second_run_adds_without_breaking_a_constraint(bulk, session):
-    from backoffice.audit import verify_chain
+def _chain_is_whole(session):
+    """The chain verifies, and ids ascend with it (each event links to the one before by id)."""
+    result = verify_chain(session)
+    assert result.ok, str(result)
+    head = session.get(AuditChainHead, 1)
+    assert result.checked == head.event_count
+    assert head.last_event_id == session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    return result
 
+
+def test_bulk_audit_events_are_those_the_services_write(bulk, session):
+    assert bulk.events == session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    users = {u.id: u for u in session.scalars(sa.select(User))}
+    claims = session.scalars(sa.select(Claim)).all()
+    events = session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    by_record: dict[tuple[str, str], list[AuditEvent]] = {}
+    for event in events:
+        by_record.setdefault((event.record_type, event.record_id), []).append(event)
+        if event.actor_id is not None:  # the actor's snapshot
+            actor = users[event.actor_id]
+            assert (event.actor_username, event.actor_role) == (actor.username, actor.role.value)
+    for claim in claims:
+        trail = by_record[("claim", str(claim.id))]
+        steps = [(e.action, e.from_state, e.to_state) for e in trail]
+        first = [("create", None, "submitted")]
+        if claim.state is ClaimState.PAID:
+            assert steps == [
+                *first,
+                ("verify", "submitted", "verified"),
+                ("approve", "verified", "approved"),
+                ("pay", "approved", "paid"),
+            ]
+            create, verify, approve, pay = trail
+            assert (verify.actor_id, approve.actor_id, pay.actor_id) == (
+                claim.verified_by_id,
+                claim.approved_by_id,
+                claim.paid_by_id,
+            )
+            assert approve.details == (
+                f'{{"amount":{claim.amount},"level":"{users[claim.approved_by_id].role.value}"}}'
+            )
+            assert pay.details == (
+                f'{{"amount":{claim.amount},"paid_on":"{claim.paid_on.isoformat()}",'
+                f'"payment_reference":"{claim.payment_reference}"}}'
+            )
+            times = [claim.verified_at, claim.approved_at, claim.paid_at]
+            assert [_utc(e.occurred_at) for e in trail[1:]] == [_utc(t) for t in times]
+        else:
+            assert steps == first
+            create = trail[0]
+        assert (create.actor_id, create.details) == (
+            claim.registered_by_id,
+            f'{{"amount":{claim.amount}}}',
+        )
+        assert _utc(create.occurred_at) == _utc(claim.created_at)
+        assert {(e.region_id, e.office_id, e.department_id) for e in trail} == {
+            (claim.region_id, claim.office_id, None)
+        }
+    batches = session.scalars(
+        sa.select(MemberBatch).where(MemberBatch.filename.like("peserta-bpu-%"))
+    ).all()
+    assert batches
+    for batch in batches:
+        trail = by_record[("member_batch", str(batch.id))]
+        steps = [(e.action, e.actor_id, e.from_state, e.to_state) for e in trail]
+        expected = [
+            ("upload", batch.uploaded_by_id, None, "processing"),
+            ("checked", None, "processing", "draft"),  # the system checks the rows
+            ("submit", batch.submitted_by_id, "draft", "submitted"),
+        ]
+        if batch.state is BatchState.COMPLETED:
+            members = session.scalars(
+                sa.select(Member).where(Member.batch_id == batch.id).order_by(Member.kpj)
+            ).all()
+            expected.append(("accept_all", members[0].registered_by_id, "submitted", "completed"))
+            rows = f"2-{batch.row_count + 1}" if batch.row_count > 1 else "2"
+            assert trail[-1].details == (
+                f'{{"accepted":{batch.row_count},"first_kpj":"{members[0].kpj}",'
+                f'"last_kpj":"{members[-1].kpj}","rows":"{rows}"}}'
+            )
+        assert steps == expected
+        assert len(trail) == batch.version
+        assert {(e.region_id, e.office_id, e.department_id) for e in trail} == {
+            (batch.region_id, batch.office_id, batch.department_id)
+        }
+    assert sum(len(t) for t in by_record.values()) == len(events)
+    _chain_is_whole(session)
+
+
+def test_a_fast_load_puts_the_audit_indexes_back_and_the_chain_verifies(
+    app, session, postgres_only
+):
+    def schema():
+        return session.execute(
+            sa.text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_event'"
+                " UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'audit_event'::regclass"
+                " UNION ALL SELECT indexname FROM pg_indexes WHERE tablename = 'claim'"
+            )
+        ).scalars()
+
+    before = sorted(schema())
+    assert any("ix_audit_event_comment_trgm" in d and "gin_trgm_ops" in d for d in before)
+    report = seed_bulk(session, 200, 40, seed=3, fast_load=True)  # indexes dropped, rebuilt
+    session.commit()
+    assert sorted(schema()) == before
+    assert report.events > 40
+    _chain_is_whole(session)
+    # The id sequence was moved past the events written: the next append follows them.
+    event = append_event(session, actor=None, action="checked", record_type="user", record_id=1)
+    session.commit()
+    assert event.id == session.get(AuditChainHead, 1).last_event_id
+    _chain_is_whole(session)
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "tab\there", "new\nline", "back\\slash", "cr\rx", "\\N", "é 中文"]
+)
+def test_audit_copy_lines_escape_as_every_copied_value(text):
+    from backoffice.services.bulk import _audit_copy_line, _copy_text
+
+    row = (
+        *(7, datetime(2026, 1, 1, tzinfo=UTC), 3, text, "branch_clerk", "claim", "7", "pay"),
+        *("approved", "paid", None, None, audit_json(text), 1, 2, None, "a" * 64, "b" * 64),
+    )
+    assert _audit_copy_line(row) == "\t".join(map(_copy_text, row))
+
+
+def audit_json(text):
+    from backoffice.audit import canonical_json
+
+    return canonical_json({"note": text})
+
+
+def _utc(value):
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def test_a_second_run_adds_without_breaking_a_constraint(bulk, session, user):
+    # An event appended by the application between two loads: the second one continues after it.
+    append_event(session, actor=user("admin"), action="edit", record_type="user", record_id=1)
+    session.commit()
+    before = session.get(AuditChainHead, 1).last_event_id
     report = seed_bulk(session, 100, 10, seed=11)  # the same seed: new KPJs, new NIKs
     session.commit()
     assert report.members == 100
     total = session.scalar(sa.select(sa.func.count()).select_from(Member))
     assert session.scalar(sa.select(sa.func.count(sa.distinct(Member.nik)))) == total
-    assert verify_chain(session).ok  # nothing bulk-loaded touches the audit trail
+    assert report.events >= 10 and report.events == session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.id > before)
+    )
+    result = _chain_is_whole(session)
+    assert result.checked == bulk.events + 1 + report.events
+    # And the application appends after the bulk events again.
+    event = append_event(session, actor=None, action="checked", record_type="user", record_id=1)
+    session.commit()
+    assert event.id == session.get(AuditChainHead, 1).last_event_id > before + report.events
+    _chain_is_whole(session)
 
 
 def test_nik_of_a_serial_is_unique_over_the_whole_kpj_range():
@@ -372,6 +853,6 @@ def test_nik_of_a_serial_is_unique_over_the_whole_kpj_range():
 def test_seed_bulk_command(app):
     result = app.test_cli_runner().invoke(args=["seed-bulk", "--members", "40", "--claims", "5"])
     assert result.exit_code == 0, result.output
-    assert "Loaded 40 members, 5 claims" in result.output
+    assert "Loaded 40 members, 5 claims, " in result.output and " audit events, " in result.output
     refused = app.test_cli_runner().invoke(args=["seed-bulk", "--members", "0", "--claims", "5"])
     assert refused.exit_code != 0

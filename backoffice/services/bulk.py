@@ -18,18 +18,26 @@ Generates realistic BPU members on top of the demo organisation (offices, depart
   (age or stopping work) and JKM (an heir claims), ``submitted`` (about 15%) or ``paid`` with
   its verifier, approver (the regional head) and transfer reference.
 
-Simplifications, on purpose: bulk claims have no documents and no itemised breakdown, and no
-audit event is written for anything loaded here (the audit chain is left as it is: nothing in
-it refers to these rows, ``verify-audit`` still passes); members have no contributions ledger.
-This is load-test data, never to be run on a production database (the command refuses when
-``BACKOFFICE_ENV=production``).
+The audit trail gets the events the services would have written (about 3-4 per claim), so that
+the audit list is measured at a realistic size: per claim ``create`` and, when paid, ``verify``,
+``approve`` and ``pay``; per batch ``upload``, ``checked`` (a system event) and ``submit``, and
+``accept_all`` when completed; each with the actor's snapshot, the record's scope and the time
+the row says. They are appended to the hash chain as ``append_event`` would (the same lock, the
+same hash of the same stored values), with ids after the newest event in chain order, a chunk at
+a time (sorted by time within it), and the chain head is moved once at the end: ``verify-audit``
+passes after a load.
+
+Simplifications, on purpose: bulk claims have no documents and no itemised breakdown; members
+have no contributions ledger. This is load-test data, never to be run on a production database
+(the command refuses when ``BACKOFFICE_ENV=production``).
 
 PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (``cursor.copy()``) in one transaction;
 for large loads (``fast_load``, by default from 200,000 members) the secondary indexes and the
-foreign keys of ``member`` and ``claim`` are dropped first and put back after the load, in the
-same transaction (unique and primary keys stay; a foreign key put back checks every row), then
-the tables are analysed. Either everything is loaded or nothing. SQLite: ``executemany`` inserts,
-fine for tests and small sizes.
+foreign keys of ``member``, ``claim`` and ``audit_event`` are dropped first and put back after
+the load, in the same transaction (unique and primary keys stay; a foreign key put back checks
+every row), then the tables are analysed. Either everything is loaded or nothing. The audit chain
+stays locked from the first event written to the commit: the application's own appends wait for
+the load. SQLite: ``executemany`` inserts, fine for tests and small sizes.
 """
 
 from __future__ import annotations
@@ -42,12 +50,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import (
+    AuditChainHead,
+    AuditEvent,
     BatchRow,
     BatchState,
     Claim,
@@ -66,8 +78,11 @@ from models import (
     User,
 )
 
+from .. import audit
 from . import reference
-from .batches import JAKARTA, today_in_jakarta
+from .batches import JAKARTA, _ranges, today_in_jakarta
+from .batches import RECORD_TYPE as BATCH_RECORD
+from .claims import RECORD_TYPE as CLAIM_RECORD
 from .errors import DomainError
 
 #: Rows generated and written at a time.
@@ -200,15 +215,20 @@ CLAIM_COLUMNS = (
     "created_at",
 )
 _I = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
+#: The columns of an audit event as written (``comment`` and ``ip`` are always empty here).
+AUDIT_COLUMNS = ("id", *audit.CONTENT_FIELDS, "prev_hash", "hash")
+#: How long after its upload a batch's rows were checked (the system's ``checked`` event).
+_CHECKED_AFTER = timedelta(seconds=30)
 
 #: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
-_REBUILT_TABLES = ("member", "claim")
+_REBUILT_TABLES = ("member", "claim", "audit_event")
 
 
 @dataclass
 class BulkReport:
     members: int = 0
     claims: int = 0
+    events: int = 0
     batches: int = 0
     queue_batches: int = 0
     queue_rows: int = 0
@@ -219,7 +239,8 @@ class BulkReport:
 
     def __str__(self) -> str:
         return (
-            f"{self.members:,} members, {self.claims:,} claims, {self.batches:,} completed "
+            f"{self.members:,} members, {self.claims:,} claims, {self.events:,} audit events, "
+            f"{self.batches:,} completed "
             f"batches, {self.queue_batches:,} batches ({self.queue_rows:,} rows) waiting in "
             f"registration queues; {self.skipped_niks} generated NIK(s) already registered, "
             f"skipped; {self.seconds:.1f} s on {self.backend}"
@@ -244,6 +265,7 @@ class _Context:
     weights: list[int]
     regencies_by_region: dict[int, list[str]]
     liaison_of: dict[int, int]  # department -> uploading user
+    people: dict[int, tuple[str, str]]  # user id -> (username, role): the audit snapshot
     department_office: dict[int, int]
     level_table: list[int]  # income levels, each as often as it is declared
     rates: Any
@@ -392,6 +414,7 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
         weights=[o.weight for o in result],
         regencies_by_region=regencies_by_region,
         liaison_of={d: liaisons.get(d, fallback) for d in department_office},
+        people={u.id: (u.username, u.role.value) for u in users},
         department_office=department_office,
         level_table=table,
         rates=reference.rates_on(session, today),
@@ -592,6 +615,10 @@ def _copy_text(value: Any) -> str:
     """One value in COPY's text format."""
     if value is None:
         return "\\N"
+    if type(value) is str:  # the most frequent: plain text seldom needs an escape
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
     if value is True or value is False:
         return "t" if value else "f"
     if isinstance(value, Enum):
@@ -599,6 +626,20 @@ def _copy_text(value: Any) -> str:
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
     return str(value)  # numbers, ISO dates, timestamps with their offset
+
+
+def _audit_copy_line(row: Sequence[Any]) -> str:
+    """An audit event in COPY's text format. Its values are only text, whole numbers, times and
+    None: written at once, and checked at once for a character to escape (then value by value)."""
+    line = "\t".join(["\\N" if v is None else v if type(v) is str else str(v) for v in row])
+    if (
+        line.count("\t") == len(row) - 1
+        and line.count("\\") == row.count(None)
+        and "\n" not in line
+        and "\r" not in line
+    ):
+        return line
+    return "\t".join(map(_copy_text, row))
 
 
 class _Writer:
@@ -615,28 +656,56 @@ class _Writer:
                 [dict(zip(MEMBER_COLUMNS, row, strict=True)) for row in rows],
             )
 
-    def claims(self, rows: list[dict[str, Any]]) -> None:
+    def claims(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Write the claims; their ids, in the order of ``rows``."""
         if not rows:
-            return
+            return []
         if self.postgres:
             import json
 
+            # The ids are taken from the claims' sequence first: COPY returns nothing.
+            ids = self.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('claim', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).all()
             values = []
-            for row in rows:
+            for claim_id, row in zip(ids, rows, strict=True):
                 row = dict(row, details=json.dumps(row["details"]))
-                values.append([row[c] for c in CLAIM_COLUMNS])
-            self._copy("claim", CLAIM_COLUMNS, values)
+                values.append([claim_id, *(row[c] for c in CLAIM_COLUMNS)])
+            self._copy("claim", ("id", *CLAIM_COLUMNS), values)
+            return list(ids)
+        return list(
+            self.session.scalars(
+                insert(Claim)
+                .returning(Claim.id, sort_by_parameter_order=True)
+                .execution_options(render_nulls=True),
+                rows,
+            )
+        )
+
+    def audit_events(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.postgres:
+            self._copy_lines("audit_event", AUDIT_COLUMNS, map(_audit_copy_line, rows))
         else:
-            self.session.execute(insert(Claim).execution_options(render_nulls=True), rows)
+            self.session.execute(
+                insert(AuditEvent.__table__),
+                [dict(zip(AUDIT_COLUMNS, row, strict=True)) for row in rows],
+            )
 
     def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         # COPY's text format written by hand: several times faster than write_row() per value.
+        self._copy_lines(table, columns, ("\t".join(map(_copy_text, row)) for row in rows))
+
+    def _copy_lines(self, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
         raw = self.session.connection().connection.driver_connection
-        lines = ["\t".join(map(_copy_text, row)) for row in rows]
+        text_lines = list(lines)
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for start in range(0, len(lines), 10_000):
-                    copy.write("\n".join(lines[start : start + 10_000]) + "\n")
+                for start in range(0, len(text_lines), 10_000):
+                    copy.write("\n".join(text_lines[start : start + 10_000]) + "\n")
 
     def existing_niks(self, niks: list[str]) -> set[str]:
         if self.postgres:
@@ -668,6 +737,177 @@ class _Writer:
                 )
             )
         return ids
+
+
+# --------------------------------------------------------------------------------------------
+# The audit trail: the events the services would have written, appended to the hash chain
+# --------------------------------------------------------------------------------------------
+
+
+class _AuditTrail:
+    """Audit events of the load, collected per chunk and appended to the chain by ``flush``.
+
+    The first flush takes the chain's append lock (``audit._lock_head``, as ``append_event``
+    does; held until the commit) and continues after the newest id ever handed out; each event
+    is hashed with ``audit.compute_hash`` over exactly the values written, so ``verify_chain``
+    recomputes the same hashes. ``finish`` moves the head (and, on PostgreSQL, the id sequence).
+    """
+
+    def __init__(self, session: Session, writer: _Writer, people: dict[int, tuple[str, str]]):
+        self.session = session
+        self.writer = writer
+        self.people = people
+        self.pending: list[tuple[Any, ...]] = []
+        self.head: AuditChainHead | None = None
+        self.next_id = 0
+        self.last_hash = ""
+        self.written = 0
+        self.seconds = 0.0
+
+    def add(
+        self,
+        occurred_at: datetime,
+        actor_id: int | None,
+        action: str,
+        from_state: Enum | None,
+        to_state: Enum,
+        details: dict[str, Any],
+        *,
+        record: tuple[str, int],
+        scope: tuple[int | None, int | None, int | None],
+    ) -> None:
+        """One event of ``record`` (type, id) in ``scope`` (region, office, department): its
+        content fields (``audit.CONTENT_FIELDS`` order) as ``append_event`` stores them: UTC
+        time, the actor's snapshot, text values, canonical JSON details."""
+        if occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must carry a time zone")
+        username, role = self.people[actor_id] if actor_id is not None else (None, None)
+        self.pending.append(
+            (
+                occurred_at.astimezone(UTC),
+                actor_id,
+                username,
+                role,
+                record[0],
+                str(record[1]),
+                action,
+                None if from_state is None else from_state.value,
+                to_state.value,
+                None,  # comment
+                None,  # ip
+                audit.canonical_json(details),
+                *scope,
+            )
+        )
+
+    def claim(self, claim_id: int, row: dict[str, Any]) -> None:
+        """As ``claims.register_claim`` and the claim workflow (``decide``) write them."""
+        C = ClaimState
+        amount = row["amount"]
+        event = partial(
+            self.add,
+            record=(CLAIM_RECORD, claim_id),
+            scope=(row["region_id"], row["office_id"], None),
+        )
+        event(row["created_at"], row["registered_by_id"], "create", None, C.SUBMITTED,
+              {"amount": amount})  # fmt: skip
+        if row["state"] is not C.PAID:
+            return
+        approver = row["approved_by_id"]
+        event(row["verified_at"], row["verified_by_id"], "verify", C.SUBMITTED, C.VERIFIED,
+              {"amount": amount})  # fmt: skip
+        event(row["approved_at"], approver, "approve", C.VERIFIED, C.APPROVED,
+              {"amount": amount, "level": self.people[approver][1]})  # fmt: skip
+        # The workflow keeps the action's text parameters too: the transfer reference.
+        event(row["paid_at"], row["paid_by_id"], "pay", C.APPROVED, C.PAID,
+              {"amount": amount, "paid_on": row["paid_on"].isoformat(),
+               "payment_reference": row["payment_reference"]})  # fmt: skip
+
+    def batch(
+        self,
+        batch_id: int,
+        batch: dict[str, Any],
+        accepted_by: int | None = None,
+        kpjs: tuple[str, str] | None = None,
+    ) -> None:
+        """As ``batches.upload_batch``, ``process_batch`` and the batch workflow write them:
+        uploaded, checked by the system, submitted; accepted whole when completed."""
+        B = BatchState
+        rows, valid, invalid = batch["row_count"], batch["valid_count"], batch["invalid_count"]
+        uploaded = batch["created_at"]
+        event = partial(
+            self.add,
+            record=(BATCH_RECORD, batch_id),
+            scope=(batch["region_id"], batch["office_id"], batch["department_id"]),
+        )
+        event(uploaded, batch["uploaded_by_id"], "upload", None, B.PROCESSING,
+              {"filename": batch["filename"], "checksum": batch["checksum"],
+               "bytes": batch["file_size"]})  # fmt: skip
+        event(uploaded + _CHECKED_AFTER, None, "checked", B.PROCESSING, B.DRAFT,
+              {"rows": rows, "valid": valid, "invalid": invalid})  # fmt: skip
+        event(batch["submitted_at"], batch["submitted_by_id"], "submit", B.DRAFT, B.SUBMITTED,
+              {"rows": valid, "left_out": invalid, "newly_left_out": 0})  # fmt: skip
+        if batch["state"] is B.COMPLETED:
+            assert accepted_by is not None and kpjs is not None
+            event(batch["completed_at"], accepted_by, "accept_all", B.SUBMITTED, B.COMPLETED,
+                  {"accepted": batch["accepted_count"], "rows": _ranges(range(2, rows + 2)),
+                   "first_kpj": kpjs[0], "last_kpj": kpjs[1]})  # fmt: skip
+
+    def _start(self) -> None:
+        session = self.session
+        self.head = audit._lock_head(session)
+        # After every id ever handed out (a rolled-back append used one too), never reusing one.
+        newest = session.scalar(select(func.max(AuditEvent.id))) or 0
+        if self.writer.postgres:
+            issued = session.scalar(
+                text(
+                    "SELECT pg_sequence_last_value("
+                    "CAST(pg_get_serial_sequence('audit_event', 'id') AS regclass))"
+                )
+            )
+        else:
+            issued = session.scalar(
+                text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_event'")
+            )
+        self.next_id = max(self.head.last_event_id or 0, newest, issued or 0) + 1
+        self.last_hash = self.head.last_hash
+
+    def flush(self) -> None:
+        """Hash the collected events in time order and write them, ids ascending."""
+        if not self.pending:
+            return
+        started = time.perf_counter()
+        if self.head is None:
+            self._start()
+        self.pending.sort(key=itemgetter(0))  # by time; stable: a record's events keep order
+        compute_hash, names = audit.compute_hash, audit.CONTENT_FIELDS
+        prev_hash, event_id = self.last_hash, self.next_id
+        rows = []
+        for content in self.pending:
+            digest = compute_hash(dict(zip(names, content, strict=True)), prev_hash)
+            rows.append((event_id, *content, prev_hash, digest))  # AUDIT_COLUMNS
+            prev_hash, event_id = digest, event_id + 1
+        self.writer.audit_events(rows)
+        self.written += len(rows)
+        self.last_hash, self.next_id = prev_hash, event_id
+        self.pending = []
+        self.seconds += time.perf_counter() - started
+
+    def finish(self) -> None:
+        """Move the chain head to the newest event written (and the id sequence past it)."""
+        self.flush()
+        if self.head is None:
+            return
+        last = self.next_id - 1
+        self.head.last_event_id = last
+        self.head.last_hash = self.last_hash
+        self.head.event_count = self.head.event_count + self.written
+        self.session.flush()
+        if self.writer.postgres:
+            self.session.execute(
+                text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), :last)"),
+                {"last": last},
+            )
 
 
 def _detach(session: Session) -> list[str]:
@@ -735,6 +975,7 @@ def seed_bulk(
     now = datetime.now(UTC)
     ctx = _context(session, today, now)
     writer = _Writer(session)
+    trail = _AuditTrail(session, writer, ctx.people)
     report = BulkReport(backend=session.get_bind().dialect.name)
     if queue_batches is None:
         queue_batches = min(max(members // 20_000, 5 if members else 0), 200)
@@ -744,7 +985,10 @@ def seed_bulk(
         fast_load = members >= FAST_LOAD_FROM
     if writer.postgres and fast_load:
         restore = _detach(session)
-        say("Secondary indexes and foreign keys of member and claim dropped for the load.")
+        say(
+            "Secondary indexes and foreign keys of member, claim and audit_event dropped for"
+            " the load."
+        )
 
     first_serial = reserve_serials(session, members) if members else 0
     claims_left = claims
@@ -767,7 +1011,7 @@ def seed_bulk(
         if taken:
             rows = [r for r in rows if r[_I["nik"]] not in taken]
             report.skipped_niks += len(taken)
-        report.batches += _completed_batches(session, ctx, rng, by_department, taken)
+        report.batches += _completed_batches(session, ctx, rng, by_department, taken, trail)
         writer.members(rows)
         report.members += len(rows)
         # This chunk's share of the claims.
@@ -790,18 +1034,25 @@ def seed_bulk(
                 claim_rows.append(
                     _claim_row(ctx, rng, ids[kpj], member, office_of[member[_I["office_id"]]], kind)
                 )
-            writer.claims(claim_rows)
+            claim_ids = writer.claims(claim_rows)
+            for claim_id, claim_row in zip(claim_ids, claim_rows, strict=True):
+                trail.claim(claim_id, claim_row)
             report.claims += len(claim_rows)
             claims_left -= len(claim_rows)
+        trail.flush()
         say(
             f"  {chunk_start + size:,}/{members:,} members"
-            f" ({time.perf_counter() - t0:.1f} s for this chunk), {report.claims:,} claims"
+            f" ({time.perf_counter() - t0:.1f} s for this chunk), {report.claims:,} claims,"
+            f" {trail.written:,} audit events"
         )
     report.timings["rows"] = time.perf_counter() - started
 
     if queue_batches:
-        added = _queue_batches(session, ctx, rng, queue_batches)
+        added = _queue_batches(session, ctx, rng, queue_batches, trail)
         report.queue_batches, report.queue_rows = queue_batches, added
+    trail.finish()
+    report.events = trail.written
+    report.timings["audit"] = trail.seconds
 
     if restore:
         t0 = time.perf_counter()
@@ -812,7 +1063,7 @@ def seed_bulk(
         say(f"Indexes rebuilt and foreign keys checked in {report.timings['restore']:.1f} s.")
     if writer.postgres:
         t0 = time.perf_counter()
-        for table in ("member", "claim", "member_batch", "batch_row"):
+        for table in ("member", "claim", "member_batch", "batch_row", "audit_event"):
             session.execute(text(f"ANALYZE {table}"))
         report.timings["analyze"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started
@@ -825,6 +1076,7 @@ def _completed_batches(
     rng: random.Random,
     by_department: dict[int, list[list[Any]]],
     skipped: set[str],
+    trail: _AuditTrail,
 ) -> int:
     """Completed batches for the members a department registered (in groups of BATCH_SIZE)."""
     created = 0
@@ -837,34 +1089,34 @@ def _completed_batches(
             liaison = ctx.liaison_of[department]
             submitted = _moment(rng, day) - timedelta(days=rng.randint(1, 5))
             completed = _moment(rng, day)
+            batch = {
+                "state": BatchState.COMPLETED,
+                "version": 4,  # uploaded, checked, submitted, accepted
+                "department_id": department,
+                "office_id": office.id,
+                "region_id": office.region_id,
+                "uploaded_by_id": liaison,
+                "filename": f"peserta-bpu-{day:%Y%m%d}-{rng.randrange(1000):03d}.xlsx",
+                "checksum": hashlib.sha256(f"bulk-{department}-{day}-{start}".encode()).hexdigest(),
+                "file_format": "xlsx",
+                "file_size": 8_000 + 120 * len(group),
+                "registration_date": day,
+                "row_count": len(group),
+                "valid_count": len(group),
+                "invalid_count": 0,
+                "accepted_count": len(group),
+                "rejected_count": 0,
+                "submitted_at": submitted,
+                "submitted_by_id": liaison,
+                "completed_at": completed,
+                "created_at": submitted - timedelta(hours=1),
+            }
             batch_id = session.execute(
-                insert(MemberBatch)
-                .values(
-                    state=BatchState.COMPLETED,
-                    version=4,
-                    department_id=department,
-                    office_id=office.id,
-                    region_id=office.region_id,
-                    uploaded_by_id=liaison,
-                    filename=f"peserta-bpu-{day:%Y%m%d}-{rng.randrange(1000):03d}.xlsx",
-                    checksum=hashlib.sha256(
-                        f"bulk-{department}-{day}-{start}".encode()
-                    ).hexdigest(),
-                    file_format="xlsx",
-                    file_size=8_000 + 120 * len(group),
-                    registration_date=day,
-                    row_count=len(group),
-                    valid_count=len(group),
-                    invalid_count=0,
-                    accepted_count=len(group),
-                    rejected_count=0,
-                    submitted_at=submitted,
-                    submitted_by_id=liaison,
-                    completed_at=completed,
-                    created_at=submitted - timedelta(hours=1),
-                )
-                .returning(MemberBatch.id)
+                insert(MemberBatch).values(**batch).returning(MemberBatch.id)
             ).scalar_one()
+            # The members' KPJs were issued in row order when the batch was accepted.
+            kpjs = (group[0][_I["kpj"]], group[-1][_I["kpj"]])
+            trail.batch(batch_id, batch, accepted_by=office.clerk_id, kpjs=kpjs)
             for row in group:
                 row[_I["batch_id"]] = batch_id
                 row[_I["start_date"]] = day
@@ -873,7 +1125,9 @@ def _completed_batches(
     return created
 
 
-def _queue_batches(session: Session, ctx: _Context, rng: random.Random, count: int) -> int:
+def _queue_batches(
+    session: Session, ctx: _Context, rng: random.Random, count: int, trail: _AuditTrail
+) -> int:
     """``count`` submitted batches of pending rows in the registration queues."""
     departments = sorted(ctx.department_office)
     if not departments:
@@ -888,31 +1142,31 @@ def _queue_batches(session: Session, ctx: _Context, rng: random.Random, count: i
             continue
         liaison = ctx.liaison_of[department]
         submitted = ctx.now - timedelta(days=rng.randint(0, 20), minutes=rng.randrange(600))
+        batch = {
+            "state": BatchState.SUBMITTED,
+            "version": 3,  # uploaded, checked, submitted
+            "department_id": department,
+            "office_id": office.id,
+            "region_id": office.region_id,
+            "uploaded_by_id": liaison,
+            "filename": f"peserta-bpu-antrian-{b + 1:04d}.xlsx",
+            "checksum": hashlib.sha256(f"bulk-queue-{first}-{b}".encode()).hexdigest(),
+            "file_format": "xlsx",
+            "file_size": 8_000 + 120 * QUEUE_BATCH_ROWS,
+            "registration_date": submitted.astimezone(JAKARTA).date(),
+            "row_count": QUEUE_BATCH_ROWS,
+            "valid_count": QUEUE_BATCH_ROWS,
+            "invalid_count": 0,
+            "accepted_count": 0,
+            "rejected_count": 0,
+            "submitted_at": submitted,
+            "submitted_by_id": liaison,
+            "created_at": submitted - timedelta(hours=2),
+        }
         batch_id = session.execute(
-            insert(MemberBatch)
-            .values(
-                state=BatchState.SUBMITTED,
-                version=3,
-                department_id=department,
-                office_id=office.id,
-                region_id=office.region_id,
-                uploaded_by_id=liaison,
-                filename=f"peserta-bpu-antrian-{b + 1:04d}.xlsx",
-                checksum=hashlib.sha256(f"bulk-queue-{first}-{b}".encode()).hexdigest(),
-                file_format="xlsx",
-                file_size=8_000 + 120 * QUEUE_BATCH_ROWS,
-                registration_date=submitted.astimezone(JAKARTA).date(),
-                row_count=QUEUE_BATCH_ROWS,
-                valid_count=QUEUE_BATCH_ROWS,
-                invalid_count=0,
-                accepted_count=0,
-                rejected_count=0,
-                submitted_at=submitted,
-                submitted_by_id=liaison,
-                created_at=submitted - timedelta(hours=2),
-            )
-            .returning(MemberBatch.id)
+            insert(MemberBatch).values(**batch).returning(MemberBatch.id)
         ).scalar_one()
+        trail.batch(batch_id, batch)
         records = []
         for number in range(QUEUE_BATCH_ROWS):
             serial = first + b * QUEUE_BATCH_ROWS + number
