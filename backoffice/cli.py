@@ -78,6 +78,50 @@ def register_cli(app: Flask) -> None:
                 conn.exec_driver_sql("VACUUM member, claim, member_batch, batch_row, audit_event")
             click.echo(f"Vacuumed in {time.perf_counter() - started:.1f} s.")
 
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--full-name", default="Administrator", show_default=True)
+    @click.option("--email", default=None)
+    @click.option(
+        "--password-stdin",
+        is_flag=True,
+        help="Read the password from standard input (one line) instead of asking for it.",
+    )
+    def create_admin_command(
+        username: str, full_name: str, email: str | None, password_stdin: bool
+    ) -> None:
+        """Create an administrator account (the first one of a new installation).
+
+        The password follows the same policy as on the screens; it is asked for twice, never
+        given on the command line. The creation is recorded in the audit trail.
+        """
+        import sys
+
+        from flask_babel import force_locale
+
+        from models import Role
+
+        from .services.errors import DomainError
+        from .services.users import UserData, audit_user_event, create_user
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        data = UserData(
+            username=username.strip(), full_name=full_name.strip(), email=email, role=Role.ADMIN
+        )
+        try:
+            user = create_user(db.session, data, password)
+            audit_user_event(db.session, "create", user, details={"via": "create-admin"})
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            with force_locale("en"):  # the command speaks English, like the others
+                message = str(exc.message)
+            raise click.ClickException(message) from None
+        click.echo(f"Administrator {user.username} created.")
+
     @app.cli.command("verify-audit")
     def verify_audit_command() -> None:
         """Check the audit trail's hash chain; exit 1 if any event was changed or removed."""

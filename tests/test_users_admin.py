@@ -128,3 +128,53 @@ def test_database_refuses_an_inconsistent_role_scope(session, user):
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
+
+
+# --------------------------------------------------------------------------------------------
+# The first administrator of a new installation: flask create-admin
+# --------------------------------------------------------------------------------------------
+
+
+def test_create_admin_command_makes_an_audited_administrator(app, session, client):
+    from backoffice.audit import verify_chain
+    from models import AuditEvent, Role
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-admin", "admin.kanwil", "--full-name", "Admin Kanwil"],
+        input="langit-biru-di-serang\nlangit-biru-di-serang\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Administrator admin.kanwil created." in result.output
+    assert "langit-biru-di-serang" not in result.output  # the prompt hides it
+    user = session.scalar(select(User).where(User.username == "admin.kanwil"))
+    assert user.role is Role.ADMIN and user.full_name == "Admin Kanwil"
+    assert check_password_hash(user.password_hash, "langit-biru-di-serang")
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "user").order_by(AuditEvent.id.desc())
+    ).first()
+    assert (event.action, event.record_id, event.actor_id) == ("create", str(user.id), None)
+    assert '"via":"create-admin"' in event.details
+    assert verify_chain(session).ok
+    response = client.post(
+        "/login", data={"username": "admin.kanwil", "password": "langit-biru-di-serang"}
+    )
+    assert response.status_code == 302
+
+
+def test_create_admin_command_refuses_weak_passwords_and_taken_names(app, session):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(
+        args=["create-admin", "admin.baru", "--password-stdin"], input="12345678\n"
+    )
+    assert weak.exit_code != 0 and "password" in weak.output.lower()
+    taken = runner.invoke(
+        args=["create-admin", "ADMIN", "--password-stdin"], input="langit-biru-di-serang\n"
+    )
+    assert taken.exit_code != 0 and "username" in taken.output.lower()
+    assert session.scalar(select(User).where(User.username == "admin.baru")) is None
+    mismatch = runner.invoke(
+        args=["create-admin", "admin.baru"], input="satu-dua-tiga-empat\nlain\n"
+    )
+    assert mismatch.exit_code != 0
+    assert session.scalar(select(User).where(User.username == "admin.baru")) is None
