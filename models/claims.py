@@ -64,6 +64,9 @@ class ContributionPayment(TimestampMixin, Base):
 
 #: Claims someone still has to act on (the partial index of the work queues).
 OPEN_CLAIMS = "state IN ('submitted', 'returned', 'verified', 'approved')"
+#: The benefits a member has once: one JKM and one JHT claim that is not rejected (migration
+#: 0009 makes it a unique partial index, so two clerks registering at once cannot both succeed).
+ONCE_PER_MEMBER = "claim_type IN ('JKM', 'JHT') AND state <> 'rejected'"
 
 
 class Claim(TimestampMixin, Base):
@@ -121,6 +124,14 @@ class Claim(TimestampMixin, Base):
             "id",
             postgresql_where=text(OPEN_CLAIMS),
             sqlite_where=text(OPEN_CLAIMS),
+        ),
+        Index(
+            "uq_claim_member_once",
+            "member_id",
+            "claim_type",
+            unique=True,
+            postgresql_where=text(ONCE_PER_MEMBER),
+            sqlite_where=text(ONCE_PER_MEMBER),
         ),
         Index(
             "ix_claim_claimant_name_trgm",

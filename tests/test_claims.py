@@ -35,8 +35,10 @@ from models import (
     ClaimState,
     ClaimType,
     JhtReason,
+    Member,
     Relationship,
     Role,
+    User,
 )
 
 
@@ -404,6 +406,77 @@ def test_a_second_jkm_claim_is_refused_until_the_first_is_rejected(session, user
     decide(session, user, first, "reject", SECOND_CLERK, comment="Ahli waris keliru")
     second = register(session, user, world.jkm_data(member), by=SECOND_CLERK)
     assert second.id != first.id and second.state is C.SUBMITTED
+
+
+def test_two_clerks_registering_the_same_jkm_at_once_give_one_claim(session, user, monkeypatch):
+    # Both pass the service's own check (as two transactions at the same instant would): the
+    # database's unique partial index keeps the second out, with the same message.
+    member = world.paid_member(session)
+    first = register(session, user, world.jkm_data(member))
+    original = service._duplicate_refusals
+    calls = []
+
+    def checked_before_the_first_was_saved(*args, **kwargs):
+        calls.append(args)
+        return [] if len(calls) == 1 else original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_duplicate_refusals", checked_before_the_first_was_saved)
+    with pytest.raises(DomainError) as refused:
+        service.register_claim(session, user(SECOND_CLERK), world.jkm_data(member))
+    assert str(refused.value) == (
+        f"Peserta ini sudah memiliki klaim JKM (no. {first.id}) yang tidak ditolak."
+    )
+    session.rollback()
+    jkm = session.scalars(
+        select(Claim).where(Claim.member_id == member.id, Claim.claim_type == ClaimType.JKM)
+    ).all()
+    assert [c.id for c in jkm] == [first.id]
+    # A rejected claim does not count: the member can be registered again.
+    decide(session, user, first, "reject", SECOND_CLERK, comment="Ahli waris keliru")
+    second = register(session, user, world.jkm_data(member), by=SECOND_CLERK)
+    assert second.id != first.id
+
+
+def test_ten_clerks_registering_one_jkm_at_the_same_moment_register_it_once(
+    app, session, postgres_only
+):
+    # Real transactions on PostgreSQL, released together: whichever way each one loses (the
+    # service's check, or the unique index while the winner commits), one claim is registered.
+    from backoffice.extensions import db
+
+    member_id = world.paid_member(session).id
+    session.commit()
+    barrier = threading.Barrier(10)
+    outcomes: list[Any] = []
+
+    def register_at_once() -> None:
+        with app.app_context():
+            try:
+                clerk = db.session.scalar(select(User).where(User.username == CLERK))
+                member = db.session.get(Member, member_id)
+                data = world.jkm_data(member)
+                barrier.wait()
+                claim = service.register_claim(db.session, clerk, data)
+                db.session.commit()
+                outcomes.append(claim.id)
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=register_at_once) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    registered = [o for o in outcomes if isinstance(o, int)]
+    assert len(outcomes) == 10 and len(registered) == 1, outcomes
+    refusal = f"Peserta ini sudah memiliki klaim JKM (no. {registered[0]}) yang tidak ditolak."
+    assert [o for o in outcomes if o != registered[0]] == [refusal] * 9
+    stored = session.scalars(select(Claim.id).where(Claim.member_id == member_id)).all()
+    assert stored == registered
+    assert verify_chain(session).ok
 
 
 def test_the_event_date_cannot_be_in_the_future_nor_before_the_protection(session, user):

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
@@ -348,7 +349,22 @@ def register_claim(
     claim = Claim(state=C.SUBMITTED, registered_by_id=actor.id, submitted_at=datetime.now(UTC))
     _apply(claim, data, assessment)
     session.add(claim)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another clerk registered the member's JKM or JHT claim after the check above: the
+        # database's unique index (uq_claim_member_once) kept this one out. The transaction is
+        # lost either way; the refusal names the claim that was registered first.
+        reason = str(exc.orig)  # PostgreSQL names the index, SQLite its columns
+        session.rollback()
+        if not any(
+            k in reason for k in ("uq_claim_member_once", "claim.member_id, claim.claim_type")
+        ):
+            raise
+        refusals = _duplicate_refusals(session, data, None)
+        raise DomainError(
+            refusals[0] if refusals else _l("This claim was already registered.")
+        ) from None
     _event(session, actor, claim, "create", None, C.SUBMITTED, ip, {"amount": claim.amount})
     return claim
 
