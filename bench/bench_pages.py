@@ -186,7 +186,11 @@ def _app(url: str) -> Any:
         )
     )
     admin.add_view(plain(OfficeProposal, ProposalView, "plain_proposal"))
-    admin.add_view(plain(AuditEvent, AuditView, "plain_audit"))
+    # The same filters (plain Flask-Admin filter classes, the same URLs); a search is
+    # Flask-Admin's own: a substring of every searchable column.
+    admin.add_view(
+        plain(AuditEvent, AuditView, "plain_audit", column_filters=list(AuditView.column_filters))
+    )
     return app
 
 
@@ -220,6 +224,8 @@ def _samples(app: Any) -> dict[str, Any]:
             "common_name": "siti",
             "claim_kpj": claim.member.kpj,
             "claim_name": claim.claimant_name,
+            "claim_id": claim.id,
+            "month": "2025-03-01+to+2025-03-31",
             "members": session.scalar(select(func.count()).select_from(Member)),
             "claims": session.scalar(select(func.count()).select_from(Claim)),
             "audit_events": session.scalar(select(func.count()).select_from(AuditEvent)),
@@ -255,14 +261,21 @@ def pages(values: dict[str, Any]) -> list[tuple[str, str, str]]:
             "/plain/plain_batch/?flt0_0=completed",
         ),
         ("office proposals", "/admin/proposal/", "/plain/plain_proposal/"),
-        ("audit trail", "/admin/audit/", "/plain/plain_audit/"),
+        ("audit: first page", "/admin/audit/", None),
+        ("audit: page 500", "/admin/audit/?page=499", None),
+        ("audit: action filter (paid)", "/admin/audit/?flt0_3=pay", None),
+        ("audit: one month", "/admin/audit/?flt0_2={month}", None),
+        ("audit: a user's events (search)", "/admin/audit/?search=petugas.serang", None),
+        ("audit: a claim's events (search)", "/admin/audit/?search={claim_id}", None),
     ]
     result = []
     for label, ours, theirs in rows:
         ours = ours.format(**v)
         if theirs is None:
-            theirs = ours.replace("/admin/member/", "/plain/plain_member/").replace(
-                "/admin/claim/", "/plain/plain_claim/"
+            theirs = (
+                ours.replace("/admin/member/", "/plain/plain_member/")
+                .replace("/admin/claim/", "/plain/plain_claim/")
+                .replace("/admin/audit/", "/plain/plain_audit/")
             )
         result.append((label, ours, theirs.format(**v)))
     return result
