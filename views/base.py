@@ -405,34 +405,33 @@ class SecuredModelView(ModelView):
         return super()._apply_pagination(query, page, page_size)
 
     def count_rows(
-        self, count_query: Any, *, cap: int | None = None
+        self, count_query: Any, *, probe: int | None = None, estimate_first: bool = True
     ) -> tuple[ListCount, list[Any] | None]:
-        """The number of rows of a list, and on PostgreSQL the ids of a short list.
+        """The number of rows of a list, and on PostgreSQL the ids of a list short enough.
 
         SQLite: ``count(*)``. PostgreSQL: first the planner's estimate (``EXPLAIN``); a list it
         expects to be much longer than ``LIST_EXACT_COUNT_LIMIT`` shows that estimate, marked
-        as one. Otherwise the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows (one statement that
-        stops there, no ordering: the planner uses the search's own index): a short list is
-        counted exactly and then read by those ids, so a rare search term never ends in a walk
-        along the order index. ``cap`` reads up to that many ids whatever the estimate.
+        as one. Otherwise the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows, or ``probe`` rows
+        when more are wanted (one statement that stops there, no ordering: the planner uses
+        the search's own index): when every id was read the count is exact and the page is
+        read by those ids, so a rare search term never ends in a walk along the order index.
+        A longer list shows the estimate.
         """
         if db.session.get_bind().dialect.name != "postgresql":
             return ListCount(count_query.scalar() or 0), None
         limit = current_app.config.get("LIST_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)
         rows = count_query.with_entities(literal_column("1")).statement
         estimate = estimated_rows(rows)
-        if cap is None:
+        if estimate_first:
             factor = current_app.config.get("LIST_ESTIMATE_FIRST_FACTOR", ESTIMATE_FIRST_FACTOR)
             if estimate >= limit * factor:
                 return ListCount(estimate, estimated=True), None
         pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        wanted = max(cap or 0, limit)
+        wanted = max(probe or 0, limit)
         ids = [row[0] for row in count_query.with_entities(pk).limit(wanted + 1)]
-        if len(ids) <= limit:
+        if len(ids) <= wanted:
             return ListCount(len(ids)), ids
-        if cap is not None and len(ids) <= cap:
-            return ListCount(max(estimate, limit + 1), estimated=True), ids
-        return ListCount(max(estimate, limit + 1), estimated=True), None
+        return ListCount(max(estimate, wanted + 1), estimated=True), None
 
     def _page_within_time(self, query: Any) -> list[Any] | None:
         """The rows of a page of a long searched list, or None when reading them takes longer
@@ -484,7 +483,14 @@ class SecuredModelView(ModelView):
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters
             )
-        count, ids = self.count_rows(count_query) if count_query is not None else (None, None)
+        # A search reads up to LIST_MAX_OFFSET matching ids in the same statement: the search's
+        # index is read once either way, and a page among those ids needs no second search.
+        cap = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
+        count, ids = (
+            self.count_rows(count_query, probe=cap if searched else None)
+            if count_query is not None
+            else (None, None)
+        )
         page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
         if not execute:
             return count, page_query
@@ -496,11 +502,8 @@ class SecuredModelView(ModelView):
             rows = self._page_within_time(page_query)
             if rows is not None:
                 return count, rows
-            cap = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
-            count, ids = self.count_rows(count_query, cap=cap)
-            page_query = self._page_query(
-                self.get_query(), ids, page, sort_column, sort_desc, page_size
-            )
+            count, ids = self.count_rows(count_query, probe=cap, estimate_first=False)
+            page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
         return count, page_query.all()
 
     def _page_query(
