@@ -227,7 +227,10 @@ class Client:
 
     def _send(self, method: str, url: str, **kwargs: Any) -> Any:
         # Each request gets its own app context (its own ``g`` and database session), as in
-        # production; otherwise it would reuse the test's context and cached user.
+        # production; otherwise it would reuse the test's context and cached user. Like a
+        # browser (and a WSGI server) it reads a streamed answer to the end and closes it
+        # there, not later when the garbage collector finds it outside any context.
+        kwargs.setdefault("buffered", True)
         with self.app.app_context():
             response = getattr(self.http, method)(url, **kwargs)
         from backoffice.extensions import db

@@ -38,8 +38,6 @@ RECORD_TYPES = {
     "office_proposal": _l("Office proposal"),
     "user": _l("User"),
 }
-#: Events stream out of a CSV export this many at a time (never the whole trail in memory).
-EXPORT_BATCH = 2_000
 #: The largest number an event id (BIGINT) can be.
 _MAX_ID_DIGITS = 18
 
@@ -230,19 +228,3 @@ class AuditView(SecuredModelView):
                 if isinstance(self._filters[item["index"]], ChoiceFilter) and item["options"]:
                     item["options"] = sorted(item["options"], key=lambda o: o[1].casefold())
         return groups
-
-    def _export_data(self) -> tuple[int | None, Any]:
-        """The rows of a CSV export as a stream (``yield_per``): an export of millions of
-        events never holds them all in memory."""
-        args = self._get_list_extra_args()
-        sort = self._get_column_by_idx(args.sort)
-        count, query = self.get_list(
-            0,
-            sort[0] if sort is not None else None,
-            args.sort_desc,
-            args.search,
-            args.filters,
-            execute=False,
-            page_size=self.export_max_rows,
-        )
-        return count, query.yield_per(EXPORT_BATCH)
