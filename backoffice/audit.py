@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -226,6 +226,36 @@ def append_event(
     head.event_count = head.event_count + 1
     session.flush()
     return event
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as the audit details keep it: a record by its name, the rest as JSON."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date | enum.Enum | Decimal):
+        return _json_default(value)
+    return str(value)
+
+
+def field_values(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The fields of a record as the audit details keep them (taken before and after a change)."""
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def field_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
+    """What a create (``before`` None) or an edit did: ``{name: value}`` for each field a new
+    record was given, ``{name: [old, new]}`` for each field an edit changed."""
+    if before is None:
+        return {name: value for name, value in after.items() if value not in (None, "")}
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if not _same(before.get(name), value)
+    }
+
+
+def _same(old: Any, new: Any) -> bool:
+    return old == new or (old in (None, "") and new in (None, ""))
 
 
 def history(session: Session, record_type: str, record_id: str | int) -> list[AuditEvent]:

@@ -102,7 +102,7 @@ def register_cli(app: Flask) -> None:
         from models import Role
 
         from .services.errors import DomainError
-        from .services.users import UserData, audit_user_event, create_user
+        from .services.users import UserData, create_user
 
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
@@ -112,8 +112,7 @@ def register_cli(app: Flask) -> None:
             username=username.strip(), full_name=full_name.strip(), email=email, role=Role.ADMIN
         )
         try:
-            user = create_user(db.session, data, password)
-            audit_user_event(db.session, "create", user, details={"via": "create-admin"})
+            user = create_user(db.session, data, password, via="create-admin")
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

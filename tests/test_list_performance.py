@@ -19,7 +19,6 @@ from flask_babel import force_locale
 from backoffice.audit import append_event, verify_chain
 from backoffice.services.batches import kpj_is_valid
 from backoffice.services.bulk import nik_parts, seed_bulk
-from views import base as views_base
 from models import (
     AuditChainHead,
     AuditEvent,
@@ -33,6 +32,7 @@ from models import (
     Region,
     User,
 )
+from views import base as views_base
 
 MEMBERS = 300
 CLAIMS = 60
@@ -656,9 +656,9 @@ def test_exports_hold_every_row_in_scope_in_the_lists_order(
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
     query = sa.select(model)
     if username == "petugas.cilegon":
-        query = query.where(model.office_id == session.scalar(
-            sa.select(Office.id).where(Office.code == "B02")
-        ))
+        query = query.where(
+            model.office_id == session.scalar(sa.select(Office.id).where(Office.code == "B02"))
+        )
     expected = [key(row) for row in session.scalars(query)]
     exported = [row[0] for row in rows]
     assert sorted(exported) == sorted(expected) and len(set(exported)) == len(expected)

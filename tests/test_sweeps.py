@@ -526,6 +526,12 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
     }
 
 
+#: Operations that change the database without being anyone's decision on a record: a user's
+#: own sign-in (the time of the last one; failed and throttled ones are audited), sign-out (the
+#: session version, which ends the other sessions) and choice of language.
+UNAUDITED = frozenset({"auth.login", "auth.logout", "auth.language"})
+
+
 def _generic_payload(endpoint: str, role: str, rule: Any) -> Payload:
     """Any other state-changing route: whatever it does, its CSRF check comes first."""
     return role, build(rule, id="1"), {"id": "1", "rowid": ["1"], "action": "delete"}
@@ -608,6 +614,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token
     for endpoint, role, url, make in requests:
         if endpoint in payloads:
             before = (database_state(session), stored_files(uploads))
+            events_before = session.scalar(select(func.count()).select_from(AuditEvent))
         victim = clients[role]
         if role not in tokens_of:
             tokens_of[role] = victim.csrf_token()
@@ -623,6 +630,11 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token
             problems.append(f"{endpoint}: {role} is not allowed after all ({response.status_code})")
         elif endpoint in payloads and (database_state(session), stored_files(uploads)) == before:
             problems.append(f"{endpoint}: the control request changed nothing")
+        elif endpoint in payloads and endpoint not in UNAUDITED:
+            # Whatever a real operation changes, it says so in the audit trail.
+            events = session.scalar(select(func.count()).select_from(AuditEvent))
+            if events == events_before:
+                problems.append(f"{endpoint}: changed the database without an audit event")
         if endpoint == "auth.language":
             victim.post("/language", data={"locale": "id", "next": "/admin/"})
         if endpoint == "auth.login":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from models import Department, Office, Region, User
+from backoffice.audit import verify_chain
+from models import AuditEvent, Department, Office, Region, User
 
 
 def _ids(session):
@@ -117,6 +120,60 @@ def test_deactivating_a_user_ends_their_session(login, session, user):
     response = login("admin").post(f"/admin/user/edit/?id={clerk.id}", data=data)
     assert response.status_code == 302
     assert clerk_client.get("/admin/").status_code == 302
+
+
+def _events(session, record_type, record_id):
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(record_id))
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def test_creating_a_user_on_the_screen_is_audited_without_the_password(login, session):
+    ids = _ids(session)
+    response = login("admin").post("/admin/user/new/", data=_form(office=ids["serang"]))
+    assert response.status_code == 302
+    created = session.scalar(select(User).where(User.username == "petugas3.serang"))
+    (event,) = _events(session, "user", created.id)
+    assert (event.action, event.actor_username, event.office_id) == (
+        "create",
+        "admin",
+        ids["serang"],
+    )
+    changes = json.loads(event.details)["changes"]
+    assert changes["role"] == "branch_clerk" and changes["office"] == "KC Serang"
+    assert changes["username"] == "petugas3.serang" and changes["active"] is True
+    assert "password_hash" not in event.details and "scrypt" not in event.details
+    assert "rahasia" not in event.details
+    assert verify_chain(session).ok
+
+
+def test_changing_a_users_role_scope_or_access_is_audited_field_by_field(login, session, user):
+    ids = _ids(session)
+    clerk = user("petugas.serang")
+    admin = login("admin")
+    unchanged = _form(
+        username="petugas.serang",
+        full_name=clerk.full_name,
+        office=clerk.office_id,
+        password="",
+        password_confirm="",
+    )
+    assert admin.post(f"/admin/user/edit/?id={clerk.id}", data=unchanged).status_code == 302
+    assert _events(session, "user", clerk.id) == []  # saved as it was: nothing happened
+
+    promoted = {**unchanged, "role": "regional_head", "office": "__None", "region": ids["banten"]}
+    del promoted["active"]
+    assert admin.post(f"/admin/user/edit/?id={clerk.id}", data=promoted).status_code == 302
+    (event,) = _events(session, "user", clerk.id)
+    assert (event.action, event.actor_username) == ("edit", "admin")
+    assert json.loads(event.details)["changes"] == {
+        "role": ["branch_clerk", "regional_head"],
+        "office": ["KC Serang", None],
+        "region": [None, "Kanwil Banten"],
+        "active": [True, False],
+    }
 
 
 def test_database_refuses_an_inconsistent_role_scope(session, user):

@@ -37,6 +37,10 @@ RECORD_TYPES = {
     "contribution_rate": _l("Contribution rate"),
     "office_proposal": _l("Office proposal"),
     "user": _l("User"),
+    "region": _l("Region"),
+    "regency": _l("Regency/city"),
+    "office": _l("Office"),
+    "department": _l("Department"),
 }
 #: The largest number an event id (BIGINT) can be.
 _MAX_ID_DIGITS = 18

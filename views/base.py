@@ -36,7 +36,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from backoffice import authz
+from backoffice import audit, authz
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
 from backoffice.i18n import format_date, format_number
@@ -278,6 +278,9 @@ class SecuredModelView(ModelView):
     column_type_formatters_detail = LIST_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS
     export_types = ["csv"]
+    #: Creates and edits made in this screen's form are written to the audit trail under this
+    #: record type, with the fields they set or changed; None where a service audits the change.
+    audit_record_type: str | None = None
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         super().__init__(model, db, **kwargs)
@@ -623,6 +626,39 @@ class SecuredModelView(ModelView):
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return neutralise_formula(super().get_export_value(model, name))
+
+    # --- the audit trail of a form's create or edit -----------------------------------------
+    def audited_fields(self) -> list[str]:
+        return [str(name) for name in self.form_columns or ()]
+
+    def audit_scope(self, model: Any) -> dict[str, int | None]:
+        """The region, office and department an event about ``model`` belongs to."""
+        return {}
+
+    def update_model(self, form: Any, model: Any) -> Any:
+        if self.audit_record_type:
+            g.audit_before = audit.field_values(model, self.audited_fields())
+        return super().update_model(form, model)
+
+    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super()._on_model_change(form, model, is_created)
+        if not self.audit_record_type:
+            return
+        before = None if is_created else g.pop("audit_before", None)
+        changes = audit.field_changes(before, audit.field_values(model, self.audited_fields()))
+        if not changes and not is_created:
+            return  # saved without a change: nothing happened
+        db.session.flush()
+        audit.append_event(
+            db.session,
+            actor=current_user,
+            action="create" if is_created else "edit",
+            record_type=self.audit_record_type,
+            record_id=sa_inspect(model).identity[0],
+            ip=request.remote_addr,
+            details={"changes": changes},
+            **self.audit_scope(model),
+        )
 
     # --- saving through services, errors a user can act on -------------------------------
     def _save(self, form: Any, operation: Callable[[], Any]) -> Any:

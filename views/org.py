@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from backoffice.services import org as org_service
-from models import Office, OfficeType
+from models import Department, Office, OfficeType, Regency, Region
 
 from .base import EnumFilter, SecuredModelView
 
@@ -33,24 +33,33 @@ COMMON_LABELS = {
 
 class RegionView(SecuredModelView):
     screen = "regions"
+    audit_record_type = "region"
     column_list = ["code", "name"]
     column_searchable_list = ["code", "name"]
     column_default_sort = "code"
     column_labels = COMMON_LABELS
     form_columns = ["code", "name"]
 
+    def audit_scope(self, model: Region) -> dict[str, int | None]:
+        return {"region_id": model.id}
+
 
 class RegencyView(SecuredModelView):
     screen = "regencies"
+    audit_record_type = "regency"
     column_list = ["code", "name", "region"]
     column_searchable_list = ["code", "name"]
     column_default_sort = "code"
     column_labels = COMMON_LABELS
     form_columns = ["code", "name", "region"]
 
+    def audit_scope(self, model: Regency) -> dict[str, int | None]:
+        return {"region_id": model.region_id}
+
 
 class OfficeView(SecuredModelView):
     screen = "offices"
+    audit_record_type = "office"
     column_list = ["code", "name", "office_type", "parent", "region", "regency", "active"]
     column_details_list = [
         "code",
@@ -84,6 +93,9 @@ class OfficeView(SecuredModelView):
         "active",
     ]
 
+    def audit_scope(self, model: Office) -> dict[str, int | None]:
+        return {"region_id": model.region_id, "office_id": model.id}
+
     def validate_form(self, form: Any) -> bool:
         if not super().validate_form(form):
             return False
@@ -101,9 +113,17 @@ class OfficeView(SecuredModelView):
 
 class DepartmentView(SecuredModelView):
     screen = "departments"
+    audit_record_type = "department"
     column_list = ["name", "regency", "office"]
     column_searchable_list = ["name"]
     column_filters = ["regency.name", "office.name"]
     column_default_sort = "name"
     column_labels = COMMON_LABELS
     form_columns = ["name", "regency", "office", "contact_email", "staff_count"]
+
+    def audit_scope(self, model: Department) -> dict[str, int | None]:
+        return {
+            "region_id": model.office.region_id if model.office else None,
+            "office_id": model.office_id,
+            "department_id": model.id,
+        }

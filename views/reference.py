@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from backoffice import audit
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
@@ -32,36 +29,19 @@ LABELS = {
 class _ReferenceView(SecuredModelView):
     screen = "reference"
     column_labels = LABELS
-    record_type = ""
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         self.check(model)
         if reference.overlapping(db.session, model):
             raise DomainError(self.overlap_message)
-        db.session.flush()
-        audit.append_event(
-            db.session,
-            actor=current_user,
-            action="create" if is_created else "edit",
-            record_type=self.record_type,
-            record_id=model.id,
-            ip=request.remote_addr,
-            details=self.audit_details(model),
-        )
 
     def check(self, model: Any) -> None:
         if model.valid_to is not None and model.valid_to < model.valid_from:
             raise DomainError(_l("The end of validity cannot be before its start."))
 
-    def audit_details(self, model: Any) -> dict[str, Any]:
-        return {
-            "valid_from": model.valid_from.isoformat(),
-            "valid_to": model.valid_to.isoformat() if model.valid_to else None,
-        }
-
 
 class IncomeLevelView(_ReferenceView):
-    record_type = "income_level"
+    audit_record_type = "income_level"
     overlap_message = _l(
         "This income level is already in force for part of these dates: end the old row first."
     )
@@ -75,12 +55,9 @@ class IncomeLevelView(_ReferenceView):
         if model.amount is None or model.amount <= 0:
             raise DomainError(_l("The income level must be a positive amount."))
 
-    def audit_details(self, model: IncomeLevel) -> dict[str, Any]:
-        return {"amount": model.amount, **super().audit_details(model)}
-
 
 class ContributionRateView(_ReferenceView):
-    record_type = "contribution_rate"
+    audit_record_type = "contribution_rate"
     overlap_message = _l(
         "A rate for this programme is already in force for part of these dates: end the old "
         "rate first (set its last day), then add the new one."
@@ -103,11 +80,3 @@ class ContributionRateView(_ReferenceView):
             raise DomainError(_l("The percentage must be above 0 and at most 100."))
         if model.flat_amount is not None and model.flat_amount <= 0:
             raise DomainError(_l("The flat amount must be positive."))
-
-    def audit_details(self, model: ContributionRate) -> dict[str, Any]:
-        return {
-            "programme": Programme(model.programme).value,
-            "percent": str(model.percent) if model.percent is not None else None,
-            "flat_amount": model.flat_amount,
-            **super().audit_details(model),
-        }

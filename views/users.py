@@ -147,7 +147,14 @@ class UserView(SecuredModelView):
 
     def create_model(self, form: Any) -> Any:
         return self._save(
-            form, lambda: user_service.create_user(db.session, self._data(form), form.password.data)
+            form,
+            lambda: user_service.create_user(
+                db.session,
+                self._data(form),
+                form.password.data,
+                actor=current_user,
+                ip=request.remote_addr,
+            ),
         )
 
     def update_model(self, form: Any, model: User) -> Any:

@@ -451,7 +451,7 @@ def seed_demo(
             department=departments[scope_key] if column == "department_id" else None,
         )
         # The demo password (demo1234) is below the password policy: demo accounts only.
-        user_service.create_user(session, data, password, enforce_policy=False)
+        user_service.create_user(session, data, password, demo=True)
         report.add("user")
     session.flush()
 

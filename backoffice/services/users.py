@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backoffice.audit import append_event
+from backoffice.audit import append_event, field_changes, field_values
 from models import ROLE_SCOPE_COLUMN, Department, Office, Region, Role, User  # noqa: F401  (ROLE_SCOPE_COLUMN re-exported)
 
 from .errors import DomainError
@@ -147,13 +147,39 @@ def _apply(user: User, data: UserData) -> None:
     user.must_change_password = data.must_change_password
 
 
+#: The fields of an account its audit events show (never the password's hash).
+AUDITED_FIELDS = (
+    "username",
+    "full_name",
+    "email",
+    "role",
+    "region",
+    "office",
+    "department",
+    "active",
+    "locale",
+    "must_change_password",
+)
+
+
 def create_user(
-    session: Session, data: UserData, password: str, *, enforce_policy: bool = True
+    session: Session,
+    data: UserData,
+    password: str,
+    *,
+    demo: bool = False,
+    actor: User | None = None,
+    ip: str | None = None,
+    via: str | None = None,
 ) -> User:
-    """``enforce_policy=False`` only for the demo data (its password is below the policy)."""
+    """A new account, recorded in the audit trail (by ``actor``; ``via`` names a command).
+
+    ``demo=True`` only for the demo data: its password is below the policy, and its accounts
+    are fixtures rather than anyone's act, like the rest of the demo data (not audited).
+    """
     if username_taken(session, data.username):
         raise DomainError(_l("This username is already taken."), field="username")
-    problem = password_problem(password, data.username) if enforce_policy else None
+    problem = None if demo else password_problem(password, data.username)
     if problem:
         raise DomainError(problem, field="password")
     user = User(
@@ -164,6 +190,14 @@ def create_user(
     _apply(user, data)
     session.add(user)
     session.flush()
+    if demo:
+        return user
+    details: dict[str, object] = {
+        "changes": field_changes(None, field_values(user, AUDITED_FIELDS))
+    }
+    if via:
+        details["via"] = via
+    audit_user_event(session, "create", user, actor=actor, ip=ip, details=details)
     return user
 
 
@@ -176,17 +210,22 @@ def update_user(
     actor: User | None = None,
     ip: str | None = None,
 ) -> User:
-    """Change an account; a new password or a forced password change is audited (by ``actor``)."""
+    """Change an account, audited (by ``actor``): the fields changed, a new password, a forced
+    password change."""
     if username_taken(session, data.username, except_id=user.id):
         raise DomainError(_l("This username is already taken."), field="username")
     was_active = user.active
     was_forced = user.must_change_password
+    before = field_values(user, AUDITED_FIELDS)
     _apply(user, data)
+    changes = field_changes(before, field_values(user, AUDITED_FIELDS))
     if password:
         set_password(user, password)
     elif was_active and not user.active:
         end_sessions(user)
     session.flush()
+    if changes:
+        audit_user_event(session, "edit", user, actor=actor, ip=ip, details={"changes": changes})
     if password:
         audit_user_event(session, "password_set", user, actor=actor, ip=ip)
     if user.must_change_password and not was_forced:

@@ -1,0 +1,178 @@
+"""Changes to the organisation and the reference data made on the administrator's screens go to
+the audit trail: who, when, the fields set or changed (old and new), in the region they concern.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from backoffice.audit import verify_chain
+from models import AuditEvent, ContributionRate, Department, Office, Programme, Regency, Region
+
+EVENT_CELL = re.compile(r'<td class="col-id">\s*(\d+)\s*</td>')
+
+
+def _events(session, record_type, record_id=None):
+    query = select(AuditEvent).where(AuditEvent.record_type == record_type)
+    if record_id is not None:
+        query = query.where(AuditEvent.record_id == str(record_id))
+    return session.scalars(query.order_by(AuditEvent.id)).all()
+
+
+def _changes(event):
+    return json.loads(event.details)["changes"]
+
+
+def _listed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return EVENT_CELL.findall(response.get_data(as_text=True))
+
+
+def _ids(session):
+    return {
+        "banten": session.scalar(select(Region.id).where(Region.code == "BTN")),
+        "serang": session.scalar(select(Office.id).where(Office.code == "B01")),
+        "kab_serang": session.scalar(select(Regency.id).where(Regency.code == "3604")),
+    }
+
+
+def _office_form(ids, **overrides):
+    form = {
+        "code": "B0199",
+        "name": "Ciruas",
+        "office_type": "KCP",
+        "region": ids["banten"],
+        "parent": ids["serang"],
+        "regency": ids["kab_serang"],
+        "address": "Jl. Raya Ciruas",
+        "opened_on": "2027-01-04",
+        "active": "y",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_a_new_office_is_audited_in_its_region_with_what_it_was_given(login, session):
+    ids = _ids(session)
+    response = login("admin").post("/admin/office/new/", data=_office_form(ids))
+    assert response.status_code == 302
+    office = session.scalar(select(Office).where(Office.code == "B0199"))
+    (event,) = _events(session, "office", office.id)
+    assert (event.action, event.actor_username) == ("create", "admin")
+    assert (event.region_id, event.office_id) == (ids["banten"], office.id)
+    assert _changes(event) == {
+        "code": "B0199",
+        "name": "Ciruas",
+        "office_type": "KCP",
+        "region": "Kanwil Banten",
+        "parent": "KC Serang",
+        "regency": "3604 Kab. Serang",
+        "address": "Jl. Raya Ciruas",
+        "opened_on": "2027-01-04",
+        "active": True,
+    }
+    assert verify_chain(session).ok
+
+    # The region's auditor finds it in the trail; another region's head does not.
+    search = f"/admin/audit/?search={event.id}"
+    assert _listed(login("auditor.banten"), search) == [str(event.id)]
+    assert _listed(login("kanwil.jakarta"), search) == []
+
+
+def test_an_office_edit_records_only_the_fields_changed_and_a_refused_one_nothing(login, session):
+    ids = _ids(session)
+    admin = login("admin")
+    cilegon = session.scalar(select(Office).where(Office.code == "B02"))
+    address = cilegon.address
+    form = {
+        "code": "B02",
+        "name": "Cilegon",
+        "office_type": "KC",
+        "region": ids["banten"],
+        "parent": "__None",
+        "regency": cilegon.regency_id,
+        "address": address or "",
+        "opened_on": cilegon.opened_on.isoformat() if cilegon.opened_on else "",
+        "active": "y",
+    }
+    assert admin.post(f"/admin/office/edit/?id={cilegon.id}", data=form).status_code == 302
+    assert _events(session, "office", cilegon.id) == []  # saved as it was: nothing to record
+
+    moved = {**form, "address": "Jl. Jenderal Sudirman 1, Cilegon"}
+    del moved["active"]
+    assert admin.post(f"/admin/office/edit/?id={cilegon.id}", data=moved).status_code == 302
+    (event,) = _events(session, "office", cilegon.id)
+    assert event.action == "edit"
+    assert _changes(event) == {
+        "address": [address, "Jl. Jenderal Sudirman 1, Cilegon"],
+        "active": [True, False],
+    }
+
+    # A KC with a parent office is refused by the form: nothing saved, nothing recorded.
+    refused = {**form, "parent": ids["serang"]}
+    assert admin.post(f"/admin/office/edit/?id={cilegon.id}", data=refused).status_code == 200
+    assert len(_events(session, "office", cilegon.id)) == 1
+
+
+def test_department_region_and_regency_changes_are_audited(login, session):
+    ids = _ids(session)
+    admin = login("admin")
+    department = session.scalar(
+        select(Department).where(Department.name == "Dinas Pertanian Kab. Serang")
+    )
+    email = department.contact_email
+    form = {
+        "name": department.name,
+        "regency": department.regency_id,
+        "office": department.office_id,
+        "contact_email": "pertanian@serangkab.go.id",
+        "staff_count": str(department.staff_count or ""),
+    }
+    url = f"/admin/department/edit/?id={department.id}"
+    assert admin.post(url, data=form).status_code == 302
+    (event,) = _events(session, "department", department.id)
+    assert (event.region_id, event.office_id, event.department_id) == (
+        ids["banten"],
+        ids["serang"],
+        department.id,
+    )
+    assert _changes(event) == {"contact_email": [email, "pertanian@serangkab.go.id"]}
+
+    assert admin.post("/admin/region/new/", data={"code": "JBR", "name": "Kanwil Jawa Barat"})
+    region = session.scalar(select(Region).where(Region.code == "JBR"))
+    (event,) = _events(session, "region", region.id)
+    assert (event.action, event.region_id) == ("create", region.id)
+    assert _changes(event) == {"code": "JBR", "name": "Kanwil Jawa Barat"}
+
+    regency = {"code": "3699", "name": "Kab. Contoh", "region": region.id}
+    assert admin.post("/admin/regency/new/", data=regency).status_code == 302
+    created = session.scalar(select(Regency).where(Regency.code == "3699"))
+    (event,) = _events(session, "regency", created.id)
+    assert event.region_id == region.id and _changes(event)["region"] == "Kanwil Jawa Barat"
+
+
+def test_ending_a_rate_records_its_old_and_new_last_day(login, session):
+    rate = session.scalar(
+        select(ContributionRate).where(
+            ContributionRate.programme == Programme.JKK, ContributionRate.valid_to.is_(None)
+        )
+    )
+    form = {
+        "programme": "JKK",
+        "percent": str(rate.percent),
+        "flat_amount": "",
+        "valid_from": rate.valid_from.isoformat(),
+        "valid_to": "2030-12-31",
+        "note": rate.note or "",
+    }
+    response = login("admin").post(f"/admin/contribution_rate/edit/?id={rate.id}", data=form)
+    assert response.status_code == 302
+    (event,) = _events(session, "contribution_rate", rate.id)
+    assert _changes(event) == {"valid_to": [None, "2030-12-31"]}
+    # The audit list names the record type in the user's language.
+    page = login("admin").get(f"/admin/audit/?search={event.id}").get_data(as_text=True)
+    assert "Tarif iuran" in page
