@@ -84,6 +84,9 @@ class MemberBatch(TimestampMixin, Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the checks of the file were last queued (the upload, a check again); None once
+    # they have finished. Long ago means the task was lost: the checks may be started again.
+    processing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     department: Mapped[Department] = relationship()
     office: Mapped[Office] = relationship()

@@ -790,6 +790,39 @@ def test_accepting_selected_rows_without_ticking_any_asks_for_a_row(login, sessi
     assert snapshot(session, batch_id) == before
 
 
+# --- 7b. checks whose task was lost ------------------------------------------------------------
+
+
+def test_liaison_starts_again_checks_whose_task_was_lost(login, session, monkeypatch):
+    from backoffice.services import batches as service
+
+    liaison = login(LIAISON)
+    with monkeypatch.context() as lost:
+        lost.setattr(service, "start_processing", lambda batch_id: None)  # never runs
+        batch_id = uploaded(liaison, csv_bytes([person(1), person(2)]))
+    details = f"/admin/batch/details/?id={batch_id}"
+    page = get(liaison, details)
+    assert page.text("item-state") == "sedang diperiksa"
+    assert '<meta http-equiv="refresh"' in page.html  # still expected to finish
+    assert not page.dom.all(id="action-retry") and not page.dom.all(id="checks-lost")
+
+    batch = session.get(MemberBatch, batch_id)
+    batch.processing_since -= service.CHECKS_LOST_AFTER
+    session.commit()
+    page = get(liaison, details)
+    assert '<meta http-equiv="refresh"' not in page.html  # nothing to wait for
+    warning = page.text("checks-lost")
+    assert "belum selesai" in warning and "Periksa ulang" in warning
+    assert page.dom.by_id("action-retry").text == "Periksa ulang"
+    # The branch clerk sees the batch in the same state, and no button of the liaison's.
+    assert not get(login(CLERK), details).dom.all(id="action-retry")
+
+    page = follow(liaison, decide(liaison, batch_id, "retry", page.version()))
+    assert page.alerts("success") == [f"Batch no. {batch_id} sedang diperiksa ulang."]
+    assert page.text("item-state") == "draf"
+    assert page.text("count-valid") == "2"
+
+
 # --- 8. members ----------------------------------------------------------------------------------
 
 

@@ -875,6 +875,60 @@ def test_retry_without_the_stored_file_is_refused(session, user, settings, monke
     assert batches.decide(session, user(LIAISON), up.batch.id, "discard").state is B.DISCARDED
 
 
+def test_checks_whose_task_was_lost_can_be_started_again_by_the_liaison(session, user, settings):
+    # The upload queued the checks, and the task never ran (a worker stopped, a queue lost it).
+    up = upload(session, user, settings, csv_bytes([person(1), person(2)]))
+    batch = up.batch
+    assert batch.state is B.PROCESSING and batch.processing_since is not None
+    liaison = user(LIAISON)
+    # Not while they may still be running: a file takes seconds to a minute.
+    assert not batches.checks_lost(batch)
+    assert "retry" not in [t.action for t in batches.WORKFLOW.available(liaison, batch)]
+    with pytest.raises(DomainError, match="^Berkas ini masih sedang diperiksa.$"):
+        batches.decide(session, liaison, batch.id, "retry", settings=settings)
+
+    batch.processing_since -= batches.CHECKS_LOST_AFTER
+    session.commit()
+    assert batches.checks_lost(batch)
+    assert "retry" in [t.action for t in batches.WORKFLOW.available(liaison, batch)]
+    # Only the department's own liaison; nobody else.
+    for other in (OTHER_LIAISON, "petugas.serang"):
+        with pytest.raises((DomainError, Forbidden)):
+            batches.decide(session, user(other), batch.id, "retry", settings=settings)
+
+    started = batches.utcnow()
+    batch = batches.decide(session, liaison, batch.id, "retry", settings=settings)
+    assert batch.state is B.PROCESSING and not batches.checks_lost(batch)
+    since = batch.processing_since
+    assert (since if since.tzinfo else since.replace(tzinfo=UTC)) >= started - timedelta(seconds=1)
+    batch = batches.process_batch(session, batch.id, settings)
+    assert (batch.state, batch.row_count, batch.processing_since) == (B.DRAFT, 2, None)
+    events = history(session, "member_batch", batch.id)
+    assert [(e.action, e.from_state, e.to_state, e.actor_username) for e in events] == [
+        ("upload", None, "processing", LIAISON),
+        ("retry", "processing", "processing", LIAISON),
+        ("checked", "processing", "draft", None),
+    ]
+    # The lost task, delivered after all, finds the checks done and changes nothing.
+    assert batches.process_batch(session, batch.id, settings) is batch
+    assert count(session, BatchRow) == 2 and len(history(session, "member_batch", batch.id)) == 3
+    assert verify_chain(session).ok
+
+
+def test_checks_that_end_clear_their_start(session, user, settings, monkeypatch):
+    refused = upload(session, user, settings, csv_bytes([person(n) for n in range(1, 4)]))
+    batch = batches.process_batch(session, refused.batch.id, replace(settings, max_rows=2))
+    assert (batch.state, batch.processing_since) == (B.REFUSED, None)
+    failing = upload(session, user, settings, csv_bytes([person(1)]))
+    monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        batches.process_batch(session, failing.batch.id, settings)
+    session.expire_all()
+    batch = session.get(MemberBatch, failing.batch.id)
+    assert (batch.state, batch.processing_since) == (B.FAILED, None)
+    assert not batches.checks_lost(batch)
+
+
 def test_upload_that_cannot_be_recorded_keeps_no_file(session, user, settings, monkeypatch):
     from backoffice import audit
 

@@ -3,6 +3,7 @@
 The life of a batch::
 
     upload_batch  -> processing --(task: read + validate every row)--> draft | refused | failed
+    failed, or processing for CHECKS_LOST_AFTER without an end --check again--> processing
     draft   --submit-->  submitted  --accept/reject rows--> in_review --...--> completed
                                                                             | partially_accepted
                                                                             | rejected
@@ -18,7 +19,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from models import (
     RowState,
     User,
 )
+from models.base import utcnow
 
 from .. import audit, tasks, workflow
 from ..importing import (
@@ -74,6 +76,9 @@ CHUNK = 2000
 
 RECORD_TYPE = "member_batch"
 JAKARTA = ZoneInfo("Asia/Jakarta")
+#: Checks queued this long ago that have not ended were lost with their task (a worker stopped,
+#: a queue lost it): the liaison may start them again. A real file takes seconds to a minute.
+CHECKS_LOST_AFTER = timedelta(minutes=15)
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,6 +194,7 @@ def upload_batch(
         registration_date=today,
         headers=headers,
         ignored_columns=ignored or None,
+        processing_since=utcnow(),
     )
     session.add(batch)
     session.flush()
@@ -370,6 +376,7 @@ def process_batch(
         batch.valid_count = counts["valid"]
         batch.invalid_count = counts["invalid"]
         batch.state = B.DRAFT
+        batch.processing_since = None
         _system_event(session, batch, "checked", B.PROCESSING, B.DRAFT, counts)
         session.commit()
     except FileRefused as refused:
@@ -377,7 +384,10 @@ def process_batch(
         # read so far go with the rollback; the batch keeps only the reason.
         session.rollback()
         batch = session.get(MemberBatch, batch_id)
+        if batch is None or batch.state is not B.PROCESSING:
+            return batch  # another run of these checks (a check again) ended them meanwhile
         batch.state = B.REFUSED
+        batch.processing_since = None
         batch.refusal = {**message_record(refused.message), "code": refused.code}
         _system_event(session, batch, "refused", B.PROCESSING, B.REFUSED, {"code": refused.code})
         session.commit()
@@ -387,6 +397,7 @@ def process_batch(
         batch = session.get(MemberBatch, batch_id)
         if batch is not None and batch.state is B.PROCESSING:
             batch.state = B.FAILED
+            batch.processing_since = None
             _system_event(session, batch, "failed", B.PROCESSING, B.FAILED, {})
             session.commit()
         raise
@@ -442,6 +453,30 @@ def _serving_office(actor: User, batch: MemberBatch, params: dict[str, Any]) -> 
     if not office_ok:
         return _l("Only the office that serves the department decides its registrations.")
     return None
+
+
+def checks_lost(batch: MemberBatch, now: datetime | None = None) -> bool:
+    """Whether the batch's checks were queued more than ``CHECKS_LOST_AFTER`` ago and have not
+    ended: their task was lost."""
+    since = batch.processing_since
+    if batch.state is not B.PROCESSING or since is None:
+        return False
+    if since.tzinfo is None:  # SQLite hands timestamps back without their zone: they are UTC
+        since = since.replace(tzinfo=UTC)
+    return (now or utcnow()) - since >= CHECKS_LOST_AFTER
+
+
+def _checks_ended_or_lost(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
+    if batch.state is B.PROCESSING and not checks_lost(batch, params.get("now")):
+        return _l("The file is still being checked.")
+    return None
+
+
+def _queue_checks(
+    session: Session, actor: User, batch: MemberBatch, params: dict, now: datetime
+) -> dict[str, Any]:
+    batch.processing_since = now
+    return {}
 
 
 def _has_file(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
@@ -800,11 +835,12 @@ WORKFLOW = workflow.Workflow(
             ),
             workflow.Transition(
                 "retry",
-                frozenset({B.FAILED}),
+                frozenset({B.FAILED, B.PROCESSING}),
                 B.PROCESSING,
                 LIAISONS,
                 _l("Check again"),
-                guards=(_own_department, _has_file),
+                guards=(_own_department, _checks_ended_or_lost, _has_file),
+                effect=_queue_checks,
             ),
             workflow.Transition(
                 "accept_all",
