@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -493,11 +494,12 @@ def test_the_event_date_cannot_be_in_the_future_nor_before_the_protection(sessio
 # --- 4. transitions and their guards -----------------------------------------------------------
 
 
-def _names(session: Any, codes: tuple[str, ...]) -> str:
+def _names(session: Any, codes: tuple[str, ...], *, english: bool = False) -> str:
     from models import DocumentRequirement
 
+    name = DocumentRequirement.name_en if english else DocumentRequirement.name
     rows = session.execute(
-        select(DocumentRequirement.code, DocumentRequirement.name).where(
+        select(DocumentRequirement.code, name).where(
             DocumentRequirement.claim_type == ClaimType.JKM
         )
     )
@@ -511,6 +513,10 @@ def test_verify_is_refused_while_documents_are_missing_or_unchecked(session, use
     with pytest.raises(DomainError) as refused:
         decide(session, user, claim, "verify", CLERK)
     assert str(refused.value) == f"Dokumen belum lengkap: {_names(session, world.JKM_DOCUMENTS)}."
+    with force_locale("en"):  # the documents too are named in the reader's language
+        assert str(refused.value) == (
+            f"Documents are missing: {_names(session, world.JKM_DOCUMENTS, english=True)}."
+        )
     upload_all(session, user, claim, settings, check=False, skip=("marriage_book",))
     with pytest.raises(DomainError, match="^Dokumen belum lengkap: Buku nikah.$"):
         decide(session, user, claim, "verify", CLERK)
@@ -525,8 +531,12 @@ def test_verify_is_refused_while_documents_are_missing_or_unchecked(session, use
     ):
         if document.requirement.code != "id_heirs":
             service.check_document(session, user(CLERK), document)
-    with pytest.raises(DomainError, match="^Dokumen belum diperiksa: KTP ahli waris.$"):
+    with pytest.raises(DomainError, match="^Dokumen belum diperiksa: KTP ahli waris.$") as refused:
         decide(session, user, claim, "verify", CLERK)
+    with force_locale("en"):
+        assert str(refused.value) == (
+            f"Documents are not checked yet: {_names(session, ('id_heirs',), english=True)}."
+        )
     assert session.get(Claim, claim.id).state is C.SUBMITTED
     assert "verify" not in actions(session, claim)
 

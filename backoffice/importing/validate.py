@@ -162,7 +162,8 @@ def _clean_text(value: Any) -> str | None:
     return text or None
 
 
-def _age(born: date, on: date) -> int:
+def age_on(born: date, on: date) -> int:
+    """Full years of age on a day (a member's at registration, a worker's at a claim's event)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
@@ -335,7 +336,7 @@ class _RowChecker:
                     ),
                 ),
             )
-        age = _age(birth_date, on)
+        age = age_on(birth_date, on)
         if age < ctx.min_age:
             return (
                 _problem(

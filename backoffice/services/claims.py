@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,7 @@ from models import (
 from .. import audit, benefits, workflow
 from ..importing import check_nik
 from ..importing.messages import Message
+from ..importing.validate import age_on
 from ..labels import STATE_LABELS as STATE_TEXT
 from . import coverage, reference
 from .batches import batch_today, message_record, stored_message, today_in_jakarta
@@ -126,10 +128,6 @@ def jht_balance(session: Session, member_id: int, until: date) -> int:
     return sum(rows)
 
 
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def _int(details: Mapping[str, Any], key: str) -> int:
     value = details.get(key) or 0
     return int(value)
@@ -188,7 +186,7 @@ def assess(
         if data.jht_reason is None:
             refusals.append(_l("Choose the reason for the JHT claim."))
         elif data.jht_reason is JhtReason.AGE:
-            age = _age(member.birth_date, data.event_date)
+            age = age_on(member.birth_date, data.event_date)
             needed = int(_param(params, "jht.retirement_age"))
             if age < needed:
                 refusals.append(
@@ -479,14 +477,30 @@ def checklist(session: Session, claim: Claim) -> list[ChecklistItem]:
     return [ChecklistItem(r, documents.get(r.id)) for r in requirements_for(session, claim)]
 
 
+@dataclass(frozen=True)
+class DocumentNames:
+    """Documents named in a message in the language of whoever reads it (chosen when the
+    message is shown, like the rest of it)."""
+
+    names: tuple[tuple[str, str], ...]  # (Indonesian, English)
+
+    @classmethod
+    def of(cls, items: list[ChecklistItem]) -> DocumentNames:
+        return cls(tuple((i.requirement.name, i.requirement.name_en) for i in items))
+
+    def __str__(self) -> str:
+        english = str(get_locale() or "id") == "en"
+        return ", ".join(en if english else name for name, en in self.names)
+
+
 def _documents_problem(session: Session, claim: Claim) -> Any:
     items = [i for i in checklist(session, claim) if i.requirement.required]
-    missing = [i.requirement.name for i in items if not i.present]
+    missing = [i for i in items if not i.present]
     if missing:
-        return _l("Documents are missing: %(names)s.", names=", ".join(missing))
-    unchecked = [i.requirement.name for i in items if not i.checked]
+        return _l("Documents are missing: %(names)s.", names=DocumentNames.of(missing))
+    unchecked = [i for i in items if not i.checked]
     if unchecked:
-        return _l("Documents are not checked yet: %(names)s.", names=", ".join(unchecked))
+        return _l("Documents are not checked yet: %(names)s.", names=DocumentNames.of(unchecked))
     return None
 
 
