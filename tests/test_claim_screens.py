@@ -14,14 +14,12 @@ import importlib.util
 import io
 import re
 import types
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from html_page import Node, Page, follow, get
 from sqlalchemy import func, select
 
 from backoffice import authz
@@ -53,133 +51,6 @@ def settings(app: Any) -> service.DocumentSettings:
 
 
 # --- reading pages (the idea of tests/test_member_batch_screens.py) ----------------------------
-
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Any] = field(default_factory=list)
-
-    def iter(self) -> Iterator[Node]:
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.iter()
-
-    @property
-    def text(self) -> str:
-        return self.text_without()
-
-    def text_without(self, *skipped: str) -> str:
-        """The text, whitespace collapsed, leaving out elements with the given tags."""
-        parts: list[str] = []
-
-        def walk(node: Node) -> None:
-            for child in node.children:
-                if isinstance(child, Node):
-                    if child.tag not in skipped:
-                        walk(child)
-                else:
-                    parts.append(child)
-
-        walk(self)
-        return " ".join("".join(parts).split())
-
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
-        return [
-            n
-            for n in self.iter()
-            if (tag is None or n.tag == tag)
-            and (cls is None or cls in n.classes())
-            and all(n.attrs.get(k) == v for k, v in attrs.items())
-        ]
-
-    def one(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Node:
-        found = self.all(tag, cls, **attrs)
-        assert len(found) == 1, f"{len(found)} <{tag or '*'} .{cls} {attrs}> found"
-        return found[0]
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in _VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, 0, -1):
-            if self.stack[index].tag == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-class Page:
-    def __init__(self, response: Any) -> None:
-        self.status = response.status_code
-        self.html = response.get_data(as_text=True)
-        builder = _TreeBuilder()
-        builder.feed(self.html)
-        self.dom = builder.root
-
-    def by_id(self, id_: str) -> Node:
-        return self.dom.one(id=id_)
-
-    def has_id(self, id_: str) -> bool:
-        return bool(self.dom.all(id=id_))
-
-    def text(self, id_: str) -> str:
-        return self.by_id(id_).text
-
-    def alerts(self, kind: str) -> list[str]:
-        """Flashed messages: success, danger (category "error")."""
-        return [
-            n.text_without("button")  # the close button
-            for n in self.dom.all("div", "alert-dismissable")
-            if f"alert-{kind}" in n.classes()
-        ]
-
-    def rows(self, id_: str) -> list[list[str]]:
-        body = self.by_id(id_).one("tbody")
-        return [[td.text for td in tr.all("td")] for tr in body.all("tr")]
-
-    def version(self) -> str:
-        return self.by_id("decision").one("input", name="version").attrs["value"]
-
-    def actions(self) -> set[str]:
-        return {
-            n.attrs["id"].removeprefix("action-")
-            for n in self.dom.all("button")
-            if n.attrs.get("id", "").startswith("action-")
-        }
-
-
-def get(client: Any, url: str, status: int = 200) -> Page:
-    page = Page(client.get(url))
-    assert page.status == status, f"GET {url}: {page.status}"
-    return page
-
-
-def follow(client: Any, response: Any) -> Page:
-    assert response.status_code == 302, response.status_code
-    return get(client, response.headers["Location"])
 
 
 def details_url(claim_id: int) -> str:
@@ -296,7 +167,7 @@ def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approv
     assert page.alerts("success") == [f"Klaim {number} terdaftar: Rp45.500.000. Unggah dokumennya."]
     assert page.text("item-state") == "diajukan"
     assert page.text("total") == "Rp45.500.000"
-    breakdown = page.rows("breakdown")
+    breakdown = page.table("breakdown")
     assert [row[1] for row in breakdown] == [
         "Rp20.000.000",
         "Rp12.000.000",
@@ -308,7 +179,7 @@ def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approv
     assert breakdown[3][0].startswith("Beasiswa, anak ke-1 (TK/SD)")
     assert breakdown[4][0].startswith("Beasiswa, anak ke-2 (SMP)")
     assert page.text("coverage").startswith("Pada tanggal kejadian: 48 bulan iuran dibayar")
-    documents = page.rows("documents")
+    documents = page.table("documents")
     assert len(documents) == len(world.JKM_DOCUMENTS)
     assert all(row[1] == "belum ada" for row in documents)
     assert "verify" not in page.actions() and "approve" not in page.actions()
@@ -330,7 +201,7 @@ def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approv
         )
         assert checked.alerts("success") == ["Dokumen ditandai sudah diperiksa."]
     page = get(clerk, details_url(claim_id))
-    assert all("Petugas Pelayanan KC Serang" in row[2] for row in page.rows("documents"))
+    assert all("Petugas Pelayanan KC Serang" in row[2] for row in page.table("documents"))
     assert "verify" in page.actions()
     verified = follow(clerk, decide(clerk, claim_id, "verify"))
     assert verified.text("item-state") == "diverifikasi"
@@ -367,7 +238,7 @@ def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approv
     assert paid.text("payment") == f"{world.today():%d/%m/%Y}, referensi transfer BRI-TRF-0001"
     assert paid.text("total") == "Rp45.500.000"
     assert not paid.has_id("decision") and not paid.has_id("edit-link")
-    history = paid.rows("history")
+    history = paid.table("history")
     assert len(history) == 1 + 2 * len(world.JKM_DOCUMENTS) + 3
     assert [row[1] for row in history[-3:]] == [CLERK, SECOND_CLERK, CLERK]
     assert number not in queue_rows(clerk)
@@ -479,7 +350,7 @@ def test_above_the_branch_head_limit_the_regional_head_approves_and_another_regi
     assert page.text("total") == "Rp262.000.000"
     approved = follow(kanwil, decide(kanwil, claim.id, "approve", page.version()))
     assert approved.text("item-state") == "disetujui"
-    assert approved.rows("history")[-1][1] == REGIONAL_HEAD
+    assert approved.table("history")[-1][1] == REGIONAL_HEAD
     session.expire_all()
     assert session.get(Claim, claim.id).approved_by.username == REGIONAL_HEAD
 
@@ -533,7 +404,7 @@ def test_uploads_refused_by_content_or_size_are_explained_and_not_kept(
     big = world.PDF + b"0" * 1024
     refused = follow(clerk, upload(clerk, claim.id, death, big, "akta-kematian.pdf"))
     assert refused.alerts("danger") == ["Berkas lebih besar dari 1 MB."]
-    assert refused.rows("documents")[3][1] == "belum ada"
+    assert refused.table("documents")[3][1] == "belum ada"
     missing = follow(
         clerk,
         clerk.post(f"/admin/claim/document/upload/?id={claim.id}", data={"requirement_id": death}),
@@ -548,7 +419,7 @@ def test_uploads_refused_by_content_or_size_are_explained_and_not_kept(
     # the same file as a real PDF is taken, whatever its name
     accepted = follow(clerk, upload(clerk, claim.id, death, world.PDF, "akta.txt"))
     assert accepted.alerts("success") == ["Dokumen telah diunggah."]
-    assert accepted.rows("documents")[3][1].startswith("akta.txt")
+    assert accepted.table("documents")[3][1].startswith("akta.txt")
 
 
 # --- 4. the queue ------------------------------------------------------------------------------
