@@ -741,11 +741,19 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
     )
     session.commit()
     existing = session.scalar(select(Member).where(Member.nik == person(1)["NIK"]))
-    done = batches.decide(session, user(CLERK), batch.id, "accept_all")
+    with force_locale("en"):  # a clerk working in English
+        done = batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert done.state is B.PARTIALLY_ACCEPTED
     assert (done.accepted_count, done.rejected_count) == (1, 1)
     rows = rows_of(session, done)
-    assert rows[2].state is R.REJECTED and existing.kpj in rows[2].reason
+    assert rows[2].state is R.REJECTED
+    # Kept in the records' language whoever decided, shown in each reader's language.
+    assert rows[2].reason == f"Sudah terdaftar sebagai peserta (KPJ {existing.kpj})."
+    with force_locale("en"):
+        assert (
+            batches.row_reason(rows[2]) == f"Already registered as a member (KPJ {existing.kpj})."
+        )
+    assert batches.row_reason(rows[2]) == rows[2].reason
     assert rows[3].state is R.ACCEPTED
     # The one registered elsewhere and the one accepted here: nobody twice.
     assert count(session, Member, Member.nik.in_([person(1)["NIK"], person(2)["NIK"]])) == 2

@@ -322,6 +322,7 @@ def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
         "errors_truncated": batch.invalid_count and len(errors) >= ERRORS_SHOWN,
         "progress": progress,
         "checks_lost": service.checks_lost(batch),
+        "row_reason": service.row_reason,
         "error_report_url": url_for("batch.error_report", id=batch.id)
         if batch.invalid_count and batch.state not in (BatchState.PROCESSING, BatchState.REFUSED)
         else None,

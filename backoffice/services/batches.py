@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.orm import Session, load_only
@@ -76,6 +77,8 @@ CHUNK = 2000
 
 RECORD_TYPE = "member_batch"
 JAKARTA = ZoneInfo("Asia/Jakarta")
+#: The language of texts kept in the records (a rejection reason the system gives).
+RECORDS_LOCALE = "id"
 #: Checks queued this long ago that have not ended were lost with their task (a worker stopped,
 #: a queue lost it): the liaison may start them again. A real file takes seconds to a minute.
 CHECKS_LOST_AFTER = timedelta(minutes=15)
@@ -613,6 +616,29 @@ def _accept(
     return facts
 
 
+def _already_member(row_id: int, kpj: str, actor: User, now: datetime) -> dict[str, Any]:
+    """A row rejected on acceptance because its NIK became a member meanwhile: the reason is
+    kept in the records' language, and as a message shown in each reader's language."""
+    message = _l("Already registered as a member (KPJ %(kpj)s).", kpj=kpj)
+    with force_locale(RECORDS_LOCALE):
+        reason = str(message)
+    return {
+        "id": row_id,
+        "state": R.REJECTED,
+        "reason": reason,
+        "problems": [{"column": HEADERS["nik"], "field": "nik", **message_record(message)}],
+        "decided_by_id": actor.id,
+        "decided_at": now,
+    }
+
+
+def row_reason(row: BatchRow) -> Any:
+    """Why a row was rejected, in the reader's language where the reason was the system's."""
+    if row.state is R.REJECTED and row.problems:
+        return " ".join(str(stored_message(p)) for p in row.problems)
+    return row.reason or ""
+
+
 def _reject(
     session: Session, actor: User, batch: MemberBatch, params: dict, now: datetime
 ) -> dict[str, Any]:
@@ -706,21 +732,7 @@ def accept_rows(
             stale = [r for r in part if r.nik in known]
             session.execute(
                 update(BatchRow),
-                [
-                    {
-                        "id": r.id,
-                        "state": R.REJECTED,
-                        "reason": str(
-                            _l(
-                                "Already registered as a member (KPJ %(kpj)s).",
-                                kpj=known[r.nik],
-                            )
-                        ),
-                        "decided_by_id": actor.id,
-                        "decided_at": now,
-                    }
-                    for r in stale
-                ],
+                [_already_member(r.id, known[r.nik], actor, now) for r in stale],
             )
             refused.extend(stale)
         numbers = reserve_kpj(session, len(fresh))
