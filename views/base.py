@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -37,11 +38,12 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from backoffice import audit, authz
+from backoffice.auth.routes import safe_next
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
 from backoffice.i18n import format_date, format_number
 from backoffice.labels import choices, label
-from backoffice.services.errors import DomainError
+from backoffice.services.errors import DomainError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,10 @@ EXPORT_FORMATTERS = {
     enum.Enum: _enum,
     list: typefmt.list_formatter,
 }
+
+
+def conflict_message() -> str:
+    return gettext("This record conflicts with an existing one (a code or name is already used).")
 
 
 def deny_access() -> Any:
@@ -679,12 +685,7 @@ class SecuredModelView(ModelView):
             flash(str(exc.message), "error")
             return True
         if isinstance(exc, IntegrityError):
-            flash(
-                gettext(
-                    "This record conflicts with an existing one (a code or name is already used)."
-                ),
-                "error",
-            )
+            flash(conflict_message(), "error")
             return True
         if super(ModelView, self).handle_view_exception(exc):
             return True
@@ -697,3 +698,51 @@ class SecuredModelView(ModelView):
             "error",
         )
         return True
+
+
+class DecisionRoute:
+    """The ``decide`` route of a workflow screen (a POST of the item's id, the action, its
+    version, a comment...). The screen takes the decision through its service; a refusal is
+    flashed and the user sent back (403 when they may never take it, 404 out of scope), a
+    decision is flashed and the user sent on."""
+
+    workflow: Any
+
+    def take_decision(self, item_id: int | None, action: str) -> Any:
+        """Decide through the service (committed); the item as it is now."""
+        raise NotImplementedError
+
+    def decision_message(self, item: Any, action: str) -> str:
+        raise NotImplementedError
+
+    def page_after_decision(self, item: Any, back: str) -> str:
+        return back
+
+    def page_after_refusal(self, back: str, item_id: int | None) -> str:
+        return back
+
+    @expose("/decide/", methods=("POST",))
+    def decide(self) -> Any:
+        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
+            abort(403)
+        item_id = request.form.get("id", type=int)
+        action = request.form.get("action", "")
+        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
+        try:
+            item = self.take_decision(item_id, action)
+        except NotFound:
+            abort(404)
+        except Forbidden as exc:
+            flash(str(exc.message), "error")
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(self.page_after_refusal(back, item_id))
+        except IntegrityError:
+            # A unique rule met at the very moment of saving (e.g. the same transfer reference
+            # recorded for another claim at once): nothing was saved.
+            db.session.rollback()
+            flash(conflict_message(), "error")
+            return redirect(self.page_after_refusal(back, item_id))
+        flash(self.decision_message(item, action), "success")
+        return redirect(self.page_after_decision(item, back))

@@ -16,16 +16,15 @@ from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks
 from backoffice.auth.forms import AppForm
-from backoffice.auth.routes import safe_next
 from backoffice.extensions import db
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
 from backoffice.services import batches as service
 from backoffice.services import reference
-from backoffice.services.errors import DomainError, Forbidden, NotFound
+from backoffice.services.errors import Forbidden
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
-from .base import EnumFilter, SecuredModelView, menu_name_with_badge
+from .base import DecisionRoute, EnumFilter, SecuredModelView, menu_name_with_badge
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows per page on a batch's details, errors listed on the preview.
@@ -116,7 +115,7 @@ class _BatchScreen(SecuredModelView):
         return _details_context(self.workflow, model)
 
 
-class BatchView(_BatchScreen):
+class BatchView(DecisionRoute, _BatchScreen):
     """Every batch in the user's scope; the liaison uploads here and follows them."""
 
     screen = "batches"
@@ -203,8 +202,7 @@ class BatchView(_BatchScreen):
         )
 
     # --- decisions -------------------------------------------------------------------------
-    @staticmethod
-    def _back_after_refusal(back: str, batch_id: int | None) -> str:
+    def page_after_refusal(self, back: str, batch_id: int | None) -> str:
         """A refused decision goes back to the page it came from, unless that page is the
         queue's view of a batch that has left the queue (e.g. a double click that finished it)."""
         queue = url_for("registration_queue.index_view")
@@ -223,42 +221,35 @@ class BatchView(_BatchScreen):
             return queue
         return url_for(".details_view", id=batch_id)
 
-    @expose("/decide/", methods=("POST",))
-    def decide(self) -> Any:
-        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
-            abort(403)
-        item_id = request.form.get("id", type=int)
-        action_name = request.form.get("action", "")
-        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
-        row_ids = [int(v) for v in request.form.getlist("row_id") if v.isdigit()]
-        try:
-            batch = service.decide(
-                db.session,
-                current_user,
-                item_id,
-                action_name,
-                row_ids=row_ids,
-                reason=request.form.get("comment"),
-                expected_version=request.form.get("version", type=int),
-                ip=request.remote_addr,
-                settings=self.settings(),
-            )
-        except NotFound:
-            abort(404)
-        except Forbidden as exc:
-            flash(str(exc.message), "error")
-            abort(403)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(self._back_after_refusal(back, item_id))
+    @staticmethod
+    def _ticked_rows() -> list[int]:
+        return [int(v) for v in request.form.getlist("row_id") if v.isdigit()]
+
+    def take_decision(self, item_id: int | None, action: str) -> Any:
+        batch = service.decide(
+            db.session,
+            current_user,
+            item_id,
+            action,
+            row_ids=self._ticked_rows(),
+            reason=request.form.get("comment"),
+            expected_version=request.form.get("version", type=int),
+            ip=request.remote_addr,
+            settings=self.settings(),
+        )
         if batch.state is BatchState.PROCESSING:
             service.start_processing(batch.id)
-        flash(_decision_message(action_name, batch, len(row_ids)), "success")
+        return batch
+
+    def decision_message(self, batch: MemberBatch, action: str) -> str:
+        return _decision_message(action, batch, len(self._ticked_rows()))
+
+    def page_after_decision(self, batch: MemberBatch, back: str) -> str:
         if batch.state not in service.OPEN_STATES and back.startswith(
             url_for("registration_queue.index_view")
         ):
-            return redirect(url_for("registration_queue.index_view"))
-        return redirect(back)
+            return url_for("registration_queue.index_view")
+        return back
 
 
 def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,13 +28,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from backoffice import audit, authz
 from backoffice.auth.forms import AppForm
-from backoffice.auth.routes import safe_next
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices, label
 from backoffice.services import claims as service
 from backoffice.services.batches import today_in_jakarta
-from backoffice.services.errors import DomainError, Forbidden, NotFound
+from backoffice.services.errors import DomainError, Forbidden
 from models import (
     Claim,
     ClaimDocument,
@@ -49,6 +47,7 @@ from models import (
 
 from .base import (
     BadgeCount,
+    DecisionRoute,
     EnumFilter,
     ScopedChoiceFilter,
     SecuredModelView,
@@ -357,7 +356,7 @@ class _ClaimScreen(SecuredModelView):
         return _details_context(self.workflow, model)
 
 
-class ClaimView(_ClaimScreen):
+class ClaimView(DecisionRoute, _ClaimScreen):
     screen = "claims"
 
     def document_settings(self) -> service.DocumentSettings:
@@ -513,55 +512,33 @@ class ClaimView(_ClaimScreen):
         return document
 
     # --- decisions ---------------------------------------------------------------------------
-    @expose("/decide/", methods=("POST",))
-    def decide(self) -> Any:
-        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
-            abort(403)
-        claim_id = request.form.get("id", type=int)
-        action_name = request.form.get("action", "")
-        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=claim_id))
+    def take_decision(self, item_id: int | None, action: str) -> Any:
         paid_on = None
         if request.form.get("paid_on"):
             try:
                 paid_on = date.fromisoformat(request.form["paid_on"])
             except ValueError:
                 paid_on = None
-        try:
-            claim = service.decide(
-                db.session,
-                current_user,
-                claim_id,
-                action_name,
-                comment=request.form.get("comment"),
-                expected_version=request.form.get("version", type=int),
-                payment_reference=request.form.get("payment_reference"),
-                paid_on=paid_on,
-                ip=request.remote_addr,
-            )
-        except NotFound:
-            abort(404)
-        except Forbidden as exc:
-            flash(str(exc.message), "error")
-            abort(403)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(back)
-        except IntegrityError:
-            # A unique rule met at the very moment of saving (the same transfer reference
-            # recorded for another claim at once): nothing was saved.
-            db.session.rollback()
-            flash(
-                gettext(
-                    "This record conflicts with an existing one (a code or name is already used)."
-                ),
-                "error",
-            )
-            return redirect(back)
-        flash(_decision_message(claim), "success")
+        return service.decide(
+            db.session,
+            current_user,
+            item_id,
+            action,
+            comment=request.form.get("comment"),
+            expected_version=request.form.get("version", type=int),
+            payment_reference=request.form.get("payment_reference"),
+            paid_on=paid_on,
+            ip=request.remote_addr,
+        )
+
+    def decision_message(self, claim: Claim, action: str) -> str:
+        return _decision_message(claim)
+
+    def page_after_decision(self, claim: Claim, back: str) -> str:
         in_queue = back.startswith(url_for("claim_queue.index_view"))
         if in_queue and not _still_mine(claim):
-            return redirect(url_for("claim_queue.index_view"))
-        return redirect(back)
+            return url_for("claim_queue.index_view")
+        return back
 
 
 def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
+from flask import flash, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
@@ -19,14 +18,18 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from backoffice import audit, authz, workflow
-from backoffice.auth.routes import safe_next
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import proposals as service
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
 
-from .base import EnumFilter, SecuredModelView, choice_query, menu_name_with_badge
+from .base import (
+    DecisionRoute,
+    EnumFilter,
+    SecuredModelView,
+    choice_query,
+    menu_name_with_badge,
+)
 
 LABELS = {
     "name": _l("Office name"),
@@ -109,7 +112,7 @@ def _state(view: Any, context: Any, model: OfficeProposal, name: str) -> Any:
     return service.STATE_LABELS[model.state]
 
 
-class ProposalView(SecuredModelView):
+class ProposalView(DecisionRoute, SecuredModelView):
     screen = "proposals"
     details_template = "admin/workflow_details.html"
     column_list = [
@@ -197,47 +200,35 @@ class ProposalView(SecuredModelView):
             "decide_url": url_for("proposal.decide"),
         }
 
-    @expose("/decide/", methods=("POST",))
-    def decide(self) -> Any:
-        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
-            abort(403)
-        item_id = request.form.get("id", type=int)
-        action_name = request.form.get("action", "")
-        version = request.form.get("version", type=int)
-        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
-        try:
-            proposal = workflow.apply(
-                db.session,
-                self.workflow,
-                item_id,
-                action_name,
-                current_user,
-                comment=request.form.get("comment"),
-                expected_version=version,
-                ip=request.remote_addr,
-                params={"office_code": request.form.get("office_code", "")},
-            )
-        except NotFound:
-            abort(404)
-        except Forbidden as exc:
-            flash(str(exc.message), "error")
-            abort(403)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(back)
-        transition = self.workflow.transitions[action_name]
+    def take_decision(self, item_id: int | None, action: str) -> Any:
+        return workflow.apply(
+            db.session,
+            self.workflow,
+            item_id,
+            action,
+            current_user,
+            comment=request.form.get("comment"),
+            expected_version=request.form.get("version", type=int),
+            ip=request.remote_addr,
+            params={"office_code": request.form.get("office_code", "")},
+        )
+
+    def decision_message(self, proposal: OfficeProposal, action: str) -> str:
+        transition = self.workflow.transitions[action]
         message = gettext(
             "%(action)s: done for %(item)s.", action=transition.label, item=str(proposal)
         )
         if proposal.state is ProposalState.APPROVED:
             message += " " + gettext("Office code %(code)s.", code=proposal.office_code)
-        flash(message, "success")
+        return message
+
+    def page_after_decision(self, proposal: OfficeProposal, back: str) -> str:
         if (
             back.startswith(url_for("proposal_queue.index_view"))
             and proposal.state is not ProposalState.SUBMITTED
         ):
-            return redirect(url_for("proposal_queue.index_view"))
-        return redirect(back)
+            return url_for("proposal_queue.index_view")
+        return back
 
 
 class ProposalQueueView(ProposalView):
