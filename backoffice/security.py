@@ -46,6 +46,8 @@ STATIC_ENDPOINTS = frozenset({"static", "admin.static"})
 # How the audit trail names the security events (the audit view shows these labels).
 ACTION_LABELS.update(
     {
+        "login": _l("signed in"),
+        "logout": _l("signed out"),
         "login_failed": _l("sign-in failed"),
         "login_throttled": _l("sign-in refused: too many failed attempts"),
         "password_change": _l("password changed"),

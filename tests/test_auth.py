@@ -131,3 +131,31 @@ def test_development_generates_a_secret_key_under_instance(tmp_path):
 def test_last_login_is_recorded(client, session):
     client.login("kanwil.banten")
     assert session.scalar(select(User).where(User.username == "kanwil.banten")).last_login_at
+
+
+def test_signing_in_and_out_is_in_the_audit_trail(client, session):
+    from backoffice.audit import verify_chain
+    from models import AuditEvent, Office
+
+    client.login("petugas.serang")
+    client.post("/logout")
+    clerk = session.scalar(select(User).where(User.username == "petugas.serang"))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.record_type == "user", AuditEvent.record_id == str(clerk.id))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.actor_username, e.ip) for e in events] == [
+        ("login", "petugas.serang", "127.0.0.1"),
+        ("logout", "petugas.serang", "127.0.0.1"),
+    ]
+    serang = session.scalar(select(Office.id).where(Office.code == "B01"))
+    assert {(e.office_id, e.region_id) for e in events} == {(serang, clerk.office.region_id)}
+    assert "password" not in (events[0].details or "")
+    assert verify_chain(session).ok
+    # A wrong password is no sign-in: it is audited as a failure, not as "login".
+    type(client)(client.app).login("petugas.serang", "wrong-password")
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.record_id == str(clerk.id))
+    ).all()
+    assert actions.count("login") == 1 and actions[-1] == "login_failed"

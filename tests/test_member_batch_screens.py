@@ -374,8 +374,8 @@ def serang_batch(login) -> int:
 def test_a_batch_outside_the_users_scope_is_not_found_anywhere(
     login, session, serang_batch, username
 ):
-    before = snapshot(session, serang_batch)
     other = login(username)
+    before = snapshot(session, serang_batch)
     for url in (
         f"/admin/batch/details/?id={serang_batch}",
         f"/admin/batch/errors.xlsx?id={serang_batch}",
@@ -398,8 +398,8 @@ def test_a_batch_outside_the_users_scope_is_not_found_anywhere(
 
 
 def test_the_liaison_cannot_decide_rows_of_its_own_batch(login, session, serang_batch):
-    before = snapshot(session, serang_batch)
     liaison = login(LIAISON)
+    before = snapshot(session, serang_batch)
     forged = decide(liaison, serang_batch, "accept_all", str(before[1]))
     assert forged.status_code == 403
     assert NO_ACCESS in forged.get_data(as_text=True)

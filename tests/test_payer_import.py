@@ -507,8 +507,8 @@ _ROW = ["10000000001", "", "", "01/2026", "1", "10/01/2026", ""]
 def test_whole_file_refusals_store_nothing(app, session, login, data, config):
     app.config.update(config)
     dept = department(session)
-    payments, events = count(session, ContributionPayment), count(session, AuditEvent)
     client = login("petugas.serang")
+    payments, events = count(session, ContributionPayment), count(session, AuditEvent)
     response = upload(client, data, dept)
     assert response.status_code == 200
     html = response.get_data(as_text=True)

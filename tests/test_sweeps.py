@@ -527,9 +527,8 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
 
 
 #: Operations that change the database without being anyone's decision on a record: a user's
-#: own sign-in (the time of the last one; failed and throttled ones are audited), sign-out (the
-#: session version, which ends the other sessions) and choice of language.
-UNAUDITED = frozenset({"auth.login", "auth.logout", "auth.language"})
+#: own choice of language.
+UNAUDITED = frozenset({"auth.language"})
 
 
 def _generic_payload(endpoint: str, role: str, rule: Any) -> Payload:

@@ -114,6 +114,7 @@ def login():
             throttle.succeeded(username)
             user.last_login_at = utcnow()
             _start_session(user, remember=form.remember.data)
+            user_service.audit_user_event(db.session, "login", user, actor=user, ip=ip)
             db.session.commit()
             if user.must_change_password:  # the page says why
                 return redirect(url_for("auth.change_password", next=form.next.data or None))
@@ -175,6 +176,9 @@ def logout():
     if current_user.is_authenticated:
         user = db.session.get(User, current_user.id)
         user_service.end_sessions(user)
+        user_service.audit_user_event(
+            db.session, "logout", user, actor=user, ip=request.remote_addr
+        )
         db.session.commit()
     logout_user()
     session.clear()
