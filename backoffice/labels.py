@@ -105,5 +105,13 @@ def action_label(value: str | None) -> str:
     return "" if not value else str(ACTION_LABELS.get(value, value))
 
 
+def role_label(value: str | None) -> str:
+    """A role as the audit trail stores it (its value), named in the user's language."""
+    try:
+        return label(Role(value)) if value else ""
+    except ValueError:
+        return str(value)
+
+
 def state_label(value: str | None) -> str:
     return "" if not value else str(STATE_LABELS.get(value, value))

@@ -4,6 +4,8 @@ the audit trail: who, when, the fields set or changed (old and new), in the regi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -79,8 +81,16 @@ def test_a_new_office_is_audited_in_its_region_with_what_it_was_given(login, ses
 
     # The region's auditor finds it in the trail; another region's head does not.
     search = f"/admin/audit/?search={event.id}"
-    assert _listed(login("auditor.banten"), search) == [str(event.id)]
+    auditor = login("auditor.banten")
+    assert _listed(auditor, search) == [str(event.id)]
     assert _listed(login("kanwil.jakarta"), search) == []
+    # Named in the reader's language: the record type and the role, on the page and in the CSV.
+    page = auditor.get(search).get_data(as_text=True)
+    assert re.search(r'<td class="col-record_type">\s*Kantor\s*</td>', page)
+    assert re.search(r'<td class="col-actor_role">\s*Administrator\s*</td>', page)
+    export = auditor.get(f"/admin/audit/export/csv/?search={event.id}").get_data(as_text=True)
+    row = next(csv.reader(io.StringIO(export.splitlines()[1])))
+    assert "Kantor" in row and "Administrator" in row and "office" not in row
 
 
 def test_an_office_edit_records_only_the_fields_changed_and_a_refused_one_nothing(login, session):
@@ -176,3 +186,15 @@ def test_ending_a_rate_records_its_old_and_new_last_day(login, session):
     # The audit list names the record type in the user's language.
     page = login("admin").get(f"/admin/audit/?search={event.id}").get_data(as_text=True)
     assert "Tarif iuran" in page
+
+
+def test_the_audit_list_names_roles_in_the_readers_language(login):
+    login("petugas.serang")  # signing in is an event of the clerk's, as a branch clerk
+    admin = login("admin")
+    url = "/admin/audit/?search=petugas.serang"
+    page = admin.get(url).get_data(as_text=True)
+    assert re.search(r'<td class="col-actor_role">\s*Petugas Pelayanan\s*</td>', page)
+    assert "branch_clerk" not in page
+    admin.post("/language", data={"locale": "en", "next": "/admin/"})
+    page = admin.get(url).get_data(as_text=True)
+    assert re.search(r'<td class="col-actor_role">\s*Branch clerk\s*</td>', page)

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from backoffice.extensions import db
 from backoffice.i18n import JAKARTA
-from backoffice.labels import ACTION_LABELS, action_label, state_label
+from backoffice.labels import ACTION_LABELS, action_label, role_label, state_label
 from models import AuditEvent, User
 
 from .base import SecuredModelView, name_matches, search_digits
@@ -56,6 +56,10 @@ def _state(view: Any, context: Any, model: Any, name: str) -> str:
 
 def _record_type(view: Any, context: Any, model: Any, name: str) -> str:
     return str(RECORD_TYPES.get(model.record_type, model.record_type))
+
+
+def _role(view: Any, context: Any, model: Any, name: str) -> str:
+    return role_label(model.actor_role)
 
 
 def known_username(text: str) -> str | None:
@@ -171,12 +175,15 @@ class AuditView(SecuredModelView):
         "from_state": _state,
         "to_state": _state,
         "record_type": _record_type,
+        "actor_role": _role,
     }
     column_formatters_detail = column_formatters
     column_formatters_export = {
         "action": lambda v, c, m, n: action_label(m.action),
         "from_state": lambda v, c, m, n: state_label(m.from_state),
         "to_state": lambda v, c, m, n: state_label(m.to_state),
+        "record_type": lambda v, c, m, n: _record_type(v, c, m, n),
+        "actor_role": lambda v, c, m, n: role_label(m.actor_role),
     }
     column_labels = {
         "id": _l("No."),
