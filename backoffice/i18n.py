@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +11,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+
+from models.base import as_utc
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -54,8 +56,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        # Stored in UTC; SQLite hands the value back without its time zone.
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(JAKARTA)
+        value = as_utc(value).astimezone(JAKARTA)
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 

@@ -178,13 +178,7 @@ class AuditView(SecuredModelView):
         "actor_role": _role,
     }
     column_formatters_detail = column_formatters
-    column_formatters_export = {
-        "action": lambda v, c, m, n: action_label(m.action),
-        "from_state": lambda v, c, m, n: state_label(m.from_state),
-        "to_state": lambda v, c, m, n: state_label(m.to_state),
-        "record_type": lambda v, c, m, n: _record_type(v, c, m, n),
-        "actor_role": lambda v, c, m, n: role_label(m.actor_role),
-    }
+    column_formatters_export = column_formatters  # plain text already, and formula-safe after
     column_labels = {
         "id": _l("No."),
         "occurred_at": _l("When"),

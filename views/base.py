@@ -707,6 +707,12 @@ class DecisionRoute:
     decision is flashed and the user sent on."""
 
     workflow: Any
+    #: The screen's work queue: a decision taken there that takes the item out of the queue
+    #: sends the user back to the queue rather than to the item.
+    queue_endpoint: str | None = None
+
+    def still_in_queue(self, item: Any) -> bool:
+        return True
 
     def take_decision(self, item_id: int | None, action: str) -> Any:
         """Decide through the service (committed); the item as it is now."""
@@ -716,6 +722,10 @@ class DecisionRoute:
         raise NotImplementedError
 
     def page_after_decision(self, item: Any, back: str) -> str:
+        if self.queue_endpoint:
+            queue = url_for(self.queue_endpoint)
+            if back.startswith(queue) and not self.still_in_queue(item):
+                return queue
         return back
 
     def page_after_refusal(self, back: str, item_id: int | None) -> str:

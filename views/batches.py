@@ -119,6 +119,7 @@ class BatchView(DecisionRoute, _BatchScreen):
     """Every batch in the user's scope; the liaison uploads here and follows them."""
 
     screen = "batches"
+    queue_endpoint = "registration_queue.index_view"
     list_template = "admin/batch_list.html"
 
     def render(self, template: str, **kwargs: Any) -> Any:
@@ -205,7 +206,7 @@ class BatchView(DecisionRoute, _BatchScreen):
     def page_after_refusal(self, back: str, batch_id: int | None) -> str:
         """A refused decision goes back to the page it came from, unless that page is the
         queue's view of a batch that has left the queue (e.g. a double click that finished it)."""
-        queue = url_for("registration_queue.index_view")
+        queue = url_for(self.queue_endpoint)
         if not back.startswith(queue):
             return back
         state = db.session.scalar(
@@ -244,12 +245,8 @@ class BatchView(DecisionRoute, _BatchScreen):
     def decision_message(self, batch: MemberBatch, action: str) -> str:
         return _decision_message(action, batch, len(self._ticked_rows()))
 
-    def page_after_decision(self, batch: MemberBatch, back: str) -> str:
-        if batch.state not in service.OPEN_STATES and back.startswith(
-            url_for("registration_queue.index_view")
-        ):
-            return url_for("registration_queue.index_view")
-        return back
+    def still_in_queue(self, batch: MemberBatch) -> bool:
+        return batch.state in service.OPEN_STATES
 
 
 def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:

@@ -358,6 +358,7 @@ class _ClaimScreen(SecuredModelView):
 
 class ClaimView(DecisionRoute, _ClaimScreen):
     screen = "claims"
+    queue_endpoint = "claim_queue.index_view"
 
     def document_settings(self) -> service.DocumentSettings:
         return service.DocumentSettings.from_config(current_app.config, current_app.instance_path)
@@ -534,11 +535,8 @@ class ClaimView(DecisionRoute, _ClaimScreen):
     def decision_message(self, claim: Claim, action: str) -> str:
         return _decision_message(claim)
 
-    def page_after_decision(self, claim: Claim, back: str) -> str:
-        in_queue = back.startswith(url_for("claim_queue.index_view"))
-        if in_queue and not _still_mine(claim):
-            return url_for("claim_queue.index_view")
-        return back
+    def still_in_queue(self, claim: Claim) -> bool:
+        return _still_mine(claim)
 
 
 def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:

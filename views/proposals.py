@@ -114,6 +114,7 @@ def _state(view: Any, context: Any, model: OfficeProposal, name: str) -> Any:
 
 class ProposalView(DecisionRoute, SecuredModelView):
     screen = "proposals"
+    queue_endpoint = "proposal_queue.index_view"
     details_template = "admin/workflow_details.html"
     column_list = [
         "name",
@@ -222,13 +223,8 @@ class ProposalView(DecisionRoute, SecuredModelView):
             message += " " + gettext("Office code %(code)s.", code=proposal.office_code)
         return message
 
-    def page_after_decision(self, proposal: OfficeProposal, back: str) -> str:
-        if (
-            back.startswith(url_for("proposal_queue.index_view"))
-            and proposal.state is not ProposalState.SUBMITTED
-        ):
-            return url_for("proposal_queue.index_view")
-        return back
+    def still_in_queue(self, proposal: OfficeProposal) -> bool:
+        return proposal.state is ProposalState.SUBMITTED
 
 
 class ProposalQueueView(ProposalView):

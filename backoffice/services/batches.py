@@ -41,7 +41,7 @@ from models import (
     RowState,
     User,
 )
-from models.base import utcnow
+from models.base import as_utc, utcnow
 
 from .. import audit, tasks, workflow
 from ..importing import (
@@ -458,19 +458,17 @@ def _serving_office(actor: User, batch: MemberBatch, params: dict[str, Any]) -> 
     return None
 
 
-def checks_lost(batch: MemberBatch, now: datetime | None = None) -> bool:
+def checks_lost(batch: MemberBatch) -> bool:
     """Whether the batch's checks were queued more than ``CHECKS_LOST_AFTER`` ago and have not
     ended: their task was lost."""
     since = batch.processing_since
     if batch.state is not B.PROCESSING or since is None:
         return False
-    if since.tzinfo is None:  # SQLite hands timestamps back without their zone: they are UTC
-        since = since.replace(tzinfo=UTC)
-    return (now or utcnow()) - since >= CHECKS_LOST_AFTER
+    return utcnow() - as_utc(since) >= CHECKS_LOST_AFTER
 
 
 def _checks_ended_or_lost(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
-    if batch.state is B.PROCESSING and not checks_lost(batch, params.get("now")):
+    if batch.state is B.PROCESSING and not checks_lost(batch):
         return _l("The file is still being checked.")
     return None
 
@@ -805,9 +803,7 @@ def accept_rows(
 
 def batch_today(now: datetime) -> date:
     """The calendar day in Jakarta (registration and start dates are local days)."""
-    if now.tzinfo is None:  # SQLite hands timestamps back without their zone: they are UTC
-        now = now.replace(tzinfo=UTC)
-    return now.astimezone(JAKARTA).date()
+    return as_utc(now).astimezone(JAKARTA).date()
 
 
 def today_in_jakarta() -> date:
