@@ -58,10 +58,12 @@ format: install-dev
 
 ## The benchmarks (scripts that print their figures, never timed tests), 25-35 minutes on 2 cores:
 ## import throughput and memory, a 50,000-row batch in the database (SQLite, and PostgreSQL when
-## BENCH_DATABASE_URL is set or a server answers on 127.0.0.1:5432), then the list pages at scale
+## BENCH_DATABASE_URL is set or a server answers on 127.0.0.1:5432), a payer's contributions file
+## of 1,000 and 10,000 rows (PostgreSQL), then the list pages at scale
 bench: install-dev translations
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_batches.py
+	$(PY) bench/bench_payer.py
 	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
 
 ## List pages at scale only: a fresh PostgreSQL database (127.0.0.1:5432, or BENCH_DATABASE_URL)

@@ -114,6 +114,44 @@ def test_each_event_links_to_the_previous_one_and_the_head_follows(session, chai
     )
 
 
+def test_a_list_of_events_is_chained_in_its_order_after_the_existing_ones(session, chain):
+    clerk = load_user(session, "petugas.serang")
+    fields = [
+        audit.event_fields(
+            actor=clerk, action="contribution", record_type="member", record_id=n, details={"n": n}
+        )
+        for n in range(250)
+    ]
+    ids = audit.append_events(session, fields)
+    session.commit()
+    events = [session.get(AuditEvent, event_id) for event_id in ids]
+    assert [e.record_id for e in events] == [str(n) for n in range(250)]
+    # The ids follow the chain: each event links to the one with the id before it.
+    assert ids == sorted(ids) and ids[0] > chain[-1]
+    previous = session.get(AuditEvent, chain[-1])
+    for event in events:
+        assert event.prev_hash == previous.hash
+        assert event.hash == compute_hash(
+            {name: getattr(event, name) for name in audit.CONTENT_FIELDS}, previous.hash
+        )
+        previous = event
+    head = session.get(AuditChainHead, 1)
+    assert (head.last_event_id, head.last_hash, head.event_count) == (ids[-1], events[-1].hash, 256)
+    result = verify_chain(session)
+    assert result.ok and result.checked == 256
+    # The single append continues the same chain, after the ids the list drew.
+    one = append_event(session, actor=None, action="expire", record_type="claim", record_id=9)
+    session.commit()
+    assert one.id > ids[-1] and one.prev_hash == events[-1].hash
+    assert verify_chain(session).checked == 257
+
+
+def test_an_empty_list_appends_nothing(session, chain):
+    assert audit.append_events(session, []) == []
+    session.commit()
+    assert session.get(AuditChainHead, 1).event_count == 6 and verify_chain(session).ok
+
+
 def test_event_keeps_a_snapshot_of_the_actor_and_canonical_details(session, chain):
     approval = session.get(AuditEvent, chain[2])
     kepala = load_user(session, "kepala.serang")

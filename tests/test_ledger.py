@@ -13,11 +13,17 @@ from sqlalchemy import func, select
 
 from backoffice.audit import history, verify_chain
 from backoffice.importing import check_nik
-from backoffice.services import claims, demo, reference
+from backoffice.services import claims, demo, ledger, reference
 from backoffice.services.batches import kpj_is_valid, reserve_kpj, today_in_jakarta
 from backoffice.services.coverage import add_months, month_start
 from backoffice.services.errors import DomainError, Forbidden
-from backoffice.services.ledger import member_ledger, record_payment
+from backoffice.services.ledger import (
+    Payment,
+    PaymentRefused,
+    member_ledger,
+    record_payment,
+    record_payments,
+)
 from models import (
     AuditEvent,
     ContributionPayment,
@@ -96,6 +102,69 @@ def months_from(first: date, n: int) -> list[date]:
 # --------------------------------------------------------------------------------------------
 # Recording
 # --------------------------------------------------------------------------------------------
+
+
+def test_a_list_of_payments_is_recorded_together_with_one_event_each(session, user):
+    clerk = user("petugas.serang")
+    members = [make_member(session, nik=f"36042952128500{n:02d}") for n in range(5)]
+    session.commit()
+    events = count(session, AuditEvent)
+    payments = [
+        Payment(m, date(2026, 3, 1), date(2026, 3, 5), months=3 if n % 2 else 1, reference="X/1")
+        for n, m in enumerate(members)
+    ]
+    recorded = record_payments(session, clerk, payments, channel="counter", today=TODAY)
+    session.commit()
+    assert len(recorded) == 1 + 3 + 1 + 3 + 1
+    assert [periods(session, m) for m in members[:2]] == [
+        [date(2026, 3, 1)],
+        months_from(date(2026, 3, 1), 3),
+    ]
+    new_events = session.scalars(
+        select(AuditEvent).where(AuditEvent.id > 0).order_by(AuditEvent.id).offset(events)
+    ).all()
+    assert [e.record_id for e in new_events] == [str(m.id) for m in members]
+    assert [json.loads(e.details)["months"] for e in new_events] == [1, 3, 1, 3, 1]
+    assert json.loads(new_events[1].details)["total"] == 3 * 51_800
+    assert verify_chain(session).ok
+
+
+@pytest.mark.parametrize("second", ["already paid", "twice in the list", "not active"])
+def test_one_refused_payment_of_a_list_records_none_and_names_it(
+    session, user, monkeypatch, second
+):
+    # One member per chunk: the month already paid is found in the second chunk.
+    monkeypatch.setattr(ledger, "CHUNK", 1)
+    clerk = user("petugas.serang")
+    first, other = (
+        make_member(session, nik="3604295212850101"),
+        make_member(session, nik="3604295212850102"),
+    )
+    if second == "already paid":
+        pay(session, clerk, other, date(2026, 4, 1))
+    if second == "not active":
+        other.active = False
+    session.commit()
+    before = (count(session, ContributionPayment), count(session, AuditEvent))
+    payments = [
+        Payment(first, date(2026, 3, 1), date(2026, 3, 5), months=3),
+        Payment(other, date(2026, 3, 1), date(2026, 3, 5), months=3),
+    ]
+    if second == "twice in the list":
+        payments[1] = Payment(first, date(2026, 5, 1), date(2026, 3, 5))
+    with pytest.raises(PaymentRefused) as refused:
+        record_payments(session, clerk, payments, channel="counter", today=TODAY)
+    session.rollback()
+    assert refused.value.index == 1
+    with force_locale("en"):
+        message = str(refused.value)
+    expected = {
+        "already paid": "The contribution for 04/2026 is already paid; nothing was recorded.",
+        "twice in the list": "The contribution for 05/2026 is already paid; nothing was recorded.",
+        "not active": "The member is not active: no contribution can be recorded.",
+    }[second]
+    assert message == expected
+    assert (count(session, ContributionPayment), count(session, AuditEvent)) == before
 
 
 def test_clerk_records_one_month_with_the_members_own_amounts(session, user):

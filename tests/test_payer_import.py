@@ -16,6 +16,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from backoffice import audit
 from backoffice.services import demo, ledger, payer_import, reference
 from backoffice.services.batches import kpj_check_digit, reserve_kpj, today_in_jakarta
 from backoffice.services.coverage import add_months, month_start
@@ -550,35 +551,44 @@ def _three_members_file(session) -> tuple[list[Member], bytes]:
     return members, csv_bytes(rows)
 
 
-@pytest.mark.parametrize("failure", [RuntimeError("database went away"), DomainError("refused")])
-def test_a_failure_midway_records_nothing(app, session, user, monkeypatch, failure):
+@pytest.mark.parametrize(
+    ("where", "failure"),
+    [
+        ("check_payment", RuntimeError("database went away")),
+        ("check_payment", DomainError("refused")),
+        # After the payments were inserted: the audit events fail, the payments go too.
+        ("append_events", RuntimeError("database went away")),
+    ],
+)
+def test_a_failure_midway_records_nothing(app, session, user, monkeypatch, where, failure):
     clerk = user("petugas.serang")
     members, data = _three_members_file(session)
     s = settings(app)
     token = payer_import.upload(session, clerk, department(session).id, data, "f.csv", settings=s)
     expected = payer_import.preview(session, clerk, token, settings=s).fingerprint
     payments, events = count(session, ContributionPayment), count(session, AuditEvent)
-    real = ledger.record_payment
+    module = ledger if where == "check_payment" else audit
+    real = getattr(module, where)
     calls = []
 
     def flaky(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == (2 if where == "check_payment" else 1):
             raise failure
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ledger, "record_payment", flaky)
+    monkeypatch.setattr(module, where, flaky)
     with pytest.raises(type(failure)) as raised:
         payer_import.record(session, clerk, token, expected=expected, settings=s)
     if isinstance(failure, DomainError):
         with force_locale("en"):
             assert str(raised.value).startswith("Row 3 could not be recorded: refused")
     session.expire_all()
-    assert len(calls) == 2
+    assert len(calls) == (2 if where == "check_payment" else 1)
     assert count(session, ContributionPayment) == payments and count(session, AuditEvent) == events
     assert all(payments_of(session, m) == [] for m in members)
     assert len(stored_files(app)) == 1  # still there: the clerk can try again
-    monkeypatch.setattr(ledger, "record_payment", real)
+    monkeypatch.setattr(module, where, real)
     recorded = payer_import.record(session, clerk, token, expected=expected, settings=s)
     assert (recorded.rows, recorded.members, recorded.months) == (3, 3, 9)
     assert recorded.amount == 9 * 21_800

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -64,6 +65,32 @@ def _check_recorder(actor: User, member: Member) -> None:
         raise Forbidden(_l("Contributions are recorded by the office the member belongs to."))
 
 
+@dataclass(frozen=True)
+class Payment:
+    """A payment to record: ``months`` consecutive months from ``period`` (any day of its
+    month), paid on ``paid_on``."""
+
+    member: Member
+    period: date
+    paid_on: date
+    months: int = 1
+    reference: str | None = None
+
+
+class PaymentRefused(DomainError):
+    """A payment of a list was refused (nothing of the list is recorded): ``index`` is its
+    position in the list, ``error`` the refusal itself."""
+
+    def __init__(self, index: int, error: DomainError) -> None:
+        super().__init__(error.message, field=error.field)
+        self.index = index
+        self.error = error
+
+
+#: Members locked, and their payments read, this many at a time.
+CHUNK = 1000
+
+
 def record_payment(
     session: Session,
     actor: User,
@@ -83,23 +110,45 @@ def record_payment(
     whole payment. ``period`` may be any day of its month; ``today`` defaults to today in
     Jakarta (the payment date may not be later).
     """
+    payment = Payment(member, period, paid_on, months, reference)
+    try:
+        return record_payments(
+            session,
+            actor,
+            [payment],
+            channel=channel,
+            payer_department=payer_department,
+            ip=ip,
+            today=today,
+        )
+    except PaymentRefused as refused:
+        raise refused.error from None
+
+
+def check_payment(
+    actor: User,
+    payment: Payment,
+    *,
+    channel: PaymentChannel,
+    payer_department: Department | None,
+    today: date,
+) -> list[date]:
+    """The months ``payment`` pays, once it meets every rule that does not need the database:
+    who records it, 1, 3, 6 or 12 months, not before the member's protection started, not more
+    than ``MAX_MONTHS_AHEAD`` months ahead, the paying department and the reference."""
+    member = payment.member
     _check_recorder(actor, member)
-    if months not in PAYMENT_MONTHS:
+    if payment.months not in PAYMENT_MONTHS:
         raise DomainError(
-            _l("A payment covers 1, 3, 6 or 12 months, not %(months)s.", months=months),
+            _l("A payment covers 1, 3, 6 or 12 months, not %(months)s.", months=payment.months),
             field="months",
         )
-    try:
-        channel = PaymentChannel(channel)
-    except ValueError:
-        raise DomainError(_l("Choose how the contribution was paid."), field="channel") from None
-    today = today or today_in_jakarta()
-    if paid_on > today:
+    if payment.paid_on > today:
         raise DomainError(_l("The payment date cannot be in the future."), field="paid_on")
     if not member.active:
         raise DomainError(_l("The member is not active: no contribution can be recorded."))
-    first = month_start(period)
-    last = add_months(first, months - 1)
+    first = month_start(payment.period)
+    last = add_months(first, payment.months - 1)
     start = month_start(member.start_date)
     if first < start:
         raise DomainError(
@@ -111,14 +160,14 @@ def record_payment(
             ),
             field="period",
         )
-    if last > add_months(month_start(paid_on), MAX_MONTHS_AHEAD):
+    if last > add_months(month_start(payment.paid_on), MAX_MONTHS_AHEAD):
         raise DomainError(
             _l(
                 "Contributions can be paid at most %(max)s months ahead: %(month)s is too far "
                 "after the payment date %(paid_on)s.",
                 max=MAX_MONTHS_AHEAD,
                 month=_month(last),
-                paid_on=paid_on.strftime("%d/%m/%Y"),
+                paid_on=payment.paid_on.strftime("%d/%m/%Y"),
             ),
             field="period",
         )
@@ -131,7 +180,7 @@ def record_payment(
             _l("A paying department is given only for a payment by a department."),
             field="payer_department",
         )
-    reference = (reference or "").strip() or None
+    reference = (payment.reference or "").strip() or None
     if reference is not None and len(reference) > REFERENCE_LENGTH:
         raise DomainError(
             _l(
@@ -140,67 +189,135 @@ def record_payment(
             ),
             field="reference",
         )
+    return [add_months(first, i) for i in range(payment.months)]
 
-    # One recording per member at a time (PostgreSQL: a row lock; SQLite serialises writers):
-    # two clerks recording the same month cannot both pass the check below.
-    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
-    periods = [add_months(first, i) for i in range(months)]
-    already = sorted(
-        session.scalars(
-            select(ContributionPayment.period).where(
-                ContributionPayment.member_id == member.id,
-                ContributionPayment.period.in_(periods),
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _months_paid(
+    session: Session, member_ids: list[int], first: date, last: date
+) -> set[tuple[int, date]]:
+    """(member id, month) of the payments already recorded for these members in [first, last],
+    after locking the members' rows (ascending ids: two recordings cannot deadlock)."""
+    paid: set[tuple[int, date]] = set()
+    for chunk in _chunks(member_ids):
+        # One recording per member at a time (PostgreSQL: row locks; SQLite serialises
+        # writers): two clerks recording the same month cannot both pass the check below.
+        session.execute(
+            select(Member.id).where(Member.id.in_(chunk)).order_by(Member.id).with_for_update()
+        )
+        paid.update(
+            session.execute(
+                select(ContributionPayment.member_id, ContributionPayment.period).where(
+                    ContributionPayment.member_id.in_(chunk),
+                    ContributionPayment.period.between(first, last),
+                )
+            ).tuples()
+        )
+    return paid
+
+
+def record_payments(
+    session: Session,
+    actor: User,
+    payments: list[Payment],
+    *,
+    channel: PaymentChannel | str,
+    payer_department: Department | None = None,
+    ip: str | None = None,
+    today: date | None = None,
+) -> list[ContributionPayment]:
+    """Record every payment of the list or none (flushed and audited in the caller's
+    transaction, not committed): each checked as ``record_payment`` checks one, a month already
+    paid (or paid twice in the list) refuses it; a refusal raises ``PaymentRefused`` naming the
+    payment. Set-based: the members are locked and their months read a thousand at a time,
+    the payments inserted together, and one audit event per payment appended at the end, so
+    the audit trail's append lock is held for the inserts only.
+    """
+    try:
+        channel = PaymentChannel(channel)
+    except ValueError:
+        raise DomainError(_l("Choose how the contribution was paid."), field="channel") from None
+    today = today or today_in_jakarta()
+    months: list[list[date]] = []
+    for index, payment in enumerate(payments):
+        try:
+            months.append(
+                check_payment(
+                    actor, payment, channel=channel, payer_department=payer_department, today=today
+                )
+            )
+        except DomainError as exc:
+            raise PaymentRefused(index, exc) from None
+    if not payments:
+        return []
+    paid = _months_paid(
+        session,
+        sorted({payment.member.id for payment in payments}),
+        min(periods[0] for periods in months),
+        max(periods[-1] for periods in months),
+    )
+    recorded: list[ContributionPayment] = []
+    events: list[dict[str, Any]] = []
+    department_id = payer_department.id if payer_department is not None else None
+    for index, (payment, periods) in enumerate(zip(payments, months, strict=True)):
+        member = payment.member
+        already = [month for month in periods if (member.id, month) in paid]
+        if already:
+            error = DomainError(
+                _l(
+                    "The contribution for %(months)s is already paid; nothing was recorded.",
+                    months=", ".join(_month(m) for m in already),
+                ),
+                field="period",
+            )
+            raise PaymentRefused(index, error)
+        paid.update((member.id, month) for month in periods)
+        reference = (payment.reference or "").strip() or None
+        rows = [
+            ContributionPayment(
+                member_id=member.id,
+                period=month,
+                jkk=member.contribution_jkk,
+                jkm=member.contribution_jkm,
+                jht=member.contribution_jht,
+                paid_on=payment.paid_on,
+                channel=channel,
+                reference=reference,
+                payer_department_id=department_id,
+                recorded_by_id=actor.id,
+            )
+            for month in periods
+        ]
+        recorded.extend(rows)
+        events.append(
+            audit.event_fields(
+                actor=actor,
+                action="contribution",
+                record_type=RECORD_TYPE,
+                record_id=member.id,
+                ip=ip,
+                details={
+                    "months": payment.months,
+                    "first_period": periods[0],
+                    "last_period": periods[-1],
+                    "total": sum(row.total for row in rows),
+                    "paid_on": payment.paid_on,
+                    "channel": channel,
+                    "reference": reference,
+                    "payer_department_id": department_id,
+                },
+                region_id=member.region_id,
+                office_id=member.office_id,
+                department_id=member.department_id,
             )
         )
-    )
-    if already:
-        raise DomainError(
-            _l(
-                "The contribution for %(months)s is already paid; nothing was recorded.",
-                months=", ".join(_month(m) for m in already),
-            ),
-            field="period",
-        )
-
-    payments = [
-        ContributionPayment(
-            member_id=member.id,
-            period=month,
-            jkk=member.contribution_jkk,
-            jkm=member.contribution_jkm,
-            jht=member.contribution_jht,
-            paid_on=paid_on,
-            channel=channel,
-            reference=reference,
-            payer_department_id=payer_department.id if payer_department is not None else None,
-            recorded_by_id=actor.id,
-        )
-        for month in periods
-    ]
-    session.add_all(payments)
+    session.add_all(recorded)
     session.flush()
-    audit.append_event(
-        session,
-        actor=actor,
-        action="contribution",
-        record_type=RECORD_TYPE,
-        record_id=member.id,
-        ip=ip,
-        details={
-            "months": months,
-            "first_period": first,
-            "last_period": last,
-            "total": sum(p.total for p in payments),
-            "paid_on": paid_on,
-            "channel": channel,
-            "reference": reference,
-            "payer_department_id": payer_department.id if payer_department is not None else None,
-        },
-        region_id=member.region_id,
-        office_id=member.office_id,
-        department_id=member.department_id,
-    )
-    return payments
+    audit.append_events(session, events)
+    return recorded
 
 
 # --------------------------------------------------------------------------------------------
