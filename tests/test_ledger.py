@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from html_page import get
+from sqlalchemy import delete, func, select
 
 from backoffice.audit import history, verify_chain
 from backoffice.importing import check_nik
@@ -26,6 +28,7 @@ from backoffice.services.ledger import (
 )
 from models import (
     AuditEvent,
+    BenefitParameter,
     ContributionPayment,
     Department,
     IncomeLevel,
@@ -125,7 +128,8 @@ def test_a_list_of_payments_is_recorded_together_with_one_event_each(session, us
     ).all()
     assert [e.record_id for e in new_events] == [str(m.id) for m in members]
     assert [json.loads(e.details)["months"] for e in new_events] == [1, 3, 1, 3, 1]
-    assert json.loads(new_events[1].details)["total"] == 3 * 51_800
+    # March to May 2026, paid by the members: the PP 50/2025 discount (half of JKK and JKM).
+    assert json.loads(new_events[1].details)["total"] == 3 * (7_500 + 3_400 + 30_000)
     assert verify_chain(session).ok
 
 
@@ -172,14 +176,17 @@ def test_clerk_records_one_month_with_the_members_own_amounts(session, user):
     member = make_member(session)
     [payment] = pay(session, clerk, member, date(2026, 1, 1), paid_on=date(2026, 1, 12))
     session.commit()
-    assert (payment.jkk, payment.jkm, payment.jht) == (15_000, 6_800, 30_000)
-    assert payment.total == member.monthly_contribution == 51_800
+    # The member's contribution (Rp51.800), January 2026 with the PP 50/2025 discount: half of
+    # JKK and JKM, JHT whole.
+    assert member.monthly_contribution == 51_800
+    assert (payment.jkk, payment.jkm, payment.jht) == (7_500, 3_400, 30_000)
+    assert payment.total == 40_900
     assert payment.recorded_by_id == clerk.id and payment.channel is PaymentChannel.COUNTER
     assert payment.payer_department_id is None and payment.paid_on == date(2026, 1, 12)
     summary = member_ledger(session, member, date(2026, 1, 20))
     assert summary.paid_months == 1 and summary.arrears_months == 0 and summary.covered
-    assert summary.totals == {Programme.JKK: 15_000, Programme.JKM: 6_800, Programme.JHT: 30_000}
-    assert summary.jht_balance == 30_000 and summary.total == 51_800
+    assert summary.totals == {Programme.JKK: 7_500, Programme.JKM: 3_400, Programme.JHT: 30_000}
+    assert summary.jht_balance == 30_000 and summary.total == 40_900
 
 
 @pytest.mark.parametrize("months", [3, 6, 12])
@@ -201,7 +208,7 @@ def test_several_months_at_once_are_consecutive_and_paid_the_same_day(session, u
     assert {(p.paid_on, p.channel, p.reference) for p in payments} == {
         (date(2026, 3, 9), PaymentChannel.BANK, "BNI-260309-001122")
     }
-    assert {p.total for p in payments} == {21_800}
+    assert {p.total for p in payments} == {10_900}  # Rp21.800 less the discount
     assert periods(session, member) == months_from(first, months)
 
 
@@ -229,6 +236,68 @@ def test_a_branch_head_records_for_the_kcps_under_the_office(session, user):
     assert payment.recorded_by_id == user("kepala.serang").id
 
 
+# --- the PP 50/2025 discount (a dated benefit parameter, migration 0011) ----------------------
+
+
+def _amounts(payments) -> list[tuple[str, int, int, int]]:
+    return [(p.period.strftime("%m/%Y"), p.jkk, p.jkm, p.jht) for p in payments]
+
+
+def test_the_discount_applies_to_the_months_due_while_it_is_in_force(session, user):
+    """From 22 December 2025: December's contribution was due on the 15th, before it."""
+    member = make_member(session, start=date(2025, 10, 3))
+    payments = pay(
+        session, user("petugas.serang"), member, date(2025, 10, 1), 6, paid_on=date(2026, 1, 5)
+    )
+    full, half = (15_000, 6_800, 30_000), (7_500, 3_400, 30_000)
+    assert _amounts(payments) == [
+        ("10/2025", *full),
+        ("11/2025", *full),
+        ("12/2025", *full),
+        ("01/2026", *half),
+        ("02/2026", *half),
+        ("03/2026", *half),
+    ]
+    [event] = history(session, "member", member.id)
+    assert json.loads(event.details)["total"] == 3 * 51_800 + 3 * 40_900
+
+
+def test_the_discount_ends_with_the_end_date_the_administrator_gives_it(session, user):
+    rule = session.scalar(
+        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+    )
+    assert (rule.value, rule.valid_from, rule.valid_to) == (50, date(2025, 12, 22), None)
+    rule.valid_to = date(2026, 2, 20)
+    member = make_member(session)
+    payments = pay(session, user("petugas.serang"), member, date(2026, 1, 1), 3)
+    assert [p.total for p in payments] == [40_900, 40_900, 51_800]
+
+
+def test_without_a_discount_rule_the_members_contribution_is_paid(session, user):
+    session.execute(delete(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY))
+    member = make_member(session)
+    payments = pay(session, user("petugas.serang"), member, date(2026, 1, 1), 3)
+    assert {p.total for p in payments} == {51_800}
+
+
+def test_a_discount_rounds_to_the_rupiah_and_leaves_jht_whole():
+    contribution = reference.Contribution(jkk=10_001, jkm=6_801, jht=20_002)
+    assert reference.discounted(contribution, Decimal(50)) == reference.Contribution(
+        5_001, 3_401, 20_002
+    )
+    assert reference.discounted(contribution, Decimal("12.5")) == reference.Contribution(
+        8_751, 5_951, 20_002
+    )
+    assert reference.discounted(contribution, Decimal(0)) == contribution
+    rules = [
+        reference.Discount(Decimal(30), date(2026, 6, 1), None),
+        reference.Discount(Decimal(50), date(2025, 12, 22), date(2026, 12, 31)),
+    ]
+    assert reference.discount_on(rules, date(2025, 12, 21)) == 0
+    assert reference.discount_on(rules, date(2026, 1, 15)) == 50
+    assert reference.discount_on(rules, date(2026, 6, 15)) == 30  # the newer rule wins
+
+
 def test_a_department_pays_as_payer(session, user):
     member = make_member(session)
     department = session.scalar(select(Department).where(Department.name == demo.DISTAN))
@@ -243,6 +312,8 @@ def test_a_department_pays_as_payer(session, user):
         reference="SP2D/DISTAN/2026/014",
     )
     assert {p.payer_department_id for p in payments} == {department.id}
+    # A government budget pays the whole contribution: no discount.
+    assert {(p.jkk, p.jkm, p.jht) for p in payments} == {(15_000, 6_800, 30_000)}
     with pytest.raises(DomainError) as missing:
         pay(session, user("petugas.serang"), member, date(2026, 7, 1), channel="payer")
     assert missing.value.field == "payer_department"
@@ -270,7 +341,7 @@ def test_recording_writes_one_audit_event_in_the_same_transaction(session, user)
     details = json.loads(event.details)
     assert details["months"] == 3
     assert details["first_period"] == "2026-02-01" and details["last_period"] == "2026-04-01"
-    assert details["total"] == 3 * 51_800 and details["channel"] == "counter"
+    assert details["total"] == 3 * 40_900 and details["channel"] == "counter"
     assert verify_chain(session).ok
 
 
@@ -541,23 +612,28 @@ def test_demo_payments_look_real(session):
         select(ContributionPayment, Member).join(Member).where(Member.batch_id.is_(None))
     ).all()
     assert len(rows) > 1000
+    discounts = reference.discounts(session)
+    discounted: Counter[bool] = Counter()
     channels = Counter(p.channel for p, _m in rows)
     assert set(channels) == set(PaymentChannel)
     for payment, member in rows:
         assert payment.period.day == 1 and payment.period >= month_start(member.start_date)
         assert member.start_date <= payment.paid_on <= today
         assert payment.period <= add_months(month_start(payment.paid_on), 12)
-        assert (payment.jkk, payment.jkm, payment.jht) == (
-            member.contribution_jkk,
-            member.contribution_jkm,
-            member.contribution_jht,
+        # The ledger's rule: the discount of the month's due date unless a department pays.
+        rules = discounts if payment.channel is not PaymentChannel.PAYER else []
+        expected = ledger.month_contribution(
+            ledger.member_contribution(member), payment.period, rules
         )
+        assert (payment.jkk, payment.jkm, payment.jht) == (expected.jkk, expected.jkm, expected.jht)
+        discounted[expected.total < member.monthly_contribution] += 1
         assert payment.reference
         assert (payment.channel is PaymentChannel.PAYER) == (member.department_id is not None)
         if payment.channel is PaymentChannel.PAYER:
             assert payment.payer_department_id == member.department_id
     days = Counter(5 <= p.paid_on.day <= 15 for p, _m in rows)
     assert days[True] > 2 * days[False]
+    assert discounted[True] > 100 and discounted[False] > 100
 
 
 def test_recording_on_a_demo_member_in_arrears(session, user):
@@ -607,3 +683,21 @@ def test_demo_histories_end_on_the_day_of_seeding():
 def test_income_levels_of_the_demo_exist(session):
     amounts = set(session.scalars(select(IncomeLevel.amount)))
     assert {p.income for p in demo.PEOPLE} <= amounts
+
+
+def test_the_member_page_says_what_the_next_month_costs(session, login, user):
+    member = make_member(session)  # protected from January 2026, nothing paid yet
+    session.commit()
+    page = get(login("petugas.serang"), f"/admin/member/details/?id={member.id}")
+    assert " ".join(page.text("next-month").split()) == (
+        "Iuran bulan 01/2026: Rp40.900 (potongan 50% iuran JKK dan JKM selama potongan "
+        "berlaku; Rp51.800 bila dibayar anggaran pemerintah)."
+    )
+    # Once the discount has ended, the month costs the member's contribution, said plainly.
+    rule = session.scalar(
+        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+    )
+    rule.valid_to = date(2025, 12, 31)
+    session.commit()
+    page = get(login("petugas.serang"), f"/admin/member/details/?id={member.id}")
+    assert " ".join(page.text("next-month").split()) == "Iuran bulan 01/2026: Rp51.800"

@@ -8,11 +8,22 @@ import csv
 import io
 import json
 import re
+from datetime import date
 
 from sqlalchemy import select
 
 from backoffice.audit import verify_chain
-from models import AuditEvent, ContributionRate, Department, Office, Programme, Regency, Region
+from backoffice.services import reference
+from models import (
+    AuditEvent,
+    BenefitParameter,
+    ContributionRate,
+    Department,
+    Office,
+    Programme,
+    Regency,
+    Region,
+)
 
 EVENT_CELL = re.compile(r'<td class="col-id">\s*(\d+)\s*</td>')
 
@@ -198,3 +209,59 @@ def test_the_audit_list_names_roles_in_the_readers_language(login):
     admin.post("/language", data={"locale": "en", "next": "/admin/"})
     page = admin.get(url).get_data(as_text=True)
     assert re.search(r'<td class="col-actor_role">\s*Branch clerk\s*</td>', page)
+
+
+def _discount_form(rule, **changes):
+    form = {
+        "key": rule.key,
+        "value": str(rule.value),
+        "valid_from": rule.valid_from.isoformat(),
+        "valid_to": rule.valid_to.isoformat() if rule.valid_to else "",
+        "note": rule.note or "",
+    }
+    return form | changes
+
+
+def test_the_administrator_ends_the_contribution_discount_and_it_is_audited(login, session):
+    rule = session.scalar(
+        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+    )
+    admin = login("admin")
+    page = admin.get("/admin/benefit_parameter/?search=discount").get_data(as_text=True)
+    assert reference.DISCOUNT_KEY in page and "Parameter manfaat" in page
+    response = admin.post(
+        f"/admin/benefit_parameter/edit/?id={rule.id}",
+        data=_discount_form(rule, valid_to="2026-06-30"),
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(BenefitParameter, rule.id).valid_to.isoformat() == "2026-06-30"
+    (event,) = _events(session, "benefit_parameter", rule.id)
+    assert _changes(event) == {"valid_to": [None, "2026-06-30"]}
+    assert verify_chain(session).ok
+
+
+def test_a_discount_over_100_percent_or_overlapping_another_is_refused(login, session):
+    rule = session.scalar(
+        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+    )
+    admin = login("admin")
+    events = len(_events(session, "benefit_parameter"))
+    response = admin.post(
+        f"/admin/benefit_parameter/edit/?id={rule.id}", data=_discount_form(rule, value="150")
+    )
+    assert "Potongan paling banyak 100 persen." in response.get_data(as_text=True)
+    new = _discount_form(rule, valid_from="2026-03-01", value="30", note="")
+    response = admin.post("/admin/benefit_parameter/new/", data=new)
+    assert "Parameter ini sudah berlaku pada sebagian tanggal tersebut" in response.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.get(BenefitParameter, rule.id).value == 50
+    assert len(_events(session, "benefit_parameter")) == events
+    assert (
+        session.scalar(
+            select(BenefitParameter).where(BenefitParameter.valid_from == date(2026, 3, 1))
+        )
+        is None
+    )

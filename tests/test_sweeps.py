@@ -47,6 +47,7 @@ from models import (
     AuditEvent,
     Base,
     BatchRow,
+    BenefitParameter,
     Claim,
     ClaimDocument,
     ContributionPayment,
@@ -1102,7 +1103,11 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
     before = snapshot(app, client)
     foreign = build_foreign(app, session, user, FOREIGN_GROUPS[username])
     for view in model_views(app):  # every screen has foreign rows to be asked for
-        assert foreign.ids.get(view.model) or view.model in (IncomeLevel, ContributionRate)
+        assert foreign.ids.get(view.model) or view.model in (
+            IncomeLevel,
+            ContributionRate,
+            BenefitParameter,
+        )
     for model in (BatchRow, ContributionPayment, ClaimDocument):
         assert foreign.ids.get(model), f"no foreign {model.__name__} was made"
 

@@ -13,6 +13,7 @@ from flask_babel.speaklater import LazyString
 from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
 from models import (
     AuditEvent,
+    BenefitParameter,
     Claim,
     ContributionRate,
     Department,
@@ -36,7 +37,7 @@ from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
-from .reference import ContributionRateView, IncomeLevelView
+from .reference import BenefitParameterView, ContributionRateView, IncomeLevelView
 from .users import UserView
 
 
@@ -96,6 +97,14 @@ def init_admin(app: Flask) -> Admin:
             ContributionRate,
             name=_l("Contribution rates"),
             endpoint="contribution_rate",
+            category=_l("Reference data"),
+        )
+    )
+    admin.add_view(
+        BenefitParameterView(
+            BenefitParameter,
+            name=_l("Benefit parameters"),
+            endpoint="benefit_parameter",
             category=_l("Reference data"),
         )
     )

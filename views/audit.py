@@ -35,6 +35,7 @@ RECORD_TYPES = {
     "member": _l("Member (contributions)"),
     "income_level": _l("Income level"),
     "contribution_rate": _l("Contribution rate"),
+    "benefit_parameter": _l("Benefit parameter"),
     "office_proposal": _l("Office proposal"),
     "user": _l("User"),
     "region": _l("Region"),

@@ -1,4 +1,5 @@
-"""Reference data with validity dates: income levels and contribution rates (administrator)."""
+"""Reference data with validity dates: income levels, contribution rates and the benefit
+parameters (amounts, limits, the contribution discount), kept by the administrator."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
 from backoffice.services.errors import DomainError
-from models import ContributionRate, IncomeLevel, Programme
+from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
 from .base import EnumFilter, SecuredModelView
 
@@ -22,6 +23,8 @@ LABELS = {
     "valid_from": _l("Valid from"),
     "valid_to": _l("Valid to"),
     "note": _l("Note"),
+    "key": _l("Parameter"),
+    "value": _l("Value"),
     "created_at": _l("Created"),
 }
 
@@ -80,3 +83,28 @@ class ContributionRateView(_ReferenceView):
             raise DomainError(_l("The percentage must be above 0 and at most 100."))
         if model.flat_amount is not None and model.flat_amount <= 0:
             raise DomainError(_l("The flat amount must be positive."))
+
+
+class BenefitParameterView(_ReferenceView):
+    """The amounts and limits of the rules (``jkm.lump_sum``, ``approval.limit.branch_clerk``,
+    ``contribution.discount.jkk_jkm_percent`` ...), each dated like a rate: a new regulation is
+    a new row from its first day, after the old one is given its last."""
+
+    audit_record_type = "benefit_parameter"
+    overlap_message = _l(
+        "This parameter is already in force for part of these dates: end the old row first (set "
+        "its last day), then add the new one."
+    )
+    column_list = ["key", "value", "valid_from", "valid_to", "note"]
+    column_searchable_list = ["key"]
+    column_default_sort = [("key", False), ("valid_from", True)]
+    form_columns = ["key", "value", "valid_from", "valid_to", "note"]
+
+    def check(self, model: BenefitParameter) -> None:
+        super().check(model)
+        if not (model.key or "").strip():
+            raise DomainError(_l("Name the parameter."))
+        if model.value is None or model.value < 0:
+            raise DomainError(_l("The value cannot be negative."))
+        if model.key == reference.DISCOUNT_KEY and model.value > 100:
+            raise DomainError(_l("A discount is at most 100 percent."))

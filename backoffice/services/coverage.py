@@ -22,6 +22,11 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def due_date(month: date) -> date:
+    """The day by which the contribution of ``month`` is paid."""
+    return month.replace(day=DUE_DAY)
+
+
 def months_due(start: date, on: date) -> list[date]:
     """The months whose contribution is due on ``on`` (the first of each month)."""
     first = month_start(start)

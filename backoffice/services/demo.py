@@ -41,7 +41,7 @@ from models import (
     User,
 )
 
-from . import reference
+from . import ledger, reference
 from . import users as user_service
 from .batches import reserve_kpj, today_in_jakarta
 from .coverage import add_months, month_start
@@ -588,8 +588,12 @@ def _seed_members(
 
     ids = dict(session.execute(select(Member.nik, Member.id).where(Member.nik.in_(plans))).all())
     payments: list[dict[str, Any]] = []
+    discounts = reference.discounts(session)
     for row in members:
         person, start, rng = plans[row["nik"]]
+        standard = reference.Contribution(
+            row["contribution_jkk"], row["contribution_jkm"], row["contribution_jht"]
+        )
         for block in _history(person, start, end):
             if person.department:
                 # A department pays for all its members at once: one date and one payment
@@ -615,14 +619,18 @@ def _seed_members(
                 if channel in (PaymentChannel.COUNTER, PaymentChannel.PAYER)
                 else None  # bank and online payments arrive through the payment partners
             )
+            # The rule the ledger applies: a discount unless a government budget pays.
+            rules = discounts if channel is not PaymentChannel.PAYER else []
             for i in range(block.months):
+                period = add_months(block.first, i)
+                amounts = ledger.month_contribution(standard, period, rules)
                 payments.append(
                     {
                         "member_id": ids[row["nik"]],
-                        "period": add_months(block.first, i),
-                        "jkk": row["contribution_jkk"],
-                        "jkm": row["contribution_jkm"],
-                        "jht": row["contribution_jht"],
+                        "period": period,
+                        "jkk": amounts.jkk,
+                        "jkm": amounts.jkm,
+                        "jht": amounts.jht,
                         "paid_on": paid_on,
                         "channel": channel,
                         "reference": reference_no,

@@ -91,6 +91,21 @@ class PaymentRefused(DomainError):
 CHUNK = 1000
 
 
+def member_contribution(member: Member) -> reference.Contribution:
+    """The member's monthly contribution without any discount (set when they registered)."""
+    return reference.Contribution(
+        member.contribution_jkk, member.contribution_jkm, member.contribution_jht
+    )
+
+
+def month_contribution(
+    standard: reference.Contribution, month: date, rules: list[reference.Discount]
+) -> reference.Contribution:
+    """What is paid for ``month``: ``standard`` less the discount in force on the month's due
+    date (``rules`` empty when a government budget pays: no discount)."""
+    return reference.discounted(standard, reference.discount_on(rules, coverage.due_date(month)))
+
+
 def record_payment(
     session: Session,
     actor: User,
@@ -208,14 +223,13 @@ def _months_paid(
         session.execute(
             select(Member.id).where(Member.id.in_(chunk)).order_by(Member.id).with_for_update()
         )
-        paid.update(
-            session.execute(
-                select(ContributionPayment.member_id, ContributionPayment.period).where(
-                    ContributionPayment.member_id.in_(chunk),
-                    ContributionPayment.period.between(first, last),
-                )
-            ).tuples()
+        rows = session.execute(
+            select(ContributionPayment.member_id, ContributionPayment.period).where(
+                ContributionPayment.member_id.in_(chunk),
+                ContributionPayment.period.between(first, last),
+            )
         )
+        paid.update((member_id, period) for member_id, period in rows)
     return paid
 
 
@@ -253,6 +267,8 @@ def record_payments(
             raise PaymentRefused(index, exc) from None
     if not payments:
         return []
+    # A government budget (a department paying its workers) never gets the discount.
+    rules = reference.discounts(session) if channel is not PaymentChannel.PAYER else []
     paid = _months_paid(
         session,
         sorted({payment.member.id for payment in payments}),
@@ -275,22 +291,25 @@ def record_payments(
             )
             raise PaymentRefused(index, error)
         paid.update((member.id, month) for month in periods)
-        reference = (payment.reference or "").strip() or None
-        rows = [
-            ContributionPayment(
-                member_id=member.id,
-                period=month,
-                jkk=member.contribution_jkk,
-                jkm=member.contribution_jkm,
-                jht=member.contribution_jht,
-                paid_on=payment.paid_on,
-                channel=channel,
-                reference=reference,
-                payer_department_id=department_id,
-                recorded_by_id=actor.id,
+        payment_ref = (payment.reference or "").strip() or None
+        standard = member_contribution(member)
+        rows = []
+        for month in periods:
+            amounts = month_contribution(standard, month, rules)
+            rows.append(
+                ContributionPayment(
+                    member_id=member.id,
+                    period=month,
+                    jkk=amounts.jkk,
+                    jkm=amounts.jkm,
+                    jht=amounts.jht,
+                    paid_on=payment.paid_on,
+                    channel=channel,
+                    reference=payment_ref,
+                    payer_department_id=department_id,
+                    recorded_by_id=actor.id,
+                )
             )
-            for month in periods
-        ]
         recorded.extend(rows)
         events.append(
             audit.event_fields(
@@ -306,7 +325,7 @@ def record_payments(
                     "total": sum(row.total for row in rows),
                     "paid_on": payment.paid_on,
                     "channel": channel,
-                    "reference": reference,
+                    "reference": payment_ref,
                     "payer_department_id": department_id,
                 },
                 region_id=member.region_id,

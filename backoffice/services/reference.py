@@ -102,14 +102,61 @@ def monthly_contribution(
     )
 
 
-def overlapping(session: Session, obj: IncomeLevel | ContributionRate) -> bool:
-    """Would ``obj`` be in force on a day another row for the same level/programme is?"""
-    model = type(obj)
-    key = (
-        IncomeLevel.amount == obj.amount
-        if model is IncomeLevel
-        else ContributionRate.programme == obj.programme
+#: The benefit parameter of a discount on the JKK and JKM contributions, in percent (PP 50/2025:
+#: 50 from 22 December 2025, for a limited period; migration 0011).
+DISCOUNT_KEY = "contribution.discount.jkk_jkm_percent"
+
+
+@dataclass(frozen=True)
+class Discount:
+    """Percent off the JKK and JKM contributions, in force from ``valid_from`` to ``valid_to``."""
+
+    percent: Decimal
+    valid_from: date
+    valid_to: date | None
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def discounts(session: Session) -> list[Discount]:
+    """Every discount rule, the newest first (a newer rule wins where two are in force)."""
+    rows = session.scalars(
+        select(BenefitParameter)
+        .where(BenefitParameter.key == DISCOUNT_KEY)
+        .order_by(BenefitParameter.valid_from.desc())
     )
+    return [Discount(row.value, row.valid_from, row.valid_to) for row in rows]
+
+
+def discount_on(rules: Iterable[Discount], day: date) -> Decimal:
+    """The percent off in force on ``day`` (0 when none is)."""
+    return next((rule.percent for rule in rules if rule.in_force(day)), Decimal(0))
+
+
+def discounted(contribution: Contribution, percent: Decimal) -> Contribution:
+    """``contribution`` with ``percent`` off JKK and JKM (rounded to the rupiah, half up); JHT,
+    savings of the member's own, is never discounted."""
+    if not percent:
+        return contribution
+
+    def off(amount: int) -> int:
+        exact = Decimal(amount) * (Decimal(100) - percent) / Decimal(100)
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    return Contribution(jkk=off(contribution.jkk), jkm=off(contribution.jkm), jht=contribution.jht)
+
+
+def overlapping(session: Session, obj: IncomeLevel | ContributionRate | BenefitParameter) -> bool:
+    """Would ``obj`` be in force on a day another row for the same level, programme or
+    parameter is?"""
+    model = type(obj)
+    if isinstance(obj, IncomeLevel):
+        key = IncomeLevel.amount == obj.amount
+    elif isinstance(obj, ContributionRate):
+        key = ContributionRate.programme == obj.programme
+    else:
+        key = BenefitParameter.key == obj.key
     end = obj.valid_to or date.max
     stmt = select(model.id).where(
         key,
