@@ -1,7 +1,10 @@
 """The contributions ledger of a member: recording payments and reading where the member stands.
 
 A clerk records the contribution of 1, 3, 6 or 12 consecutive months at once (the BPU payment
-periods), all or nothing, with one audit event. ``member_ledger`` reads the payments known on a
+periods), all or nothing, with one audit event; a payer's file records many such payments at
+once (``record_payments``). Each month costs the member's contribution less the discount in
+force on its due date (PP 50/2025, a dated benefit parameter), unless a government budget pays
+(a department, channel ``payer``). ``member_ledger`` reads the payments known on a
 day and what they mean for protection (``coverage``): the same rules as the claims service
 (payments count from the day they were made; the arrears limit is the benefit parameter
 ``coverage.max_arrears_months`` in force on that day).
