@@ -296,6 +296,9 @@ def test_semicolon_csv_with_bom_is_checked_previewed_and_recorded(app, session, 
     ]
     total = 3 * 21_800 + 51_800
     assert cell(html, "count-months") == "4" and cell(html, "total-amount") == rupiah(total)
+    # Whole contributions although these months are within the PP 50/2025 discount: the
+    # department pays from a government budget, and the page says so.
+    assert cell(html, "no-discount").startswith("Jumlahnya adalah iuran penuh para peserta")
     assert 'id="ignored-note"' in html and "Keterangan" in html
     assert len(stored_files(app)) == 1
     last_event = session.scalar(select(func.max(AuditEvent.id))) or 0
