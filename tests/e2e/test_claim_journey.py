@@ -20,6 +20,7 @@ import pytest
 
 from backoffice.services.batches import today_in_jakarta
 from backoffice.services.demo import DEMO_MEMBERS
+from e2e import ui
 
 
 def _load(name: str, path: Path) -> types.ModuleType:
@@ -31,7 +32,6 @@ def _load(name: str, path: Path) -> types.ModuleType:
 
 
 TESTS = Path(__file__).resolve().parents[1]
-ui = _load("e2e_ui", Path(__file__).with_name("ui.py"))
 expect = ui.expect
 world = _load("claim_world_e2e", TESTS / "fixtures" / "claim_world.py")
 pytestmark = pytest.mark.e2e

@@ -9,26 +9,14 @@ preview says why), then records the following month at the counter (the discount
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import types
-from pathlib import Path
 
 import pytest
 
 from backoffice.services import demo
 from backoffice.services.batches import today_in_jakarta
+from e2e import ui
 
-
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ui = _load("e2e_ui", Path(__file__).with_name("ui.py"))
 expect = ui.expect
 pytestmark = pytest.mark.e2e
 

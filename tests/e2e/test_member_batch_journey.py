@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from backoffice.services.batches import kpj_is_valid, today_in_jakarta
+from e2e import ui
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,6 @@ def _load(name: str, path: Path) -> types.ModuleType:
     return module
 
 
-ui = _load("e2e_ui", Path(__file__).with_name("ui.py"))
 expect = ui.expect
 gen_members = _load("gen_members_e2e", ROOT / "bench" / "gen_members.py")
 pytestmark = pytest.mark.e2e
