@@ -21,7 +21,6 @@ from backoffice.i18n import format_rupiah
 from backoffice.labels import choices
 from backoffice.services import ledger, reference
 from backoffice.services.batches import today_in_jakarta
-from backoffice.services.coverage import due_date
 from backoffice.services.errors import DomainError, Forbidden
 from models import Department, Member, Office, PaymentChannel
 
@@ -160,17 +159,19 @@ class MemberView(SecuredModelView):
         form = ContributionForm(formdata=None)
         form.period.data = summary.first_unpaid
         form.paid_on.data = today
-        # What the next month costs: the member's contribution, less the discount in force on
-        # its due date when the member pays (a government budget pays it whole).
+        # What the next month costs when the member pays (at the counter), and whole (what a
+        # government budget pays).
         standard = ledger.member_contribution(model)
         month = summary.first_unpaid
-        rules = reference.discounts(db.session)
+        discount = ledger.month_discount(
+            month, PaymentChannel.COUNTER, reference.discounts(db.session)
+        )
         return {
             "ledger": summary,
             "next_month": month,
             "next_standard": standard,
-            "next_paid_by_member": ledger.month_contribution(standard, month, rules),
-            "next_discount": format(reference.discount_on(rules, due_date(month)).normalize(), "f"),
+            "next_paid_by_member": reference.discounted(standard, discount),
+            "next_discount": format(discount.normalize(), "f"),
             "may_record": ledger.may_record(current_user, model)
             and authz.may(current_user, "contributions", "create"),
             "contribution_form": form,

@@ -619,11 +619,10 @@ def _seed_members(
                 if channel in (PaymentChannel.COUNTER, PaymentChannel.PAYER)
                 else None  # bank and online payments arrive through the payment partners
             )
-            # The rule the ledger applies: a discount unless a government budget pays.
-            rules = discounts if channel is not PaymentChannel.PAYER else []
             for i in range(block.months):
                 period = add_months(block.first, i)
-                amounts = ledger.month_contribution(standard, period, rules)
+                # The ledger's rule: the discount of the month, unless a government budget pays.
+                amounts = ledger.month_contribution(standard, period, channel, discounts)
                 payments.append(
                     {
                         "member_id": ids[row["nik"]],

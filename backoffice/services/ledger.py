@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -101,12 +102,24 @@ def member_contribution(member: Member) -> reference.Contribution:
     )
 
 
+def month_discount(
+    month: date, channel: PaymentChannel, rules: list[reference.Discount]
+) -> Decimal:
+    """The percent off ``month`` paid through ``channel``: the discount in force on the month's
+    due date, none when a government budget pays (a department, channel ``payer``)."""
+    if channel is PaymentChannel.PAYER:
+        return Decimal(0)
+    return reference.discount_on(rules, coverage.due_date(month))
+
+
 def month_contribution(
-    standard: reference.Contribution, month: date, rules: list[reference.Discount]
+    standard: reference.Contribution,
+    month: date,
+    channel: PaymentChannel,
+    rules: list[reference.Discount],
 ) -> reference.Contribution:
-    """What is paid for ``month``: ``standard`` less the discount in force on the month's due
-    date (``rules`` empty when a government budget pays: no discount)."""
-    return reference.discounted(standard, reference.discount_on(rules, coverage.due_date(month)))
+    """What is paid for ``month`` through ``channel``: ``standard`` less ``month_discount``."""
+    return reference.discounted(standard, month_discount(month, channel, rules))
 
 
 def record_payment(
@@ -270,8 +283,7 @@ def record_payments(
             raise PaymentRefused(index, exc) from None
     if not payments:
         return []
-    # A government budget (a department paying its workers) never gets the discount.
-    rules = reference.discounts(session) if channel is not PaymentChannel.PAYER else []
+    rules = reference.discounts(session)
     paid = _months_paid(
         session,
         sorted({payment.member.id for payment in payments}),
@@ -298,7 +310,7 @@ def record_payments(
         standard = member_contribution(member)
         rows = []
         for month in periods:
-            amounts = month_contribution(standard, month, rules)
+            amounts = month_contribution(standard, month, channel, rules)
             rows.append(
                 ContributionPayment(
                     member_id=member.id,

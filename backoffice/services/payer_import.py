@@ -1005,7 +1005,7 @@ def record(
             today=today,
         )
         session.commit()
-    except (DomainError, IntegrityError) as exc:
+    except (ledger.PaymentRefused, IntegrityError) as exc:
         # Most likely someone recorded one of these months between the check and now.
         session.rollback()
         fresh = current()
@@ -1019,8 +1019,6 @@ def record(
                     reason=str(exc.message),
                 )
             ) from None
-        if isinstance(exc, DomainError):
-            raise
         raise DomainError(
             _l("A month of this file was recorded meanwhile: nothing was recorded.")
         ) from None
