@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from models import Base
+from models.words import POSTGRESQL_ONLY
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
@@ -14,6 +15,11 @@ if config.config_file_name and not config.attributes.get("skip_logging_config"):
 logger = logging.getLogger("alembic.env")
 
 target_metadata = Base.metadata
+
+
+def include_name(name, type_, parent_names):
+    """Autogenerate leaves the PostgreSQL-only tables of the migrations alone."""
+    return not (type_ == "table" and name in POSTGRESQL_ONLY.tables)
 
 
 def _engine():
@@ -50,6 +56,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER constraints: batch mode recreates the table instead.
             render_as_batch=True,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

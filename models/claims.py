@@ -133,12 +133,6 @@ class Claim(TimestampMixin, Base):
             postgresql_where=text(ONCE_PER_MEMBER),
             sqlite_where=text(ONCE_PER_MEMBER),
         ),
-        Index(
-            "ix_claim_claimant_name_trgm",
-            "claimant_name",
-            postgresql_using="gin",
-            postgresql_ops={"claimant_name": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -173,12 +173,6 @@ class Member(TimestampMixin, Base):
         Index("ix_member_contribution_id", "monthly_contribution", "id"),
         Index("ix_member_kpj_pattern", "kpj", postgresql_ops={"kpj": "varchar_pattern_ops"}),
         Index("ix_member_nik_pattern", "nik", postgresql_ops={"nik": "varchar_pattern_ops"}),
-        Index(
-            "ix_member_name_trgm",
-            "name",
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,15 +7,42 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from models import Base
+from models.words import POSTGRESQL_ONLY
+
+
+def _postgresql_only(name, type_, parent_names):
+    return not (type_ == "table" and name in POSTGRESQL_ONLY.tables)
 
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_name": _postgresql_only,
+            },
         )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models differ from migrations, write a migration: {diff}"
+
+
+def test_postgresql_only_tables_are_as_described(db, backend):
+    """The tables of name words exist on PostgreSQL only, with the columns and primary keys
+    ``models.words`` reads (words in the "C" collation: a prefix is a range of the key)."""
+    inspector = inspect(db.engine)
+    tables = set(inspector.get_table_names())
+    for table in POSTGRESQL_ONLY.tables.values():
+        if backend == "sqlite":
+            assert table.name not in tables
+            continue
+        columns = {c["name"]: c for c in inspector.get_columns(table.name)}
+        assert list(columns) == [c.name for c in table.columns]
+        assert all(not c["nullable"] for c in columns.values())
+        assert columns["word"]["type"].collation == "C"
+        key = inspector.get_pk_constraint(table.name)
+        assert key["constrained_columns"] == [c.name for c in table.primary_key.columns]
 
 
 def test_database_is_at_the_latest_revision(db, app):

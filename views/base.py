@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    func,
     literal_column,
     select,
     text,
@@ -43,7 +44,10 @@ from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
 from backoffice.i18n import format_date, format_number
 from backoffice.labels import choices, label
+from backoffice.names import search_terms
 from backoffice.services.errors import DomainError, Forbidden, NotFound
+
+from . import words
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +243,16 @@ def name_matches(column: Any, search: str) -> ColumnElement[bool]:
     return column.ilike(f"{_like_escaped(' '.join(words))}%", escape="\\")
 
 
+class NameSearch:
+    """What a screen's ``search_condition`` returns for a search by a person's name: the typed
+    words (``backoffice.names``). SQLite asks ``name_match`` of each row; PostgreSQL reads the
+    screen's table of name words (``views/words.py``)."""
+
+    def __init__(self, search: str) -> None:
+        self.search = search
+        self.terms = search_terms(search)
+
+
 def starts_with(column: Any, digits: str) -> ColumnElement[bool]:
     """A prefix of a number column (a ``varchar_pattern_ops`` index on PostgreSQL)."""
     return column.like(f"{digits}%")
@@ -361,10 +375,17 @@ class SecuredModelView(ModelView):
         return authz.scope(current_user, super().get_count_query(), self.model)
 
     # --- lists at scale ----------------------------------------------------------------------
-    def search_condition(self, search: str) -> ColumnElement[bool] | None:
+    #: The screen's table of name words on PostgreSQL, for searches that return ``NameSearch``.
+    word_index: words.WordIndex | None = None
+
+    def search_condition(self, search: str) -> ColumnElement[bool] | NameSearch | None:
         """The condition of a search, routed by the shape of the term (a number to the KPJ/NIK
         columns, words to a name); None keeps Flask-Admin's search (small tables only)."""
         return None
+
+    def name_text(self) -> Any:
+        """The text a ``NameSearch`` looks in, as SQL (the row's name)."""
+        raise NotImplementedError
 
     def _apply_search(
         self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
@@ -372,6 +393,9 @@ class SecuredModelView(ModelView):
         condition = self.search_condition(search.strip()) if search.strip() else None
         if condition is None:
             return super()._apply_search(query, count_query, joins, count_joins, search)
+        if isinstance(condition, NameSearch):
+            # SQLite (PostgreSQL reads the table of name words in get_list).
+            condition = func.name_match(self.name_text(), condition.search) == 1
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)
@@ -445,9 +469,9 @@ class SecuredModelView(ModelView):
             return ListCount(len(ids)), ids
         return ListCount(max(estimate, wanted + 1), estimated=True), None
 
-    def _page_within_time(self, query: Any) -> list[Any] | None:
-        """The rows of a page of a long searched list, or None when reading them takes longer
-        than ``SEARCH_PAGE_TIMEOUT_MS`` (PostgreSQL's ``statement_timeout``, in a savepoint)."""
+    def _page_within_time(self, read: Callable[[], list[Any]]) -> list[Any] | None:
+        """The rows of a page of a long searched list (``read()``), or None when reading them
+        takes longer than ``SEARCH_PAGE_TIMEOUT_MS`` (``statement_timeout``, in a savepoint)."""
         session = db.session
         timeout = current_app.config.get("LIST_SEARCH_TIMEOUT_MS", SEARCH_PAGE_TIMEOUT_MS)
         try:
@@ -459,7 +483,7 @@ class SecuredModelView(ModelView):
                     ),
                     {"timeout": f"{int(timeout)}ms"},
                 ).scalar()
-                rows = query.all()
+                rows = read()
                 session.execute(
                     text("SELECT set_config('statement_timeout', :previous, true)"),
                     {"previous": previous},
@@ -468,7 +492,7 @@ class SecuredModelView(ModelView):
         except OperationalError as exc:
             if not isinstance(getattr(exc, "orig", None), QueryCanceled):
                 raise
-            log.info("a searched list page took over %s ms: read by ids instead", timeout)
+            log.info("a searched list page took over %s ms: read another way", timeout)
             return None
 
     def get_list(  # type: ignore[override]
@@ -481,20 +505,37 @@ class SecuredModelView(ModelView):
         execute: bool = True,
         page_size: int | None = None,
     ) -> tuple[int | None, Any]:
-        """Flask-Admin's, with ``count_rows`` instead of ``count(*)`` (same statements)."""
+        """Flask-Admin's, with ``count_rows`` instead of ``count(*)`` (same statements), and
+        name searches read by their words on PostgreSQL."""
         joins: dict[Any, Any] = {}
         count_joins: dict[Any, Any] = {}
         query = self.get_query()
         count_query = self.get_count_query() if not self.simple_list_pager else None
         searched = bool(self._search_supported and search and search.strip())
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        names = None
         if searched:
-            query, count_query, joins, count_joins = self._apply_search(
-                query, count_query, joins, count_joins, search
-            )
+            condition = self.search_condition(search.strip())
+            if isinstance(condition, NameSearch) and postgres and count_query is not None:
+                names = condition
+            else:
+                query, count_query, joins, count_joins = self._apply_search(
+                    query, count_query, joins, count_joins, search
+                )
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters
             )
+        if names is not None:
+            found, query, count_query = self._name_search(
+                names, query, count_query, page, sort_column, page_size, execute
+            )
+            if found is not None:
+                count, ids, whole = found
+                # The ids of the whole list, paged here, or of the page itself (a walk).
+                shown = page if whole else 0
+                page_query = self._page_query(query, ids, shown, sort_column, sort_desc, page_size)
+                return count, (page_query.all() if execute else page_query)
         # A search reads up to LIST_MAX_OFFSET matching ids in the same statement: the search's
         # index is read once either way, and a page among those ids needs no second search.
         cap = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
@@ -506,17 +547,107 @@ class SecuredModelView(ModelView):
         page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
         if not execute:
             return count, page_query
-        if ids is None and searched and db.session.get_bind().dialect.name == "postgresql":
+        if ids is None and searched and postgres:
             # The planner expects many matches and walks the list's order until the page is
             # full; a term rarer than it thinks would make that walk long. Bounded in time,
             # then the other way round: the matching ids by the search's index, the page among
             # them (up to LIST_MAX_OFFSET of them; beyond, the walk is all that is left).
-            rows = self._page_within_time(page_query)
+            rows = self._page_within_time(page_query.all)
             if rows is not None:
                 return count, rows
             count, ids = self.count_rows(count_query, probe=cap, estimate_first=False)
             page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
         return count, page_query.all()
+
+    def _name_search(
+        self,
+        names: NameSearch,
+        query: Any,
+        count_query: Any,
+        page: int | None,
+        sort_column: Any,
+        page_size: int | None,
+        execute: bool,
+    ) -> tuple[tuple[ListCount, list[Any], bool] | None, Any, Any]:
+        """A name search on PostgreSQL, by the screen's table of name words (``views/words``).
+
+        Returns the count and the ids of the whole list (True) or of the page (False) when the
+        words answered it (the page is then read by those ids), else None and the query and
+        count query with the search's conditions, for the list's usual path."""
+        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
+        if not names.terms:
+            return (ListCount(0), [], True), query, count_query
+        index = self.word_index
+        assert index is not None, f"{type(self).__name__} searches names without a word index"
+        stats = sorted((words.measure(index, t) for t in names.terms), key=lambda s: s.entries)
+        lead, others = stats[0], stats[1:]
+        key = getattr(self.model, index.key)
+        conditions = [words.has_term(index, s, key, pk, self.name_text()) for s in others]
+        if lead.counted:
+            # Few candidates: all of them, those in scope, filters and words are the list.
+            candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
+            ids = [
+                row[0]
+                for row in count_query.with_entities(pk).filter(pk.in_(candidates), *conditions)
+            ]
+            return (ListCount(len(ids)), ids, True), query, count_query
+        if (
+            execute
+            and sort_column is None
+            and lead.words is not None
+            and tuple(self.column_default_sort or ()) == (index.key, True)
+        ):
+            walked = self._page_within_time(
+                lambda: self._walk_page(index, lead, stats, count_query, page, page_size)
+            )
+            if walked is not None:
+                count, ids = walked
+                return (count, ids, False), query, count_query
+        candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
+        return (
+            None,
+            query.filter(pk.in_(candidates), *conditions),
+            count_query.filter(pk.in_(candidates), *conditions),
+        )
+
+    def _walk_page(
+        self,
+        index: words.WordIndex,
+        lead: words.TermStats,
+        stats: list[words.TermStats],
+        count_query: Any,
+        page: int | None,
+        page_size: int | None,
+    ) -> tuple[ListCount, list[Any]]:
+        """One page of a long name search, in the list's default order: the leading word's
+        entries newest first, each checked on its row until the page is full."""
+        size = page_size if page_size is not None else self.page_size
+        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
+        name_text = self.name_text()
+
+        def matching(key: Any, row_id: Any) -> list[Any]:
+            # The other typed words first (index probes), then the row (scope, filters).
+            other = [
+                words.has_term(index, s, key, row_id, name_text) for s in stats if s is not lead
+            ]
+            return [*other, words.checked(count_query, pk, row_id)]
+
+        statement = words.walk(index, lead.words or [], matching)
+        statement = self._apply_pagination(statement, page, page_size)
+        ids = list(db.session.scalars(statement))
+        offset = max(g.get("list_page_shown", page or 0), 0) * size
+        if len(ids) < size and (ids or not offset):
+            return ListCount(offset + len(ids)), ids
+        # How many there are is not read: the rows in scope and filters, times the share of
+        # rows having each typed word (as if the words were independent), shown as an estimate.
+        total = estimated_rows(count_query.with_entities(literal_column("1")).statement)
+        rows = words.table_rows(self.model.__tablename__)
+        estimate = float(total)
+        for item in stats:
+            estimate *= min(1.0, item.entries / rows)
+        if not ids:
+            return ListCount(min(round(estimate), offset), estimated=True), ids
+        return ListCount(max(round(estimate), offset + len(ids)), estimated=True), ids
 
     def _page_query(
         self,

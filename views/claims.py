@@ -44,18 +44,20 @@ from models import (
     Office,
     Relationship,
 )
+from models.words import claim_name_word
 
 from .base import (
     BadgeCount,
     DecisionRoute,
     EnumFilter,
+    NameSearch,
     ScopedChoiceFilter,
     SecuredModelView,
     menu_name_with_badge,
-    name_matches,
     search_digits,
     starts_with,
 )
+from .words import WordIndex
 
 LABELS = {
     "id": _l("No."),
@@ -80,8 +82,6 @@ TRANSPORT_LABELS = {"land": _l("land"), "sea": _l("sea"), "air": _l("air")}
 MAX_CHILDREN_FIELDS = 4
 #: A claim number as shown (``JKM-000123``) or typed (``jkm123``, ``123``).
 CLAIM_NUMBER = re.compile(r"(?:(JKM|JKK|JHT)-?)?0*(\d{1,9})", re.IGNORECASE)
-#: A search by name looks at the claims of at most this many members with that name.
-MEMBER_MATCHES = 2_000
 
 
 def _school_choices() -> list[tuple[str, str]]:
@@ -318,7 +318,8 @@ class _ClaimScreen(SecuredModelView):
 
     def search_condition(self, search: str) -> Any:
         """Routed by the term: a member's KPJ or NIK (11 digits or more, a prefix), a claim
-        number (``JKM-000123`` or ``123``), otherwise the claimant's or the member's name."""
+        number (``JKM-000123`` or ``123``), otherwise words of the claimant's or the member's
+        name (each typed word in one or the other)."""
         digits = search_digits(search)
         if digits and len(digits) >= 11:
             members = select(Member.id).where(
@@ -331,26 +332,19 @@ class _ClaimScreen(SecuredModelView):
             if number.group(1):
                 condition = and_(condition, Claim.claim_type == ClaimType(number.group(1).upper()))
             return condition
-        # Words: the claimant's name, or the member's. The members are looked up first (in
-        # the user's scope; one indexed query) so that both conditions use their index.
-        claimant = name_matches(Claim.claimant_name, search)
-        members = db.session.scalars(
-            authz.scope(
-                current_user,
-                select(Member.id).where(name_matches(Member.name, search)),
-                Member,
-            ).limit(MEMBER_MATCHES + 1)
-        ).all()
-        if len(members) > MEMBER_MATCHES:
-            flash(
-                gettext(
-                    "So many members have this name that only the claimants' names were "
-                    "searched: type more of the name, or the KPJ number."
-                ),
-                "warning",
-            )
-            return claimant
-        return or_(claimant, Claim.member_id.in_(members)) if members else claimant
+        # Words: in the claimant's name or the member's (a claim's names, word by word).
+        return NameSearch(search)
+
+    word_index = WordIndex(claim_name_word, key="submitted_at", id="claim_id")
+
+    def name_text(self) -> Any:
+        member_name = (
+            select(Member.name)
+            .where(Member.id == Claim.member_id)
+            .correlate_except(Member)
+            .scalar_subquery()
+        )
+        return Claim.claimant_name + " " + member_name
 
     def details_context(self, model: Claim) -> dict[str, Any]:
         return _details_context(self.workflow, model)

@@ -23,14 +23,16 @@ from backoffice.services import ledger, reference
 from backoffice.services.batches import today_in_jakarta
 from backoffice.services.errors import DomainError, Forbidden
 from models import Department, Member, Office, PaymentChannel
+from models.words import member_name_word
 
 from .base import (
+    NameSearch,
     ScopedChoiceFilter,
     SecuredModelView,
-    name_matches,
     search_digits,
     starts_with,
 )
+from .words import WordIndex
 
 
 class ContributionForm(AppForm):
@@ -140,12 +142,17 @@ class MemberView(SecuredModelView):
             .options(joinedload(Member.department).joinedload(Department.regency))
         )
 
+    word_index = WordIndex(member_name_word, key="created_at", id="member_id")
+
     def search_condition(self, search: str) -> Any:
         """A number: KPJ or NIK starting with it (exact when complete); words: the name."""
         digits = search_digits(search)
         if digits:
             return or_(starts_with(Member.kpj, digits), starts_with(Member.nik, digits))
-        return name_matches(Member.name, search)
+        return NameSearch(search)
+
+    def name_text(self) -> Any:
+        return Member.name
 
     details_template = "admin/member_details.html"
 

@@ -222,6 +222,9 @@ _CHECKED_AFTER = timedelta(seconds=30)
 
 #: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
 _REBUILT_TABLES = ("member", "claim", "audit_event")
+#: The tables of name words (migration 0012; filled by triggers as the rows arrive): their
+#: primary keys are rebuilt too after a large load (the triggers never write a word twice).
+_WORD_TABLES = ("member_name_word", "claim_name_word")
 
 
 @dataclass
@@ -911,8 +914,9 @@ class _AuditTrail:
 
 
 def _detach(session: Session) -> list[str]:
-    """Drop the secondary indexes and the foreign keys of the bulk tables for a large load;
-    the statements that put them back (run in the same transaction, after the load).
+    """Drop the secondary indexes and the foreign keys of the bulk tables (and the primary
+    keys of the tables of name words) for a large load; the statements that put them back (run
+    in the same transaction, after the load).
 
     Unique and primary keys stay: they are what keeps the data right while it arrives. A foreign
     key put back checks every row at once (one join instead of a look-up per row), an index is
@@ -937,8 +941,16 @@ def _detach(session: Session) -> list[str]:
         ),
         {"tables": tables},
     ).all()
+    word_keys = session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype = 'p'"
+            " AND conrelid::regclass::text = ANY(:tables) ORDER BY conname"
+        ),
+        {"tables": list(_WORD_TABLES)},
+    ).all()
     restore = []
-    for table, name, definition in foreign_keys:
+    for table, name, definition in [*foreign_keys, *word_keys]:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for name, definition in indexes:
@@ -1063,7 +1075,7 @@ def seed_bulk(
         say(f"Indexes rebuilt and foreign keys checked in {report.timings['restore']:.1f} s.")
     if writer.postgres:
         t0 = time.perf_counter()
-        for table in ("member", "claim", "member_batch", "batch_row", "audit_event"):
+        for table in ("member", "claim", "member_batch", "batch_row", "audit_event", *_WORD_TABLES):
             session.execute(text(f"ANALYZE {table}"))
         report.timings["analyze"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started

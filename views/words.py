@@ -1,0 +1,198 @@
+"""Name searches of long lists on PostgreSQL: the words of names, read in the list's order.
+
+A name search (``backoffice.names``) matches the rows whose name has every typed word. On
+PostgreSQL a table of name words kept by triggers (migration 0012: ``member_name_word``,
+``claim_name_word``; primary key word, list time, id) answers it without reading every match:
+
+1. Each typed word is measured in that table: the words it stands for (itself, or every word
+   starting with it, read one index probe each) and how many entries they have (counted up to
+   ``LIST_WORD_CANDIDATES``, beyond that the planner's estimate). The rarest word leads.
+2. A leading word with few entries: they are all the candidates; the rows among them in the
+   user's scope and filters with every other typed word are the list, counted exactly and
+   paged by their ids (any order).
+3. A leading word with many entries, in the list's default order: its entries are read newest
+   first (one index scan per word it stands for, merged), each candidate checked on its row
+   (scope, filters, the other typed words) until the page is full. The page costs what it
+   must read to find its rows, not the size of the table; the total is an estimate, shown as
+   such.
+4. Otherwise (another order of a long list, or a walk that took too long): the same
+   conditions go to the list's usual path (estimate, ids, statement timeout).
+
+The other typed words are checked on the row with the SQL function ``name_words``, which
+splits a name like the triggers do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Table,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+
+from backoffice.extensions import db
+from backoffice.names import Term
+
+#: A leading word with at most this many entries is read whole: an exact list.
+WORD_CANDIDATES = 2_000
+#: A typed word standing for more words than this does not lead a walk (one index scan each).
+WALK_WORDS = 200
+
+
+@dataclass(frozen=True)
+class WordIndex:
+    """A list's table of name words: the table, its time column (the list's default order,
+    newest first) and its id column."""
+
+    table: Table
+    key: str
+    id: str
+
+    @property
+    def word(self) -> Any:
+        return self.table.c.word
+
+    def entries(self, term: Term) -> ColumnElement[bool]:
+        """The entries of the words a typed word stands for (a range of the primary key)."""
+        if term.prefix:
+            return and_(self.word >= term.word, self.word < term.upper_bound)
+        return self.word == term.word
+
+
+@dataclass
+class TermStats:
+    term: Term
+    entries: int  # counted up to the limit, or estimated beyond it
+    counted: bool  # every entry was counted: ``entries`` is exact
+    words: list[str] | None  # the words it stands for; None when more than WALK_WORDS
+
+
+def has_term(
+    index: WordIndex, stats: TermStats, key: Any, row_id: Any, text_expression: Any
+) -> ColumnElement[bool]:
+    """The row (its list time ``key`` and id) has a word the typed word matches: one probe of
+    the primary key per word the typed word stands for, evaluated row by row (a scalar
+    subquery: never a join reading every entry of a common word). A typed word standing for
+    too many words is checked on the row's name (``text_expression``) instead."""
+    if stats.words is None:
+        found = func.name_words(text_expression).table_valued("word").render_derived("name_word")
+        term = stats.term
+        condition = (
+            func.starts_with(found.c.word, term.word) if term.prefix else found.c.word == term.word
+        )
+        return exists(select(literal(1)).select_from(found).where(condition))
+    table = index.table
+    return (
+        select(literal(1))
+        .where(
+            table.c.word == any_(bindparam(None, stats.words, type_=ARRAY(Text))),
+            table.c[index.key] == key,
+            table.c[index.id] == row_id,
+        )
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
+
+
+def measure(index: WordIndex, term: Term) -> TermStats:
+    """How many entries a typed word has (exact up to the limit), and the words it stands for."""
+    limit = current_app.config.get("LIST_WORD_CANDIDATES", WORD_CANDIDATES)
+    table = index.table.name  # a name of models.words; every value below is a bound parameter
+    if term.prefix:
+        # The distinct words of the range, one index probe each (a "skip scan").
+        words_sql = f"""
+            ARRAY(
+                WITH RECURSIVE found(word) AS (
+                    (SELECT word FROM {table} WHERE word >= :low AND word < :high
+                     ORDER BY word LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT t.word FROM {table} t WHERE t.word > found.word
+                            AND t.word < :high ORDER BY t.word LIMIT 1)
+                    FROM found WHERE found.word IS NOT NULL
+                )
+                SELECT word FROM found WHERE word IS NOT NULL LIMIT :most
+            )"""  # noqa: S608
+        range_sql = "word >= :low AND word < :high"
+    else:
+        words_sql = "ARRAY[CAST(:low AS text)]"
+        range_sql = "word = :low"
+    row = db.session.execute(
+        text(
+            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {range_sql}"  # noqa: S608
+            f" LIMIT :limit) AS entry), {words_sql}"
+        ),
+        {
+            "low": term.word,
+            "high": term.upper_bound,
+            "limit": limit + 1,
+            "most": WALK_WORDS + 1,
+        },
+    ).one()
+    entries, words = int(row[0]), list(row[1])
+    counted = entries <= limit
+    known = words if len(words) <= WALK_WORDS else None
+    if not counted:
+        from .base import estimated_rows
+
+        # The planner's estimate of each word (its statistics know common words; a range of
+        # words between two histogram bounds would be estimated at almost nothing).
+        condition = (
+            index.word == any_(bindparam(None, known, type_=ARRAY(Text)))
+            if known
+            else index.entries(term)
+        )
+        entries = max(entries, estimated_rows(select(literal(1)).where(condition)))
+    return TermStats(term, entries, counted, known)
+
+
+def table_rows(table: str) -> int:
+    """PostgreSQL's estimate of a table's rows (from its statistics, no rows read)."""
+    value = db.session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+        {"table": table},
+    ).scalar()
+    return max(int(value or 0), 1)
+
+
+def walk(index: WordIndex, words: list[str], matching: Any) -> Any:
+    """The ids of the rows whose entries are the words', newest first, each kept when
+    ``matching(key, id)`` (conditions evaluated for each entry) says so; the caller pages it."""
+    table = index.table
+    key, ident = table.c[index.key], table.c[index.id]
+    branches = [
+        select(key.label("key"), ident.label("id")).where(table.c.word == word) for word in words
+    ]
+    hits = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("hit")
+    return (
+        select(hits.c.id)
+        .where(*matching(hits.c.key, hits.c.id))
+        .order_by(hits.c.key.desc(), hits.c.id.desc())
+    )
+
+
+def checked(query: Any, pk: Any, row_id: Any) -> ColumnElement[bool]:
+    """A candidate's row is in ``query`` (scope, filters): a scalar subquery evaluated for each
+    candidate, never turned into a join that reads every row."""
+    return (
+        query.with_entities(literal_column("1"))
+        .filter(pk == row_id)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
