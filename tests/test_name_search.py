@@ -19,6 +19,7 @@ from sql_recorder import Recorder
 from backoffice import names
 from backoffice.services.bulk import seed_bulk
 from models import Claim, Member, Office
+from views import words
 from views.members import MemberView
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
@@ -32,6 +33,7 @@ NAMES = {
     "yusuf": "M. Yusuf Al-Hakim",
     "muhammad": "Muhammad Ramadhan Putra",
     "dewi": "Dewi  Sartika",
+    "nur": "Nur Nuraini Ramadhan",
 }
 
 
@@ -69,9 +71,10 @@ def _count_text(body):
         ("ahmad ramadhan", {"ahmad", "ahmadi"}),  # each typed word begins a word of the name
         ("Ramadhan AHMAD", {"ahmad", "ahmadi"}),  # any order, any case
         ("ahmadi", {"ahmadi"}),
-        ("ramad", {"ahmad", "ahmadi", "muhammad"}),
+        ("ramad", {"ahmad", "ahmadi", "muhammad", "nur"}),
         ("hmad", set()),  # inside a word: no
-        ("nur", {"siti"}),
+        ("nur", {"siti", "nur"}),
+        ("nuraini", {"nur"}),
         ("aini", {"siti"}),  # an apostrophe separates words
         ("nur'aini siti", {"siti"}),
         ("m yusuf", {"yusuf"}),  # a short typed word is a whole word
@@ -218,7 +221,8 @@ def test_a_common_word_is_walked_in_the_lists_order(
     app.config["LIST_WORD_CANDIDATES"] = candidates
     monkeypatch.setattr(MemberView, "page_size_options", (5, 20, 50, 100))
     client = login("admin")
-    for search in ("ramadhan", "ramad ahmad", "siti", "a"):
+    # "nur" stands for two words of one name (Nur Nuraini): the member is listed once.
+    for search in ("ramadhan", "ramad ahmad", "siti", "a", "nur", "nur ramad"):
         expected = _expected(session, search)
         lead = min(_entries(session, t) for t in names.search_terms(search))
         walked = lead > candidates
@@ -238,6 +242,34 @@ def test_a_common_word_is_walked_in_the_lists_order(
     body = _body(client, "/admin/member/?search=ramadhan&sort=2&page_size=100")
     expected = _expected(session, "ramadhan", order=(Member.name, Member.id))
     assert KPJ_CELL.findall(body) == expected[::-1]
+
+
+def test_a_typed_word_standing_for_many_words_is_checked_on_the_row(
+    people, app, db, login, session, postgres_only, monkeypatch
+):
+    """Beyond ``WALK_WORDS`` words beginning with it, a typed word is neither merged into a walk
+    nor probed word by word: the row's name is split and checked (or, leading, the list goes
+    its usual way). The same rows either way."""
+    monkeypatch.setattr(words, "WALK_WORDS", 1)
+    app.config["LIST_WORD_CANDIDATES"] = 3
+    client = login("admin")
+    for search in ("nur ramadhan", "nur", "ramadhan nur", "ramad nur ahmad", "ramadhan a"):
+        body = _body(client, f"/admin/member/?search={search}&page_size=100")
+        assert KPJ_CELL.findall(body) == _expected(session, search), search
+    # A walk led by a word that stands for itself alone, with "nur" checked on each row.
+    lead = session.scalar(
+        sa.text(
+            "SELECT word FROM member_name_word w WHERE length(word) >= 3 AND NOT EXISTS"
+            " (SELECT 1 FROM member_name_word o WHERE o.word > w.word"
+            "  AND o.word LIKE w.word || '%') GROUP BY word HAVING count(*) > 3"
+            " ORDER BY count(*) DESC, word LIMIT 1"
+        )
+    )
+    with Recorder(db.engine) as recorded:
+        body = _body(client, f"/admin/member/?search={lead} nur&page_size=100")
+    assert KPJ_CELL.findall(body) == _expected(session, f"{lead} nur")
+    walk = [s for s in recorded.sql if s.startswith("SELECT DISTINCT hit.key")]
+    assert len(walk) == 1 and "name_words(member.name)" in walk[0]
 
 
 def test_a_walk_stays_in_scope_and_filters(people, app, login, session, postgres_only):
@@ -289,7 +321,7 @@ def test_a_slow_walk_is_cancelled_and_the_list_read_another_way(
     assert len(expected) > 3
 
     def slow_walk(statement):
-        if statement.startswith("SELECT hit.id"):
+        if statement.startswith("SELECT DISTINCT hit.key, hit.id"):
             return statement.replace("\nFROM (", "\nFROM (SELECT pg_sleep(0.5)) AS slow, (", 1)
         return statement
 
@@ -339,3 +371,15 @@ def test_a_fast_load_fills_the_words_and_puts_their_keys_back(app, session, post
     session.commit()
     assert keys() == before
     _every_name_has_its_words(session)
+
+
+@pytest.mark.parametrize("candidates", [2_000, 3])
+def test_an_export_of_a_name_search_has_the_lists_rows(people, app, login, session, candidates):
+    """The CSV export of a searched list: the same members, in the list's order (a long list
+    is exported by the list's usual path, never by a walk of one page)."""
+    app.config["LIST_WORD_CANDIDATES"] = candidates
+    client = login("admin")
+    response = client.get("/admin/member/export/csv/?search=ramad")
+    assert response.status_code == 200
+    exported = [line.split(",")[0] for line in response.get_data(as_text=True).splitlines()[1:]]
+    assert exported == _expected(session, "ramad")

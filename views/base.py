@@ -583,9 +583,9 @@ class SecuredModelView(ModelView):
         lead, others = stats[0], stats[1:]
         key = getattr(self.model, index.key)
         conditions = [words.has_term(index, s, key, pk, self.name_text()) for s in others]
+        candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
         if lead.counted:
             # Few candidates: all of them, those in scope, filters and words are the list.
-            candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
             ids = [
                 row[0]
                 for row in count_query.with_entities(pk).filter(pk.in_(candidates), *conditions)
@@ -603,7 +603,6 @@ class SecuredModelView(ModelView):
             if walked is not None:
                 count, ids = walked
                 return (count, ids, False), query, count_query
-        candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
         return (
             None,
             query.filter(pk.in_(candidates), *conditions),
@@ -619,22 +618,27 @@ class SecuredModelView(ModelView):
         page: int | None,
         page_size: int | None,
     ) -> tuple[ListCount, list[Any]]:
-        """One page of a long name search, in the list's default order: the leading word's
-        entries newest first, each checked on its row until the page is full."""
+        """One page of a long name search, in the list's default order: the typed words'
+        entries newest first, merged, each row met by all of them checked until the page is
+        full."""
         size = page_size if page_size is not None else self.page_size
         pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        name_text = self.name_text()
+        key = getattr(self.model, index.key)
+        others = [s for s in stats if s is not lead]
+        # Typed words standing for few enough words are merged in order with the leading one;
+        # the others (hundreds of words begin with them) are checked on the row's name.
+        merged = [s.words for s in others if s.words is not None]
+        on_row = [
+            words.has_term(index, s, key, pk, self.name_text()) for s in others if s.words is None
+        ]
 
-        def matching(key: Any, row_id: Any) -> list[Any]:
-            # The other typed words first (index probes), then the row (scope, filters).
-            other = [
-                words.has_term(index, s, key, row_id, name_text) for s in stats if s is not lead
-            ]
-            return [*other, words.checked(count_query, pk, row_id)]
+        def row_check(row_id: Any, merged_ids: list[Any]) -> Any:
+            same_row = [pk == merged_id for merged_id in merged_ids]
+            return words.checked(count_query, pk, row_id, [*same_row, *on_row])
 
-        statement = words.walk(index, lead.words or [], matching)
+        statement = words.walk(index, lead.words or [], merged, row_check)
         statement = self._apply_pagination(statement, page, page_size)
-        ids = list(db.session.scalars(statement))
+        ids = [row_id for _key, row_id in db.session.execute(statement)]
         offset = max(g.get("list_page_shown", page or 0), 0) * size
         if len(ids) < size and (ids or not offset):
             return ListCount(offset + len(ids)), ids

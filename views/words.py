@@ -170,28 +170,46 @@ def table_rows(table: str) -> int:
     return max(int(value or 0), 1)
 
 
-def walk(index: WordIndex, words: list[str], matching: Any) -> Any:
-    """The ids of the rows whose entries are the words', newest first, each kept when
-    ``matching(key, id)`` (conditions evaluated for each entry) says so; the caller pages it."""
+def _entries_in_order(index: WordIndex, words: list[str], name: str) -> Any:
+    """The entries of ``words`` as (key, id): one backward scan of the primary key per word,
+    merged by the planner in the list's order."""
     table = index.table
     key, ident = table.c[index.key], table.c[index.id]
     branches = [
         select(key.label("key"), ident.label("id")).where(table.c.word == word) for word in words
     ]
-    hits = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("hit")
+    return (union_all(*branches) if len(branches) > 1 else branches[0]).subquery(name)
+
+
+def walk(index: WordIndex, lead: list[str], others: list[list[str]], row_check: Any) -> Any:
+    """The (key, id) of the rows having a word of ``lead`` and one of each list of ``others``,
+    newest first: the entries of each typed word read in the list's order and merged on (key,
+    id), each row met by all of them kept when ``row_check(id, ids of the others)`` says so.
+    A row met twice (two of its words start with the same typed word) is kept once. The
+    caller pages it."""
+    hit = _entries_in_order(index, lead, "hit")
+    source: Any = hit
+    joined = []
+    for number, words in enumerate(others, 1):
+        other = _entries_in_order(index, words, f"hit{number}")
+        source = source.join(other, and_(other.c.key == hit.c.key, other.c.id == hit.c.id))
+        joined.append(other.c.id)
     return (
-        select(hits.c.id)
-        .where(*matching(hits.c.key, hits.c.id))
-        .order_by(hits.c.key.desc(), hits.c.id.desc())
+        select(hit.c.key, hit.c.id)
+        .select_from(source)
+        .where(row_check(hit.c.id, joined))
+        .distinct()
+        .order_by(hit.c.key.desc(), hit.c.id.desc())
     )
 
 
-def checked(query: Any, pk: Any, row_id: Any) -> ColumnElement[bool]:
-    """A candidate's row is in ``query`` (scope, filters): a scalar subquery evaluated for each
-    candidate, never turned into a join that reads every row."""
+def checked(query: Any, pk: Any, row_id: Any, conditions: list[Any]) -> ColumnElement[bool]:
+    """A candidate's row is in ``query`` (scope, filters) and meets ``conditions``: a scalar
+    subquery evaluated for each candidate, never turned into a join that reads every row (nor
+    pushed below the merge of the typed words when it names each of their ids)."""
     return (
         query.with_entities(literal_column("1"))
-        .filter(pk == row_id)
+        .filter(pk == row_id, *conditions)
         .limit(1)
         .scalar_subquery()
         .is_not(None)
