@@ -77,7 +77,7 @@ def register_cli(app: Flask) -> None:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(
                     "VACUUM member, claim, member_batch, batch_row, audit_event,"
-                    " member_name_word, claim_name_word"
+                    " member_name_word, claim_name_word, member_name_pair, claim_name_pair"
                 )
             click.echo(f"Vacuumed in {time.perf_counter() - started:.1f} s.")
 

@@ -30,6 +30,17 @@ def name_words(name: str | None) -> list[str]:
     return list(dict.fromkeys(w for w in SEPARATORS.split(name.lower()) if w))
 
 
+def name_pairs(name: str | None) -> list[str]:
+    """Every two distinct words of ``name``, each pair as "a b" with a before b in code point
+    order (the SQL function ``name_pairs`` of migration 0012)."""
+    words = sorted(name_words(name))
+    return [f"{a} {b}" for i, a in enumerate(words) for b in words[i + 1 :]]
+
+
+def pair(a: str, b: str) -> str:
+    return f"{a} {b}" if a < b else f"{b} {a}"
+
+
 @dataclass(frozen=True)
 class Term:
     """A typed word: the beginning of a word of the name, or (short) a whole word."""

@@ -1,4 +1,5 @@
-"""The words of names, in the order of the lists that show them (PostgreSQL only).
+"""The words of names and their pairs, in the order of the lists that show them (PostgreSQL
+only).
 
 Kept by triggers of migration 0012, never written by the application; described here for the
 queries that read them (``views/words.py``). They are not on ``Base.metadata``: SQLite has no
@@ -14,12 +15,12 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
 POSTGRESQL_ONLY = MetaData()
 
 
-def _word_table(name: str, key: str, row_id: str) -> Table:
-    """Primary key (word, the list's time, the row's id): a word's rows in the list's order."""
+def _word_table(name: str, key: str, row_id: str, column: str = "word") -> Table:
+    """Primary key (word or pair, the list's time, the row's id): its rows in the list's order."""
     return Table(
         name,
         POSTGRESQL_ONLY,
-        Column("word", Text, primary_key=True),
+        Column(column, Text, primary_key=True),
         Column(key, DateTime(timezone=True), primary_key=True),
         Column(row_id, Integer, primary_key=True),
     )
@@ -27,3 +28,6 @@ def _word_table(name: str, key: str, row_id: str) -> Table:
 
 member_name_word = _word_table("member_name_word", "created_at", "member_id")
 claim_name_word = _word_table("claim_name_word", "submitted_at", "claim_id")
+#: Every two words of a name ("ahmad ramadhan", in code point order): the rows having both.
+member_name_pair = _word_table("member_name_pair", "created_at", "member_id", "pair")
+claim_name_pair = _word_table("claim_name_pair", "submitted_at", "claim_id", "pair")

@@ -29,8 +29,8 @@ def test_models_and_migrations_agree(db):
 
 
 def test_postgresql_only_tables_are_as_described(db, backend):
-    """The tables of name words exist on PostgreSQL only, with the columns and primary keys
-    ``models.words`` reads (words in the "C" collation: a prefix is a range of the key)."""
+    """The tables of name words and pairs exist on PostgreSQL only, with the columns and primary
+    keys ``models.words`` reads (words in the "C" collation: a prefix is a range of the key)."""
     inspector = inspect(db.engine)
     tables = set(inspector.get_table_names())
     for table in POSTGRESQL_ONLY.tables.values():
@@ -40,7 +40,7 @@ def test_postgresql_only_tables_are_as_described(db, backend):
         columns = {c["name"]: c for c in inspector.get_columns(table.name)}
         assert list(columns) == [c.name for c in table.columns]
         assert all(not c["nullable"] for c in columns.values())
-        assert columns["word"]["type"].collation == "C"
+        assert columns[table.columns[0].name]["type"].collation == "C"
         key = inspector.get_pk_constraint(table.name)
         assert key["constrained_columns"] == [c.name for c in table.primary_key.columns]
 

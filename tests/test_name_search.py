@@ -83,6 +83,7 @@ def _count_text(body):
         ("m", {"yusuf"}),  # not Muhammad
         ("mu", set()),
         ("dewi sartika", {"dewi"}),
+        ("nur nura", {"nur"}),  # both typed words in one word of the name (Nuraini)
         ("putra ramadhan muhammad", {"muhammad"}),
         ("ahmad putra", set()),  # every typed word, not any
         ("%", set()),  # no words at all: nothing
@@ -138,13 +139,15 @@ def test_sql_and_python_split_names_alike(session, postgres_only):
     for name in TRICKY:
         found = session.scalars(sa.text("SELECT name_words(:name)"), {"name": name}).all()
         assert sorted(found) == sorted(names.name_words(name)), name
+        found = session.scalars(sa.text("SELECT name_pairs(:name)"), {"name": name}).all()
+        assert sorted(found) == sorted(names.name_pairs(name)), name
 
 
-def _words(session, table, row_id):
+def _words(session, table, row_id, kind="word"):
     key, column = ("created_at", "member_id") if table == "member" else ("submitted_at", "claim_id")
     return set(
         session.execute(
-            sa.text(f"SELECT word, {key} FROM {table}_name_word WHERE {column} = :id"),  # noqa: S608
+            sa.text(f"SELECT {kind}, {key} FROM {table}_name_{kind} WHERE {column} = :id"),  # noqa: S608
             {"id": row_id},
         ).all()
     )
@@ -159,13 +162,16 @@ def _claim_words(session, claim_id):
 
 
 def _every_name_has_its_words(session):
+    """Every member's words and pairs of words, and every claim's (claimant and member)."""
     for member in session.scalars(sa.select(Member)):
-        expected = {(w, member.created_at) for w in names.name_words(member.name)}
-        assert _member_words(session, member.id) == expected, member.name
+        for kind, split in (("word", names.name_words), ("pair", names.name_pairs)):
+            expected = {(w, member.created_at) for w in split(member.name)}
+            assert _words(session, "member", member.id, kind) == expected, member.name
     for claim in session.scalars(sa.select(Claim)):
         text = f"{claim.claimant_name} {claim.member.name}"
-        expected = {(w, claim.submitted_at) for w in names.name_words(text)}
-        assert _claim_words(session, claim.id) == expected, text
+        for kind, split in (("word", names.name_words), ("pair", names.name_pairs)):
+            expected = {(w, claim.submitted_at) for w in split(text)}
+            assert _words(session, "claim", claim.id, kind) == expected, text
 
 
 def test_the_triggers_keep_the_words_of_every_name(people, session, postgres_only):
@@ -187,11 +193,13 @@ def test_the_triggers_keep_the_words_of_every_name(people, session, postgres_onl
         "ujang",
         "suryana",
     }
+    _every_name_has_its_words(session)
     # Removed with their row.
     session.execute(sa.text("DELETE FROM claim_document WHERE claim_id = :id"), {"id": claim.id})
     session.delete(claim)
     session.commit()
     assert _claim_words(session, claim.id) == set()
+    assert _words(session, "claim", claim.id, "pair") == set()
 
 
 def _entries(session, term):
@@ -213,22 +221,27 @@ def _expected(session, search, *where, order=(Member.created_at, Member.id)):
 
 @pytest.mark.parametrize("candidates", [2_000, 3])
 def test_a_common_word_is_walked_in_the_lists_order(
-    people, app, login, session, postgres_only, candidates, monkeypatch
+    people, app, db, login, session, postgres_only, candidates, monkeypatch
 ):
-    """A leading word with few entries reads them all (an exact count); with more than
-    ``LIST_WORD_CANDIDATES`` its entries are walked newest first until the page is full
-    (an estimated count, and the same rows in the same order, on every page)."""
+    """A leading word (or pair of words) with few entries reads them all (an exact count);
+    with more than ``LIST_WORD_CANDIDATES`` the entries are walked newest first until the page
+    is full (an estimated count, and the same rows in the same order, on every page)."""
     app.config["LIST_WORD_CANDIDATES"] = candidates
     monkeypatch.setattr(MemberView, "page_size_options", (5, 20, 50, 100))
     client = login("admin")
+    walks = 0
     # "nur" stands for two words of one name (Nur Nuraini): the member is listed once.
-    for search in ("ramadhan", "ramad ahmad", "siti", "a", "nur", "nur ramad"):
+    for search in ("ramadhan", "ramad ahmad", "siti", "a", "nur", "nur ramad", "nur nura"):
         expected = _expected(session, search)
         lead = min(_entries(session, t) for t in names.search_terms(search))
-        walked = lead > candidates
         shown = []
         for page in range(0, 40):
-            body = _body(client, f"/admin/member/?search={search}&page_size=5&page={page}")
+            url = f"/admin/member/?search={search}&page_size=5&page={page}"
+            with Recorder(db.engine) as recorded:
+                body = _body(client, url)
+            walked = any(s.startswith("SELECT DISTINCT hit.key") for s in recorded.sql)
+            assert not walked or lead > candidates, (search, page)
+            walks += walked
             kpjs = KPJ_CELL.findall(body)
             if not kpjs:
                 break
@@ -236,12 +249,39 @@ def test_a_common_word_is_walked_in_the_lists_order(
             # A walk does not know whether a full page was the last: its count is an estimate.
             assert ("≈" in _count_text(body)) == (walked and len(kpjs) == 5), (search, page)
         assert shown == expected, search
+    assert walks or candidates > 3
 
     # Another order of a long list: the same rows, by the list's usual path.
     app.config["LIST_WORD_CANDIDATES"] = 3
     body = _body(client, "/admin/member/?search=ramadhan&sort=2&page_size=100")
     expected = _expected(session, "ramadhan", order=(Member.name, Member.id))
     assert KPJ_CELL.findall(body) == expected[::-1]
+
+
+def test_two_common_words_seldom_together_are_read_by_their_pair(
+    people, app, db, login, session, postgres_only
+):
+    """Two typed words each with more entries than ``LIST_WORD_CANDIDATES`` but few rows
+    together: the rows are their pair's entries, counted exactly, without a walk."""
+    a, b, together = session.execute(
+        sa.text(
+            "SELECT split_part(p.pair, ' ', 1), split_part(p.pair, ' ', 2), count(*)"
+            " FROM member_name_pair p GROUP BY p.pair"
+            " HAVING count(*) < (SELECT count(*) FROM member_name_word w"
+            "   WHERE w.word = split_part(p.pair, ' ', 1))"
+            " AND count(*) < (SELECT count(*) FROM member_name_word w"
+            "   WHERE w.word = split_part(p.pair, ' ', 2))"
+            " ORDER BY count(*) DESC, p.pair LIMIT 1"
+        )
+    ).one()
+    app.config["LIST_WORD_CANDIDATES"] = together
+    client = login("admin")
+    with Recorder(db.engine) as recorded:
+        body = _body(client, f"/admin/member/?search={b} {a}&page_size=100")
+    assert KPJ_CELL.findall(body) == _expected(session, f"{a} {b}")
+    assert _count_text(body) == str(len(_expected(session, f"{a} {b}")))
+    assert any("member_name_pair" in s for s in recorded.sql)
+    assert not any(s.startswith("SELECT DISTINCT hit.key") for s in recorded.sql)
 
 
 def test_a_typed_word_standing_for_many_words_is_checked_on_the_row(

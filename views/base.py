@@ -243,6 +243,11 @@ def name_matches(column: Any, search: str) -> ColumnElement[bool]:
     return column.ilike(f"{_like_escaped(' '.join(words))}%", escape="\\")
 
 
+def index_entries(index: words.WordIndex, stats: words.TermStats) -> Any:
+    """The ids of the rows having a word a typed word stands for."""
+    return select(index.table.c[index.id]).where(index.entries(stats.term))
+
+
 class NameSearch:
     """What a screen's ``search_condition`` returns for a search by a person's name: the typed
     words (``backoffice.names``). SQLite asks ``name_match`` of each row; PostgreSQL reads the
@@ -580,17 +585,29 @@ class SecuredModelView(ModelView):
         index = self.word_index
         assert index is not None, f"{type(self).__name__} searches names without a word index"
         stats = sorted((words.measure(index, t) for t in names.terms), key=lambda s: s.entries)
-        lead, others = stats[0], stats[1:]
+        lead = stats[0]
         key = getattr(self.model, index.key)
-        conditions = [words.has_term(index, s, key, pk, self.name_text()) for s in others]
-        candidates = select(index.table.c[index.id]).where(index.entries(lead.term))
+        # Few candidates: all the entries of the rarest typed word, or of the rarest pair of
+        # typed words; those in scope and filters with the other typed words are the list.
         if lead.counted:
-            # Few candidates: all of them, those in scope, filters and words are the list.
+            candidates, covered = index_entries(index, lead), [lead]
+        else:
+            found = words.rare_pair(index, stats) if len(stats) > 1 else None
+            candidates, covered = found if found is not None else (None, [])
+        if candidates is not None:
+            conditions = [
+                words.has_term(index, s, key, pk, self.name_text())
+                for s in stats
+                if not any(s is c for c in covered)
+            ]
             ids = [
                 row[0]
                 for row in count_query.with_entities(pk).filter(pk.in_(candidates), *conditions)
             ]
             return (ListCount(len(ids)), ids, True), query, count_query
+        # Many: the walk (the list's order), else the list's usual path.
+        conditions = [words.has_term(index, s, key, pk, self.name_text()) for s in stats[1:]]
+        candidates = index_entries(index, lead)
         if (
             execute
             and sort_column is None

@@ -44,7 +44,7 @@ from models import (
     Office,
     Relationship,
 )
-from models.words import claim_name_word
+from models.words import claim_name_pair, claim_name_word
 
 from .base import (
     BadgeCount,
@@ -335,7 +335,9 @@ class _ClaimScreen(SecuredModelView):
         # Words: in the claimant's name or the member's (a claim's names, word by word).
         return NameSearch(search)
 
-    word_index = WordIndex(claim_name_word, key="submitted_at", id="claim_id")
+    word_index = WordIndex(
+        claim_name_word, key="submitted_at", id="claim_id", pairs=claim_name_pair
+    )
 
     def name_text(self) -> Any:
         member_name = (

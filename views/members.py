@@ -23,7 +23,7 @@ from backoffice.services import ledger, reference
 from backoffice.services.batches import today_in_jakarta
 from backoffice.services.errors import DomainError, Forbidden
 from models import Department, Member, Office, PaymentChannel
-from models.words import member_name_word
+from models.words import member_name_pair, member_name_word
 
 from .base import (
     NameSearch,
@@ -142,7 +142,9 @@ class MemberView(SecuredModelView):
             .options(joinedload(Member.department).joinedload(Department.regency))
         )
 
-    word_index = WordIndex(member_name_word, key="created_at", id="member_id")
+    word_index = WordIndex(
+        member_name_word, key="created_at", id="member_id", pairs=member_name_pair
+    )
 
     def search_condition(self, search: str) -> Any:
         """A number: KPJ or NIK starting with it (exact when complete); words: the name."""

@@ -25,6 +25,7 @@ splits a name like the triggers do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from flask import current_app
@@ -46,12 +47,14 @@ from sqlalchemy import (
 )
 
 from backoffice.extensions import db
-from backoffice.names import Term
+from backoffice.names import Term, pair
 
 #: A leading word with at most this many entries is read whole: an exact list.
 WORD_CANDIDATES = 2_000
 #: A typed word standing for more words than this does not lead a walk (one index scan each).
 WALK_WORDS = 200
+#: Two typed words standing for more pairs of words than this are not looked up as pairs.
+PAIR_LOOKUPS = 50
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class WordIndex:
     table: Table
     key: str
     id: str
+    pairs: Table  # every two words of a name, same key and id
 
     @property
     def word(self) -> Any:
@@ -100,7 +104,7 @@ def has_term(
     return (
         select(literal(1))
         .where(
-            table.c.word == any_(bindparam(None, stats.words, type_=ARRAY(Text))),
+            table.c.word == any_(_texts(stats.words)),
             table.c[index.key] == key,
             table.c[index.id] == row_id,
         )
@@ -152,13 +156,45 @@ def measure(index: WordIndex, term: Term) -> TermStats:
 
         # The planner's estimate of each word (its statistics know common words; a range of
         # words between two histogram bounds would be estimated at almost nothing).
-        condition = (
-            index.word == any_(bindparam(None, known, type_=ARRAY(Text)))
-            if known
-            else index.entries(term)
-        )
+        condition = index.word == any_(_texts(known)) if known else index.entries(term)
         entries = max(entries, estimated_rows(select(literal(1)).where(condition)))
     return TermStats(term, entries, counted, known)
+
+
+def _texts(values: list[str]) -> Any:
+    return bindparam(None, values, type_=ARRAY(Text))
+
+
+def rare_pair(index: WordIndex, stats: list[TermStats]) -> tuple[Any, list[TermStats]] | None:
+    """Two typed words whose rows are few, found by their pairs of words: the ids of those rows
+    (a select) and the two typed words they are known to have; None when every two typed words
+    have more rows than ``LIST_WORD_CANDIDATES`` (or stand for too many pairs to look up).
+
+    Two common words seldom together ("Tubagus Irfan") have few rows: every entry of either
+    word would have to be read to find them, their pair's entries are exactly those rows. A
+    row whose one word matches both typed words ("nur nura": Nuraini) has no such pair: the
+    entries of the words both typed words stand for are added."""
+    limit = current_app.config.get("LIST_WORD_CANDIDATES", WORD_CANDIDATES)
+    pairs, words, ident = index.pairs, index.table, index.id
+    best: tuple[int, Any, list[TermStats]] | None = None
+    for first, second in combinations(stats, 2):
+        if first.words is None or second.words is None:
+            continue
+        if len(first.words) * len(second.words) > PAIR_LOOKUPS:
+            continue
+        both_pairs = sorted({pair(a, b) for a in first.words for b in second.words if a != b})
+        both_words = sorted(set(first.words) & set(second.words))
+        found = select(pairs.c[ident]).where(pairs.c.pair == any_(_texts(both_pairs)))
+        if both_words:
+            found = union_all(
+                found, select(words.c[ident]).where(words.c.word == any_(_texts(both_words)))
+            )
+        rows = db.session.scalar(
+            select(func.count()).select_from(found.limit(limit + 1).subquery())
+        )
+        if rows <= limit and (best is None or rows < best[0]):
+            best = (rows, found, [first, second])
+    return None if best is None else (best[1], best[2])
 
 
 def table_rows(table: str) -> int:

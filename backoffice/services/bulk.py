@@ -222,9 +222,9 @@ _CHECKED_AFTER = timedelta(seconds=30)
 
 #: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
 _REBUILT_TABLES = ("member", "claim", "audit_event")
-#: The tables of name words (migration 0012; filled by triggers as the rows arrive): their
+#: The tables of name words and pairs (migration 0012; filled by triggers as rows arrive): their
 #: primary keys are rebuilt too after a large load (the triggers never write a word twice).
-_WORD_TABLES = ("member_name_word", "claim_name_word")
+_WORD_TABLES = ("member_name_word", "claim_name_word", "member_name_pair", "claim_name_pair")
 
 
 @dataclass
