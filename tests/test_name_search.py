@@ -219,7 +219,7 @@ def _expected(session, search, *where, order=(Member.created_at, Member.id)):
     return [kpj for kpj, name in rows if names.matches(name, terms)]
 
 
-@pytest.mark.parametrize("candidates", [2_000, 3])
+@pytest.mark.parametrize("candidates", [500, 3])
 def test_a_common_word_is_walked_in_the_lists_order(
     people, app, db, login, session, postgres_only, candidates, monkeypatch
 ):
@@ -413,7 +413,7 @@ def test_a_fast_load_fills_the_words_and_puts_their_keys_back(app, session, post
     _every_name_has_its_words(session)
 
 
-@pytest.mark.parametrize("candidates", [2_000, 3])
+@pytest.mark.parametrize("candidates", [500, 3])
 def test_an_export_of_a_name_search_has_the_lists_rows(people, app, login, session, candidates):
     """The CSV export of a searched list: the same members, in the list's order (a long list
     is exported by the list's usual path, never by a walk of one page)."""

@@ -50,7 +50,7 @@ from backoffice.extensions import db
 from backoffice.names import Term, pair
 
 #: A leading word with at most this many entries is read whole: an exact list.
-WORD_CANDIDATES = 2_000
+WORD_CANDIDATES = 500
 #: A typed word standing for more words than this does not lead a walk (one index scan each).
 WALK_WORDS = 200
 #: Two typed words standing for more pairs of words than this are not looked up as pairs.
