@@ -243,11 +243,6 @@ def name_matches(column: Any, search: str) -> ColumnElement[bool]:
     return column.ilike(f"{_like_escaped(' '.join(words))}%", escape="\\")
 
 
-def index_entries(index: words.WordIndex, stats: words.TermStats) -> Any:
-    """The ids of the rows having a word a typed word stands for."""
-    return select(index.table.c[index.id]).where(index.entries(stats.term))
-
-
 class NameSearch:
     """What a screen's ``search_condition`` returns for a search by a person's name: the typed
     words (``backoffice.names``). SQLite asks ``name_match`` of each row; PostgreSQL reads the
@@ -396,6 +391,20 @@ class SecuredModelView(ModelView):
         self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
     ) -> Any:
         condition = self.search_condition(search.strip()) if search.strip() else None
+        return self._apply_search_condition(
+            condition, query, count_query, joins, count_joins, search
+        )
+
+    def _apply_search_condition(
+        self,
+        condition: ColumnElement[bool] | NameSearch | None,
+        query: Any,
+        count_query: Any,
+        joins: Any,
+        count_joins: Any,
+        search: str,
+    ) -> Any:
+        """The search's condition on both queries (None: Flask-Admin's own search)."""
         if condition is None:
             return super()._apply_search(query, count_query, joins, count_joins, search)
         if isinstance(condition, NameSearch):
@@ -524,8 +533,8 @@ class SecuredModelView(ModelView):
             if isinstance(condition, NameSearch) and postgres and count_query is not None:
                 names = condition
             else:
-                query, count_query, joins, count_joins = self._apply_search(
-                    query, count_query, joins, count_joins, search
+                query, count_query, joins, count_joins = self._apply_search_condition(
+                    condition, query, count_query, joins, count_joins, search
                 )
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(
@@ -587,27 +596,28 @@ class SecuredModelView(ModelView):
         stats = sorted((words.measure(index, t) for t in names.terms), key=lambda s: s.entries)
         lead = stats[0]
         key = getattr(self.model, index.key)
-        # Few candidates: all the entries of the rarest typed word, or of the rarest pair of
-        # typed words; those in scope and filters with the other typed words are the list.
-        if lead.counted:
-            candidates, covered = index_entries(index, lead), [lead]
-        else:
-            found = words.rare_pair(index, stats) if len(stats) > 1 else None
-            candidates, covered = found if found is not None else (None, [])
-        if candidates is not None:
-            conditions = [
+
+        def conditions(covered: list[words.TermStats]) -> list[Any]:
+            """The typed words the candidates are not known to have, checked on each."""
+            return [
                 words.has_term(index, s, key, pk, self.name_text())
                 for s in stats
                 if not any(s is c for c in covered)
             ]
+
+        # Few candidates: all the entries of the rarest typed word, or of the rarest pair of
+        # typed words; those in scope and filters with the other typed words are the list.
+        found = (index.ids(lead.term), [lead]) if lead.counted else words.rare_pair(index, stats)
+        if found is not None:
+            candidates, covered = found
             ids = [
                 row[0]
-                for row in count_query.with_entities(pk).filter(pk.in_(candidates), *conditions)
+                for row in count_query.with_entities(pk).filter(
+                    pk.in_(candidates), *conditions(covered)
+                )
             ]
             return (ListCount(len(ids)), ids, True), query, count_query
         # Many: the walk (the list's order), else the list's usual path.
-        conditions = [words.has_term(index, s, key, pk, self.name_text()) for s in stats[1:]]
-        candidates = index_entries(index, lead)
         if (
             execute
             and sort_column is None
@@ -620,11 +630,8 @@ class SecuredModelView(ModelView):
             if walked is not None:
                 count, ids = walked
                 return (count, ids, False), query, count_query
-        return (
-            None,
-            query.filter(pk.in_(candidates), *conditions),
-            count_query.filter(pk.in_(candidates), *conditions),
-        )
+        search = [pk.in_(index.ids(lead.term)), *conditions([lead])]
+        return None, query.filter(*search), count_query.filter(*search)
 
     def _walk_page(
         self,

@@ -1,25 +1,29 @@
 """Name searches of long lists on PostgreSQL: the words of names, read in the list's order.
 
 A name search (``backoffice.names``) matches the rows whose name has every typed word. On
-PostgreSQL a table of name words kept by triggers (migration 0012: ``member_name_word``,
-``claim_name_word``; primary key word, list time, id) answers it without reading every match:
+PostgreSQL tables kept by triggers (migration 0012) hold every word of every name and every
+two words of it (``member_name_word``, ``member_name_pair``, ``claim_name_word``,
+``claim_name_pair``; primary key word or pair, list time, id) and answer it without reading
+every match:
 
-1. Each typed word is measured in that table: the words it stands for (itself, or every word
-   starting with it, read one index probe each) and how many entries they have (counted up to
-   ``LIST_WORD_CANDIDATES``, beyond that the planner's estimate). The rarest word leads.
-2. A leading word with few entries: they are all the candidates; the rows among them in the
-   user's scope and filters with every other typed word are the list, counted exactly and
-   paged by their ids (any order).
-3. A leading word with many entries, in the list's default order: its entries are read newest
-   first (one index scan per word it stands for, merged), each candidate checked on its row
-   (scope, filters, the other typed words) until the page is full. The page costs what it
+1. Each typed word is measured: the words it stands for (itself, or every word starting with
+   it, read one index probe each) and how many entries they have (counted up to
+   ``LIST_WORD_CANDIDATES``, beyond that the planner's estimate).
+2. The rarest typed word with fewer entries than that, or else the rarest pair of typed words
+   (their pairs of words), gives all the candidates: the rows among them in the user's scope
+   and filters with the other typed words are the list, counted exactly and paged by their
+   ids (any order).
+3. Otherwise, in the list's default order: the typed words' entries are read newest first
+   (one backward index scan per word they stand for) and merged on (time, id); each row met by
+   all of them is checked once (scope, filters) until the page is full. The page costs what it
    must read to find its rows, not the size of the table; the total is an estimate, shown as
    such.
 4. Otherwise (another order of a long list, or a walk that took too long): the same
    conditions go to the list's usual path (estimate, ids, statement timeout).
 
-The other typed words are checked on the row with the SQL function ``name_words``, which
-splits a name like the triggers do.
+The other typed words are checked by a probe of the primary key per word they stand for; a
+typed word standing for too many words, on the row's name with the SQL function
+``name_words``, which splits a name like the triggers do.
 """
 
 from __future__ import annotations
@@ -76,6 +80,10 @@ class WordIndex:
         if term.prefix:
             return and_(self.word >= term.word, self.word < term.upper_bound)
         return self.word == term.word
+
+    def ids(self, term: Term) -> Any:
+        """The ids of the rows having a word a typed word stands for (a select)."""
+        return select(self.table.c[self.id]).where(self.entries(term))
 
 
 @dataclass

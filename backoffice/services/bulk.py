@@ -918,18 +918,21 @@ def _detach(session: Session) -> list[str]:
     keys of the tables of name words) for a large load; the statements that put them back (run
     in the same transaction, after the load).
 
-    Unique and primary keys stay: they are what keeps the data right while it arrives. A foreign
+    Unique keys and the bulk tables' primary keys stay: they are what keeps the data right while
+    it arrives (the tables of name words are written by triggers from those rows). A foreign
     key put back checks every row at once (one join instead of a look-up per row), an index is
     built from sorted data: both much faster than maintaining them row by row.
     """
     tables = list(_REBUILT_TABLES)
-    foreign_keys = session.execute(
+    constraints = session.execute(
         text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
-            " FROM pg_constraint WHERE contype = 'f'"
-            " AND conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY conname"
+            " FROM pg_constraint"
+            " WHERE (contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[])))"
+            " OR (contype = 'p' AND conrelid = ANY(CAST(:word_tables AS regclass[])))"
+            " ORDER BY conname"
         ),
-        {"tables": tables},
+        {"tables": tables, "word_tables": list(_WORD_TABLES)},
     ).all()
     indexes = session.execute(
         text(
@@ -941,16 +944,8 @@ def _detach(session: Session) -> list[str]:
         ),
         {"tables": tables},
     ).all()
-    word_keys = session.execute(
-        text(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
-            " FROM pg_constraint WHERE contype = 'p'"
-            " AND conrelid::regclass::text = ANY(:tables) ORDER BY conname"
-        ),
-        {"tables": list(_WORD_TABLES)},
-    ).all()
     restore = []
-    for table, name, definition in [*foreign_keys, *word_keys]:
+    for table, name, definition in constraints:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for name, definition in indexes:
