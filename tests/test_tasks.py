@@ -107,6 +107,9 @@ def _workers_alive() -> list[str]:
 def test_immediate_mode_runs_the_task_now_in_its_own_app_context(app, session):
     app.config["TASK_PROBE"] = "test app"
     assert tasks.queue_mode() == "immediate"
+    # The request's session exists before the task runs and outlives it: two live objects
+    # never share an id (a session created after the task's was freed could reuse its id).
+    mine = session()
 
     value = probe("now")()  # the Result is ready as soon as the call returns
 
@@ -114,7 +117,8 @@ def test_immediate_mode_runs_the_task_now_in_its_own_app_context(app, session):
     assert value["thread"] == threading.current_thread().name
     assert value["app"] == "test app"
     assert value["users"] > 0
-    assert value["session"] != id(session())  # its own session, its own transaction
+    assert value["session"] != id(mine)  # its own session, its own transaction
+    assert session() is mine
     assert "probe" not in g
     assert tasks.embedded_consumer() is None
 
