@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
+from .errors import DomainError
 from .i18n import format_rupiah
-from .services.errors import DomainError
 
 Params = Mapping[str, int | Decimal]
 

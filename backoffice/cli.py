@@ -49,8 +49,8 @@ def register_cli(app: Flask) -> None:
         sizes). Needs the demo organisation (seed-demo). The audit events the services would
         have written are appended to the audit chain (verify-audit still passes).
         """
+        from .errors import DomainError
         from .services.bulk import seed_bulk
-        from .services.errors import DomainError
 
         if current_app.config["BACKOFFICE_ENV"] == "production":
             raise click.ClickException("seed-bulk refuses to run in production.")
@@ -104,7 +104,7 @@ def register_cli(app: Flask) -> None:
 
         from models import Role
 
-        from .services.errors import DomainError
+        from .errors import DomainError
         from .services.users import UserData, create_user
 
         if password_stdin:
@@ -157,9 +157,9 @@ def register_cli(app: Flask) -> None:
 
         from models import BatchRow, RowState, User
 
+        from .errors import DomainError
         from .importing import FileRefused
         from .services import batches
-        from .services.errors import DomainError
 
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
-from models.base import as_utc
+from .clock import JAKARTA, as_utc
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def select_locale() -> str:

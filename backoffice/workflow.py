@@ -24,7 +24,7 @@ from models import Role, User
 from models.base import utcnow
 
 from . import audit, authz
-from .services.errors import DomainError, Forbidden, NotFound
+from .errors import DomainError, Forbidden, NotFound
 
 # guard(actor, obj, params) -> None when allowed, else a message for the user
 Guard = Callable[[User, Any, dict[str, Any]], Any]

@@ -111,9 +111,9 @@ def _measure(url: str, sizes: list[int]) -> None:
     from sqlalchemy import func, select
 
     from backoffice import create_app
+    from backoffice.clock import today_in_jakarta
     from backoffice.extensions import db
     from backoffice.services import demo, ledger, payer_import
-    from backoffice.services.batches import today_in_jakarta
     from models import AuditEvent, ContributionPayment, Department, Member, User
 
     storage = tempfile.mkdtemp(prefix="bench-payer-")

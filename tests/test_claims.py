@@ -24,10 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from backoffice import authz, benefits
 from backoffice.audit import history, verify_chain
+from backoffice.clock import jakarta_day
+from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.services import claims as service
 from backoffice.services import coverage
-from backoffice.services.batches import batch_today
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import (
     AuditEvent,
     BenefitParameter,
@@ -810,7 +810,7 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     session.expire_all()
     claim = session.get(Claim, claim.id)
     assert claim.complete_at is not None
-    complete_day = batch_today(claim.complete_at)
+    complete_day = jakarta_day(claim.complete_at)
     assert claim.due_date == working_days_after(complete_day, 3)  # sla.JKM.working_days
     assert claim.due_date.isoweekday() <= 5
     # a document uploaded again does not restart the clock
@@ -825,7 +825,7 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     upload_all(session, user, jkk, settings, check=False)
     session.expire_all()
     jkk = session.get(Claim, jkk.id)
-    assert jkk.due_date == working_days_after(batch_today(jkk.complete_at), 5)  # sla.JKK
+    assert jkk.due_date == working_days_after(jakarta_day(jkk.complete_at), 5)  # sla.JKK
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ from html_page import get
 from sqlalchemy import delete, func, select
 
 from backoffice.audit import history, verify_chain
+from backoffice.clock import today_in_jakarta
+from backoffice.errors import DomainError, Forbidden
 from backoffice.importing import check_nik
 from backoffice.services import claims, demo, ledger, reference
-from backoffice.services.batches import kpj_is_valid, reserve_kpj, today_in_jakarta
+from backoffice.services.batches import kpj_is_valid, reserve_kpj
 from backoffice.services.coverage import add_months, month_start
-from backoffice.services.errors import DomainError, Forbidden
 from backoffice.services.ledger import (
     Payment,
     PaymentRefused,

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from backoffice import workflow
 from backoffice.audit import history, verify_chain
+from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
 from backoffice.services import batches, reference
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import (
     AuditEvent,
     BatchRow,
@@ -330,7 +330,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
         assert member.department_id == department.id == liaison.department_id
         assert member.office_id == serang.id and member.region_id == serang.region_id
         assert member.batch_id == batch.id and member.registered_by_id == clerk.id
-        assert member.start_date == batches.batch_today(datetime.now(UTC))
+        assert member.start_date == batches.jakarta_day(datetime.now(UTC))
     assert len({m.kpj for m in members.values()}) == 4
 
     budi, siti, ahmad, euis = (members[rows[n].nik] for n in (2, 3, 5, 12))
@@ -1323,7 +1323,7 @@ def test_a_new_rate_applies_to_members_accepted_from_its_date_only(
     assert (first.contribution_jkk, first.monthly_contribution, first.start_date) == (
         10_000,
         16_800,
-        batches.batch_today(datetime.now(UTC)),
+        batches.jakarta_day(datetime.now(UTC)),
     )
     assert (second.contribution_jkk, second.monthly_contribution, second.start_date) == (
         15_000,

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from backoffice import workflow
 from backoffice.audit import history, verify_chain
+from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.services import proposals as service
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 from models import AuditEvent, Office, OfficeProposal, OfficeType, ProposalState, Regency
 
 TODAY = date.today()

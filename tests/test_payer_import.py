@@ -17,10 +17,11 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from backoffice import audit
+from backoffice.clock import today_in_jakarta
+from backoffice.errors import DomainError
 from backoffice.services import demo, ledger, payer_import, reference
-from backoffice.services.batches import kpj_check_digit, reserve_kpj, today_in_jakarta
+from backoffice.services.batches import kpj_check_digit, reserve_kpj
 from backoffice.services.coverage import add_months, month_start
-from backoffice.services.errors import DomainError
 from models import (
     AuditEvent,
     ContributionPayment,

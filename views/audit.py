@@ -21,8 +21,8 @@ from flask_admin.contrib.sqla.filters import (
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
+from backoffice.clock import JAKARTA
 from backoffice.extensions import db
-from backoffice.i18n import JAKARTA
 from backoffice.labels import ACTION_LABELS, action_label, role_label, state_label
 from models import AuditEvent, User
 

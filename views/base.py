@@ -40,12 +40,12 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from backoffice import audit, authz
 from backoffice.auth.routes import safe_next
+from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
 from backoffice.i18n import format_date, format_number
 from backoffice.labels import choices, label
 from backoffice.names import search_terms
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 
 from . import words
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks
 from backoffice.auth.forms import AppForm
+from backoffice.errors import Forbidden
 from backoffice.extensions import db
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
 from backoffice.services import batches as service
 from backoffice.services import reference
-from backoffice.services.errors import Forbidden
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
 from .base import DecisionRoute, EnumFilter, SecuredModelView, menu_name_with_badge
@@ -62,7 +62,7 @@ def _state(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
 def _age(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
     if model.submitted_at is None:
         return ""
-    days = (service.today_in_jakarta() - service.batch_today(model.submitted_at)).days
+    days = (service.today_in_jakarta() - service.jakarta_day(model.submitted_at)).days
     return max(days, 0)
 
 

@@ -28,12 +28,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from backoffice import audit, authz
 from backoffice.auth.forms import AppForm
+from backoffice.clock import today_in_jakarta
+from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices, label
 from backoffice.services import claims as service
-from backoffice.services.batches import today_in_jakarta
-from backoffice.services.errors import DomainError, Forbidden
 from models import (
     Claim,
     ClaimDocument,

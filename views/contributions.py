@@ -14,11 +14,11 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from backoffice.auth.forms import AppForm
+from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.importing import FileRefused
 from backoffice.services import payer_import as service
-from backoffice.services.errors import DomainError, Forbidden, NotFound
 
 from .base import deny_access
 

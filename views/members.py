@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from backoffice import audit, authz
 from backoffice.auth.forms import AppForm
+from backoffice.clock import today_in_jakarta
+from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices
 from backoffice.services import ledger, reference
-from backoffice.services.batches import today_in_jakarta
-from backoffice.services.errors import DomainError, Forbidden
 from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 

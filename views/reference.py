@@ -7,10 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
-from backoffice.services.errors import DomainError
 from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
 from .base import EnumFilter, SecuredModelView

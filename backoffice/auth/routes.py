@@ -18,10 +18,10 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.security import Refusal, login_throttle, wait_message
 from backoffice.services import users as user_service
-from backoffice.services.errors import DomainError
 from models import User
 from models.base import utcnow
 

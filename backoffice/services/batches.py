@@ -19,10 +19,9 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -41,9 +40,10 @@ from models import (
     RowState,
     User,
 )
-from models.base import as_utc, utcnow
 
 from .. import audit, tasks, workflow
+from ..clock import as_utc, jakarta_day, utcnow
+from ..errors import DomainError, Forbidden
 from ..importing import (
     HEADERS,
     MEMBER,
@@ -58,7 +58,6 @@ from ..importing import (
 from ..importing.messages import lazy_message
 from ..labels import STATE_LABELS as STATE_TEXT
 from . import reference
-from .errors import DomainError, Forbidden
 from .files import clean_filename
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,6 @@ WAITING_STATES = OPEN_STATES
 CHUNK = 2000
 
 RECORD_TYPE = "member_batch"
-JAKARTA = ZoneInfo("Asia/Jakarta")
 #: The language of texts kept in the records (a rejection reason the system gives).
 RECORDS_LOCALE = "id"
 #: Checks queued this long ago that have not ended were lost with their task (a worker stopped,
@@ -714,7 +712,7 @@ def accept_rows(
     A row whose NIK became a member in the meantime is rejected with that reason instead: the
     NIK is unique, so a retry or a race can never register a person twice.
     """
-    today = batch_today(now)
+    today = jakarta_day(now)
     rates = reference.rates_on(session, today)
     accepted: list[_Accepted] = []
     refused: list[BatchRow] = []
@@ -799,15 +797,6 @@ def accept_rows(
     batch.accepted_count += len(accepted)
     batch.rejected_count += len(refused)
     return accepted, refused
-
-
-def batch_today(now: datetime) -> date:
-    """The calendar day in Jakarta (registration and start dates are local days)."""
-    return as_utc(now).astimezone(JAKARTA).date()
-
-
-def today_in_jakarta() -> date:
-    return batch_today(datetime.now(UTC))
 
 
 LIAISONS = frozenset({Role.LIAISON})

@@ -79,11 +79,12 @@ from models import (
 )
 
 from .. import audit
+from ..clock import JAKARTA, today_in_jakarta
+from ..errors import DomainError
 from . import reference
-from .batches import JAKARTA, _ranges, today_in_jakarta
 from .batches import RECORD_TYPE as BATCH_RECORD
+from .batches import _ranges
 from .claims import RECORD_TYPE as CLAIM_RECORD
-from .errors import DomainError
 
 #: Rows generated and written at a time.
 CHUNK = 50_000

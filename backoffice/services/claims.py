@@ -38,13 +38,14 @@ from models import (
 )
 
 from .. import audit, benefits, workflow
+from ..clock import jakarta_day, today_in_jakarta
+from ..errors import DomainError, Forbidden
 from ..importing import check_nik
 from ..importing.messages import Message
 from ..importing.validate import age_on
 from ..labels import STATE_LABELS as STATE_TEXT
 from . import coverage, reference
-from .batches import batch_today, message_record, stored_message, today_in_jakarta
-from .errors import DomainError, Forbidden
+from .batches import message_record, stored_message
 from .files import clean_filename
 
 C = ClaimState
@@ -610,9 +611,9 @@ def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
     items = [i for i in checklist(session, claim) if i.requirement.required]
     if claim.complete_at is None and all(i.present for i in items):
         claim.complete_at = now
-        params = parameters_on(session, batch_today(now))
+        params = parameters_on(session, jakarta_day(now))
         days = int(_param(params, f"sla.{claim.claim_type.value}.working_days"))
-        claim.due_date = coverage.add_working_days(batch_today(now), days)
+        claim.due_date = coverage.add_working_days(jakarta_day(now), days)
 
 
 def check_document(
@@ -709,7 +710,7 @@ def _payment_given(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
         return _l("Enter the transfer date.")
     if paid_on > today_in_jakarta():
         return _l("The transfer date cannot be in the future.")
-    if claim.approved_at is not None and paid_on < batch_today(claim.approved_at):
+    if claim.approved_at is not None and paid_on < jakarta_day(claim.approved_at):
         return _l("The transfer date cannot be before the approval.")
     return None
 

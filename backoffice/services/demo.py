@@ -41,9 +41,10 @@ from models import (
     User,
 )
 
+from ..clock import today_in_jakarta
 from . import ledger, reference
 from . import users as user_service
-from .batches import reserve_kpj, today_in_jakarta
+from .batches import reserve_kpj
 from .coverage import add_months, month_start
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]

@@ -33,10 +33,10 @@ from models import (
 )
 
 from .. import audit
+from ..clock import today_in_jakarta
+from ..errors import DomainError, Forbidden
 from . import coverage, reference
-from .batches import today_in_jakarta
 from .coverage import add_months, month_start
-from .errors import DomainError, Forbidden
 
 #: How many months one payment may cover.
 PAYMENT_MONTHS = (1, 3, 6, 12)

@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 from models import ContributionPayment, Department, Member, PaymentChannel, Role, User
 
 from .. import authz
+from ..clock import today_in_jakarta
+from ..errors import DomainError, Forbidden, NotFound
 from ..importing import FileRefused, Problem, SourceRow, ValidatedRow, error_report_xlsx
 from ..importing.columns import ColumnSet
 from ..importing.exports import FORMULA_TRIGGERS
@@ -46,9 +48,8 @@ from ..importing.nik import checked_nik
 from ..importing.parsers import ParseError, is_blank, parse_date, quote
 from ..importing.reader import read_table
 from . import ledger
-from .batches import kpj_is_valid, today_in_jakarta
+from .batches import kpj_is_valid
 from .coverage import add_months, month_start
-from .errors import DomainError, Forbidden, NotFound
 from .files import clean_filename
 
 # Checked and recorded in the request: 10,000 rows in about 6.5 s on PostgreSQL, the audit

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency, Role, User
 
 from .. import audit, workflow
-from .errors import DomainError, Forbidden
+from ..errors import DomainError, Forbidden
 
 S = ProposalState
 

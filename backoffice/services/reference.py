@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
-from .errors import DomainError
+from ..errors import DomainError
 
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from backoffice.audit import append_event, field_changes, field_values
 from models import ROLE_SCOPE_COLUMN, Department, Office, Region, Role, User  # noqa: F401  (ROLE_SCOPE_COLUMN re-exported)
 
-from .errors import DomainError
+from ..errors import DomainError
 
 _SCOPE_FIELDS = {"region_id": "region", "office_id": "office", "department_id": "department"}
 _SCOPE_REQUIRED = {

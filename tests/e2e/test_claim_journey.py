@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.services.batches import today_in_jakarta
+from backoffice.clock import today_in_jakarta
 from backoffice.services.demo import DEMO_MEMBERS
 from e2e import ui
 

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
+from backoffice.clock import today_in_jakarta
 from backoffice.services import demo
-from backoffice.services.batches import today_in_jakarta
 from e2e import ui
 
 expect = ui.expect

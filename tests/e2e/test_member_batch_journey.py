@@ -19,7 +19,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from backoffice.services.batches import kpj_is_valid, today_in_jakarta
+from backoffice.clock import today_in_jakarta
+from backoffice.services.batches import kpj_is_valid
 from e2e import ui
 
 ROOT = Path(__file__).resolve().parents[2]

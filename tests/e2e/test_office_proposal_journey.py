@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from backoffice.services.batches import today_in_jakarta
+from backoffice.clock import today_in_jakarta
 from e2e import ui
 
 expect = ui.expect
