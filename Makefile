@@ -48,9 +48,11 @@ worker: translations
 test: install-dev translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## Ruff, and import-linter's contracts of the layering (pyproject.toml [tool.importlinter])
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check backoffice models views tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
