@@ -2,8 +2,10 @@
 
     python bench/bench_import.py [--rows 50000] [--memory-rows 200000]
 
-Prints read+validate throughput for a 50,000-row CSV and XLSX, and the peak
-memory (ru_maxrss of a fresh subprocess) for a 200,000-row CSV and XLSX.
+Prints read+validate throughput for a 50,000-row CSV and XLSX, the peak
+memory (ru_maxrss of a fresh subprocess) for a 200,000-row CSV and XLSX, and
+for each hostile file of bench/hostile_files.py (small on disk, huge once read)
+how it was refused, how fast and at what peak memory.
 The bars it is compared with: >= 20,000 rows/s for CSV, < 400 MB peak.
 A plain script: it reports, it does not assert.
 """
@@ -91,10 +93,37 @@ def write_members(
     return {"seconds": time.perf_counter() - started, "mb": path.stat().st_size / 1024 / 1024}
 
 
+def read_hostile(path: Path) -> dict[str, Any]:
+    """read_table and every row of a hostile file, with the default limits: how it ended."""
+    from backoffice.importing import FileRefused, read_table
+
+    started = time.perf_counter()
+    data = path.read_bytes()
+    outcome = "read"
+    try:
+        with read_table(data, path.name) as table:
+            for _row in table.rows():
+                pass
+    except FileRefused as refused:
+        outcome = f"refused ({refused.code})"
+    return {"outcome": outcome, "seconds": time.perf_counter() - started}
+
+
+def write_hostile(name: str, path: Path) -> dict[str, Any]:
+    import hostile_files
+
+    path.write_bytes(hostile_files.HOSTILE[name]())
+    return {"kb": path.stat().st_size / 1024}
+
+
 def _child(args: argparse.Namespace) -> None:
     result: dict[str, Any] = {}
     if args.measure:
         result = run_pipeline(Path(args.measure))
+    elif args.hostile:
+        result = read_hostile(Path(args.hostile))
+    elif args.write_hostile:
+        result = write_hostile(args.write_hostile[0], Path(args.write_hostile[1]))
     elif args.write:
         kind, rows, path = args.write
         result = write_members(kind, int(rows), Path(path))
@@ -136,8 +165,10 @@ def main() -> None:
         "--write", nargs=3, metavar=("KIND", "ROWS", "FILE"), help=argparse.SUPPRESS
     )
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--hostile", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--write-hostile", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure or args.write or args.baseline:
+    if args.measure or args.write or args.baseline or args.hostile or args.write_hostile:
         _child(args)
         return
 
@@ -171,9 +202,25 @@ def main() -> None:
                 f"({result['seconds']:.1f} s, {rows / result['seconds']:,.0f} rows/s)"
             )
             path.unlink()
+        print("Hostile files (bench/hostile_files.py), default limits, a fresh subprocess each:")
+        for number, name in enumerate(_hostile_names()):
+            path = directory / f"hostile_{number}.bin"
+            written = _in_subprocess("--write-hostile", name, str(path))
+            result = _in_subprocess("--hostile", str(path))
+            print(
+                f"  {name:36} {written['kb']:>8,.0f} KB: {result['outcome']:24} in "
+                f"{result['seconds']:5.2f} s, peak {result['peak_mb']:5.0f} MB"
+            )
+            path.unlink()
         print(
             f"  (this parent process: {peak_mb():.0f} MB, so the children's figures are their own)"
         )
+
+
+def _hostile_names() -> list[str]:
+    import hostile_files  # stdlib only: the parent stays small
+
+    return list(hostile_files.HOSTILE)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,11 @@ import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
+from xml.parsers import expat
 
 import openpyxl
 
@@ -35,6 +37,40 @@ DEFAULT_MAX_ROWS = 200_000
 #: memory by openpyxl, several times their size as Python objects).
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 96 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one uploaded file may cost to read, whatever its size on disk.
+
+    A few hundred KB of XLSX can hold one 200 MB cell or millions of cells in one row: the
+    file size and the unpacked size say nothing of either. The sheet's XML is scanned first
+    with expat, in constant memory (a cell's text arrives in pieces and is only counted), and
+    refused as a whole on the first limit crossed; the rows are then read within a time budget.
+    """
+
+    #: Excel's own limit for the text of one cell.
+    max_cell_chars: int = 32_767
+    #: Cells in one row (a member list has about fifteen columns; extra ones are ignored).
+    max_columns: int = 256
+    #: Cells in the whole sheet, blank cells included.
+    max_cells: int = 4_000_000
+    #: Seconds to check and read one file, from the first byte to the last row.
+    max_seconds: float = 300.0
+    #: The clock the time budget is measured on (tests pass a fake one).
+    clock: Callable[[], float] = field(default=monotonic, compare=False)
+
+    def deadline(self) -> float:
+        return self.clock() + self.max_seconds
+
+    def check_time(self, deadline: float) -> None:
+        if self.clock() > deadline:
+            raise _too_slow()
+
+
+DEFAULT_LIMITS = ReadLimits()
+#: Check the time budget once per this many rows (a clock read per row would cost more).
+_TIME_CHECK_ROWS = 512
 
 #: The header is looked for among the first non-blank rows, because offices
 #: often put a title ("DAFTAR PESERTA BPU DINAS ...") above it.
@@ -116,6 +152,8 @@ class Table:
         records: Callable[[], Iterator[Record]],
         is_blank: Callable[[Sequence[Any]], bool],
         max_rows: int,
+        limits: ReadLimits = DEFAULT_LIMITS,
+        deadline: float | None = None,
         close: Callable[[], None] | None = None,
     ) -> None:
         self.format = format
@@ -126,6 +164,8 @@ class Table:
         self._records = records
         self._is_blank = is_blank
         self._max_rows = max_rows
+        self._limits = limits
+        self._deadline = deadline
         self._close = close
 
     @property
@@ -144,7 +184,8 @@ class Table:
         May raise FileRefused while iterating: a file can turn out to be
         damaged further down (a CSV quote never closed, broken XLSX XML), or an
         XLSX whose declared size understated its rows to be over the row
-        limit. The caller must then discard everything of the file.
+        limit, or reading that runs past the time budget. The caller must then discard
+        everything of the file.
         """
         fields = tuple(self.column_map)
         indexes = tuple(self.column_map.values())
@@ -161,8 +202,13 @@ class Table:
         header_row = self.header_row
         is_blank = self._is_blank
         max_rows = self._max_rows
+        limits = self._limits
+        # One budget for the whole reading, from the file's first check (read_table).
+        deadline = self._deadline if self._deadline is not None else limits.deadline()
         count = 0
         for number, cells in self._records():
+            if number % _TIME_CHECK_ROWS == 0:
+                limits.check_time(deadline)
             if number <= header_row or is_blank(cells):
                 continue
             count += 1
@@ -215,6 +261,52 @@ def _too_many_rows(max_rows: int) -> FileRefused:
     )
 
 
+def _cell_too_long(limits: ReadLimits, row: int | None) -> FileRefused:
+    where = _l("Row %(row)s has a cell", row=row) if row is not None else _l("The file has a cell")
+    return FileRefused(
+        _l(
+            "%(where)s longer than %(limit)s characters, the most a spreadsheet cell can hold. "
+            "Check the file and upload it again.",
+            where=where,
+            limit=_group(limits.max_cell_chars),
+        ),
+        "cell_too_long",
+    )
+
+
+def _too_many_columns(limits: ReadLimits, row: int) -> FileRefused:
+    return FileRefused(
+        _l(
+            "Row %(row)s has more than %(limit)s columns. Keep only the columns of the upload "
+            "template and upload the file again.",
+            row=row,
+            limit=_group(limits.max_columns),
+        ),
+        "too_many_columns",
+    )
+
+
+def _too_many_cells(limits: ReadLimits) -> FileRefused:
+    return FileRefused(
+        _l(
+            "The sheet has more than %(limit)s cells. Delete the unused rows and columns, or "
+            "split the file, and upload it again.",
+            limit=_group(limits.max_cells),
+        ),
+        "too_many_cells",
+    )
+
+
+def _too_slow() -> FileRefused:
+    return FileRefused(
+        _l(
+            "The file takes too long to read. Split it into smaller files, or save it again "
+            "from your spreadsheet program, and upload it again."
+        ),
+        "too_slow",
+    )
+
+
 def _damaged(row: int | None) -> FileRefused:
     if row is None:
         message = _l(
@@ -239,14 +331,17 @@ def read_table(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
     columns: ColumnSet = MEMBER_COLUMNS,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Table:
     """Check an uploaded file as a whole and return its Table, or raise FileRefused.
 
     ``filename`` is not used to choose the format (the content is); it is
     accepted so callers pass it and future messages may quote it. ``columns``
-    are the headers looked for (a member upload's by default).
+    are the headers looked for (a member upload's by default); ``limits`` bound
+    what reading it may cost.
     """
     del filename
+    deadline = limits.deadline()
     if not data:
         raise FileRefused(_l("The file is empty."), "empty")
     if len(data) > max_bytes:
@@ -258,7 +353,7 @@ def read_table(
             "too_large",
         )
     if data.startswith(_ZIP_SIGNATURE):
-        return _read_xlsx(data, max_rows, columns)
+        return _read_xlsx(data, max_rows, columns, limits, deadline)
     if data.startswith(_OLE2_SIGNATURE):
         raise FileRefused(
             _l(
@@ -269,7 +364,7 @@ def read_table(
         )
     if data.startswith(_BINARY_SIGNATURES):
         raise _not_spreadsheet()
-    return _read_csv(data, max_rows, columns)
+    return _read_csv(data, max_rows, columns, limits, deadline)
 
 
 def _megabytes(n: int) -> str:
@@ -437,17 +532,27 @@ def _text_encoding(data: bytes) -> str:
     return "cp1252"
 
 
-def _csv_records(data: bytes, encoding: str, delimiter: str) -> Iterator[Record]:
+def _csv_records(
+    data: bytes, encoding: str, delimiter: str, limits: ReadLimits
+) -> Iterator[Record]:
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     reader = csv.reader(stream, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    max_columns = limits.max_columns
+    max_chars = limits.max_cell_chars
     number = 0
     try:
         for cells in reader:
             # A quoted field spanning lines is one spreadsheet row, so count
             # records, not physical lines; blank lines come as [] and count.
             number += 1
+            if len(cells) > max_columns:
+                raise _too_many_columns(limits, number)
+            if cells and max(map(len, cells)) > max_chars:
+                raise _cell_too_long(limits, number)
             yield number, cells
     except (csv.Error, UnicodeDecodeError) as exc:
+        # Past the csv module's own field limit (128 KiB) too: most often a quote never
+        # closed, which swallows the rest of the file.
         raise _damaged(number + 1) from exc
 
 
@@ -477,7 +582,9 @@ def _choose_delimiter(data: bytes, encoding: str, columns: ColumnSet) -> str:
     return best
 
 
-def _read_csv(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
+def _read_csv(
+    data: bytes, max_rows: int, columns: ColumnSet, limits: ReadLimits, deadline: float
+) -> Table:
     # Ctrl-Z is an end-of-file mark some old DOS-era tools still append.
     data = data.rstrip(b"\x1a")
     if not _NON_SPACE.search(data):
@@ -489,7 +596,7 @@ def _read_csv(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
     delimiter = _choose_delimiter(data, encoding, columns)
 
     def records() -> Iterator[Record]:
-        return _csv_records(data, encoding, delimiter)
+        return _csv_records(data, encoding, delimiter, limits)
 
     header, has_data = _locate_header(records(), _csv_is_blank, columns)
     headers, column_map, ignored = _map_columns(header.cells, columns)
@@ -501,6 +608,7 @@ def _read_csv(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
     lines = max(data.count(b"\n"), data.count(b"\r")) + 1
     if lines - header.number > max_rows:
         _refuse_if_too_many_rows(records(), header.number, _csv_is_blank, max_rows)
+    limits.check_time(deadline)
     return Table(
         format="csv",
         headers=headers,
@@ -510,6 +618,8 @@ def _read_csv(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
         records=records,
         is_blank=_csv_is_blank,
         max_rows=max_rows,
+        limits=limits,
+        deadline=deadline,
     )
 
 
@@ -550,8 +660,8 @@ def _xlsx_records(worksheet: Any) -> Iterator[Record]:
         yield number, [_cell_value(cell) for cell in cells]
 
 
-def _check_unpacked_size(data: bytes) -> None:
-    """Refuse a workbook that would unpack to more than memory allows.
+def _check_unpacked_size(data: bytes) -> list[zipfile.ZipInfo]:
+    """Refuse a workbook that would unpack to more than memory allows; its parts.
 
     A few MB of XLSX can unpack to gigabytes ("zip bomb"). The sheet is
     streamed, but openpyxl loads the shared-strings part whole. The sizes
@@ -563,20 +673,195 @@ def _check_unpacked_size(data: bytes) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise _not_spreadsheet() from exc
     total = sum(member.file_size for member in members)
-    strings = sum(
-        member.file_size
-        for member in members
-        if member.filename.lower().endswith("sharedstrings.xml")
-    )
+    strings = sum(member.file_size for member in members if _is_shared_strings(member.filename))
     if total > MAX_UNPACKED_BYTES or strings > MAX_SHARED_STRINGS_BYTES:
         raise FileRefused(
             _l("The workbook is too large once unpacked. Split it into smaller files."),
             "too_large",
         )
+    return members
 
 
-def _read_xlsx(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
-    _check_unpacked_size(data)
+def _is_shared_strings(name: str) -> bool:
+    return name.lower().endswith("sharedstrings.xml")
+
+
+#: Elements of a worksheet or shared-strings part whose text is a cell's content.
+_TEXT_ELEMENTS = frozenset({"v", "t", "f", "is"})
+_SCAN_CHUNK = 64 * 1024
+
+
+class _ShapeScan:
+    """Counts a worksheet's cells per row and the length of each cell's text, in constant
+    memory: expat hands text over in pieces, which are counted, never joined."""
+
+    def __init__(self, limits: ReadLimits, deadline: float, *, cells: bool) -> None:
+        self.limits = limits
+        self.deadline = deadline
+        self.count_cells = cells
+        self.row = 0
+        self.row_cells = 0
+        self.cells = 0
+        self.text = 0
+        self.in_text = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2]
+        if name in _TEXT_ELEMENTS:
+            self.in_text += 1
+            self.text = 0
+        elif not self.count_cells:
+            return
+        elif name == "c":
+            self.row_cells += 1
+            self.cells += 1
+            if self.row_cells > self.limits.max_columns:
+                raise _too_many_columns(self.limits, self.row)
+            if self.cells > self.limits.max_cells:
+                raise _too_many_cells(self.limits)
+        elif name == "row":
+            self.row = _row_number(attrs.get("r"), self.row + 1)
+            self.row_cells = 0
+
+    def end(self, tag: str) -> None:
+        if tag.rpartition(":")[2] in _TEXT_ELEMENTS:
+            self.in_text -= 1
+            self.text = 0
+
+    def characters(self, text: str) -> None:
+        if self.in_text:
+            self.text += len(text)
+            if self.text > self.limits.max_cell_chars:
+                raise _cell_too_long(self.limits, self.row or None)
+
+    def scan(self, source: Any) -> None:
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.characters
+        try:
+            while chunk := source.read(_SCAN_CHUNK):
+                parser.Parse(chunk, False)
+                self.limits.check_time(self.deadline)
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise _damaged(self.row or None) from exc
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise _damaged(None) from exc
+
+
+def _row_number(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _scan_part(
+    archive: zipfile.ZipFile, name: str, limits: ReadLimits, deadline: float, *, cells: bool
+) -> None:
+    try:
+        source = archive.open(name)
+    except KeyError:
+        return
+    with source:
+        _ShapeScan(limits, deadline, cells=cells).scan(source)
+
+
+#: The package's small parts that say where the first sheet is (a few KB in real files).
+_MAX_INDEX_PART_BYTES = 4 * 1024 * 1024
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OFFICE_DOCUMENT = _RELS_NS + "/officeDocument"
+
+
+def _check_shape(
+    data: bytes, members: list[zipfile.ZipInfo], limits: ReadLimits, deadline: float
+) -> None:
+    """Scan the shared strings and the first sheet before openpyxl opens the workbook.
+
+    openpyxl loads the shared strings whole, and when a sheet has no <dimension> it parses the
+    whole sheet while opening it (a row at a time, each row whole): the shape must be known
+    to be sane before that.
+    """
+    sizes = {member.filename: member.file_size for member in members}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sizes:
+            if _is_shared_strings(name):
+                _scan_part(archive, name, limits, deadline, cells=False)
+        first = _first_sheet_part(archive, sizes)
+        sheets = [first] if first else [n for n in sizes if n.startswith("xl/worksheets/")]
+        for name in sheets:
+            _scan_part(archive, name, limits, deadline, cells=True)
+
+
+def _first_sheet_part(archive: zipfile.ZipFile, sizes: dict[str, int]) -> str | None:
+    """The zip path of the workbook's first sheet, as the package's relationships say."""
+    root = _relationships(archive, "_rels/.rels", sizes)
+    workbook = next((t for kind, t in root.values() if kind == _OFFICE_DOCUMENT), None)
+    if workbook is None or not _small_part(workbook, sizes):
+        return None
+    folder, _, filename = workbook.rpartition("/")
+    targets = _relationships(archive, f"{folder}/_rels/{filename}.rels", sizes)
+    first_id: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if not first_id and tag.rpartition(" ")[2] == "sheet":
+            first_id.append(attrs.get(f"{_RELS_NS} id", ""))
+
+    _parse_small(archive, workbook, start)
+    if not first_id or first_id[0] not in targets:
+        return None
+    target = targets[first_id[0]][1]
+    return _resolve(folder, target) if _resolve(folder, target) in sizes else None
+
+
+def _relationships(
+    archive: zipfile.ZipFile, name: str, sizes: dict[str, int]
+) -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    if not _small_part(name, sizes):
+        return found
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag.rpartition(" ")[2] == "Relationship" and "Id" in attrs:
+            found[attrs["Id"]] = (attrs.get("Type", ""), attrs.get("Target", ""))
+
+    _parse_small(archive, name, start)
+    return found
+
+
+def _small_part(name: str, sizes: dict[str, int]) -> bool:
+    return name in sizes and sizes[name] <= _MAX_INDEX_PART_BYTES
+
+
+def _parse_small(archive: zipfile.ZipFile, name: str, start: Callable[..., None]) -> None:
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(archive.read(name), True)
+    except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise _not_spreadsheet() from exc
+
+
+def _resolve(folder: str, target: str) -> str:
+    """A relationship's target as a zip path (relative to the source part's folder)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [p for p in folder.split("/") if p]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _read_xlsx(
+    data: bytes, max_rows: int, columns: ColumnSet, limits: ReadLimits, deadline: float
+) -> Table:
+    members = _check_unpacked_size(data)
+    _check_shape(data, members, limits, deadline)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # a zip that is not a workbook: .docx, .ods, a damaged file
@@ -614,6 +899,7 @@ def _read_xlsx(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
             # the claim: count the real rows. A claim can also be too small,
             # so Table.rows() counts as well.
             _refuse_if_too_many_rows(records(), header.number, _xlsx_is_blank, max_rows)
+        limits.check_time(deadline)
     except BaseException:
         workbook.close()
         raise
@@ -626,5 +912,7 @@ def _read_xlsx(data: bytes, max_rows: int, columns: ColumnSet) -> Table:
         records=records,
         is_blank=_xlsx_is_blank,
         max_rows=max_rows,
+        limits=limits,
+        deadline=deadline,
         close=workbook.close,
     )
