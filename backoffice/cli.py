@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from .clock import today_in_jakarta
 from .extensions import db
 
 
@@ -182,7 +183,7 @@ def register_cli(app: Flask) -> None:
                     path.read_bytes(),
                     path.name,
                     settings=settings,
-                    today=batches.today_in_jakarta(),
+                    today=today_in_jakarta(),
                 )
             except FileRefused as refused:
                 fail(str(refused.message), refused.code)

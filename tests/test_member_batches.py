@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import workflow
 from backoffice.audit import history, verify_chain
+from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
 from backoffice.services import batches, reference
@@ -330,7 +331,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
         assert member.department_id == department.id == liaison.department_id
         assert member.office_id == serang.id and member.region_id == serang.region_id
         assert member.batch_id == batch.id and member.registered_by_id == clerk.id
-        assert member.start_date == batches.jakarta_day(datetime.now(UTC))
+        assert member.start_date == jakarta_day(datetime.now(UTC))
     assert len({m.kpj for m in members.values()}) == 4
 
     budi, siti, ahmad, euis = (members[rows[n].nik] for n in (2, 3, 5, 12))
@@ -1323,7 +1324,7 @@ def test_a_new_rate_applies_to_members_accepted_from_its_date_only(
     assert (first.contribution_jkk, first.monthly_contribution, first.start_date) == (
         10_000,
         16_800,
-        batches.jakarta_day(datetime.now(UTC)),
+        jakarta_day(datetime.now(UTC)),
     )
     assert (second.contribution_jkk, second.monthly_contribution, second.start_date) == (
         15_000,

@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from backoffice import workflow
+from backoffice.clock import today_in_jakarta
 from backoffice.services import batches, ledger, proposals
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
@@ -212,7 +213,7 @@ def _submitted_batch(
 ) -> MemberBatch:
     settings = batches.Settings.from_config(app.config, app.instance_path)
     up = batches.upload_batch(
-        session, user(liaison), data, filename, settings=settings, today=batches.today_in_jakarta()
+        session, user(liaison), data, filename, settings=settings, today=today_in_jakarta()
     )
     batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
@@ -271,7 +272,7 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
         select(ContributionRate).where(ContributionRate.programme == Programme.JKK)
     )
     member = world.paid_member(session)
-    summary = ledger.member_ledger(session, member, batches.today_in_jakarta())
+    summary = ledger.member_ledger(session, member, today_in_jakarta())
     session.commit()
     ids = {
         "batch": batch.id,
@@ -410,7 +411,7 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
             {
                 "period": t.contribution_period,
                 "months": "1",
-                "paid_on": batches.today_in_jakarta().isoformat(),
+                "paid_on": today_in_jakarta().isoformat(),
                 "channel": "counter",
                 "reference": "LOKET-CSRF-1",
             },
@@ -1080,9 +1081,9 @@ class Sweep:
             "row_id": [str(i) for i in f.ids.get(BatchRow, [])],
             "comment": "Rahasia",
             "payment_reference": "TRF-RAHASIA-1",
-            "paid_on": batches.today_in_jakarta().isoformat(),
+            "paid_on": today_in_jakarta().isoformat(),
             "office_code": "Z01",
-            "period": batches.today_in_jakarta().strftime("%Y-%m"),
+            "period": today_in_jakarta().strftime("%Y-%m"),
             "months": "1",
             "channel": "counter",
             "reference": "RAHASIA",
