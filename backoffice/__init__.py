@@ -12,6 +12,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import audit_keys
 from .config import Config
 from .names import name_match
 
@@ -83,6 +84,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "Debug mode (FLASK_DEBUG) must be off in production (BACKOFFICE_ENV=production). "
             "The back-office did not start."
         )
+    try:
+        audit_keys.init_app(app)
+    except audit_keys.AuditKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
     secure = app.config["BACKOFFICE_ENV"] == "production" and not app.debug
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:

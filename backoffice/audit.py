@@ -1,20 +1,23 @@
 """The audit trail: append an event in the caller's transaction, verify the chain, read a history.
 
-Every event's ``hash`` is the SHA-256 of its content fields and the previous event's hash, so
-an edited, removed or reordered event breaks the chain; the one-row ``audit_chain_head`` names
-the newest event and the count, so removing the newest events shows too. Appends are
+Every event's ``hash`` is an HMAC-SHA256, under a key the database does not hold
+(``backoffice.audit_keys``), of its content fields, the previous event's hash and the key's id,
+which the event keeps: an edited, removed or reordered event breaks the chain, and nobody
+without the key can recompute it. The one-row ``audit_chain_head`` names the newest event and
+the count and carries a MAC of both, so removing the newest events shows too. Appends are
 serialised (PostgreSQL: an advisory lock and the head row lock; SQLite: the database write lock
 taken before the head is read), so concurrent transactions never fork the chain.
 
-What a hash chain cannot show: someone with direct write access who rewrites the events *and*
-recomputes every later hash and the head. Keep a copy of the head hash outside the database
-(``flask verify-audit`` prints it) to detect that.
+What a keyed chain in one database cannot show: its newest events removed and the head put back
+as it was at that point, by someone who kept a copy of that head. A checkpoint exported every
+night (``flask audit-checkpoint``: the head, the count and their signature) closes that gap:
+``flask verify-audit --checkpoint FILE`` fails when the chain no longer extends it.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +31,8 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import GENESIS_HASH, AuditChainHead, AuditEvent, User
+
+from .audit_keys import AuditKey, Keyring, current_keyring
 
 # The fields an event's hash covers, besides the previous hash. Never reorder or rename:
 # existing hashes depend on the names (the order does not matter, keys are sorted).
@@ -95,7 +100,7 @@ def _iso_utc(value: datetime) -> str:
 # The hashed payload's keys in canonical (sorted) order, each with what precedes its value.
 _PAYLOAD_PARTS = tuple(
     (name, ("{" if i == 0 else ",") + encode_basestring(name) + ":")
-    for i, name in enumerate(sorted((*CONTENT_FIELDS, "prev_hash")))
+    for i, name in enumerate(sorted((*CONTENT_FIELDS, "prev_hash", "key_id")))
 )
 
 
@@ -123,11 +128,12 @@ def _payload_json(payload: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 (hex) of the event's content fields and the previous event's hash.
+def compute_hash(fields: Mapping[str, Any], prev_hash: str, key: AuditKey) -> str:
+    """HMAC-SHA256 (hex) under ``key`` of the event's content fields, the previous event's hash
+    and the key's id.
 
     ``fields`` has exactly the keys of ``CONTENT_FIELDS`` with the values as stored
-    (``details`` is the stored JSON text). Pure: used by append and by verify.
+    (``details`` is the stored JSON text). Pure: used by append, verify and the bulk loader.
     """
     if fields.keys() != _CONTENT_SET:
         missing = sorted(set(CONTENT_FIELDS) - set(fields))
@@ -135,7 +141,31 @@ def compute_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
         raise ValueError(f"audit fields do not match: missing {missing}, unexpected {extra}")
     payload = dict(fields)  # times are written in UTC (see _json_default)
     payload["prev_hash"] = prev_hash
-    return hashlib.sha256(_payload_json(payload).encode("utf-8")).hexdigest()
+    payload["key_id"] = key.id
+    return key.sign(_payload_json(payload))
+
+
+def head_mac(key: AuditKey, last_event_id: int | None, last_hash: str, count: int) -> str:
+    """The head's MAC: ``<key id>:<HMAC of the newest event's id, its hash and the count>``."""
+    return f"{key.id}:{key.sign(f'head|{last_event_id}|{last_hash}|{count}')}"
+
+
+def _head_mac_valid(keys: Keyring, head: Any) -> bool:
+    key_id, _, _mac = (head.mac or "").partition(":")
+    key = keys.get(key_id)
+    if key is None:
+        return False
+    expected = head_mac(key, head.last_event_id, head.last_hash, head.event_count)
+    return hmac.compare_digest(expected, head.mac)
+
+
+def advance_head(
+    head: AuditChainHead, key: AuditKey, last_id: int, last_hash: str, added: int
+) -> None:
+    head.last_event_id = last_id
+    head.last_hash = last_hash
+    head.event_count = head.event_count + added
+    head.mac = head_mac(key, last_id, last_hash, head.event_count)
 
 
 def _text(value: Any) -> str | None:
@@ -240,15 +270,17 @@ def append_event(session: Session, **event: Any) -> AuditEvent:
     writer.
     """
     fields = event_fields(**event)
+    key = current_keyring().current
     head = _lock_head(session)
     record = AuditEvent(
-        **fields, prev_hash=head.last_hash, hash=compute_hash(fields, head.last_hash)
+        **fields,
+        prev_hash=head.last_hash,
+        key_id=key.id,
+        hash=compute_hash(fields, head.last_hash, key),
     )
     session.add(record)
     session.flush()  # assigns record.id
-    head.last_event_id = record.id
-    head.last_hash = record.hash
-    head.event_count = head.event_count + 1
+    advance_head(head, key, record.id, record.hash, 1)
     session.flush()
     return record
 
@@ -261,18 +293,19 @@ def append_events(session: Session, events: list[dict[str, Any]]) -> list[int]:
     not for the whole recording."""
     if not events:
         return []
+    key = current_keyring().current
     head = _lock_head(session)
     ids = _new_ids(session, len(events))
     rows: list[dict[str, Any]] = []
     prev_hash = head.last_hash
     for event_id, fields in zip(ids, events, strict=True):
-        digest = compute_hash(fields, prev_hash)
-        rows.append({**fields, "id": event_id, "prev_hash": prev_hash, "hash": digest})
+        digest = compute_hash(fields, prev_hash, key)
+        rows.append(
+            {**fields, "id": event_id, "prev_hash": prev_hash, "key_id": key.id, "hash": digest}
+        )
         prev_hash = digest
     session.execute(insert(AuditEvent.__table__), rows)
-    head.last_event_id = ids[-1]
-    head.last_hash = prev_hash
-    head.event_count = head.event_count + len(rows)
+    advance_head(head, key, ids[-1], prev_hash, len(rows))
     session.flush()
     return ids
 
@@ -320,17 +353,29 @@ def history(session: Session, record_type: str, record_id: str | int) -> list[Au
 # Reasons are plain English (logs, CLI); ``VerifyResult.message`` translates them for screens.
 REASON_HASH = "hash does not match its content"
 REASON_LINK = "it does not link to the event before it: events were removed or reordered before it"
+REASON_UNKNOWN_KEY = "it is signed with a key that is not among AUDIT_KEYS"
 REASON_HEAD_MISSING = "the chain head is missing"
 REASON_NEWEST_REMOVED = "the newest events were removed: the chain head records a later event"
 REASON_HEAD_BEHIND = "the chain head does not name the newest event"
 REASON_HEAD_HASH = "the chain head's hash does not match the newest event"
 REASON_HEAD_COUNT = "the chain head's event count does not match the events found"
+REASON_HEAD_MAC = "the chain head's signature does not match: the head was rewritten"
+REASON_CHECKPOINT_SIGNATURE = (
+    "the checkpoint's signature does not match: it is not one this trail wrote"
+)
+REASON_CHECKPOINT_DIVERGED = (
+    "the chain no longer extends the checkpoint: the event it names was changed"
+)
+REASON_CHECKPOINT_MISSING = (
+    "the chain no longer extends the checkpoint: events it covered were removed"
+)
 
 _REASON_MESSAGES = {
     REASON_HASH: _l("hash does not match its content"),
     REASON_LINK: _l(
         "it does not link to the event before it: events were removed or reordered before it"
     ),
+    REASON_UNKNOWN_KEY: _l("it is signed with a key that is not among AUDIT_KEYS"),
     REASON_HEAD_MISSING: _l("the chain head is missing"),
     REASON_NEWEST_REMOVED: _l(
         "the newest events were removed: the chain head records a later event"
@@ -338,6 +383,16 @@ _REASON_MESSAGES = {
     REASON_HEAD_BEHIND: _l("the chain head does not name the newest event"),
     REASON_HEAD_HASH: _l("the chain head's hash does not match the newest event"),
     REASON_HEAD_COUNT: _l("the chain head's event count does not match the events found"),
+    REASON_HEAD_MAC: _l("the chain head's signature does not match: the head was rewritten"),
+    REASON_CHECKPOINT_SIGNATURE: _l(
+        "the checkpoint's signature does not match: it is not one this trail wrote"
+    ),
+    REASON_CHECKPOINT_DIVERGED: _l(
+        "the chain no longer extends the checkpoint: the event it names was changed"
+    ),
+    REASON_CHECKPOINT_MISSING: _l(
+        "the chain no longer extends the checkpoint: events it covered were removed"
+    ),
 }
 
 
@@ -348,6 +403,7 @@ class VerifyResult:
     first_bad_id: int | None = None
     reason: str = ""
     head_hash: str | None = None
+    head_event_id: int | None = None
 
     @property
     def message(self) -> Any:
@@ -369,10 +425,92 @@ class VerifyResult:
         return f"Audit trail BROKEN at event {self.first_bad_id}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """The head at one moment, signed: kept outside the database (a nightly file)."""
+
+    last_event_id: int | None
+    last_hash: str
+    event_count: int
+    created_at: str
+    key_id: str
+    signature: str
+
+    FORMAT = "backoffice-audit-checkpoint/1"
+
+    @staticmethod
+    def _text(last_event_id: int | None, last_hash: str, count: int, created_at: str) -> str:
+        return f"checkpoint|{last_event_id}|{last_hash}|{count}|{created_at}"
+
+    @classmethod
+    def sign(
+        cls, key: AuditKey, last_event_id: int | None, last_hash: str, count: int, at: datetime
+    ) -> Checkpoint:
+        created_at = _iso_utc(at)
+        signature = key.sign(cls._text(last_event_id, last_hash, count, created_at))
+        return cls(last_event_id, last_hash, count, created_at, key.id, signature)
+
+    def valid_under(self, keys: Keyring) -> bool:
+        key = keys.get(self.key_id)
+        if key is None:
+            return False
+        text = self._text(self.last_event_id, self.last_hash, self.event_count, self.created_at)
+        return hmac.compare_digest(key.sign(text), self.signature)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": self.FORMAT,
+                "last_event_id": self.last_event_id,
+                "last_hash": self.last_hash,
+                "event_count": self.event_count,
+                "created_at": self.created_at,
+                "key_id": self.key_id,
+                "signature": self.signature,
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        """Raises ValueError for anything that is not a checkpoint file."""
+        try:
+            data = json.loads(text)
+            if data.get("format") != cls.FORMAT:
+                raise ValueError("not an audit checkpoint file")
+            last_id = data["last_event_id"]
+            return cls(
+                None if last_id is None else int(last_id),
+                str(data["last_hash"]),
+                int(data["event_count"]),
+                str(data["created_at"]),
+                str(data["key_id"]),
+                str(data["signature"]),
+            )
+        except (AttributeError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ValueError("not an audit checkpoint file") from exc
+
+
+def write_checkpoint(session: Session, *, now: datetime | None = None) -> Checkpoint:
+    """The verified head, signed with the current key. Refuses (ValueError) a broken trail:
+    a checkpoint vouches for what it covers."""
+    result = verify_chain(session)
+    if not result.ok:
+        raise ValueError(str(result))
+    return Checkpoint.sign(
+        current_keyring().current,
+        result.head_event_id,
+        result.head_hash or GENESIS_HASH,
+        result.checked,
+        now or datetime.now(UTC),
+    )
+
+
 _VERIFY_COLUMNS = [
     AuditEvent.id,
     AuditEvent.prev_hash,
     AuditEvent.hash,
+    AuditEvent.key_id,
     *(getattr(AuditEvent, name) for name in CONTENT_FIELDS),
 ]
 
@@ -390,26 +528,49 @@ def _events_after(session: Session, after_id: int | None, batch_size: int) -> It
         after_id = rows[-1].id
 
 
-def verify_chain(session: Session, *, batch_size: int = VERIFY_BATCH_SIZE) -> VerifyResult:
-    """Walk every event in id order and check its hash, its link, and finally the head.
+def verify_chain(
+    session: Session,
+    *,
+    batch_size: int = VERIFY_BATCH_SIZE,
+    checkpoint: Checkpoint | None = None,
+    keys: Keyring | None = None,
+) -> VerifyResult:
+    """Walk every event in id order and check its signature, its link, and finally the head
+    (and, given a checkpoint, that the chain still extends it).
 
     Safe while others append: events committed after the walk are walked too before the
     head is compared (an append changes event and head in one transaction).
     """
+    keys = keys or current_keyring()
+    if checkpoint is not None and not checkpoint.valid_under(keys):
+        return VerifyResult(False, 0, None, REASON_CHECKPOINT_SIGNATURE)
     checked = 0
     last_id: int | None = None
     last_hash = GENESIS_HASH
+    met_checkpoint = checkpoint is None or checkpoint.last_event_id is None
 
     def walk() -> VerifyResult | None:
-        nonlocal checked, last_id, last_hash
+        nonlocal checked, last_id, last_hash, met_checkpoint
         for row in _events_after(session, last_id, batch_size):
+            key = keys.get(row.key_id)
+            if key is None:
+                return VerifyResult(False, checked, row.id, REASON_UNKNOWN_KEY)
             fields = {name: getattr(row, name) for name in CONTENT_FIELDS}
-            if compute_hash(fields, row.prev_hash) != row.hash:
+            if not hmac.compare_digest(compute_hash(fields, row.prev_hash, key), row.hash):
                 return VerifyResult(False, checked, row.id, REASON_HASH)
             if row.prev_hash != last_hash:
                 return VerifyResult(False, checked, row.id, REASON_LINK)
             checked += 1
             last_id, last_hash = row.id, row.hash
+            if not met_checkpoint and checkpoint is not None:
+                if row.id == checkpoint.last_event_id:
+                    if (row.hash, checked) != (checkpoint.last_hash, checkpoint.event_count):
+                        return VerifyResult(False, checked, row.id, REASON_CHECKPOINT_DIVERGED)
+                    met_checkpoint = True
+                elif row.id > (checkpoint.last_event_id or 0):
+                    return VerifyResult(
+                        False, checked, checkpoint.last_event_id, REASON_CHECKPOINT_MISSING
+                    )
         return None
 
     while True:
@@ -417,7 +578,10 @@ def verify_chain(session: Session, *, batch_size: int = VERIFY_BATCH_SIZE) -> Ve
             return broken
         head = session.execute(
             select(
-                AuditChainHead.last_event_id, AuditChainHead.last_hash, AuditChainHead.event_count
+                AuditChainHead.last_event_id,
+                AuditChainHead.last_hash,
+                AuditChainHead.event_count,
+                AuditChainHead.mac,
             ).where(AuditChainHead.id == HEAD_ID)
         ).one_or_none()
         if head is None:
@@ -435,4 +599,11 @@ def verify_chain(session: Session, *, batch_size: int = VERIFY_BATCH_SIZE) -> Ve
             return VerifyResult(False, checked, last_id, REASON_HEAD_HASH)
         if head.event_count != checked:
             return VerifyResult(False, checked, last_id, REASON_HEAD_COUNT)
-        return VerifyResult(True, checked, None, "", head_hash=head.last_hash)
+        # An empty trail's head has no MAC until its first event.
+        if (checked or head.mac is not None) and not _head_mac_valid(keys, head):
+            return VerifyResult(False, checked, last_id, REASON_HEAD_MAC)
+        if not met_checkpoint:
+            return VerifyResult(False, checked, checkpoint.last_event_id, REASON_CHECKPOINT_MISSING)
+        return VerifyResult(
+            True, checked, None, "", head_hash=head.last_hash, head_event_id=head.last_event_id
+        )

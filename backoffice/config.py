@@ -43,6 +43,11 @@ class Config:
     # "development" (default), "production" or "testing"
     BACKOFFICE_ENV = os.environ.get("BACKOFFICE_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # The audit trail's HMAC keys, never stored in the database: "id=secret[,id=secret...]",
+    # every key that ever signed an event; AUDIT_KEY_ID signs new ones (default: the last
+    # listed). Required in production; elsewhere derived from SECRET_KEY (backoffice/audit_keys.py).
+    AUDIT_KEYS = os.environ.get("AUDIT_KEYS")
+    AUDIT_KEY_ID = os.environ.get("AUDIT_KEY_ID")
     SQLALCHEMY_DATABASE_URI = (
         normalise_database_url(os.environ["DATABASE_URL"])
         if os.environ.get("DATABASE_URL")

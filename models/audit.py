@@ -81,6 +81,8 @@ class AuditEvent(Base):
     office_id: Mapped[int | None] = mapped_column(Integer, index=True)
     department_id: Mapped[int | None] = mapped_column(Integer, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The id of the audit key (held outside the database) whose HMAC ``hash`` is.
+    key_id: Mapped[str] = mapped_column(String(32))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor: Mapped[User | None] = relationship(viewonly=True)
@@ -99,6 +101,8 @@ class AuditChainHead(Base):
     last_event_id: Mapped[int | None] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(BigInteger)
+    # "<key id>:<HMAC of last_event_id, last_hash and event_count>"; none before the first event.
+    mac: Mapped[str | None] = mapped_column(String(100))
 
 
 # The ORM never changes or removes an event (the database refuses it too, on PostgreSQL).

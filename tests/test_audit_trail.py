@@ -8,6 +8,7 @@ replica``, which the superuser may set).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +24,16 @@ from sqlalchemy.orm import Session
 
 from backoffice import audit
 from backoffice.audit import append_event, compute_hash, history, verify_chain
+from backoffice.audit_keys import AuditKey, current_keyring
 from models import GENESIS_HASH, AuditChainHead, AuditEvent, User
 
 events_table = AuditEvent.__table__
 head_table = AuditChainHead.__table__
+
+
+def signing_key() -> AuditKey:
+    """The key the app signs new events with (derived from the test SECRET_KEY)."""
+    return current_keyring().current
 
 
 def load_user(session: Session, username: str) -> User:
@@ -132,7 +139,9 @@ def test_a_list_of_events_is_chained_in_its_order_after_the_existing_ones(sessio
     for event in events:
         assert event.prev_hash == previous.hash
         assert event.hash == compute_hash(
-            {name: getattr(event, name) for name in audit.CONTENT_FIELDS}, previous.hash
+            {name: getattr(event, name) for name in audit.CONTENT_FIELDS},
+            previous.hash,
+            signing_key(),
         )
         previous = event
     head = session.get(AuditChainHead, 1)
@@ -171,11 +180,14 @@ def test_event_keeps_a_snapshot_of_the_actor_and_canonical_details(session, chai
 def test_hash_is_recomputable_from_the_stored_fields(session, chain):
     event = session.get(AuditEvent, chain[1])
     fields = {name: getattr(event, name) for name in audit.CONTENT_FIELDS}
-    assert compute_hash(fields, event.prev_hash) == event.hash
-    assert compute_hash({**fields, "comment": "lain"}, event.prev_hash) != event.hash
-    assert compute_hash(fields, GENESIS_HASH) != event.hash
+    key = signing_key()
+    assert event.key_id == key.id
+    assert compute_hash(fields, event.prev_hash, key) == event.hash
+    assert compute_hash({**fields, "comment": "lain"}, event.prev_hash, key) != event.hash
+    assert compute_hash(fields, GENESIS_HASH, key) != event.hash
+    assert compute_hash(fields, event.prev_hash, AuditKey(key.id, b"x" * 32)) != event.hash
     with pytest.raises(ValueError, match="missing"):
-        compute_hash({k: v for k, v in fields.items() if k != "ip"}, event.prev_hash)
+        compute_hash({k: v for k, v in fields.items() if k != "ip"}, event.prev_hash, key)
 
 
 TRICKY_VALUES = [
@@ -204,26 +216,25 @@ TRICKY_VALUES = [
 def test_the_hashed_text_is_the_canonical_json_of_the_payload(value):
     # compute_hash writes the payload itself (fast): the text must be canonical_json's, byte
     # for byte, or every stored hash would stop matching.
-    for name in (*audit.CONTENT_FIELDS, "prev_hash"):
-        payload = {n: f"v-{n}" for n in (*audit.CONTENT_FIELDS, "prev_hash")}
+    names = (*audit.CONTENT_FIELDS, "prev_hash", "key_id")
+    for name in names:
+        payload = {n: f"v-{n}" for n in names}
         payload[name] = value
         expected = audit.canonical_json(
             {n: audit._iso_utc(v) if isinstance(v, datetime) else v for n, v in payload.items()}
         )
         assert audit._payload_json(payload) == expected
     fields = dict.fromkeys(audit.CONTENT_FIELDS, value)
-    expected = hashlib.sha256(
-        audit.canonical_json(
-            {
-                **{
-                    n: audit._iso_utc(v) if isinstance(v, datetime) else v
-                    for n, v in fields.items()
-                },
-                "prev_hash": GENESIS_HASH,
-            }
-        ).encode()
-    ).hexdigest()
-    assert compute_hash(fields, GENESIS_HASH) == expected
+    key = AuditKey("k1", b"s" * 32)
+    text = audit.canonical_json(
+        {
+            **{n: audit._iso_utc(v) if isinstance(v, datetime) else v for n, v in fields.items()},
+            "prev_hash": GENESIS_HASH,
+            "key_id": "k1",
+        }
+    )
+    expected = hmac.new(b"s" * 32, text.encode(), hashlib.sha256).hexdigest()
+    assert compute_hash(fields, GENESIS_HASH, key) == expected
 
 
 def test_time_given_in_jakarta_time_is_stored_in_utc_and_verifies(session):
@@ -348,7 +359,11 @@ def test_editing_an_event_and_its_hash_is_detected_at_the_next_event(session, db
     fields = {name: getattr(event, name) for name in audit.CONTENT_FIELDS}
     fields["to_state"] = "rejected"
     tamper_event(
-        db, backend, chain[2], to_state="rejected", hash=compute_hash(fields, event.prev_hash)
+        db,
+        backend,
+        chain[2],
+        to_state="rejected",
+        hash=compute_hash(fields, event.prev_hash, signing_key()),
     )
     result = verify_chain(session)
     assert (result.ok, result.first_bad_id, result.reason) == (False, chain[3], audit.REASON_LINK)
@@ -439,11 +454,11 @@ def test_deleted_head_is_detected(session, db, backend, chain):
     assert (result.ok, result.reason) == (False, audit.REASON_HEAD_MISSING)
 
 
-def test_consistent_rewrite_of_the_newest_events_shows_only_against_a_kept_head_hash(
+def test_removing_the_newest_event_and_setting_the_head_back_is_detected(
     session, db, backend, chain
 ):
-    """The limit of a chain kept in one database: hence the head hash printed for operators."""
-    kept = verify_chain(session).head_hash
+    """The adversarial review's finding: this rewrite passed verify-audit. The head's MAC is
+    under the audit key, which the database does not hold."""
     previous = session.get(AuditEvent, chain[-2])
     with attacker(db, backend) as conn:
         conn.execute(delete(events_table).where(events_table.c.id == chain[-1]))
@@ -453,8 +468,8 @@ def test_consistent_rewrite_of_the_newest_events_shows_only_against_a_kept_head_
             )
         )
     result = verify_chain(session)
-    assert result.ok
-    assert result.head_hash != kept
+    assert (result.ok, result.reason) == (False, audit.REASON_HEAD_MAC)
+    assert result.first_bad_id == previous.id
 
 
 def test_verification_walks_in_batches(session, chain, db, backend):
@@ -501,7 +516,7 @@ def own_engine(db) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def test_append_waits_for_another_open_append_and_links_to_it(session, own_engine, chain):
+def test_append_waits_for_another_open_append_and_links_to_it(app, session, own_engine, chain):
     clerk_id = load_user(session, "petugas.serang").id
     session.commit()
     first = Session(own_engine)
@@ -511,7 +526,7 @@ def test_append_waits_for_another_open_append_and_links_to_it(session, own_engin
     linked_to: list[str] = []
 
     def second() -> None:
-        with Session(own_engine) as s:
+        with app.app_context(), Session(own_engine) as s:
             event = append_event(
                 s, actor=s.get(User, clerk_id), action="b", record_type="claim", record_id=1
             )
@@ -530,7 +545,7 @@ def test_append_waits_for_another_open_append_and_links_to_it(session, own_engin
     assert result.ok and result.checked == 8
 
 
-def test_concurrent_appends_do_not_fork_the_chain(session, own_engine, postgres_only):
+def test_concurrent_appends_do_not_fork_the_chain(app, session, own_engine, postgres_only):
     threads, per_thread = 8, 25
     usernames = ["petugas.serang", "petugas2.serang", "kepala.serang", "petugas.cilegon"]
     user_ids = [load_user(session, name).id for name in usernames]
@@ -540,7 +555,7 @@ def test_concurrent_appends_do_not_fork_the_chain(session, own_engine, postgres_
 
     def work(n: int) -> None:
         try:
-            with Session(own_engine) as s:
+            with app.app_context(), Session(own_engine) as s:
                 actor = s.get(User, user_ids[n % len(user_ids)])
                 start.wait()
                 for i in range(per_thread):

@@ -112,7 +112,12 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch):
 
 def test_production_cookies_are_secure(tmp_path):
     app = create_app(
-        {"BACKOFFICE_ENV": "production", "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path)}
+        {
+            "BACKOFFICE_ENV": "production",
+            "SECRET_KEY": "k" * 40,
+            "AUDIT_KEYS": "k1=" + "a" * 40,
+            "INSTANCE_PATH": str(tmp_path),
+        }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True

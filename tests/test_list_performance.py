@@ -572,7 +572,9 @@ def test_audit_list_is_scoped_to_the_region(noted, login, session):
         ("admin", "/admin/audit/?search=57", ["ix_audit_event_record_id", "pk_audit_event"]),
         ("admin", "/admin/audit/?search=ahli waris", ["ix_audit_event_comment_trgm"]),
         ("admin", "/admin/audit/?search=kanwil.banten", ["ix_audit_event_actor_occurred_id"]),
-        ("admin", "/admin/audit/?flt0_3=pay", ["ix_audit_event_action_occurred_id"]),
+        # An action as rare as at scale (a fifth of these events are payments: the planner
+        # rightly walks the time order for those).
+        ("admin", "/admin/audit/?flt0_3=submit", ["ix_audit_event_action_occurred_id"]),
         ("admin", "/admin/audit/?flt0_4=member_batch", ["ix_audit_event_record_type_occurred_id"]),
         ("admin", "/admin/audit/?flt0_5=kanwil.banten", ["ix_audit_event_actor_occurred_id"]),
     ],
@@ -918,3 +920,4 @@ def test_seed_bulk_command(app):
     assert "Loaded 40 members, 5 claims, " in result.output and " audit events, " in result.output
     refused = app.test_cli_runner().invoke(args=["seed-bulk", "--members", "0", "--claims", "5"])
     assert refused.exit_code != 0
+

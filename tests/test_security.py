@@ -629,7 +629,12 @@ def test_production_with_debug_refuses_to_start(tmp_path):
 
 def test_production_asks_browsers_for_https_only(tmp_path):
     app = create_app(
-        {"BACKOFFICE_ENV": "production", "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path)}
+        {
+            "BACKOFFICE_ENV": "production",
+            "SECRET_KEY": "k" * 40,
+            "AUDIT_KEYS": "k1=" + "a" * 40,
+            "INSTANCE_PATH": str(tmp_path),
+        }
     )
     response = app.test_client().get("/admin/static/admin/css/bootstrap4/admin.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

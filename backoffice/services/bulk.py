@@ -79,6 +79,7 @@ from models import (
 )
 
 from .. import audit
+from ..audit_keys import current_keyring
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
 from . import reference
@@ -217,7 +218,7 @@ CLAIM_COLUMNS = (
 )
 _I = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
 #: The columns of an audit event as written (``comment`` and ``ip`` are always empty here).
-AUDIT_COLUMNS = ("id", *audit.CONTENT_FIELDS, "prev_hash", "hash")
+AUDIT_COLUMNS = ("id", *audit.CONTENT_FIELDS, "prev_hash", "key_id", "hash")
 #: How long after its upload a batch's rows were checked (the system's ``checked`` event).
 _CHECKED_AFTER = timedelta(seconds=30)
 
@@ -875,6 +876,7 @@ class _AuditTrail:
             )
         self.next_id = max(self.head.last_event_id or 0, newest, issued or 0) + 1
         self.last_hash = self.head.last_hash
+        self.key = current_keyring().current
 
     def flush(self) -> None:
         """Hash the collected events in time order and write them, ids ascending."""
@@ -885,11 +887,12 @@ class _AuditTrail:
             self._start()
         self.pending.sort(key=itemgetter(0))  # by time; stable: a record's events keep order
         compute_hash, names = audit.compute_hash, audit.CONTENT_FIELDS
+        key = self.key
         prev_hash, event_id = self.last_hash, self.next_id
         rows = []
         for content in self.pending:
-            digest = compute_hash(dict(zip(names, content, strict=True)), prev_hash)
-            rows.append((event_id, *content, prev_hash, digest))  # AUDIT_COLUMNS
+            digest = compute_hash(dict(zip(names, content, strict=True)), prev_hash, key)
+            rows.append((event_id, *content, prev_hash, key.id, digest))  # AUDIT_COLUMNS
             prev_hash, event_id = digest, event_id + 1
         self.writer.audit_events(rows)
         self.written += len(rows)
@@ -903,9 +906,7 @@ class _AuditTrail:
         if self.head is None:
             return
         last = self.next_id - 1
-        self.head.last_event_id = last
-        self.head.last_hash = self.last_hash
-        self.head.event_count = self.head.event_count + self.written
+        audit.advance_head(self.head, self.key, last, self.last_hash, self.written)
         self.session.flush()
         if self.writer.postgres:
             self.session.execute(
