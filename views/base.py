@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
-from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup, escape
 from psycopg.errors import QueryCanceled
 from sqlalchemy import (
     ARRAY,
@@ -33,21 +25,21 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from backoffice import audit, authz
-from backoffice.auth.routes import safe_next
-from backoffice.errors import DomainError, Forbidden, NotFound
+from backoffice import authz
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
-from backoffice.i18n import format_date, format_number
-from backoffice.labels import choices, label
+from backoffice.i18n import format_number
 from backoffice.names import search_terms
 
 from . import words
+from .filters import never_failing, scoped_choices, with_scoped_options
+from .formats import EXPORT_FORMATTERS, LIST_FORMATTERS, ListCount
+from .saving import AuditedForm, SavingErrors
 
 log = logging.getLogger(__name__)
 
@@ -55,81 +47,11 @@ log = logging.getLogger(__name__)
 EXPORT_BATCH = 2_000
 
 
-def _bool(view: Any, value: bool, name: str) -> str:
-    return gettext("Yes") if value else gettext("No")
-
-
-def _enum(view: Any, value: enum.Enum, name: str) -> str:
-    return label(value)
-
-
-def _date(view: Any, value: date, name: str) -> str:
-    return format_date(value)
-
-
-def _decimal(view: Any, value: Decimal, name: str) -> str:
-    return format_number(value)
-
-
-# Order matters: Flask-Admin takes the first isinstance match (bool before int, datetime before date).
-LIST_FORMATTERS = {
-    type(None): typefmt.empty_formatter,
-    bool: _bool,
-    datetime: _date,
-    date: _date,
-    enum.Enum: _enum,
-    Decimal: _decimal,
-    list: typefmt.list_formatter,
-}
-EXPORT_FORMATTERS = {
-    type(None): typefmt.empty_formatter,
-    bool: _bool,
-    datetime: _date,
-    date: _date,
-    enum.Enum: _enum,
-    list: typefmt.list_formatter,
-}
-
-
-def conflict_message() -> str:
-    return gettext("This record conflicts with an existing one (a code or name is already used).")
-
-
 def deny_access() -> Any:
     """Not signed in: to the login page, back here afterwards. Signed in: 403."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
     abort(403)
-
-
-def menu_name_with_badge(name: str, count: int, element_id: str) -> Markup:
-    """A menu entry's name with the number of items waiting (nothing when none wait)."""
-    if not count:
-        return Markup(escape(name))
-    return Markup(
-        '{} <span class="badge badge-pill badge-warning badge-count" id="{}">{}</span>'
-    ).format(escape(name), element_id, count)
-
-
-def choice_query(model: type, *conditions: Any) -> Callable[[], Any]:
-    """A ``query_factory`` offering only rows the current user may choose."""
-
-    def factory() -> Any:
-        return db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
-
-    factory.scoped = True  # type: ignore[attr-defined]  # _restrict_choices keeps it as is
-    return factory
-
-
-class EnumFilter(FilterEqual):
-    """Equality filter on an enum column offering translated labels; other values are ignored."""
-
-    def __init__(self, column: Any, name: Any, enum_cls: type[enum.Enum]) -> None:
-        super().__init__(column, name, options=lambda: choices(enum_cls))
-        self.enum_cls = enum_cls
-
-    def validate(self, value: Any) -> bool:
-        return value in {m.value for m in self.enum_cls}
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,54 +70,6 @@ ESTIMATE_FIRST_FACTOR = 10
 #: A page of a long searched list that takes longer than this is read the other way round:
 #: the matching ids first (the search's own index), then the page among them.
 SEARCH_PAGE_TIMEOUT_MS = 300
-
-
-def format_count(value: int, estimated: bool = False) -> str:
-    """``12.345`` exactly; an estimate ``≈ 1,2 jt`` / ``≈ 45 rb`` (Indonesian number style)."""
-    if not estimated:
-        return format_number(value)
-    if value >= 1_000_000:
-        number = value / 1_000_000
-        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
-        return gettext("≈ %(number)s million", number=text.replace(".", ",").replace(",0", ""))
-    if value >= 1_000:
-        number = value / 1_000
-        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
-        return gettext("≈ %(number)s thousand", number=text.replace(".", ",").replace(",0", ""))
-    return f"≈ {format_number(value)}"
-
-
-class ListCount(int):
-    """The number of rows of a list: an int for Flask-Admin's pager, text for the page."""
-
-    estimated: bool
-
-    def __new__(cls, value: int, estimated: bool = False) -> ListCount:
-        count = super().__new__(cls, value)
-        count.estimated = estimated
-        return count
-
-    def __str__(self) -> str:
-        return format_count(int(self), self.estimated)
-
-    def __html__(self) -> Markup:
-        text = escape(str(self))
-        if self.estimated:
-            title = escape(gettext("An estimate: the list is too long to count exactly."))
-            return Markup('<span class="estimated-count" title="{}">{}</span>').format(title, text)
-        return Markup(text)
-
-
-class BadgeCount(int):
-    """A count in a menu badge, shown on every page: counted up to ``LIMIT + 1``, "99+" then."""
-
-    LIMIT = 99
-
-    def __str__(self) -> str:
-        return f"{self.LIMIT}+" if self > self.LIMIT else str(int(self))
-
-    def __html__(self) -> Markup:
-        return Markup(escape(str(self)))
 
 
 class _Explain(Executable, ClauseElement):
@@ -258,32 +132,9 @@ def starts_with(column: Any, digits: str) -> ColumnElement[bool]:
     return column.like(f"{digits}%")
 
 
-class ScopedChoiceFilter(FilterEqual):
-    """Equality on a foreign key, offering only the rows the current user may see.
-
-    Flask-Admin reads filter options once at start-up; these are read for each list page.
-    """
-
-    def __init__(self, column: Any, name: Any, model: type, label: Callable[[Any], str]) -> None:
-        super().__init__(column, name, options=[("", "")])
-        self.choice_model = model
-        self.choice_label = label
-
-    def scoped_options(self) -> list[tuple[str, str]]:
-        rows = db.session.scalars(
-            select(self.choice_model).where(authz.row_condition(current_user, self.choice_model))
-        )
-        return sorted(((str(r.id), self.choice_label(r)) for r in rows), key=lambda o: o[1])
-
-    def validate(self, value: Any) -> bool:
-        return str(value).isdigit()
-
-    def clean(self, value: Any) -> int:
-        return int(value)
-
-
-class SecuredModelView(ModelView):
-    """A Flask-Admin model view whose every query, lookup and action is scoped by ``authz``.
+class SecuredModelView(AuditedForm, SavingErrors, ModelView):
+    """A Flask-Admin model view whose every query, lookup and action is scoped by ``authz``;
+    its forms are audited and saved with errors a user can act on (``views.saving``).
 
     Subclasses declare ``screen`` (a key of ``authz.SCREENS``) and their columns.
     """
@@ -298,9 +149,6 @@ class SecuredModelView(ModelView):
     column_type_formatters_detail = LIST_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS
     export_types = ["csv"]
-    #: Creates and edits made in this screen's form are written to the audit trail under this
-    #: record type, with the fields they set or changed; None where a service audits the change.
-    audit_record_type: str | None = None
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         super().__init__(model, db, **kwargs)
@@ -350,21 +198,8 @@ class SecuredModelView(ModelView):
         return None
 
     def get_filters(self) -> Any:
-        # A hand-written URL with a bad filter value must not end in a 500 (Flask-Admin's enum
-        # filter raises KeyError): an invalid value is simply not applied.
         filters = super().get_filters() or []
-        for flt in filters:
-            if not getattr(flt, "_safe_validate", False):
-                original = flt.validate
-
-                def validate(value: Any, _original: Any = original) -> bool:
-                    try:
-                        return bool(_original(value))
-                    except (LookupError, TypeError, ValueError):
-                        return False
-
-                flt.validate = validate
-                flt._safe_validate = True
+        never_failing(filters)
         return filters
 
     # --- scoped data access ------------------------------------------------------------------
@@ -712,12 +547,7 @@ class SecuredModelView(ModelView):
 
     def _get_filter_groups(self) -> Any:
         groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                flt = self._filters[item["index"]]
-                if isinstance(flt, ScopedChoiceFilter) and has_request_context():
-                    item["options"] = flt.scoped_options()
-        return groups
+        return with_scoped_options(groups, self._filters) if has_request_context() else groups
 
     def render(self, template: str, **kwargs: Any) -> Any:
         page_size = kwargs.get("page_size")
@@ -748,30 +578,11 @@ class SecuredModelView(ModelView):
             abort(404)
         return obj
 
-    def _restrict_choices(self, form: Any) -> Any:
-        """Relationship fields offer only rows the user may see."""
-        relationships = sa_inspect(self.model).relationships
-        for field in form:
-            if isinstance(field, QuerySelectField | QuerySelectMultipleField):
-                field.blank_text = gettext("(none)")
-                factory = getattr(field, "query_factory", None)
-                if getattr(factory, "scoped", False):
-                    # Already scoped, with the view's own conditions (e.g. KC only): keep them.
-                    field.query = factory()
-                    continue
-                rel = relationships.get(field.name)
-                if rel is not None:
-                    remote = rel.mapper.class_
-                    field.query = db.session.query(remote).filter(
-                        authz.choosable(current_user, remote)
-                    )
-        return form
-
     def create_form(self, obj: Any = None) -> Any:
-        return self._restrict_choices(super().create_form(obj))
+        return scoped_choices(super().create_form(obj), self.model)
 
     def edit_form(self, obj: Any = None) -> Any:
-        return self._restrict_choices(super().edit_form(obj))
+        return scoped_choices(super().edit_form(obj), self.model)
 
     def _export_data(self) -> tuple[int | None, Any]:
         """The rows of a CSV export as a stream (``yield_per``): an export of a million members
@@ -791,127 +602,3 @@ class SecuredModelView(ModelView):
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return neutralise_formula(super().get_export_value(model, name))
-
-    # --- the audit trail of a form's create or edit -----------------------------------------
-    def audited_fields(self) -> list[str]:
-        return [str(name) for name in self.form_columns or ()]
-
-    def audit_scope(self, model: Any) -> dict[str, int | None]:
-        """The region, office and department an event about ``model`` belongs to."""
-        return {}
-
-    def update_model(self, form: Any, model: Any) -> Any:
-        if self.audit_record_type:
-            g.audit_before = audit.field_values(model, self.audited_fields())
-        return super().update_model(form, model)
-
-    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        super()._on_model_change(form, model, is_created)
-        if not self.audit_record_type:
-            return
-        before = None if is_created else g.pop("audit_before", None)
-        changes = audit.field_changes(before, audit.field_values(model, self.audited_fields()))
-        if not changes and not is_created:
-            return  # saved without a change: nothing happened
-        db.session.flush()
-        audit.append_event(
-            db.session,
-            actor=current_user,
-            action="create" if is_created else "edit",
-            record_type=self.audit_record_type,
-            record_id=sa_inspect(model).identity[0],
-            ip=request.remote_addr,
-            details={"changes": changes},
-            **self.audit_scope(model),
-        )
-
-    # --- saving through services, errors a user can act on -------------------------------
-    def _save(self, form: Any, operation: Callable[[], Any]) -> Any:
-        """Run a service operation for a form and commit; a domain error goes back to the form."""
-        try:
-            result = operation()
-            db.session.commit()
-        except (DomainError, IntegrityError) as exc:
-            db.session.rollback()
-            if isinstance(exc, DomainError) and exc.field and exc.field in form:
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-            self.handle_view_exception(exc)
-            return False
-        return result
-
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, DomainError):
-            flash(str(exc.message), "error")
-            return True
-        if isinstance(exc, IntegrityError):
-            flash(conflict_message(), "error")
-            return True
-        if super(ModelView, self).handle_view_exception(exc):
-            return True
-        # Never show a database message to the user; keep it in the log.
-        log.exception("Could not save %s", self.model.__name__)
-        flash(
-            gettext(
-                "The change could not be saved. Please try again or contact the administrator."
-            ),
-            "error",
-        )
-        return True
-
-
-class DecisionRoute:
-    """The ``decide`` route of a workflow screen (a POST of the item's id, the action, its
-    version, a comment...). The screen takes the decision through its service; a refusal is
-    flashed and the user sent back (403 when they may never take it, 404 out of scope), a
-    decision is flashed and the user sent on."""
-
-    workflow: Any
-    #: The screen's work queue: a decision taken there that takes the item out of the queue
-    #: sends the user back to the queue rather than to the item.
-    queue_endpoint: str | None = None
-
-    def still_in_queue(self, item: Any) -> bool:
-        return True
-
-    def take_decision(self, item_id: int | None, action: str) -> Any:
-        """Decide through the service (committed); the item as it is now."""
-        raise NotImplementedError
-
-    def decision_message(self, item: Any, action: str) -> str:
-        raise NotImplementedError
-
-    def page_after_decision(self, item: Any, back: str) -> str:
-        if self.queue_endpoint:
-            queue = url_for(self.queue_endpoint)
-            if back.startswith(queue) and not self.still_in_queue(item):
-                return queue
-        return back
-
-    def page_after_refusal(self, back: str, item_id: int | None) -> str:
-        return back
-
-    @expose("/decide/", methods=("POST",))
-    def decide(self) -> Any:
-        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
-            abort(403)
-        item_id = request.form.get("id", type=int)
-        action = request.form.get("action", "")
-        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
-        try:
-            item = self.take_decision(item_id, action)
-        except NotFound:
-            abort(404)
-        except Forbidden as exc:
-            flash(str(exc.message), "error")
-            abort(403)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(self.page_after_refusal(back, item_id))
-        except IntegrityError:
-            # A unique rule met at the very moment of saving (e.g. the same transfer reference
-            # recorded for another claim at once): nothing was saved.
-            db.session.rollback()
-            flash(conflict_message(), "error")
-            return redirect(self.page_after_refusal(back, item_id))
-        flash(self.decision_message(item, action), "success")
-        return redirect(self.page_after_decision(item, back))

@@ -46,17 +46,10 @@ from models import (
 )
 from models.words import claim_name_pair, claim_name_word
 
-from .base import (
-    BadgeCount,
-    DecisionRoute,
-    EnumFilter,
-    NameSearch,
-    ScopedChoiceFilter,
-    SecuredModelView,
-    menu_name_with_badge,
-    search_digits,
-    starts_with,
-)
+from .base import NameSearch, SecuredModelView, search_digits, starts_with
+from .decisions import DecisionRoute
+from .filters import EnumFilter, ScopedChoiceFilter
+from .formats import BadgeCount, menu_name_with_badge
 from .words import WordIndex
 
 LABELS = {

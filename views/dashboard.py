@@ -15,7 +15,8 @@ from backoffice.labels import label
 from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
 from .base import EXACT_COUNT_LIMIT as LIST_EXACT_COUNT_LIMIT
-from .base import ListCount, deny_access, estimated_rows
+from .base import deny_access, estimated_rows
+from .formats import ListCount
 
 
 class DashboardView(AdminIndexView):

@@ -25,13 +25,8 @@ from backoffice.services import ledger, reference
 from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
-from .base import (
-    NameSearch,
-    ScopedChoiceFilter,
-    SecuredModelView,
-    search_digits,
-    starts_with,
-)
+from .base import NameSearch, SecuredModelView, search_digits, starts_with
+from .filters import ScopedChoiceFilter
 from .words import WordIndex
 
 
