@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from backoffice.i18n import format_date, format_number
 from backoffice.labels import label
+from backoffice.listing.counts import Count
 
 
 def _bool(view: Any, value: bool, name: str) -> str:
@@ -32,7 +33,8 @@ def _decimal(view: Any, value: Decimal, name: str) -> str:
     return format_number(value)
 
 
-# Order matters: Flask-Admin takes the first isinstance match (bool before int, datetime before date).
+# Order matters: Flask-Admin takes the first isinstance match (bool before int, datetime
+# before date).
 LIST_FORMATTERS = {
     type(None): typefmt.empty_formatter,
     bool: _bool,
@@ -76,6 +78,10 @@ class ListCount(int):
         count = super().__new__(cls, value)
         count.estimated = estimated
         return count
+
+    @classmethod
+    def of(cls, count: Count | None) -> ListCount | None:
+        return None if count is None else cls(count.rows, count.estimated)
 
     def __str__(self) -> str:
         return format_count(int(self), self.estimated)
