@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from . import audit_keys
 from .config import Config
-from .names import name_match
+from .listing.names import register_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
         # Readers go on while the task queue writes a large batch in one transaction (the
         # rollback journal would lock them out); writers wait for each other instead of failing.
         cursor.execute("PRAGMA busy_timeout=30000")
-        # Name searches (backoffice.names; PostgreSQL reads a table of name words instead).
-        dbapi_connection.create_function("name_match", 2, name_match, deterministic=True)
+        # Name searches (PostgreSQL reads a table of name words instead).
+        register_sqlite(dbapi_connection)
         if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

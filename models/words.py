@@ -2,9 +2,9 @@
 only).
 
 Kept by triggers of migration 0012, never written by the application; described here for the
-queries that read them (``views/words.py``). They are not on ``Base.metadata``: SQLite has no
-such tables (its name searches ask the ``name_match`` function instead), and the migration
-test compares them separately.
+queries that read them (``backoffice/listing/words.py``). They are not on ``Base.metadata``:
+SQLite has no such tables (its name searches ask the ``name_match`` function instead), and the
+migration test compares them separately.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from backoffice.audit import append_event, verify_chain
+from backoffice.audit import append_event, canonical_json, verify_chain
 from backoffice.services.batches import kpj_is_valid
-from backoffice.services.bulk import nik_parts, seed_bulk
+from backoffice.services.bulk import _audit_copy_line, _copy_text, nik_parts, seed_bulk
 from models import (
     AuditChainHead,
     AuditEvent,
@@ -33,6 +33,8 @@ from models import (
     User,
 )
 from views import base as views_base
+from views.audit import AuditView
+from views.formats import BadgeCount, ListCount, format_count
 
 MEMBERS = 300
 CLAIMS = 60
@@ -179,8 +181,6 @@ def test_long_lists_show_an_estimate_on_postgresql_and_exact_counts_on_sqlite(
     ],
 )
 def test_estimates_read_in_indonesian_number_style(app, value, locale, text):
-    from views.base import ListCount, format_count
-
     with app.test_request_context(), force_locale(locale):
         assert format_count(value, estimated=True) == text
         assert format_count(1_234_567) == "1.234.567"
@@ -188,8 +188,6 @@ def test_estimates_read_in_indonesian_number_style(app, value, locale, text):
 
 
 def test_badge_counts_stop_at_99(app):
-    from views.base import BadgeCount
-
     assert str(BadgeCount(7)) == "7"
     assert str(BadgeCount(99)) == "99"
     assert str(BadgeCount(100)) == "99+"
@@ -381,8 +379,6 @@ def _audit(session, ids):
 
 
 def test_audit_filters_are_where_the_tests_expect_them(app):
-    from views.audit import AuditView
-
     names = {type(flt).__name__: i for i, flt in enumerate(AuditView.column_filters)}
     assert names["DayFromFilter"] == AUDIT_FILTERS["from"]
     assert names["DayToFilter"] == AUDIT_FILTERS["to"]
@@ -866,8 +862,6 @@ def test_a_fast_load_puts_the_audit_indexes_back_and_the_chain_verifies(
     "text", ["plain", "tab\there", "new\nline", "back\\slash", "cr\rx", "\\N", "é 中文"]
 )
 def test_audit_copy_lines_escape_as_every_copied_value(text):
-    from backoffice.services.bulk import _audit_copy_line, _copy_text
-
     row = (
         *(7, datetime(2026, 1, 1, tzinfo=UTC), 3, text, "branch_clerk", "claim", "7", "pay"),
         *("approved", "paid", None, None, audit_json(text), 1, 2, None, "a" * 64, "b" * 64),
@@ -876,8 +870,6 @@ def test_audit_copy_lines_escape_as_every_copied_value(text):
 
 
 def audit_json(text):
-    from backoffice.audit import canonical_json
-
     return canonical_json({"note": text})
 
 
@@ -920,4 +912,3 @@ def test_seed_bulk_command(app):
     assert "Loaded 40 members, 5 claims, " in result.output and " audit events, " in result.output
     refused = app.test_cli_runner().invoke(args=["seed-bulk", "--members", "0", "--claims", "5"])
     assert refused.exit_code != 0
-

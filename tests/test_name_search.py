@@ -1,5 +1,5 @@
-"""Name searches (backoffice.names): every typed word begins a word of the name, a short one is a
-whole word, in any order and case; on SQLite and PostgreSQL alike.
+"""Name searches (backoffice.listing.names): every typed word begins a word of the name, a short
+one is a whole word, in any order and case; on SQLite and PostgreSQL alike.
 
 On PostgreSQL they read the tables of name words that triggers keep (migration 0012): these
 tests check the triggers against the Python rule, and each way a list is read from them (all
@@ -16,10 +16,9 @@ import pytest
 import sqlalchemy as sa
 from sql_recorder import Recorder
 
-from backoffice import names
+from backoffice.listing import names, words
 from backoffice.services.bulk import seed_bulk
 from models import Claim, Member, Office
-from views import words
 from views.members import MemberView
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')

@@ -24,9 +24,10 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from backoffice.clock import JAKARTA
 from backoffice.extensions import db
 from backoffice.labels import ACTION_LABELS, action_label, role_label, state_label
+from backoffice.listing.search import search_digits, text_has_words
 from models import AuditEvent, User
 
-from .base import SecuredModelView, name_matches, search_digits
+from .base import SecuredModelView
 from .claims import CLAIM_NUMBER
 
 RECORD_TYPES = {
@@ -225,7 +226,7 @@ class AuditView(SecuredModelView):
             return AuditEvent.actor_username == username
         if not any(ch.isalnum() for ch in search):
             return false()
-        return name_matches(AuditEvent.comment, search)
+        return text_has_words(AuditEvent.comment, search)
 
     def _get_filter_groups(self) -> Any:
         groups = super()._get_filter_groups()

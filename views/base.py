@@ -1,98 +1,33 @@
-"""The secured base view: every screen inherits its scoping, access checks and formats."""
+"""The secured base view: every screen inherits its scoping, access checks and formats, and
+reads its list through ``backoffice.listing`` (counts, estimates, far pages, searches)."""
 
 from __future__ import annotations
 
-import enum
-import json
-import logging
-import re
-from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
-from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_admin.model import typefmt
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup, escape
-from psycopg.errors import QueryCanceled
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    and_,
-    any_,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    text,
-)
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
-from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from backoffice import audit, authz
-from backoffice.auth.routes import safe_next
-from backoffice.errors import DomainError, Forbidden, NotFound
+from backoffice import authz
 from backoffice.exports import neutralise_formula
 from backoffice.extensions import db
-from backoffice.i18n import format_date, format_number
-from backoffice.labels import choices, label
-from backoffice.names import search_terms
+from backoffice.i18n import format_number
+from backoffice.listing.bounds import last_page
+from backoffice.listing.pages import FAR_PAGE, Limits, ListQuery, read_page
+from backoffice.listing.search import Condition, apply_search
+from backoffice.listing.words import WordIndex
 
-from . import words
-
-log = logging.getLogger(__name__)
+from .filters import never_failing, scoped_choices, with_scoped_options
+from .formats import EXPORT_FORMATTERS, LIST_FORMATTERS, ListCount
+from .saving import AuditedForm, SavingErrors
 
 #: Rows stream out of a CSV export this many at a time (never the whole list in memory).
 EXPORT_BATCH = 2_000
-
-
-def _bool(view: Any, value: bool, name: str) -> str:
-    return gettext("Yes") if value else gettext("No")
-
-
-def _enum(view: Any, value: enum.Enum, name: str) -> str:
-    return label(value)
-
-
-def _date(view: Any, value: date, name: str) -> str:
-    return format_date(value)
-
-
-def _decimal(view: Any, value: Decimal, name: str) -> str:
-    return format_number(value)
-
-
-# Order matters: Flask-Admin takes the first isinstance match (bool before int, datetime before date).
-LIST_FORMATTERS = {
-    type(None): typefmt.empty_formatter,
-    bool: _bool,
-    datetime: _date,
-    date: _date,
-    enum.Enum: _enum,
-    Decimal: _decimal,
-    list: typefmt.list_formatter,
-}
-EXPORT_FORMATTERS = {
-    type(None): typefmt.empty_formatter,
-    bool: _bool,
-    datetime: _date,
-    date: _date,
-    enum.Enum: _enum,
-    list: typefmt.list_formatter,
-}
-
-
-def conflict_message() -> str:
-    return gettext("This record conflicts with an existing one (a code or name is already used).")
 
 
 def deny_access() -> Any:
@@ -102,188 +37,14 @@ def deny_access() -> Any:
     abort(403)
 
 
-def menu_name_with_badge(name: str, count: int, element_id: str) -> Markup:
-    """A menu entry's name with the number of items waiting (nothing when none wait)."""
-    if not count:
-        return Markup(escape(name))
-    return Markup(
-        '{} <span class="badge badge-pill badge-warning badge-count" id="{}">{}</span>'
-    ).format(escape(name), element_id, count)
+def _select(query: Any) -> Select:
+    """A Flask-Admin query as a ``select()``, its columns labelled as the query labels them."""
+    return query.statement.set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
 
 
-def choice_query(model: type, *conditions: Any) -> Callable[[], Any]:
-    """A ``query_factory`` offering only rows the current user may choose."""
-
-    def factory() -> Any:
-        return db.session.query(model).filter(authz.choosable(current_user, model), *conditions)
-
-    factory.scoped = True  # type: ignore[attr-defined]  # _restrict_choices keeps it as is
-    return factory
-
-
-class EnumFilter(FilterEqual):
-    """Equality filter on an enum column offering translated labels; other values are ignored."""
-
-    def __init__(self, column: Any, name: Any, enum_cls: type[enum.Enum]) -> None:
-        super().__init__(column, name, options=lambda: choices(enum_cls))
-        self.enum_cls = enum_cls
-
-    def validate(self, value: Any) -> bool:
-        return value in {m.value for m in self.enum_cls}
-
-
-# --------------------------------------------------------------------------------------------
-# Lists at scale (README "Scale"): counts, deep pages and searches that stay fast with millions
-# of rows on PostgreSQL, and behave plainly (exact counts) on SQLite.
-# --------------------------------------------------------------------------------------------
-
-#: Counted exactly up to this many rows; beyond, PostgreSQL's estimate is shown as such.
-EXACT_COUNT_LIMIT = 1_000
-#: The deepest row a list pages to (``page * page_size``); beyond, the user narrows the list.
-MAX_LIST_OFFSET = 10_000
-#: A list the planner expects to be this many times longer than ``EXACT_COUNT_LIMIT`` is not
-#: probed for its ids: its estimate is shown straight away (a common word in a name would
-#: otherwise read a trigram index's long posting lists only to find out the list is long).
-ESTIMATE_FIRST_FACTOR = 10
-#: A page of a long searched list that takes longer than this is read the other way round:
-#: the matching ids first (the search's own index), then the page among them.
-SEARCH_PAGE_TIMEOUT_MS = 300
-
-
-def format_count(value: int, estimated: bool = False) -> str:
-    """``12.345`` exactly; an estimate ``≈ 1,2 jt`` / ``≈ 45 rb`` (Indonesian number style)."""
-    if not estimated:
-        return format_number(value)
-    if value >= 1_000_000:
-        number = value / 1_000_000
-        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
-        return gettext("≈ %(number)s million", number=text.replace(".", ",").replace(",0", ""))
-    if value >= 1_000:
-        number = value / 1_000
-        text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
-        return gettext("≈ %(number)s thousand", number=text.replace(".", ",").replace(",0", ""))
-    return f"≈ {format_number(value)}"
-
-
-class ListCount(int):
-    """The number of rows of a list: an int for Flask-Admin's pager, text for the page."""
-
-    estimated: bool
-
-    def __new__(cls, value: int, estimated: bool = False) -> ListCount:
-        count = super().__new__(cls, value)
-        count.estimated = estimated
-        return count
-
-    def __str__(self) -> str:
-        return format_count(int(self), self.estimated)
-
-    def __html__(self) -> Markup:
-        text = escape(str(self))
-        if self.estimated:
-            title = escape(gettext("An estimate: the list is too long to count exactly."))
-            return Markup('<span class="estimated-count" title="{}">{}</span>').format(title, text)
-        return Markup(text)
-
-
-class BadgeCount(int):
-    """A count in a menu badge, shown on every page: counted up to ``LIMIT + 1``, "99+" then."""
-
-    LIMIT = 99
-
-    def __str__(self) -> str:
-        return f"{self.LIMIT}+" if self > self.LIMIT else str(int(self))
-
-    def __html__(self) -> Markup:
-        return Markup(escape(str(self)))
-
-
-class _Explain(Executable, ClauseElement):
-    """``EXPLAIN (FORMAT JSON) <select>``: PostgreSQL's row estimate, without running it."""
-
-    inherit_cache = False
-
-    def __init__(self, statement: Any) -> None:
-        self.statement = statement
-
-
-@compiles(_Explain, "postgresql")
-def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
-
-
-def estimated_rows(statement: Any) -> int:
-    """The planner's estimate of the rows ``statement`` returns (PostgreSQL only)."""
-    plan = db.session.connection().execute(_Explain(statement)).scalar()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-_SEPARATORS = re.compile(r"[\s.\-/]+")
-
-
-def search_digits(search: str) -> str | None:
-    """The digits of a search that is a number (KPJ, NIK, claim number; separators allowed)."""
-    compact = _SEPARATORS.sub("", search)
-    return compact if compact.isdigit() else None
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def name_matches(column: Any, search: str) -> ColumnElement[bool]:
-    """Every word of three letters or more somewhere in the name (a trigram index on
-    PostgreSQL answers it); only shorter words: the name starts with them."""
-    words = search.split()
-    long = [w for w in words if len(w) >= 3]
-    if long:
-        return and_(*(column.ilike(f"%{_like_escaped(w)}%", escape="\\") for w in long))
-    return column.ilike(f"{_like_escaped(' '.join(words))}%", escape="\\")
-
-
-class NameSearch:
-    """What a screen's ``search_condition`` returns for a search by a person's name: the typed
-    words (``backoffice.names``). SQLite asks ``name_match`` of each row; PostgreSQL reads the
-    screen's table of name words (``views/words.py``)."""
-
-    def __init__(self, search: str) -> None:
-        self.search = search
-        self.terms = search_terms(search)
-
-
-def starts_with(column: Any, digits: str) -> ColumnElement[bool]:
-    """A prefix of a number column (a ``varchar_pattern_ops`` index on PostgreSQL)."""
-    return column.like(f"{digits}%")
-
-
-class ScopedChoiceFilter(FilterEqual):
-    """Equality on a foreign key, offering only the rows the current user may see.
-
-    Flask-Admin reads filter options once at start-up; these are read for each list page.
-    """
-
-    def __init__(self, column: Any, name: Any, model: type, label: Callable[[Any], str]) -> None:
-        super().__init__(column, name, options=[("", "")])
-        self.choice_model = model
-        self.choice_label = label
-
-    def scoped_options(self) -> list[tuple[str, str]]:
-        rows = db.session.scalars(
-            select(self.choice_model).where(authz.row_condition(current_user, self.choice_model))
-        )
-        return sorted(((str(r.id), self.choice_label(r)) for r in rows), key=lambda o: o[1])
-
-    def validate(self, value: Any) -> bool:
-        return str(value).isdigit()
-
-    def clean(self, value: Any) -> int:
-        return int(value)
-
-
-class SecuredModelView(ModelView):
-    """A Flask-Admin model view whose every query, lookup and action is scoped by ``authz``.
+class SecuredModelView(AuditedForm, SavingErrors, ModelView):
+    """A Flask-Admin model view whose every query, lookup and action is scoped by ``authz``;
+    its forms are audited and saved with errors a user can act on (``views.saving``).
 
     Subclasses declare ``screen`` (a key of ``authz.SCREENS``) and their columns.
     """
@@ -298,9 +59,6 @@ class SecuredModelView(ModelView):
     column_type_formatters_detail = LIST_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS
     export_types = ["csv"]
-    #: Creates and edits made in this screen's form are written to the audit trail under this
-    #: record type, with the fields they set or changed; None where a service audits the change.
-    audit_record_type: str | None = None
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         super().__init__(model, db, **kwargs)
@@ -350,22 +108,13 @@ class SecuredModelView(ModelView):
         return None
 
     def get_filters(self) -> Any:
-        # A hand-written URL with a bad filter value must not end in a 500 (Flask-Admin's enum
-        # filter raises KeyError): an invalid value is simply not applied.
         filters = super().get_filters() or []
-        for flt in filters:
-            if not getattr(flt, "_safe_validate", False):
-                original = flt.validate
-
-                def validate(value: Any, _original: Any = original) -> bool:
-                    try:
-                        return bool(_original(value))
-                    except (LookupError, TypeError, ValueError):
-                        return False
-
-                flt.validate = validate
-                flt._safe_validate = True
+        never_failing(filters)
         return filters
+
+    def _get_filter_groups(self) -> Any:
+        groups = super()._get_filter_groups()
+        return with_scoped_options(groups, self._filters) if has_request_context() else groups
 
     # --- scoped data access ------------------------------------------------------------------
     def get_query(self) -> Any:
@@ -374,11 +123,11 @@ class SecuredModelView(ModelView):
     def get_count_query(self) -> Any:
         return authz.scope(current_user, super().get_count_query(), self.model)
 
-    # --- lists at scale ----------------------------------------------------------------------
+    # --- lists at scale (backoffice.listing) ---------------------------------------------------
     #: The screen's table of name words on PostgreSQL, for searches that return ``NameSearch``.
-    word_index: words.WordIndex | None = None
+    word_index: WordIndex | None = None
 
-    def search_condition(self, search: str) -> ColumnElement[bool] | NameSearch | None:
+    def search_condition(self, search: str) -> Condition | None:
         """The condition of a search, routed by the shape of the term (a number to the KPJ/NIK
         columns, words to a name); None keeps Flask-Admin's search (small tables only)."""
         return None
@@ -387,33 +136,70 @@ class SecuredModelView(ModelView):
         """The text a ``NameSearch`` looks in, as SQL (the row's name)."""
         raise NotImplementedError
 
-    def _apply_search(
-        self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
-    ) -> Any:
-        condition = self.search_condition(search.strip()) if search.strip() else None
-        return self._apply_search_condition(
-            condition, query, count_query, joins, count_joins, search
-        )
-
-    def _apply_search_condition(
+    def get_list(  # type: ignore[override]
         self,
-        condition: ColumnElement[bool] | NameSearch | None,
-        query: Any,
-        count_query: Any,
-        joins: Any,
-        count_joins: Any,
-        search: str,
-    ) -> Any:
-        """The search's condition on both queries (None: Flask-Admin's own search)."""
-        if condition is None:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
-        if isinstance(condition, NameSearch):
-            # SQLite (PostgreSQL reads the table of name words in get_list).
-            condition = func.name_match(self.name_text(), condition.search) == 1
-        query = query.filter(condition)
-        if count_query is not None:
-            count_query = count_query.filter(condition)
-        return query, count_query, joins, count_joins
+        page: int | None,
+        sort_column: Any,
+        sort_desc: bool,
+        search: str | None,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> tuple[int | None, Any]:
+        """Flask-Admin's, with its search, filters and order, read by ``backoffice.listing``."""
+        joins: dict[Any, Any] = {}
+        count_joins: dict[Any, Any] = {}
+        rows = _select(self.get_query())
+        count = None if self.simple_list_pager else _select(self.get_count_query())
+        term = search.strip() if self._search_supported and search else ""
+        condition = self.search_condition(term) if term else None
+        names = None
+        if term and condition is None:
+            rows, count, joins, count_joins = self._apply_search(
+                rows, count, joins, count_joins, search
+            )
+        elif condition is not None:
+            rows, count, names = apply_search(db.session, condition, rows, count, self.name_text)
+        if filters and self._filters:
+            rows, count, joins, count_joins = self._apply_filters(
+                rows, count, joins, count_joins, filters
+            )
+
+        def order(statement: Select) -> Select:
+            return self._apply_sorting(statement, {}, sort_column, sort_desc)[0]
+
+        in_default_order = sort_column is None
+        found = read_page(
+            db.session,
+            ListQuery(
+                self.model,
+                rows,
+                count,
+                base=_select(self.get_query()),
+                order=order,
+                options=[joinedload(join) for join in self._auto_joins],
+                word_index=self.word_index,
+                name_text=self.name_text,
+                default_order=tuple(self.column_default_sort or ()) if in_default_order else None,
+            ),
+            page=page,
+            page_size=self.page_size if page_size is None else page_size,
+            searched=bool(term),
+            names=names,
+            execute=execute,
+            limits=Limits.from_config(current_app.config),
+        )
+        if found.notice == FAR_PAGE:
+            g.list_page_shown = found.page
+            flash(
+                gettext(
+                    "Only the first %(pages)s pages of a list are shown: narrow it with a "
+                    "filter or a search.",
+                    pages=format_number(found.page + 1),
+                ),
+                "warning",
+            )
+        return ListCount.of(found.count), found.rows
 
     def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
@@ -431,298 +217,10 @@ class SecuredModelView(ModelView):
             query = query.order_by(pk.desc() if sort_desc else pk.asc())
         return query, joins
 
-    def _last_page(self, page_size: int) -> int:
-        limit = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
-        return max(limit // page_size, 0)
-
-    def _apply_pagination(self, query: Any, page: int | None, page_size: int | None) -> Any:
-        if page_size is None:
-            page_size = self.page_size
-        page = max(page or 0, 0)
-        if page and page_size and page > self._last_page(page_size):
-            # OFFSET reads and throws away every row before the page: far pages are refused
-            # (the last one allowed is shown) and the user asked to narrow the list.
-            page = self._last_page(page_size)
-            g.list_page_shown = page
-            flash(
-                gettext(
-                    "Only the first %(pages)s pages of a list are shown: narrow it with a "
-                    "filter or a search.",
-                    pages=format_number(page + 1),
-                ),
-                "warning",
-            )
-        return super()._apply_pagination(query, page, page_size)
-
-    def count_rows(
-        self, count_query: Any, *, probe: int | None = None, estimate_first: bool = True
-    ) -> tuple[ListCount, list[Any] | None]:
-        """The number of rows of a list, and on PostgreSQL the ids of a list short enough.
-
-        SQLite: ``count(*)``. PostgreSQL: first the planner's estimate (``EXPLAIN``); a list it
-        expects to be much longer than ``LIST_EXACT_COUNT_LIMIT`` shows that estimate, marked
-        as one. Otherwise the ids of up to ``LIST_EXACT_COUNT_LIMIT`` rows, or ``probe`` rows
-        when more are wanted (one statement that stops there, no ordering: the planner uses
-        the search's own index): when every id was read the count is exact and the page is
-        read by those ids, so a rare search term never ends in a walk along the order index.
-        A longer list shows the estimate.
-        """
-        if db.session.get_bind().dialect.name != "postgresql":
-            return ListCount(count_query.scalar() or 0), None
-        limit = current_app.config.get("LIST_EXACT_COUNT_LIMIT", EXACT_COUNT_LIMIT)
-        rows = count_query.with_entities(literal_column("1")).statement
-        estimate = estimated_rows(rows)
-        if estimate_first:
-            factor = current_app.config.get("LIST_ESTIMATE_FIRST_FACTOR", ESTIMATE_FIRST_FACTOR)
-            if estimate >= limit * factor:
-                return ListCount(estimate, estimated=True), None
-        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        wanted = max(probe or 0, limit)
-        ids = [row[0] for row in count_query.with_entities(pk).limit(wanted + 1)]
-        if len(ids) <= wanted:
-            return ListCount(len(ids)), ids
-        return ListCount(max(estimate, wanted + 1), estimated=True), None
-
-    def _page_within_time(self, read: Callable[[], list[Any]]) -> list[Any] | None:
-        """The rows of a page of a long searched list (``read()``), or None when reading them
-        takes longer than ``SEARCH_PAGE_TIMEOUT_MS`` (``statement_timeout``, in a savepoint)."""
-        session = db.session
-        timeout = current_app.config.get("LIST_SEARCH_TIMEOUT_MS", SEARCH_PAGE_TIMEOUT_MS)
-        try:
-            with session.begin_nested():
-                previous = session.execute(
-                    text(
-                        "SELECT current_setting('statement_timeout'),"
-                        " set_config('statement_timeout', :timeout, true)"
-                    ),
-                    {"timeout": f"{int(timeout)}ms"},
-                ).scalar()
-                rows = read()
-                session.execute(
-                    text("SELECT set_config('statement_timeout', :previous, true)"),
-                    {"previous": previous},
-                )
-                return rows
-        except OperationalError as exc:
-            if not isinstance(getattr(exc, "orig", None), QueryCanceled):
-                raise
-            log.info("a searched list page took over %s ms: read another way", timeout)
-            return None
-
-    def get_list(  # type: ignore[override]
-        self,
-        page: int | None,
-        sort_column: Any,
-        sort_desc: bool,
-        search: str | None,
-        filters: Any,
-        execute: bool = True,
-        page_size: int | None = None,
-    ) -> tuple[int | None, Any]:
-        """Flask-Admin's, with ``count_rows`` instead of ``count(*)`` (same statements), and
-        name searches read by their words on PostgreSQL."""
-        joins: dict[Any, Any] = {}
-        count_joins: dict[Any, Any] = {}
-        query = self.get_query()
-        count_query = self.get_count_query() if not self.simple_list_pager else None
-        searched = bool(self._search_supported and search and search.strip())
-        postgres = db.session.get_bind().dialect.name == "postgresql"
-        names = None
-        if searched:
-            condition = self.search_condition(search.strip())
-            if isinstance(condition, NameSearch) and postgres and count_query is not None:
-                names = condition
-            else:
-                query, count_query, joins, count_joins = self._apply_search_condition(
-                    condition, query, count_query, joins, count_joins, search
-                )
-        if filters and self._filters:
-            query, count_query, joins, count_joins = self._apply_filters(
-                query, count_query, joins, count_joins, filters
-            )
-        if names is not None:
-            found, query, count_query = self._name_search(
-                names, query, count_query, page, sort_column, page_size, execute
-            )
-            if found is not None:
-                count, ids, whole = found
-                # The ids of the whole list, paged here, or of the page itself (a walk).
-                shown = page if whole else 0
-                page_query = self._page_query(query, ids, shown, sort_column, sort_desc, page_size)
-                return count, (page_query.all() if execute else page_query)
-        # A search reads up to LIST_MAX_OFFSET matching ids in the same statement: the search's
-        # index is read once either way, and a page among those ids needs no second search.
-        cap = current_app.config.get("LIST_MAX_OFFSET", MAX_LIST_OFFSET)
-        count, ids = (
-            self.count_rows(count_query, probe=cap if searched else None)
-            if count_query is not None
-            else (None, None)
-        )
-        page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
-        if not execute:
-            return count, page_query
-        if ids is None and searched and postgres:
-            # The planner expects many matches and walks the list's order until the page is
-            # full; a term rarer than it thinks would make that walk long. Bounded in time,
-            # then the other way round: the matching ids by the search's index, the page among
-            # them (up to LIST_MAX_OFFSET of them; beyond, the walk is all that is left).
-            rows = self._page_within_time(page_query.all)
-            if rows is not None:
-                return count, rows
-            count, ids = self.count_rows(count_query, probe=cap, estimate_first=False)
-            page_query = self._page_query(query, ids, page, sort_column, sort_desc, page_size)
-        return count, page_query.all()
-
-    def _name_search(
-        self,
-        names: NameSearch,
-        query: Any,
-        count_query: Any,
-        page: int | None,
-        sort_column: Any,
-        page_size: int | None,
-        execute: bool,
-    ) -> tuple[tuple[ListCount, list[Any], bool] | None, Any, Any]:
-        """A name search on PostgreSQL, by the screen's table of name words (``views/words``).
-
-        Returns the count and the ids of the whole list (True) or of the page (False) when the
-        words answered it (the page is then read by those ids), else None and the query and
-        count query with the search's conditions, for the list's usual path."""
-        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        if not names.terms:
-            return (ListCount(0), [], True), query, count_query
-        index = self.word_index
-        assert index is not None, f"{type(self).__name__} searches names without a word index"
-        stats = sorted((words.measure(index, t) for t in names.terms), key=lambda s: s.entries)
-        lead = stats[0]
-        key = getattr(self.model, index.key)
-
-        def conditions(covered: list[words.TermStats]) -> list[Any]:
-            """The typed words the candidates are not known to have, checked on each."""
-            return [
-                words.has_term(index, s, key, pk, self.name_text())
-                for s in stats
-                if not any(s is c for c in covered)
-            ]
-
-        # Few candidates: all the entries of the rarest typed word, or of the rarest pair of
-        # typed words; those in scope and filters with the other typed words are the list.
-        found = (index.ids(lead.term), [lead]) if lead.counted else words.rare_pair(index, stats)
-        if found is not None:
-            candidates, covered = found
-            ids = [
-                row[0]
-                for row in count_query.with_entities(pk).filter(
-                    pk.in_(candidates), *conditions(covered)
-                )
-            ]
-            return (ListCount(len(ids)), ids, True), query, count_query
-        # Many: the walk (the list's order), else the list's usual path.
-        if (
-            execute
-            and sort_column is None
-            and lead.words is not None
-            and tuple(self.column_default_sort or ()) == (index.key, True)
-        ):
-            walked = self._page_within_time(
-                lambda: self._walk_page(index, lead, stats, count_query, page, page_size)
-            )
-            if walked is not None:
-                count, ids = walked
-                return (count, ids, False), query, count_query
-        search = [pk.in_(index.ids(lead.term)), *conditions([lead])]
-        return None, query.filter(*search), count_query.filter(*search)
-
-    def _walk_page(
-        self,
-        index: words.WordIndex,
-        lead: words.TermStats,
-        stats: list[words.TermStats],
-        count_query: Any,
-        page: int | None,
-        page_size: int | None,
-    ) -> tuple[ListCount, list[Any]]:
-        """One page of a long name search, in the list's default order: the typed words'
-        entries newest first, merged, each row met by all of them checked until the page is
-        full."""
-        size = page_size if page_size is not None else self.page_size
-        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        key = getattr(self.model, index.key)
-        others = [s for s in stats if s is not lead]
-        # Typed words standing for few enough words are merged in order with the leading one;
-        # the others (hundreds of words begin with them) are checked on the row's name.
-        merged = [s.words for s in others if s.words is not None]
-        on_row = [
-            words.has_term(index, s, key, pk, self.name_text()) for s in others if s.words is None
-        ]
-
-        def row_check(row_id: Any, merged_ids: list[Any]) -> Any:
-            same_row = [pk == merged_id for merged_id in merged_ids]
-            return words.checked(count_query, pk, row_id, [*same_row, *on_row])
-
-        statement = words.walk(index, lead.words or [], merged, row_check)
-        statement = self._apply_pagination(statement, page, page_size)
-        ids = [row_id for _key, row_id in db.session.execute(statement)]
-        offset = max(g.get("list_page_shown", page or 0), 0) * size
-        if len(ids) < size and (ids or not offset):
-            return ListCount(offset + len(ids)), ids
-        # How many there are is not read: the rows in scope and filters, times the share of
-        # rows having each typed word (as if the words were independent), shown as an estimate.
-        total = estimated_rows(count_query.with_entities(literal_column("1")).statement)
-        rows = words.table_rows(self.model.__tablename__)
-        estimate = float(total)
-        for item in stats:
-            estimate *= min(1.0, item.entries / rows)
-        if not ids:
-            return ListCount(min(round(estimate), offset), estimated=True), ids
-        return ListCount(max(round(estimate), offset + len(ids)), estimated=True), ids
-
-    def _page_query(
-        self,
-        query: Any,
-        ids: list[Any] | None,
-        page: int | None,
-        sort_column: Any,
-        sort_desc: bool,
-        page_size: int | None,
-    ) -> Any:
-        """The statement reading one page: among ``ids`` when a short list's ids are known."""
-        joins: dict[Any, Any] = {}
-        pk = getattr(self.model, sa_inspect(self.model).primary_key[0].key)
-        if ids is not None:
-            # A short list: its rows by id (the ids came from the same scoped conditions; the
-            # search and filters are not evaluated twice).
-            query = self.get_query()
-            query = query.filter(pk == any_(bindparam("list_ids", ids, type_=ARRAY(pk.type))))
-        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        if ids is not None:
-            query = self._apply_pagination(query, page, page_size)
-        elif page and (page_size if page_size is not None else self.page_size):
-            # A later page of a long list: the ids of the page first (an index-only scan can
-            # skip the rows before it), then those rows with their columns, in one statement.
-            page_ids = self._apply_pagination(query.with_entities(pk), page, page_size).subquery()
-            query = query.filter(pk.in_(select(page_ids.c[0]))).limit(
-                page_size if page_size is not None else self.page_size
-            )
-        else:
-            query = self._apply_pagination(query, page, page_size)
-        for join in self._auto_joins:
-            query = query.options(joinedload(join))
-        return query
-
-    def _get_filter_groups(self) -> Any:
-        groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                flt = self._filters[item["index"]]
-                if isinstance(flt, ScopedChoiceFilter) and has_request_context():
-                    item["options"] = flt.scoped_options()
-        return groups
-
     def render(self, template: str, **kwargs: Any) -> Any:
         page_size = kwargs.get("page_size")
         if template == self.list_template and page_size:
-            last = self._last_page(page_size)
+            last = last_page(page_size, Limits.from_config(current_app.config).max_offset)
             if kwargs.get("num_pages") is not None:
                 kwargs["num_pages"] = min(kwargs["num_pages"], last + 1)
             if "list_page_shown" in g:
@@ -748,37 +246,18 @@ class SecuredModelView(ModelView):
             abort(404)
         return obj
 
-    def _restrict_choices(self, form: Any) -> Any:
-        """Relationship fields offer only rows the user may see."""
-        relationships = sa_inspect(self.model).relationships
-        for field in form:
-            if isinstance(field, QuerySelectField | QuerySelectMultipleField):
-                field.blank_text = gettext("(none)")
-                factory = getattr(field, "query_factory", None)
-                if getattr(factory, "scoped", False):
-                    # Already scoped, with the view's own conditions (e.g. KC only): keep them.
-                    field.query = factory()
-                    continue
-                rel = relationships.get(field.name)
-                if rel is not None:
-                    remote = rel.mapper.class_
-                    field.query = db.session.query(remote).filter(
-                        authz.choosable(current_user, remote)
-                    )
-        return form
-
     def create_form(self, obj: Any = None) -> Any:
-        return self._restrict_choices(super().create_form(obj))
+        return scoped_choices(super().create_form(obj), self.model)
 
     def edit_form(self, obj: Any = None) -> Any:
-        return self._restrict_choices(super().edit_form(obj))
+        return scoped_choices(super().edit_form(obj), self.model)
 
     def _export_data(self) -> tuple[int | None, Any]:
         """The rows of a CSV export as a stream (``yield_per``): an export of a million members
         or events never holds them all in memory."""
         args = self._get_list_extra_args()
         sort = self._get_column_by_idx(args.sort)
-        count, query = self.get_list(
+        count, statement = self.get_list(
             0,
             sort[0] if sort is not None else None,
             args.sort_desc,
@@ -787,131 +266,7 @@ class SecuredModelView(ModelView):
             execute=False,
             page_size=self.export_max_rows,
         )
-        return count, query.yield_per(EXPORT_BATCH)
+        return count, db.session.scalars(statement.execution_options(yield_per=EXPORT_BATCH))
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return neutralise_formula(super().get_export_value(model, name))
-
-    # --- the audit trail of a form's create or edit -----------------------------------------
-    def audited_fields(self) -> list[str]:
-        return [str(name) for name in self.form_columns or ()]
-
-    def audit_scope(self, model: Any) -> dict[str, int | None]:
-        """The region, office and department an event about ``model`` belongs to."""
-        return {}
-
-    def update_model(self, form: Any, model: Any) -> Any:
-        if self.audit_record_type:
-            g.audit_before = audit.field_values(model, self.audited_fields())
-        return super().update_model(form, model)
-
-    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        super()._on_model_change(form, model, is_created)
-        if not self.audit_record_type:
-            return
-        before = None if is_created else g.pop("audit_before", None)
-        changes = audit.field_changes(before, audit.field_values(model, self.audited_fields()))
-        if not changes and not is_created:
-            return  # saved without a change: nothing happened
-        db.session.flush()
-        audit.append_event(
-            db.session,
-            actor=current_user,
-            action="create" if is_created else "edit",
-            record_type=self.audit_record_type,
-            record_id=sa_inspect(model).identity[0],
-            ip=request.remote_addr,
-            details={"changes": changes},
-            **self.audit_scope(model),
-        )
-
-    # --- saving through services, errors a user can act on -------------------------------
-    def _save(self, form: Any, operation: Callable[[], Any]) -> Any:
-        """Run a service operation for a form and commit; a domain error goes back to the form."""
-        try:
-            result = operation()
-            db.session.commit()
-        except (DomainError, IntegrityError) as exc:
-            db.session.rollback()
-            if isinstance(exc, DomainError) and exc.field and exc.field in form:
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-            self.handle_view_exception(exc)
-            return False
-        return result
-
-    def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, DomainError):
-            flash(str(exc.message), "error")
-            return True
-        if isinstance(exc, IntegrityError):
-            flash(conflict_message(), "error")
-            return True
-        if super(ModelView, self).handle_view_exception(exc):
-            return True
-        # Never show a database message to the user; keep it in the log.
-        log.exception("Could not save %s", self.model.__name__)
-        flash(
-            gettext(
-                "The change could not be saved. Please try again or contact the administrator."
-            ),
-            "error",
-        )
-        return True
-
-
-class DecisionRoute:
-    """The ``decide`` route of a workflow screen (a POST of the item's id, the action, its
-    version, a comment...). The screen takes the decision through its service; a refusal is
-    flashed and the user sent back (403 when they may never take it, 404 out of scope), a
-    decision is flashed and the user sent on."""
-
-    workflow: Any
-    #: The screen's work queue: a decision taken there that takes the item out of the queue
-    #: sends the user back to the queue rather than to the item.
-    queue_endpoint: str | None = None
-
-    def still_in_queue(self, item: Any) -> bool:
-        return True
-
-    def take_decision(self, item_id: int | None, action: str) -> Any:
-        """Decide through the service (committed); the item as it is now."""
-        raise NotImplementedError
-
-    def decision_message(self, item: Any, action: str) -> str:
-        raise NotImplementedError
-
-    def page_after_decision(self, item: Any, back: str) -> str:
-        if self.queue_endpoint:
-            queue = url_for(self.queue_endpoint)
-            if back.startswith(queue) and not self.still_in_queue(item):
-                return queue
-        return back
-
-    def page_after_refusal(self, back: str, item_id: int | None) -> str:
-        return back
-
-    @expose("/decide/", methods=("POST",))
-    def decide(self) -> Any:
-        if not any(current_user.role in t.roles for t in self.workflow.transitions.values()):
-            abort(403)
-        item_id = request.form.get("id", type=int)
-        action = request.form.get("action", "")
-        back = safe_next(request.form.get("next"), default=url_for(".details_view", id=item_id))
-        try:
-            item = self.take_decision(item_id, action)
-        except NotFound:
-            abort(404)
-        except Forbidden as exc:
-            flash(str(exc.message), "error")
-            abort(403)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(self.page_after_refusal(back, item_id))
-        except IntegrityError:
-            # A unique rule met at the very moment of saving (e.g. the same transfer reference
-            # recorded for another claim at once): nothing was saved.
-            db.session.rollback()
-            flash(conflict_message(), "error")
-            return redirect(self.page_after_refusal(back, item_id))
-        flash(self.decision_message(item, action), "success")
-        return redirect(self.page_after_decision(item, back))

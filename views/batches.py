@@ -25,7 +25,10 @@ from backoffice.services import batches as service
 from backoffice.services import reference
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
-from .base import DecisionRoute, EnumFilter, SecuredModelView, menu_name_with_badge
+from .base import SecuredModelView
+from .decisions import DecisionRoute
+from .filters import EnumFilter
+from .formats import menu_name_with_badge
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows per page on a batch's details, errors listed on the preview.

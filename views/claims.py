@@ -33,6 +33,8 @@ from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices, label
+from backoffice.listing.search import NameSearch, search_digits, starts_with
+from backoffice.listing.words import WordIndex
 from backoffice.services import claims as service
 from models import (
     Claim,
@@ -46,18 +48,10 @@ from models import (
 )
 from models.words import claim_name_pair, claim_name_word
 
-from .base import (
-    BadgeCount,
-    DecisionRoute,
-    EnumFilter,
-    NameSearch,
-    ScopedChoiceFilter,
-    SecuredModelView,
-    menu_name_with_badge,
-    search_digits,
-    starts_with,
-)
-from .words import WordIndex
+from .base import SecuredModelView
+from .decisions import DecisionRoute
+from .filters import EnumFilter, ScopedChoiceFilter
+from .formats import BadgeCount, menu_name_with_badge
 
 LABELS = {
     "id": _l("No."),

@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import label
+from backoffice.listing.counts import EXACT_COUNT_LIMIT as LIST_EXACT_COUNT_LIMIT
+from backoffice.listing.counts import estimated_rows
 from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
-from .base import EXACT_COUNT_LIMIT as LIST_EXACT_COUNT_LIMIT
-from .base import ListCount, deny_access, estimated_rows
+from .base import deny_access
+from .formats import ListCount
 
 
 class DashboardView(AdminIndexView):
@@ -34,7 +36,7 @@ class DashboardView(AdminIndexView):
         if capped <= LIST_EXACT_COUNT_LIMIT:
             return ListCount(capped or 0)
         if db.session.get_bind().dialect.name == "postgresql":
-            return ListCount(estimated_rows(rows), estimated=True)
+            return ListCount(estimated_rows(db.session, rows), estimated=True)
         return ListCount(db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0)
 
     @expose("/")

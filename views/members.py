@@ -21,18 +21,14 @@ from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices
+from backoffice.listing.search import NameSearch, search_digits, starts_with
+from backoffice.listing.words import WordIndex
 from backoffice.services import ledger, reference
 from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
-from .base import (
-    NameSearch,
-    ScopedChoiceFilter,
-    SecuredModelView,
-    search_digits,
-    starts_with,
-)
-from .words import WordIndex
+from .base import SecuredModelView
+from .filters import ScopedChoiceFilter
 
 
 class ContributionForm(AppForm):

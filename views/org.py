@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from backoffice.services import org as org_service
 from models import Department, Office, OfficeType, Regency, Region
 
-from .base import EnumFilter, SecuredModelView
+from .base import SecuredModelView
+from .filters import EnumFilter
 
 COMMON_LABELS = {
     "code": _l("Code"),

@@ -23,13 +23,10 @@ from backoffice.labels import choices
 from backoffice.services import proposals as service
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
 
-from .base import (
-    DecisionRoute,
-    EnumFilter,
-    SecuredModelView,
-    choice_query,
-    menu_name_with_badge,
-)
+from .base import SecuredModelView
+from .decisions import DecisionRoute
+from .filters import EnumFilter, choice_query
+from .formats import menu_name_with_badge
 
 LABELS = {
     "name": _l("Office name"),

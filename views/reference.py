@@ -13,7 +13,8 @@ from backoffice.i18n import format_rupiah
 from backoffice.services import reference
 from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
-from .base import EnumFilter, SecuredModelView
+from .base import SecuredModelView
+from .filters import EnumFilter
 
 LABELS = {
     "amount": _l("Income level"),

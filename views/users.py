@@ -20,7 +20,8 @@ from backoffice.labels import choices
 from backoffice.services import users as user_service
 from models import Department, Office, Region, Role, User
 
-from .base import EnumFilter, SecuredModelView, choice_query
+from .base import SecuredModelView
+from .filters import EnumFilter, choice_query
 from .org import COMMON_LABELS
 
 MUST_CHANGE_LABEL = _l("Must change the password at next sign-in")

@@ -1,8 +1,8 @@
 """Name searches of long lists on PostgreSQL: the words of names, read in the list's order.
 
-A name search (``backoffice.names``) matches the rows whose name has every typed word. On
-PostgreSQL tables kept by triggers (migration 0012) hold every word of every name and every
-two words of it (``member_name_word``, ``member_name_pair``, ``claim_name_word``,
+A name search (``backoffice.listing.names``) matches the rows whose name has every typed
+word. On PostgreSQL tables kept by triggers (migration 0012) hold every word of every name and
+every two words of it (``member_name_word``, ``member_name_pair``, ``claim_name_word``,
 ``claim_name_pair``; primary key word or pair, list time, id) and answer it without reading
 every match:
 
@@ -24,6 +24,9 @@ every match:
 The other typed words are checked by a probe of the primary key per word they stand for; a
 typed word standing for too many words, on the row's name with the SQL function
 ``name_words``, which splits a name like the triggers do.
+
+Steps 1 to 3 are read here and in ``backoffice.listing.name_search``; step 4 is
+``backoffice.listing.pages``.
 """
 
 from __future__ import annotations
@@ -32,16 +35,15 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Select,
     Table,
     Text,
     and_,
     any_,
     bindparam,
-    exists,
     func,
     literal,
     literal_column,
@@ -49,9 +51,10 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.orm import Session
 
-from backoffice.extensions import db
-from backoffice.names import Term, pair
+from .counts import estimated_rows
+from .names import Term, name_has, pair, word_condition
 
 #: A leading word with at most this many entries is read whole: an exact list.
 WORD_CANDIDATES = 500
@@ -77,9 +80,7 @@ class WordIndex:
 
     def entries(self, term: Term) -> ColumnElement[bool]:
         """The entries of the words a typed word stands for (a range of the primary key)."""
-        if term.prefix:
-            return and_(self.word >= term.word, self.word < term.upper_bound)
-        return self.word == term.word
+        return word_condition(self.word, term)
 
     def ids(self, term: Term) -> Any:
         """The ids of the rows having a word a typed word stands for (a select)."""
@@ -102,12 +103,7 @@ def has_term(
     subquery: never a join reading every entry of a common word). A typed word standing for
     too many words is checked on the row's name (``text_expression``) instead."""
     if stats.words is None:
-        found = func.name_words(text_expression).table_valued("word").render_derived("name_word")
-        term = stats.term
-        condition = (
-            func.starts_with(found.c.word, term.word) if term.prefix else found.c.word == term.word
-        )
-        return exists(select(literal(1)).select_from(found).where(condition))
+        return name_has(text_expression, stats.term)
     table = index.table
     return (
         select(literal(1))
@@ -122,9 +118,8 @@ def has_term(
     )
 
 
-def measure(index: WordIndex, term: Term) -> TermStats:
-    """How many entries a typed word has (exact up to the limit), and the words it stands for."""
-    limit = current_app.config.get("LIST_WORD_CANDIDATES", WORD_CANDIDATES)
+def measure(session: Session, index: WordIndex, term: Term, limit: int) -> TermStats:
+    """How many entries a typed word has (exact up to ``limit``), and the words it stands for."""
     table = index.table.name  # a name of models.words; every value below is a bound parameter
     if term.prefix:
         # The distinct words of the range, one index probe each (a "skip scan").
@@ -144,7 +139,7 @@ def measure(index: WordIndex, term: Term) -> TermStats:
     else:
         words_sql = "ARRAY[CAST(:low AS text)]"
         range_sql = "word = :low"
-    row = db.session.execute(
+    row = session.execute(
         text(
             f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {range_sql}"  # noqa: S608
             f" LIMIT :limit) AS entry), {words_sql}"
@@ -160,12 +155,10 @@ def measure(index: WordIndex, term: Term) -> TermStats:
     counted = entries <= limit
     known = words if len(words) <= WALK_WORDS else None
     if not counted:
-        from .base import estimated_rows
-
         # The planner's estimate of each word (its statistics know common words; a range of
         # words between two histogram bounds would be estimated at almost nothing).
         condition = index.word == any_(_texts(known)) if known else index.entries(term)
-        entries = max(entries, estimated_rows(select(literal(1)).where(condition)))
+        entries = max(entries, estimated_rows(session, select(literal(1)).where(condition)))
     return TermStats(term, entries, counted, known)
 
 
@@ -173,16 +166,17 @@ def _texts(values: list[str]) -> Any:
     return bindparam(None, values, type_=ARRAY(Text))
 
 
-def rare_pair(index: WordIndex, stats: list[TermStats]) -> tuple[Any, list[TermStats]] | None:
+def rare_pair(
+    session: Session, index: WordIndex, stats: list[TermStats], limit: int
+) -> tuple[Any, list[TermStats]] | None:
     """Two typed words whose rows are few, found by their pairs of words: the ids of those rows
     (a select) and the two typed words they are known to have; None when every two typed words
-    have more rows than ``LIST_WORD_CANDIDATES`` (or stand for too many pairs to look up).
+    have more rows than ``limit`` (or stand for too many pairs to look up).
 
     Two common words seldom together ("Tubagus Irfan") have few rows: every entry of either
     word would have to be read to find them, their pair's entries are exactly those rows. A
     row whose one word matches both typed words ("nur nura": Nuraini) has no such pair: the
     entries of the words both typed words stand for are added."""
-    limit = current_app.config.get("LIST_WORD_CANDIDATES", WORD_CANDIDATES)
     pairs, words, ident = index.pairs, index.table, index.id
     best: tuple[int, Any, list[TermStats]] | None = None
     for first, second in combinations(stats, 2):
@@ -197,21 +191,10 @@ def rare_pair(index: WordIndex, stats: list[TermStats]) -> tuple[Any, list[TermS
             found = union_all(
                 found, select(words.c[ident]).where(words.c.word == any_(_texts(both_words)))
             )
-        rows = db.session.scalar(
-            select(func.count()).select_from(found.limit(limit + 1).subquery())
-        )
+        rows = session.scalar(select(func.count()).select_from(found.limit(limit + 1).subquery()))
         if rows <= limit and (best is None or rows < best[0]):
             best = (rows, found, [first, second])
     return None if best is None else (best[1], best[2])
-
-
-def table_rows(table: str) -> int:
-    """PostgreSQL's estimate of a table's rows (from its statistics, no rows read)."""
-    value = db.session.execute(
-        text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
-        {"table": table},
-    ).scalar()
-    return max(int(value or 0), 1)
 
 
 def _entries_in_order(index: WordIndex, words: list[str], name: str) -> Any:
@@ -247,13 +230,13 @@ def walk(index: WordIndex, lead: list[str], others: list[list[str]], row_check: 
     )
 
 
-def checked(query: Any, pk: Any, row_id: Any, conditions: list[Any]) -> ColumnElement[bool]:
+def checked(query: Select, pk: Any, row_id: Any, conditions: list[Any]) -> ColumnElement[bool]:
     """A candidate's row is in ``query`` (scope, filters) and meets ``conditions``: a scalar
     subquery evaluated for each candidate, never turned into a join that reads every row (nor
     pushed below the merge of the typed words when it names each of their ids)."""
     return (
-        query.with_entities(literal_column("1"))
-        .filter(pk == row_id, *conditions)
+        query.with_only_columns(literal_column("1"))
+        .where(pk == row_id, *conditions)
         .limit(1)
         .scalar_subquery()
         .is_not(None)
