@@ -17,8 +17,8 @@ from backoffice.audit import history, verify_chain
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.importing import check_nik
+from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services import claims, demo, ledger, reference
-from backoffice.services.batches import kpj_is_valid, reserve_kpj
 from backoffice.services.coverage import add_months, month_start
 from backoffice.services.ledger import (
     Payment,
@@ -27,6 +27,7 @@ from backoffice.services.ledger import (
     record_payment,
     record_payments,
 )
+from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,
     BenefitParameter,

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from backoffice.audit import append_event, verify_chain
-from backoffice.services.batches import kpj_is_valid
+from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services.bulk import nik_parts, seed_bulk
 from models import (
     AuditChainHead,

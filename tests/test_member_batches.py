@@ -32,7 +32,8 @@ from backoffice import workflow
 from backoffice.audit import history, verify_chain
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
-from backoffice.services import batches, reference
+from backoffice.rules.kpj import kpj_is_valid
+from backoffice.services import batches, numbering, reference
 from models import (
     AuditEvent,
     BatchRow,
@@ -326,7 +327,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
         row = rows[number]
         member = members[row.nik]
         assert row.state is R.ACCEPTED and row.member_id == member.id
-        assert batches.kpj_is_valid(member.kpj)
+        assert kpj_is_valid(member.kpj)
         assert member.department_id == department.id == liaison.department_id
         assert member.office_id == serang.id and member.region_id == serang.region_id
         assert member.batch_id == batch.id and member.registered_by_id == clerk.id
@@ -723,7 +724,7 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
     serang = office(session, "B01")
     session.add(
         Member(
-            kpj=batches.reserve_kpj(session, 1)[0],
+            kpj=numbering.reserve_kpj(session, 1)[0],
             nik=person(1)["NIK"],
             name="Peserta 1",
             birth_date=date(1990, 8, 17),
@@ -965,7 +966,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     batch = submitted(session, user, settings, csv_bytes([person(n) for n in range(1, 6)]))
     version, serial = batch.version, session.scalar(select(KpjCounter.next_serial))
     events = count(session, AuditEvent)
-    original = batches.reserve_kpj
+    original = numbering.reserve_kpj
     calls: list[int] = []
 
     def failing(s: Session, n: int) -> list[str]:
@@ -975,7 +976,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
             raise RuntimeError("connection lost")
         return original(s, n)
 
-    monkeypatch.setattr(batches, "reserve_kpj", failing)
+    monkeypatch.setattr(numbering, "reserve_kpj", failing)
     ids = [r.id for r in rows_of(session, batch).values()]
     with pytest.raises(RuntimeError, match="connection lost"):
         batches.decide(session, user(CLERK), batch.id, "accept_rows", row_ids=ids)
@@ -992,7 +993,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     assert count(session, AuditEvent) == events
     assert session.scalar(select(KpjCounter.next_serial)) == serial  # no number was used up
 
-    monkeypatch.setattr(batches, "reserve_kpj", original)
+    monkeypatch.setattr(numbering, "reserve_kpj", original)
     batch = batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert batch.state is B.COMPLETED and batch.accepted_count == 5
     members = members_by_nik(session)
@@ -1350,33 +1351,22 @@ def test_accepting_without_a_rate_in_force_registers_no_one(session, user, setti
 # --- 10. KPJ numbers -------------------------------------------------------------------------
 
 
-def test_kpj_check_digit_is_luhn():
-    assert batches.kpj_check_digit("7992739871") == "3"  # the textbook Luhn example
-    assert batches.kpj_is_valid("79927398713")
-    assert not batches.kpj_is_valid("79927398710")  # wrong check digit
-    assert not batches.kpj_is_valid("79927398731")  # swapped neighbours
-    assert not batches.kpj_is_valid("7992739871")  # too short
-    assert not batches.kpj_is_valid("7992739871x")
-    for serial in ("0000000000", "2600000001", "9999999999"):
-        assert batches.kpj_is_valid(serial + batches.kpj_check_digit(serial))
-
-
 def test_reserved_kpj_blocks_are_consecutive_unique_and_valid(session):
     start = session.scalar(select(KpjCounter.next_serial))
-    first = batches.reserve_kpj(session, 3)
-    second = batches.reserve_kpj(session, 4)
-    assert batches.reserve_kpj(session, 0) == []
+    first = numbering.reserve_kpj(session, 3)
+    second = numbering.reserve_kpj(session, 4)
+    assert numbering.reserve_kpj(session, 0) == []
     numbers = first + second
     assert [int(k[:10]) for k in numbers] == list(range(start, start + 7))
-    assert len(set(numbers)) == 7 and all(batches.kpj_is_valid(k) for k in numbers)
+    assert len(set(numbers)) == 7 and all(kpj_is_valid(k) for k in numbers)
     assert session.scalar(select(KpjCounter.next_serial)) == start + 7
 
 
 def test_kpj_range_exhaustion_is_refused(session):
     session.execute(sa.update(KpjCounter).values(next_serial=10**10 - 2))
-    assert [k[:10] for k in batches.reserve_kpj(session, 2)] == ["9999999998", "9999999999"]
+    assert [k[:10] for k in numbering.reserve_kpj(session, 2)] == ["9999999998", "9999999999"]
     with pytest.raises(DomainError):
-        batches.reserve_kpj(session, 1)
+        numbering.reserve_kpj(session, 1)
     session.rollback()
 
 
@@ -1401,7 +1391,7 @@ def test_concurrent_sessions_reserve_disjoint_kpj_blocks(session, own_engine, po
             with Session(own_engine) as s:
                 barrier.wait()
                 for _ in range(rounds):
-                    blocks.append(batches.reserve_kpj(s, size))
+                    blocks.append(numbering.reserve_kpj(s, size))
                     s.commit()
         except BaseException as exc:  # reported in the test's thread
             errors.append(exc)
@@ -1426,12 +1416,12 @@ def test_a_reservation_waits_for_an_open_one_and_follows_it(session, own_engine,
     start = session.scalar(select(KpjCounter.next_serial))
     session.commit()
     first = Session(own_engine)
-    held = batches.reserve_kpj(first, 5)
+    held = numbering.reserve_kpj(first, 5)
     got: list[list[str]] = []
 
     def second() -> None:
         with Session(own_engine) as s:
-            got.append(batches.reserve_kpj(s, 5))
+            got.append(numbering.reserve_kpj(s, 5))
             s.commit()
 
     worker = threading.Thread(target=second)

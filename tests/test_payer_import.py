@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from backoffice import audit
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError
+from backoffice.rules.kpj import kpj_check_digit
 from backoffice.services import demo, ledger, payer_import, reference
-from backoffice.services.batches import kpj_check_digit, reserve_kpj
 from backoffice.services.coverage import add_months, month_start
+from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,
     ContributionPayment,

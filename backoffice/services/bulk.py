@@ -54,7 +54,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from models import (
@@ -67,7 +67,6 @@ from models import (
     ClaimType,
     Department,
     JhtReason,
-    KpjCounter,
     Member,
     MemberBatch,
     Office,
@@ -81,7 +80,8 @@ from models import (
 from .. import audit
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
-from . import reference
+from ..rules.kpj import SERIAL_SPACE, kpj_number
+from . import numbering, reference
 from .batches import RECORD_TYPE as BATCH_RECORD
 from .batches import _ranges
 from .claims import RECORD_TYPE as CLAIM_RECORD
@@ -100,7 +100,6 @@ QUEUE_BATCH_ROWS = 40
 #: district (30): 10,198,980,000 >= 10**10 combinations, so two serials never share a NIK.
 _A = 7_777_777_777
 _B = 1_234_567_891
-_SERIAL_SPACE = 10**10
 _BIRTH_DAYS = 17_000
 _FIRST_BIRTH_DAY = date(1960, 1, 1)  # fixed: the NIK of a serial never depends on the day
 _EARLIEST_START = date(2016, 1, 1)
@@ -294,7 +293,7 @@ class _Context:
 
 def nik_parts(serial: int) -> tuple[int, date, str, int]:
     """(NIK serial 1-9999, birth date, sex, district 1-30) of the member with this KPJ serial."""
-    value = (serial * _A + _B) % _SERIAL_SPACE
+    value = (serial * _A + _B) % SERIAL_SPACE
     value, nik_serial = divmod(value, 9_999)
     value, day = divmod(value, _BIRTH_DAYS)
     value, sex = divmod(value, 2)
@@ -305,48 +304,6 @@ def nik_parts(serial: int) -> tuple[int, date, str, int]:
 def make_nik(regency: str, district: int, born: date, sex: str, serial: int) -> str:
     day = born.day + (40 if sex == "P" else 0)
     return f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-
-
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
-
-
-def _luhn_tables(size: int) -> tuple[list[int], list[int]]:
-    """Luhn sums of 0..size-1 with the rightmost digit doubled, and not doubled."""
-    doubled, plain = [0] * size, [0] * size
-    for value in range(1, size):
-        rest, digit = divmod(value, 10)
-        doubled[value] = _DOUBLED[digit] + plain[rest]
-        plain[value] = digit + doubled[rest]
-    return doubled, plain
-
-
-_LUHN: list[list[int]] = []
-
-
-def make_kpj(serial: int) -> str:
-    """The KPJ of a serial: its 10 digits and their Luhn check digit (as ``kpj_check_digit``),
-    from table look-ups (a million a second)."""
-    if not _LUHN:
-        _LUHN.extend(_luhn_tables(100_000))
-    doubled, plain = _LUHN
-    high, low = divmod(serial, 100_000)
-    # Positions 0-4 from the right: 0 doubled; positions 5-9: 5 not doubled.
-    total = doubled[low] + plain[high]
-    return f"{serial:010d}{(10 - total % 10) % 10}"
-
-
-def reserve_serials(session: Session, count: int) -> int:
-    """Reserve ``count`` KPJ serials with one UPDATE; the first one."""
-    end = session.execute(
-        update(KpjCounter)
-        .where(KpjCounter.id == 1)
-        .values(next_serial=KpjCounter.next_serial + count)
-        .returning(KpjCounter.next_serial)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    if end - 1 >= _SERIAL_SPACE:
-        raise DomainError("The KPJ number range is exhausted.")
-    return end - count
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,7 +432,7 @@ def _member_row(
         name = f"{name} {family[int(rnd() * len(family))]}"
     day = born.day + (40 if sex == "P" else 0)
     return [
-        make_kpj(serial),
+        kpj_number(serial),
         f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{nik_serial:04d}",
         name,
         born,
@@ -998,7 +955,7 @@ def seed_bulk(
             " the load."
         )
 
-    first_serial = reserve_serials(session, members) if members else 0
+    first_serial = numbering.reserve_serials(session, members) if members else 0
     claims_left = claims
     jkm_jht: set[str] = set()  # members who already have a JKM or JHT claim in this run
     for chunk_start in range(0, members, CHUNK):
@@ -1140,7 +1097,7 @@ def _queue_batches(
     departments = sorted(ctx.department_office)
     if not departments:
         return 0
-    first = reserve_serials(session, count * QUEUE_BATCH_ROWS)  # NIKs only: KPJs come on accept
+    first = numbering.reserve_serials(session, count * QUEUE_BATCH_ROWS)  # NIKs only: KPJs come on accept
     rows_added = 0
     office_of = {o.id: o for o in ctx.offices}
     for b in range(count):

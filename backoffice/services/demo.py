@@ -44,8 +44,8 @@ from models import (
 from ..clock import today_in_jakarta
 from . import ledger, reference
 from . import users as user_service
-from .batches import reserve_kpj
 from .coverage import add_months, month_start
+from .numbering import reserve_kpj
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 

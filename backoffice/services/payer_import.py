@@ -47,8 +47,8 @@ from ..importing.messages import lazy_message as _l
 from ..importing.nik import checked_nik
 from ..importing.parsers import ParseError, is_blank, parse_date, quote
 from ..importing.reader import read_table
+from ..rules.kpj import kpj_is_valid
 from . import ledger
-from .batches import kpj_is_valid
 from .coverage import add_months, month_start
 from .files import clean_filename
 
