@@ -19,7 +19,9 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 #: every group of a number, counted from the right, starts on a doubled digit: a serial's sum is
 #: the sum of its groups' (a million KPJs a second for the bulk seed).
 _GROUP = 10_000
-_GROUP_SUMS = tuple(a + _DOUBLED[b] + c + _DOUBLED[d] for a, b, c, d in product(range(10), repeat=4))
+_GROUP_SUMS = tuple(
+    a + _DOUBLED[b] + c + _DOUBLED[d] for a, b, c, d in product(range(10), repeat=4)
+)
 
 
 def kpj_check_digit(serial: str | int) -> str:

@@ -81,6 +81,7 @@ from .. import audit
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
 from ..rules.kpj import SERIAL_SPACE, kpj_number
+from ..rules.nik import make_nik
 from . import numbering, reference
 from .batches import RECORD_TYPE as BATCH_RECORD
 from .batches import _ranges
@@ -301,11 +302,6 @@ def nik_parts(serial: int) -> tuple[int, date, str, int]:
     return nik_serial + 1, _FIRST_BIRTH_DAY + timedelta(days=day), "LP"[sex], district + 1
 
 
-def make_nik(regency: str, district: int, born: date, sex: str, serial: int) -> str:
-    day = born.day + (40 if sex == "P" else 0)
-    return f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-
-
 # --------------------------------------------------------------------------------------------
 # The organisation the data is spread over
 # --------------------------------------------------------------------------------------------
@@ -430,10 +426,9 @@ def _member_row(
         if roll >= 0.85:
             name = f"{name} {given[int(rnd() * len(given))]}"
         name = f"{name} {family[int(rnd() * len(family))]}"
-    day = born.day + (40 if sex == "P" else 0)
     return [
         kpj_number(serial),
-        f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{nik_serial:04d}",
+        make_nik(regency, district, born, sex, nik_serial),
         name,
         born,
         sex,

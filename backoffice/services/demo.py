@@ -42,6 +42,7 @@ from models import (
 )
 
 from ..clock import today_in_jakarta
+from ..rules.nik import make_nik
 from . import ledger, reference
 from . import users as user_service
 from .coverage import add_months, month_start
@@ -162,11 +163,7 @@ class DemoPerson:
 
     @property
     def nik(self) -> str:
-        day = self.born.day + (40 if self.sex == "P" else 0)
-        return (
-            f"{self.regency}{self.district:02d}{day:02d}{self.born.month:02d}"
-            f"{self.born.year % 100:02d}{self.serial:04d}"
-        )
+        return make_nik(self.regency, self.district, self.born, self.sex, self.serial)
 
 
 COUNTER, BANK, ONLINE = PaymentChannel.COUNTER, PaymentChannel.BANK, PaymentChannel.ONLINE

@@ -24,6 +24,7 @@ from backoffice.importing import (
     rows_csv,
     validate_rows,
 )
+from backoffice.rules.nik import make_nik
 
 BANTEN = frozenset({"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"})
 CTX = ValidationContext(
@@ -81,9 +82,7 @@ def niks(draw: st.DrawFn) -> tuple[str, date, str]:
     regency = draw(st.sampled_from(sorted(BANTEN)))
     district = draw(st.integers(1, 99))
     serial = draw(st.integers(1, 9999))
-    day = born.day + (40 if sex == "P" else 0)
-    nik = f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-    return nik, born, sex
+    return make_nik(regency, district, born, sex, serial), born, sex
 
 
 @FAST

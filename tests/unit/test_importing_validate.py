@@ -31,6 +31,7 @@ from backoffice.importing import (
     read_table,
     validate_rows,
 )
+from backoffice.rules.nik import make_nik
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "backoffice" / "translations" / "id" / "LC_MESSAGES" / "messages-importing.po"
@@ -80,8 +81,7 @@ def problems_of(row: ValidatedRow) -> list[tuple[str, str]]:
 
 
 def nik_for(born: date, sex: str = "L", serial: int = 1, regency: str = "3604") -> str:
-    day = born.day + (40 if sex == "P" else 0)
-    return f"{regency}01{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+    return make_nik(regency, 1, born, sex, serial)
 
 
 # --- a valid row --------------------------------------------------------------
