@@ -26,8 +26,9 @@ from backoffice import authz, benefits
 from backoffice.audit import history, verify_chain
 from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
+from backoffice.rules import coverage
+from backoffice.rules.working_days import add_working_days
 from backoffice.services import claims as service
-from backoffice.services import coverage
 from models import (
     AuditEvent,
     BenefitParameter,
@@ -837,7 +838,7 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     ],
 )
 def test_working_days_skip_the_weekend(start, days, due):
-    assert coverage.add_working_days(start, days) == due == working_days_after(start, days)
+    assert add_working_days(start, days) == due == working_days_after(start, days)
 
 
 def test_a_claim_is_overdue_after_its_due_date_until_paid_or_rejected(session, user, settings):

@@ -1236,63 +1236,14 @@ def test_two_clerks_deciding_different_rows_at_once_both_count(
 
 # --- 9. contributions ------------------------------------------------------------------------
 
-RATES = {
-    Programme.JKK: reference.Rate(Programme.JKK, Decimal("1"), None),
-    Programme.JKM: reference.Rate(Programme.JKM, None, 6_800),
-    Programme.JHT: reference.Rate(Programme.JHT, Decimal("2"), None),
-}
-
-
-@pytest.mark.parametrize(
-    ("income", "programmes", "expected"),
-    [
-        (1_000_000, ["JKK", "JKM"], (10_000, 6_800, 0, 16_800)),
-        (1_000_000, ["JKK", "JKM", "JHT"], (10_000, 6_800, 20_000, 36_800)),
-        (1_000_000, ["JKM", "JHT", "JKK"], (10_000, 6_800, 20_000, 36_800)),
-        (20_700_000, ["JKK", "JKM"], (207_000, 6_800, 0, 213_800)),
-        (20_700_000, ["JKK", "JKM", "JHT"], (207_000, 6_800, 414_000, 627_800)),
-    ],
-)
-def test_monthly_contribution(income, programmes, expected):
-    c = reference.monthly_contribution(income, programmes, RATES)
-    assert (c.jkk, c.jkm, c.jht, c.total) == expected
-
-
-@pytest.mark.parametrize(
-    ("percent", "flat", "income", "amount"),
-    [
-        (Decimal("1"), None, 1_000_000, 10_000),
-        (Decimal("0.24"), None, 1_000_000, 2_400),
-        (Decimal("1.5"), None, 1_000_100, 15_002),  # 15.001,5 rounds half up
-        (Decimal("0.5"), None, 1_000_001, 5_000),  # 5.000,005 rounds down
-        (None, 6_800, 20_700_000, 6_800),  # a flat amount ignores the income
-    ],
-)
-def test_rate_amount(percent, flat, income, amount):
-    assert reference.Rate(Programme.JKK, percent, flat).amount(income) == amount
-
-
-@pytest.mark.parametrize(
-    ("rates", "programmes"),
-    [
-        ({Programme.JKM: RATES[Programme.JKM]}, ["JKK", "JKM"]),
-        ({Programme.JKK: RATES[Programme.JKK]}, ["JKK", "JKM"]),
-        ({p: RATES[p] for p in (Programme.JKK, Programme.JKM)}, ["JKK", "JKM", "JHT"]),
-        ({}, ["JKK", "JKM"]),
-    ],
-)
-def test_missing_rate_is_a_domain_error(rates, programmes):
-    with pytest.raises(DomainError):
-        reference.monthly_contribution(1_000_000, programmes, rates)
-
 
 def test_rates_in_force_come_from_the_reference_data(session):
     rates = reference.rates_on(session, TODAY)
-    assert reference.monthly_contribution(1_000_000, ["JKK", "JKM"], rates).total == 16_800
-    assert reference.monthly_contribution(1_000_000, ["JKK", "JKM", "JHT"], rates).total == 36_800
+    assert reference.contribution_of(1_000_000, ["JKK", "JKM"], rates).total == 16_800
+    assert reference.contribution_of(1_000_000, ["JKK", "JKM", "JHT"], rates).total == 36_800
     assert reference.rates_on(session, date(2015, 6, 30)) == {}  # before the first regulation
     with pytest.raises(DomainError):
-        reference.monthly_contribution(1_000_000, ["JKK", "JKM"], {})
+        reference.contribution_of(1_000_000, ["JKK", "JKM"], {})
     assert 1_000_000 in reference.income_levels_on(session, TODAY)
     assert 20_700_000 in reference.income_levels_on(session, TODAY)
 

@@ -259,6 +259,7 @@ def validation_context(session: Session, batch: MemberBatch) -> ValidationContex
         registration_date=batch.registration_date,
         known_regencies=frozenset(session.scalars(select(Regency.code))),
         income_levels=reference.income_levels_on(session, batch.registration_date),
+        registration_ages=reference.registration_ages_on(session, batch.registration_date),
         existing_niks=existing_niks(session, exclude_batch_id=batch.id),
     )
 
@@ -702,7 +703,7 @@ def accept_rows(
                 for p in (Programme.JKK, Programme.JKM, Programme.JHT)
                 if p.value in data["programmes"]
             ]
-            contribution = reference.monthly_contribution(data["income"], programmes, rates)
+            contribution = reference.contribution_of(data["income"], programmes, rates)
             members.append(
                 {
                     "kpj": kpj,

@@ -80,6 +80,7 @@ from models import (
 from .. import audit
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
+from ..rules import contributions
 from ..rules.kpj import SERIAL_SPACE, kpj_number
 from ..rules.nik import make_nik
 from . import numbering, reference
@@ -282,7 +283,7 @@ class _Context:
         found = self.contributions.get(key)
         if found is None:
             programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
-            c = reference.monthly_contribution(income, programmes, self.rates)
+            c = contributions.monthly_contribution(income, programmes, self.rates)
             found = self.contributions[key] = (c.jkk, c.jkm, c.jht, c.total)
         return found
 

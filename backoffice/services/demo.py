@@ -42,10 +42,11 @@ from models import (
 )
 
 from ..clock import today_in_jakarta
+from ..rules import contributions
+from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
-from . import ledger, reference
+from . import reference
 from . import users as user_service
-from .coverage import add_months, month_start
 from .numbering import reserve_kpj
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
@@ -550,7 +551,7 @@ def _seed_members(
         programmes = [Programme.JKK, Programme.JKM] + ([Programme.JHT] if person.jht else [])
         if start not in rates:
             rates[start] = reference.rates_on(session, start)
-        contribution = reference.monthly_contribution(person.income, programmes, rates[start])
+        contribution = contributions.monthly_contribution(person.income, programmes, rates[start])
         office = offices[person.office]
         prefix = rng.choice(("0812", "0813", "0821", "0852", "0857", "0877", "0895"))
         phone = f"{prefix}{rng.randint(0, 10**8 - 1):08d}"
@@ -587,9 +588,10 @@ def _seed_members(
     ids = dict(session.execute(select(Member.nik, Member.id).where(Member.nik.in_(plans))).all())
     payments: list[dict[str, Any]] = []
     discounts = reference.discounts(session)
+    due_day = reference.due_day(reference.parameters_on(session, today))
     for row in members:
         person, start, rng = plans[row["nik"]]
-        standard = reference.Contribution(
+        standard = contributions.Contribution(
             row["contribution_jkk"], row["contribution_jkm"], row["contribution_jht"]
         )
         for block in _history(person, start, end):
@@ -620,7 +622,9 @@ def _seed_members(
             for i in range(block.months):
                 period = add_months(block.first, i)
                 # The ledger's rule: the discount of the month, unless a government budget pays.
-                amounts = ledger.month_contribution(standard, period, channel, discounts)
+                amounts = contributions.month_contribution(
+                    standard, period, channel, discounts, due_day
+                )
                 payments.append(
                     {
                         "member_id": ids[row["nik"]],

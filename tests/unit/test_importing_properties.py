@@ -24,6 +24,7 @@ from backoffice.importing import (
     rows_csv,
     validate_rows,
 )
+from backoffice.rules.eligibility import AgeBounds
 from backoffice.rules.nik import make_nik
 
 BANTEN = frozenset({"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"})
@@ -31,6 +32,7 @@ CTX = ValidationContext(
     registration_date=date(2025, 1, 15),
     known_regencies=BANTEN,
     income_levels=frozenset(range(1_000_000, 20_700_001, 500_000)),
+    registration_ages=AgeBounds(15, 65),  # as in the reference data (migration 0013)
 )
 HEADER = "NIK;Nama Lengkap;Tanggal Lahir;Jenis Kelamin;Alamat;No HP;Pekerjaan;Penghasilan;Program"
 # No example database: nothing is written into the working tree.

@@ -46,9 +46,7 @@ def test_every_finding_has_its_code_and_figures_in_the_order_of_the_digits() -> 
     assert found == [
         Finding(rule.UNKNOWN_REGENCY, {"code": "9999"}),
         Finding(rule.DISTRICT_00),
-        Finding(
-            rule.BIRTH_DATE_DIFFERS, {"nik_date": "17/08/90", "birth_date": date(1990, 8, 18)}
-        ),
+        Finding(rule.BIRTH_DATE_DIFFERS, {"nik_date": "17/08/90", "birth_date": date(1990, 8, 18)}),
         Finding(rule.WOMAN_BUT, {"sex": "L"}),
         Finding(rule.SERIAL_0000),
     ]
