@@ -27,9 +27,10 @@ from flask import has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from backoffice import benefits, create_app
+from backoffice import create_app
 from backoffice.audit import verify_chain
 from backoffice.extensions import db
+from backoffice.rules import benefits
 from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services import claims as claim_service
 from backoffice.services.numbering import reserve_kpj

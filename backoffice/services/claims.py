@@ -37,13 +37,13 @@ from models import (
     User,
 )
 
-from .. import audit, benefits, workflow
+from .. import audit, benefit_texts, workflow
 from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError, Forbidden
 from ..importing import check_nik
 from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
-from ..rules import Finding, coverage, eligibility
+from ..rules import Finding, benefits, coverage, eligibility
 from ..rules.parameters import MissingParameter
 from ..rules.working_days import add_working_days
 from . import reference
@@ -265,10 +265,8 @@ def _compute(
         return benefits.jht_benefit(
             contributions=jht_balance(session, data.member.id, data.event_date)
         )
-    except benefits.MissingParameter as missing:
-        raise DomainError(
-            _l("The reference value %(key)s is missing; ask the administrator.", key=missing.key)
-        ) from None
+    except MissingParameter as missing:
+        raise reference.missing_parameter(missing.key) from None
     except ValueError as error:
         raise DomainError(
             _l("The claim details are not valid: %(error)s", error=str(error))
@@ -281,13 +279,15 @@ def breakdown_record(breakdown: benefits.Breakdown) -> dict[str, Any]:
         "lines": [
             {
                 "code": line.code,
-                "label": message_record(line.label),
-                "detail": message_record(line.detail) if line.detail is not None else None,
+                "label": message_record(benefit_texts.label(line)),
+                "detail": message_record(detail)
+                if (detail := benefit_texts.detail(line)) is not None
+                else None,
                 "amount": line.amount,
             }
             for line in breakdown.lines
         ],
-        "notes": [message_record(note) for note in breakdown.notes],
+        "notes": [message_record(benefit_texts.note_text(note)) for note in breakdown.notes],
         "total": breakdown.total,
     }
 
