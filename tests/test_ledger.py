@@ -19,7 +19,8 @@ from backoffice.importing import check_nik
 from backoffice.rules import contributions
 from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.kpj import kpj_is_valid
-from backoffice.services import claims, demo, ledger, reference
+from backoffice.seed import demo
+from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import (
     Payment,
     PaymentRefused,

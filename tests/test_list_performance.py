@@ -18,7 +18,8 @@ from flask_babel import force_locale
 
 from backoffice.audit import append_event, verify_chain
 from backoffice.rules.kpj import kpj_is_valid
-from backoffice.services.bulk import nik_parts, seed_bulk
+from backoffice.seed.bulk import nik_parts, seed_bulk
+from backoffice.seed.writer import audit_copy_line, copy_text
 from models import (
     AuditChainHead,
     AuditEvent,
@@ -864,13 +865,11 @@ def test_a_fast_load_puts_the_audit_indexes_back_and_the_chain_verifies(
     "text", ["plain", "tab\there", "new\nline", "back\\slash", "cr\rx", "\\N", "é 中文"]
 )
 def test_audit_copy_lines_escape_as_every_copied_value(text):
-    from backoffice.services.bulk import _audit_copy_line, _copy_text
-
     row = (
         *(7, datetime(2026, 1, 1, tzinfo=UTC), 3, text, "branch_clerk", "claim", "7", "pay"),
         *("approved", "paid", None, None, audit_json(text), 1, 2, None, "a" * 64, "b" * 64),
     )
-    assert _audit_copy_line(row) == "\t".join(map(_copy_text, row))
+    assert audit_copy_line(row) == "\t".join(map(copy_text, row))
 
 
 def audit_json(text):

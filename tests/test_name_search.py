@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sql_recorder import Recorder
 
 from backoffice import names
-from backoffice.services.bulk import seed_bulk
+from backoffice.seed.bulk import seed_bulk
 from models import Claim, Member, Office
 from views import words
 from views.members import MemberView

@@ -22,7 +22,8 @@ from backoffice.errors import DomainError
 from backoffice.rules import contributions
 from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.kpj import kpj_check_digit
-from backoffice.services import demo, ledger, payer_import, reference
+from backoffice.seed import demo
+from backoffice.services import ledger, payer_import, reference
 from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,

@@ -14,8 +14,8 @@ from backoffice.errors import DomainError
 from backoffice.rules import contributions
 from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.eligibility import AgeBounds
+from backoffice.seed.demo import DEMO_MEMBERS
 from backoffice.services import ledger, reference
-from backoffice.services.demo import DEMO_MEMBERS
 from models import BenefitParameter, Member
 
 

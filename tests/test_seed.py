@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from backoffice.services.demo import DEMO_MEMBERS, PEOPLE, USERS, seed_demo
+from backoffice.seed.demo import DEMO_MEMBERS, PEOPLE, USERS, seed_demo
 from models import (
     ContributionPayment,
     Department,

@@ -1,7 +1,9 @@
 """Banten demo data: idempotent, keyed by natural keys (codes, usernames, NIKs).
 
 Besides the organisation and its users, about forty BPU members with a contributions ledger
-(see ``PEOPLE`` and ``DEMO_MEMBERS``).
+(see ``PEOPLE`` and ``DEMO_MEMBERS``). Written on the services and the rules: the users through
+``services.users``, the KPJ numbers from ``services.numbering``, the NIKs, contributions,
+discounts and due days from ``rules`` and the reference data in force.
 
 Dates of the demo members
 -------------------------
@@ -45,9 +47,9 @@ from ..clock import today_in_jakarta
 from ..rules import contributions
 from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
-from . import reference
-from . import users as user_service
-from .numbering import reserve_kpj
+from ..services import reference
+from ..services import users as user_service
+from ..services.numbering import reserve_kpj
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 
@@ -501,12 +503,12 @@ def _history(person: DemoPerson, start: date, end: date) -> list[_Block]:
     ]
 
 
-def _pay_day(rng: random.Random) -> int:
-    """Mostly between the 5th and the 15th (the due day); now and then early or late."""
+def _pay_day(rng: random.Random, due_day: int) -> int:
+    """Mostly between the 5th and the due day (the 15th); now and then early or late."""
     roll = rng.random()
     if roll < 0.8:
-        return rng.randint(5, 15)
-    return rng.randint(1, 4) if roll < 0.9 else rng.randint(16, 27)
+        return rng.randint(5, due_day)
+    return rng.randint(1, 4) if roll < 0.9 else rng.randint(due_day + 1, 27)
 
 
 def _reference(channel: PaymentChannel, office: str, paid_on: date, rng: random.Random) -> str:
@@ -600,7 +602,7 @@ def _seed_members(
                 # order (SP2D) per department and month.
                 channel = PaymentChannel.PAYER
                 order = random.Random(f"bpjs-demo:{person.department}:{block.paid_in}")
-                paid_on = block.paid_in.replace(day=_pay_day(order))
+                paid_on = block.paid_in.replace(day=_pay_day(order, due_day))
                 reference_no = f"SP2D/{PAYER_CODES[person.department]}/{paid_on:%Y}/{order.randint(1, 999):03d}"
                 payer = row["department_id"]
             else:
@@ -608,7 +610,7 @@ def _seed_members(
                 if rng.random() < 0.2:  # now and then another way
                     others = [c for c in (COUNTER, BANK, ONLINE) if c is not person.channel]
                     channel = rng.choice(others)
-                paid_on = block.paid_in.replace(day=_pay_day(rng))
+                paid_on = block.paid_in.replace(day=_pay_day(rng, due_day))
                 reference_no = None
                 payer = None
             paid_on = min(max(paid_on, start), today)
