@@ -35,6 +35,7 @@ from models import (
     Member,
     MemberBatch,
     Programme,
+    Regency,
     Role,
     RowState,
     User,
@@ -253,8 +254,6 @@ def existing_niks(session: Session, exclude_batch_id: int | None = None):  # noq
 
 
 def validation_context(session: Session, batch: MemberBatch) -> ValidationContext:
-    from models import Regency
-
     return ValidationContext(
         registration_date=batch.registration_date,
         known_regencies=frozenset(session.scalars(select(Regency.code))),
