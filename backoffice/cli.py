@@ -16,7 +16,7 @@ def register_cli(app: Flask) -> None:
     )
     def seed_demo_command(password: str | None) -> None:
         """Load the Banten demo data. Idempotent: a second run changes nothing."""
-        from .services.demo import DEMO_PASSWORD, USERS, seed_demo
+        from .seed.demo import DEMO_PASSWORD, USERS, seed_demo
 
         if current_app.config["BACKOFFICE_ENV"] == "production":
             raise click.ClickException("seed-demo refuses to run in production.")
@@ -51,7 +51,7 @@ def register_cli(app: Flask) -> None:
         have written are appended to the audit chain (verify-audit still passes).
         """
         from .errors import DomainError
-        from .services.bulk import seed_bulk
+        from .seed.bulk import seed_bulk
 
         if current_app.config["BACKOFFICE_ENV"] == "production":
             raise click.ClickException("seed-bulk refuses to run in production.")

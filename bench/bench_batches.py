@@ -116,8 +116,8 @@ def _setup(url: str, work: Path, rows: int, kind: str) -> dict[str, Any]:
     from sqlalchemy import select
 
     from backoffice.extensions import db
+    from backoffice.seed.demo import seed_demo
     from backoffice.services import batches
-    from backoffice.services.demo import seed_demo
     from models import Regency
 
     app = _app(url, work)

@@ -46,6 +46,7 @@ def run_pipeline(path: Path) -> dict[str, Any]:
     import gen_members
 
     from backoffice.importing import ValidationContext, read_table, validate_rows
+    from backoffice.rules.eligibility import AgeBounds
 
     def existing_niks(niks: list[str]) -> dict[str, str]:
         # Stands in for one indexed query per chunk.
@@ -55,6 +56,7 @@ def run_pipeline(path: Path) -> dict[str, Any]:
         registration_date=gen_members.DEFAULT_REGISTRATION_DATE,
         known_regencies=gen_members.REGENCY_CODES,
         income_levels=gen_members.INCOME_LEVELS,
+        registration_ages=AgeBounds(15, 65),  # as in the reference data (migration 0013)
         existing_niks=existing_niks,
     )
     started = time.perf_counter()

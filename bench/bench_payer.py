@@ -113,7 +113,8 @@ def _measure(url: str, sizes: list[int]) -> None:
     from backoffice import create_app
     from backoffice.clock import today_in_jakarta
     from backoffice.extensions import db
-    from backoffice.services import demo, ledger, payer_import
+    from backoffice.seed import demo
+    from backoffice.services import ledger, payer_import
     from models import AuditEvent, ContributionPayment, Department, Member, User
 
     storage = tempfile.mkdtemp(prefix="bench-payer-")

@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from backoffice.rules.nik import make_nik
+
 #: Template headers, in template order (see backoffice/importing/columns.py).
 HEADERS: tuple[str, ...] = (
     "NIK",
@@ -155,11 +157,12 @@ class _Person:
         self.serials: dict[str, int] = {}
 
     def nik(self, regency: str, district: int, born: date, sex: str) -> str:
-        day = born.day + (40 if sex == "P" else 0)
-        prefix = f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}"
+        # Serials count per regency, district, birth date and sex: what the NIK's first twelve
+        # digits say.
+        prefix = make_nik(regency, district, born, sex, 0)[:12]
         serial = self.serials.get(prefix, 0) + 1
         self.serials[prefix] = serial
-        return f"{prefix}{serial:04d}"
+        return make_nik(regency, district, born, sex, serial)
 
     def birth_date(self, min_age: int, max_age: int) -> date:
         on = self.registration_date

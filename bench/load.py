@@ -161,10 +161,10 @@ def prepare(
     from sqlalchemy import select
 
     from backoffice.extensions import db
+    from backoffice.seed.demo import seed_demo
     from backoffice.services import batches as batch_service
     from backoffice.services import claims as claim_service
     from backoffice.services import users as user_service
-    from backoffice.services.demo import seed_demo
     from models import Claim, Member, Office, Role, User
 
     app = _setup_app(url, work, secret_key)

@@ -56,7 +56,7 @@ def _build_template(uri: str) -> None:
     from flask_migrate import upgrade
 
     from backoffice.extensions import db
-    from backoffice.services.demo import seed_demo
+    from backoffice.seed.demo import seed_demo
 
     app = create_app(_app_config(uri))
     with app.app_context():

@@ -243,7 +243,7 @@ def test_the_plain_chain_is_verified_and_signed_again_by_the_migration(app, db, 
 
     add_events(db.session, 5)
     db.session.remove()
-    downgrade(revision="0012")
+    downgrade(revision="0013")
     with db.engine.connect() as conn:
         rows = conn.execute(sa.select(events_table.c.id, events_table.c.hash)).all()
         plain = {row.id: row.hash for row in rows}
@@ -261,7 +261,7 @@ def test_the_migration_refuses_to_sign_a_broken_plain_chain(app, db, backend):
 
     ids = add_events(db.session, 3)
     db.session.remove()
-    downgrade(revision="0012")
+    downgrade(revision="0013")
     with attacker(db, backend) as conn:
         conn.execute(update(events_table).where(events_table.c.id == ids[1]).values(ip="6.6.6.6"))
     with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits 1
@@ -269,4 +269,4 @@ def test_the_migration_refuses_to_sign_a_broken_plain_chain(app, db, backend):
     with db.engine.connect() as conn:
         revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         columns = [c["name"] for c in sa.inspect(conn).get_columns("audit_event")]
-    assert revision == "0012" and "key_id" not in columns  # nothing half-done
+    assert revision == "0013" and "key_id" not in columns  # nothing half-done

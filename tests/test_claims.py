@@ -22,12 +22,13 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import authz, benefits
+from backoffice import authz, benefit_texts
 from backoffice.audit import history, verify_chain
 from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
+from backoffice.rules import benefits, coverage
+from backoffice.rules.working_days import add_working_days
 from backoffice.services import claims as service
-from backoffice.services import coverage
 from models import (
     AuditEvent,
     BenefitParameter,
@@ -837,7 +838,7 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     ],
 )
 def test_working_days_skip_the_weekend(start, days, due):
-    assert coverage.add_working_days(start, days) == due == working_days_after(start, days)
+    assert add_working_days(start, days) == due == working_days_after(start, days)
 
 
 def test_a_claim_is_overdue_after_its_due_date_until_paid_or_rejected(session, user, settings):
@@ -873,7 +874,7 @@ def test_the_amount_is_the_pure_computation_with_the_parameters_of_the_event_dat
     )
     assert {line["code"]: line["amount"] for line in claim.breakdown["lines"]} == expected.amounts()
     assert [n["msgid"] for n in claim.breakdown["notes"]] == [
-        str(n._args[0]) for n in expected.notes
+        benefit_texts.note_text(n)._args[0] for n in expected.notes
     ]
 
     worker = world.paid_member(session, income=3_000_000)

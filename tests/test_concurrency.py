@@ -27,12 +27,13 @@ from flask import has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from backoffice import benefits, create_app
+from backoffice import create_app
 from backoffice.audit import verify_chain
 from backoffice.extensions import db
-from backoffice.services import batches
+from backoffice.rules import benefits
+from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services import claims as claim_service
-from backoffice.services.batches import reserve_kpj
+from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,
     BatchRow,
@@ -318,7 +319,7 @@ def test_fifty_clerks_deciding_the_same_200_items_at_once_decide_each_exactly_on
     registered = db.session.scalars(select(Member).where(Member.batch_id.in_(batch_ids))).all()
     assert sorted(m.nik for m in registered) == sorted(r.nik for r in rows)
     assert len({m.kpj for m in registered}) == BATCHES and all(
-        batches.kpj_is_valid(m.kpj) for m in registered
+        kpj_is_valid(m.kpj) for m in registered
     )
     assert db.session.scalar(select(func.count()).select_from(Member)) == members_before + BATCHES
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
@@ -17,9 +16,11 @@ from backoffice.audit import history, verify_chain
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.importing import check_nik
-from backoffice.services import claims, demo, ledger, reference
-from backoffice.services.batches import kpj_is_valid, reserve_kpj
-from backoffice.services.coverage import add_months, month_start
+from backoffice.rules import contributions
+from backoffice.rules.coverage import add_months, month_start
+from backoffice.rules.kpj import kpj_is_valid
+from backoffice.seed import demo
+from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import (
     Payment,
     PaymentRefused,
@@ -27,6 +28,7 @@ from backoffice.services.ledger import (
     record_payment,
     record_payments,
 )
+from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,
     BenefitParameter,
@@ -57,7 +59,7 @@ def make_member(
     """A member registered at the counter on ``start``, Rp1.500.000 (Rp21.800 or Rp51.800)."""
     office = session.scalar(select(Office).where(Office.code == office_code))
     programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
-    contribution = reference.monthly_contribution(
+    contribution = contributions.monthly_contribution(
         1_500_000, programmes, reference.rates_on(session, start)
     )
     member = Member(
@@ -279,24 +281,6 @@ def test_without_a_discount_rule_the_members_contribution_is_paid(session, user)
     member = make_member(session)
     payments = pay(session, user("petugas.serang"), member, date(2026, 1, 1), 3)
     assert {p.total for p in payments} == {51_800}
-
-
-def test_a_discount_rounds_to_the_rupiah_and_leaves_jht_whole():
-    contribution = reference.Contribution(jkk=10_001, jkm=6_801, jht=20_002)
-    assert reference.discounted(contribution, Decimal(50)) == reference.Contribution(
-        5_001, 3_401, 20_002
-    )
-    assert reference.discounted(contribution, Decimal("12.5")) == reference.Contribution(
-        8_751, 5_951, 20_002
-    )
-    assert reference.discounted(contribution, Decimal(0)) == contribution
-    rules = [
-        reference.Discount(Decimal(30), date(2026, 6, 1), None),
-        reference.Discount(Decimal(50), date(2025, 12, 22), date(2026, 12, 31)),
-    ]
-    assert reference.discount_on(rules, date(2025, 12, 21)) == 0
-    assert reference.discount_on(rules, date(2026, 1, 15)) == 50
-    assert reference.discount_on(rules, date(2026, 6, 15)) == 30  # the newer rule wins
 
 
 def test_a_department_pays_as_payer(session, user):
@@ -582,7 +566,7 @@ def test_demo_members_are_valid_people(session):
         assert m.income_level in levels and 1_000_000 <= m.income_level <= 3_000_000
         chosen = m.programmes.split(",")
         assert chosen[:2] == ["JKK", "JKM"]
-        expected = reference.monthly_contribution(
+        expected = contributions.monthly_contribution(
             m.income_level, chosen, reference.rates_on(session, m.start_date)
         )
         assert (m.contribution_jkk, m.contribution_jkm, m.contribution_jht) == (
@@ -614,6 +598,7 @@ def test_demo_payments_look_real(session):
     ).all()
     assert len(rows) > 1000
     discounts = reference.discounts(session)
+    due_day = reference.due_day(reference.parameters_on(session, today))
     discounted: Counter[bool] = Counter()
     channels = Counter(p.channel for p, _m in rows)
     assert set(channels) == set(PaymentChannel)
@@ -623,7 +608,9 @@ def test_demo_payments_look_real(session):
         assert payment.period <= add_months(month_start(payment.paid_on), 12)
         # The ledger's rule: the discount of the month's due date unless a department pays.
         standard = ledger.member_contribution(member)
-        expected = ledger.month_contribution(standard, payment.period, payment.channel, discounts)
+        expected = contributions.month_contribution(
+            standard, payment.period, payment.channel, discounts, due_day
+        )
         assert (payment.jkk, payment.jkm, payment.jht) == (expected.jkk, expected.jkm, expected.jht)
         if payment.channel is PaymentChannel.PAYER:
             assert expected == standard

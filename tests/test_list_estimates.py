@@ -11,7 +11,7 @@ import re
 import pytest
 from sql_recorder import Recorder
 
-from backoffice.services.bulk import seed_bulk
+from backoffice.seed.bulk import seed_bulk
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
 

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from backoffice.audit import append_event, canonical_json, verify_chain
-from backoffice.services.batches import kpj_is_valid
-from backoffice.services.bulk import _audit_copy_line, _copy_text, nik_parts, seed_bulk
+from backoffice.rules.kpj import kpj_is_valid
+from backoffice.seed.bulk import nik_parts, seed_bulk
+from backoffice.seed.writer import audit_copy_line, copy_text
 from models import (
     AuditChainHead,
     AuditEvent,
@@ -866,7 +867,7 @@ def test_audit_copy_lines_escape_as_every_copied_value(text):
         *(7, datetime(2026, 1, 1, tzinfo=UTC), 3, text, "branch_clerk", "claim", "7", "pay"),
         *("approved", "paid", None, None, audit_json(text), 1, 2, None, "a" * 64, "b" * 64),
     )
-    assert _audit_copy_line(row) == "\t".join(map(_copy_text, row))
+    assert audit_copy_line(row) == "\t".join(map(copy_text, row))
 
 
 def audit_json(text):

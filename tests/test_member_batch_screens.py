@@ -24,7 +24,7 @@ import pytest
 from html_page import Page, follow, get, links_to
 from sqlalchemy import func, select
 
-from backoffice.services.batches import kpj_is_valid
+from backoffice.rules.kpj import kpj_is_valid
 from models import (
     AuditEvent,
     BatchRow,

@@ -33,7 +33,8 @@ from backoffice.audit import history, verify_chain
 from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
-from backoffice.services import batches, reference
+from backoffice.rules.kpj import kpj_is_valid
+from backoffice.services import batches, numbering, reference
 from models import (
     AuditEvent,
     BatchRow,
@@ -327,7 +328,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
         row = rows[number]
         member = members[row.nik]
         assert row.state is R.ACCEPTED and row.member_id == member.id
-        assert batches.kpj_is_valid(member.kpj)
+        assert kpj_is_valid(member.kpj)
         assert member.department_id == department.id == liaison.department_id
         assert member.office_id == serang.id and member.region_id == serang.region_id
         assert member.batch_id == batch.id and member.registered_by_id == clerk.id
@@ -724,7 +725,7 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
     serang = office(session, "B01")
     session.add(
         Member(
-            kpj=batches.reserve_kpj(session, 1)[0],
+            kpj=numbering.reserve_kpj(session, 1)[0],
             nik=person(1)["NIK"],
             name="Peserta 1",
             birth_date=date(1990, 8, 17),
@@ -966,7 +967,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     batch = submitted(session, user, settings, csv_bytes([person(n) for n in range(1, 6)]))
     version, serial = batch.version, session.scalar(select(KpjCounter.next_serial))
     events = count(session, AuditEvent)
-    original = batches.reserve_kpj
+    original = numbering.reserve_kpj
     calls: list[int] = []
 
     def failing(s: Session, n: int) -> list[str]:
@@ -976,7 +977,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
             raise RuntimeError("connection lost")
         return original(s, n)
 
-    monkeypatch.setattr(batches, "reserve_kpj", failing)
+    monkeypatch.setattr(numbering, "reserve_kpj", failing)
     ids = [r.id for r in rows_of(session, batch).values()]
     with pytest.raises(RuntimeError, match="connection lost"):
         batches.decide(session, user(CLERK), batch.id, "accept_rows", row_ids=ids)
@@ -993,7 +994,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     assert count(session, AuditEvent) == events
     assert session.scalar(select(KpjCounter.next_serial)) == serial  # no number was used up
 
-    monkeypatch.setattr(batches, "reserve_kpj", original)
+    monkeypatch.setattr(numbering, "reserve_kpj", original)
     batch = batches.decide(session, user(CLERK), batch.id, "accept_all")
     assert batch.state is B.COMPLETED and batch.accepted_count == 5
     members = members_by_nik(session)
@@ -1236,63 +1237,14 @@ def test_two_clerks_deciding_different_rows_at_once_both_count(
 
 # --- 9. contributions ------------------------------------------------------------------------
 
-RATES = {
-    Programme.JKK: reference.Rate(Programme.JKK, Decimal("1"), None),
-    Programme.JKM: reference.Rate(Programme.JKM, None, 6_800),
-    Programme.JHT: reference.Rate(Programme.JHT, Decimal("2"), None),
-}
-
-
-@pytest.mark.parametrize(
-    ("income", "programmes", "expected"),
-    [
-        (1_000_000, ["JKK", "JKM"], (10_000, 6_800, 0, 16_800)),
-        (1_000_000, ["JKK", "JKM", "JHT"], (10_000, 6_800, 20_000, 36_800)),
-        (1_000_000, ["JKM", "JHT", "JKK"], (10_000, 6_800, 20_000, 36_800)),
-        (20_700_000, ["JKK", "JKM"], (207_000, 6_800, 0, 213_800)),
-        (20_700_000, ["JKK", "JKM", "JHT"], (207_000, 6_800, 414_000, 627_800)),
-    ],
-)
-def test_monthly_contribution(income, programmes, expected):
-    c = reference.monthly_contribution(income, programmes, RATES)
-    assert (c.jkk, c.jkm, c.jht, c.total) == expected
-
-
-@pytest.mark.parametrize(
-    ("percent", "flat", "income", "amount"),
-    [
-        (Decimal("1"), None, 1_000_000, 10_000),
-        (Decimal("0.24"), None, 1_000_000, 2_400),
-        (Decimal("1.5"), None, 1_000_100, 15_002),  # 15.001,5 rounds half up
-        (Decimal("0.5"), None, 1_000_001, 5_000),  # 5.000,005 rounds down
-        (None, 6_800, 20_700_000, 6_800),  # a flat amount ignores the income
-    ],
-)
-def test_rate_amount(percent, flat, income, amount):
-    assert reference.Rate(Programme.JKK, percent, flat).amount(income) == amount
-
-
-@pytest.mark.parametrize(
-    ("rates", "programmes"),
-    [
-        ({Programme.JKM: RATES[Programme.JKM]}, ["JKK", "JKM"]),
-        ({Programme.JKK: RATES[Programme.JKK]}, ["JKK", "JKM"]),
-        ({p: RATES[p] for p in (Programme.JKK, Programme.JKM)}, ["JKK", "JKM", "JHT"]),
-        ({}, ["JKK", "JKM"]),
-    ],
-)
-def test_missing_rate_is_a_domain_error(rates, programmes):
-    with pytest.raises(DomainError):
-        reference.monthly_contribution(1_000_000, programmes, rates)
-
 
 def test_rates_in_force_come_from_the_reference_data(session):
     rates = reference.rates_on(session, TODAY)
-    assert reference.monthly_contribution(1_000_000, ["JKK", "JKM"], rates).total == 16_800
-    assert reference.monthly_contribution(1_000_000, ["JKK", "JKM", "JHT"], rates).total == 36_800
+    assert reference.contribution_of(1_000_000, ["JKK", "JKM"], rates).total == 16_800
+    assert reference.contribution_of(1_000_000, ["JKK", "JKM", "JHT"], rates).total == 36_800
     assert reference.rates_on(session, date(2015, 6, 30)) == {}  # before the first regulation
     with pytest.raises(DomainError):
-        reference.monthly_contribution(1_000_000, ["JKK", "JKM"], {})
+        reference.contribution_of(1_000_000, ["JKK", "JKM"], {})
     assert 1_000_000 in reference.income_levels_on(session, TODAY)
     assert 20_700_000 in reference.income_levels_on(session, TODAY)
 
@@ -1351,33 +1303,22 @@ def test_accepting_without_a_rate_in_force_registers_no_one(session, user, setti
 # --- 10. KPJ numbers -------------------------------------------------------------------------
 
 
-def test_kpj_check_digit_is_luhn():
-    assert batches.kpj_check_digit("7992739871") == "3"  # the textbook Luhn example
-    assert batches.kpj_is_valid("79927398713")
-    assert not batches.kpj_is_valid("79927398710")  # wrong check digit
-    assert not batches.kpj_is_valid("79927398731")  # swapped neighbours
-    assert not batches.kpj_is_valid("7992739871")  # too short
-    assert not batches.kpj_is_valid("7992739871x")
-    for serial in ("0000000000", "2600000001", "9999999999"):
-        assert batches.kpj_is_valid(serial + batches.kpj_check_digit(serial))
-
-
 def test_reserved_kpj_blocks_are_consecutive_unique_and_valid(session):
     start = session.scalar(select(KpjCounter.next_serial))
-    first = batches.reserve_kpj(session, 3)
-    second = batches.reserve_kpj(session, 4)
-    assert batches.reserve_kpj(session, 0) == []
+    first = numbering.reserve_kpj(session, 3)
+    second = numbering.reserve_kpj(session, 4)
+    assert numbering.reserve_kpj(session, 0) == []
     numbers = first + second
     assert [int(k[:10]) for k in numbers] == list(range(start, start + 7))
-    assert len(set(numbers)) == 7 and all(batches.kpj_is_valid(k) for k in numbers)
+    assert len(set(numbers)) == 7 and all(kpj_is_valid(k) for k in numbers)
     assert session.scalar(select(KpjCounter.next_serial)) == start + 7
 
 
 def test_kpj_range_exhaustion_is_refused(session):
     session.execute(sa.update(KpjCounter).values(next_serial=10**10 - 2))
-    assert [k[:10] for k in batches.reserve_kpj(session, 2)] == ["9999999998", "9999999999"]
+    assert [k[:10] for k in numbering.reserve_kpj(session, 2)] == ["9999999998", "9999999999"]
     with pytest.raises(DomainError):
-        batches.reserve_kpj(session, 1)
+        numbering.reserve_kpj(session, 1)
     session.rollback()
 
 
@@ -1402,7 +1343,7 @@ def test_concurrent_sessions_reserve_disjoint_kpj_blocks(session, own_engine, po
             with Session(own_engine) as s:
                 barrier.wait()
                 for _ in range(rounds):
-                    blocks.append(batches.reserve_kpj(s, size))
+                    blocks.append(numbering.reserve_kpj(s, size))
                     s.commit()
         except BaseException as exc:  # reported in the test's thread
             errors.append(exc)
@@ -1427,12 +1368,12 @@ def test_a_reservation_waits_for_an_open_one_and_follows_it(session, own_engine,
     start = session.scalar(select(KpjCounter.next_serial))
     session.commit()
     first = Session(own_engine)
-    held = batches.reserve_kpj(first, 5)
+    held = numbering.reserve_kpj(first, 5)
     got: list[list[str]] = []
 
     def second() -> None:
         with Session(own_engine) as s:
-            got.append(batches.reserve_kpj(s, 5))
+            got.append(numbering.reserve_kpj(s, 5))
             s.commit()
 
     worker = threading.Thread(target=second)

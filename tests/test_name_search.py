@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sql_recorder import Recorder
 
 from backoffice.listing import names, words
-from backoffice.services.bulk import seed_bulk
+from backoffice.seed.bulk import seed_bulk
 from models import Claim, Member, Office
 from views.members import MemberView
 

@@ -19,9 +19,12 @@ from sqlalchemy import func, select
 from backoffice import audit
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError
-from backoffice.services import demo, ledger, payer_import, reference
-from backoffice.services.batches import kpj_check_digit, reserve_kpj
-from backoffice.services.coverage import add_months, month_start
+from backoffice.rules import contributions
+from backoffice.rules.coverage import add_months, month_start
+from backoffice.rules.kpj import kpj_check_digit
+from backoffice.seed import demo
+from backoffice.services import ledger, payer_import, reference
+from backoffice.services.numbering import reserve_kpj
 from models import (
     AuditEvent,
     ContributionPayment,
@@ -80,7 +83,7 @@ def make_member(
     dept = session.scalar(select(Department).where(Department.name == department))
     start = start or add_months(this_month(), -6).replace(day=10)
     programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
-    contribution = reference.monthly_contribution(
+    contribution = contributions.monthly_contribution(
         1_500_000, programmes, reference.rates_on(session, start)
     )
     serial = next(_serial)
@@ -239,17 +242,21 @@ def test_what_is_not_a_month_is_refused(value):
         payer_import.parse_month(value)
 
 
+#: The payment periods of the reference data (migration 0013).
+PERIODS = (1, 3, 6, 12)
+
+
 @pytest.mark.parametrize(
     ("value", "months"), [(None, 1), ("", 1), ("1", 1), (3, 3), (6.0, 6), ("12 bulan", 12)]
 )
 def test_number_of_months(value, months):
-    assert payer_import.parse_months(value) == months
+    assert payer_import.parse_months(value, PERIODS) == months
 
 
 @pytest.mark.parametrize("value", [2, "4", "0", "24", 1.5, "tiga", True])
 def test_only_1_3_6_or_12_months(value):
     with pytest.raises(payer_import.ParseError):
-        payer_import.parse_months(value)
+        payer_import.parse_months(value, PERIODS)
 
 
 def test_kpj_cells():

@@ -182,9 +182,11 @@ class BatchView(DecisionRoute, _BatchScreen):
     def template(self) -> Any:
         if not authz.may(current_user, self.screen, "create"):
             abort(403)
-        levels = reference.income_levels_on(db.session, today_in_jakarta())
+        today = today_in_jakarta()
+        levels = reference.income_levels_on(db.session, today)
+        ages = reference.registration_ages_on(db.session, today)
         return Response(
-            template_xlsx(sorted(levels)),
+            template_xlsx(sorted(levels), ages=ages),
             mimetype=XLSX,
             headers={
                 "Content-Disposition": 'attachment; filename="template-peserta-bpu.xlsx"',

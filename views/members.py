@@ -23,6 +23,7 @@ from backoffice.i18n import format_rupiah
 from backoffice.labels import choices
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
+from backoffice.rules.contributions import discounted
 from backoffice.services import ledger, reference
 from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
@@ -35,7 +36,9 @@ class ContributionForm(AppForm):
     period = MonthField(_l("First month paid"), format="%Y-%m", validators=[DataRequired()])
     months = SelectField(
         _l("Months"),
-        choices=[(str(n), str(n)) for n in ledger.PAYMENT_MONTHS],
+        choices=lambda: [
+            (str(n), str(n)) for n in reference.payment_periods_on(db.session, today_in_jakarta())
+        ],
         default="1",
     )
     paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
@@ -168,14 +171,12 @@ class MemberView(SecuredModelView):
         # government budget pays).
         standard = ledger.member_contribution(model)
         month = summary.first_unpaid
-        discount = ledger.month_discount(
-            month, PaymentChannel.COUNTER, reference.discounts(db.session)
-        )
+        discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, today)
         return {
             "ledger": summary,
             "next_month": month,
             "next_standard": standard,
-            "next_paid_by_member": reference.discounted(standard, discount),
+            "next_paid_by_member": discounted(standard, discount),
             "next_discount": format(discount.normalize(), "f"),
             "may_record": ledger.may_record(current_user, model)
             and authz.may(current_user, "contributions", "create"),

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..rules.eligibility import AgeBounds
 from .columns import FIELDS, HEADERS, MEMBER_COLUMNS, MEMBER_WIDTHS, TEXT_FIELDS, ColumnSet
 from .reader import DEFAULT_MAX_ROWS
 from .validate import ValidatedRow
@@ -195,11 +196,10 @@ def error_report_xlsx(
     return buffer.getvalue()
 
 
-def template_xlsx(
-    income_levels: Iterable[int], *, min_age: int = 15, max_age_exclusive: int = 65
-) -> bytes:
+def template_xlsx(income_levels: Iterable[int], *, ages: AgeBounds) -> bytes:
     """The blank upload template: sheet "Peserta" with the nine headers, sheet
-    "Petunjuk" with instructions and the reference income levels.
+    "Petunjuk" with instructions, the registration ``ages`` and the reference
+    income levels.
 
     The instructions are Indonesian in every UI language: the template is
     filled in by Indonesian offices and its headers are Indonesian anyway.
@@ -238,8 +238,8 @@ def template_xlsx(
         "8. Penghasilan: salah satu tingkat penghasilan di bawah ini, dalam rupiah, contoh "
         "1000000 atau 1.000.000.",
         '9. Program: JKK dan JKM wajib, JHT pilihan. Tulis "JKK, JKM" atau "JKK, JKM, JHT".',
-        f"10. Usia peserta pada tanggal pendaftaran paling sedikit {min_age} tahun "
-        f"dan kurang dari {max_age_exclusive} tahun.",
+        f"10. Usia peserta pada tanggal pendaftaran paling sedikit {ages.minimum} tahun "
+        f"dan kurang dari {ages.below} tahun.",
         "11. Simpan sebagai Excel Workbook (.xlsx) atau CSV, lalu unggah.",
     ]
     for line in lines:

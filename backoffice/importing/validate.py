@@ -1,8 +1,9 @@
 """Validate the rows of an upload against the BPU registration rules.
 
-Pure: reference data (regency codes, income levels) and the lookup of NIKs
-already known to the system come in through ValidationContext, so the rules
-can be tested without a database and the lead decides where the data lives.
+Pure: reference data (regency codes, income levels, registration ages) and
+the lookup of NIKs already known to the system come in through
+ValidationContext, so the rules can be tested without a database and the
+lead decides where the data lives.
 Every problem of a row is reported, so a clerk fixes a row once.
 """
 
@@ -13,6 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..rules.eligibility import (
+    BORN_AFTER_REGISTRATION,
+    TOO_YOUNG,
+    AgeBounds,
+    registration_age_finding,
+)
 from .columns import HEADERS
 from .messages import Message
 from .messages import lazy_message as _l
@@ -51,8 +58,8 @@ class ValidationContext:
     known_regencies: frozenset[str]
     #: reference income levels in whole rupiah
     income_levels: frozenset[int]
-    min_age: int = 15
-    max_age_exclusive: int = 65
+    #: the registration ages in force on the registration date (at least 15, under 65)
+    registration_ages: AgeBounds
     existing_niks: ExistingNiks = _nothing_known
     #: rows per existing_niks call: one query per chunk, never one per row
     chunk_size: int = 1000
@@ -160,11 +167,6 @@ def _clean_text(value: Any) -> str | None:
         return None
     text = " ".join(str(value).split())
     return text or None
-
-
-def age_on(born: date, on: date) -> int:
-    """Full years of age on a day (a member's at registration, a worker's at a claim's event)."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _rupiah(amount: int) -> str:
@@ -325,41 +327,28 @@ class _RowChecker:
 
     def _age_problems(self, birth_date: date) -> tuple[Problem, ...]:
         ctx = self.ctx
-        on = ctx.registration_date
-        if birth_date > on:
-            return (
-                _problem(
-                    "birth_date",
-                    _l(
-                        "The birth date %(date)s is after the registration date.",
-                        date=birth_date.strftime("%d/%m/%Y"),
-                    ),
-                ),
+        finding = registration_age_finding(birth_date, ctx.registration_date, ctx.registration_ages)
+        if finding is None:
+            return ()
+        p = finding.params
+        if finding.code == BORN_AFTER_REGISTRATION:
+            message = _l(
+                "The birth date %(date)s is after the registration date.",
+                date=p["date"].strftime("%d/%m/%Y"),
             )
-        age = age_on(birth_date, on)
-        if age < ctx.min_age:
-            return (
-                _problem(
-                    "birth_date",
-                    _l(
-                        "The registrant is %(age)s years old on the registration date; the minimum age is %(min)s.",
-                        age=age,
-                        min=ctx.min_age,
-                    ),
-                ),
+        elif finding.code == TOO_YOUNG:
+            message = _l(
+                "The registrant is %(age)s years old on the registration date; the minimum age is %(min)s.",
+                age=p["age"],
+                min=p["min"],
             )
-        if age >= ctx.max_age_exclusive:
-            return (
-                _problem(
-                    "birth_date",
-                    _l(
-                        "The registrant is %(age)s years old on the registration date; BPU registration is only for people under %(max)s.",
-                        age=age,
-                        max=ctx.max_age_exclusive,
-                    ),
-                ),
+        else:
+            message = _l(
+                "The registrant is %(age)s years old on the registration date; BPU registration is only for people under %(max)s.",
+                age=p["age"],
+                max=p["max"],
             )
-        return ()
+        return (_problem("birth_date", message),)
 
     def _sex(self, value: Any) -> Outcome:
         if is_blank(value):

@@ -25,17 +25,17 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
     BatchRow,
     BatchState,
-    KpjCounter,
     Member,
     MemberBatch,
     Programme,
+    Regency,
     Role,
     RowState,
     User,
@@ -57,7 +57,7 @@ from ..importing import (
 )
 from ..importing.messages import lazy_message
 from ..labels import STATE_LABELS as STATE_TEXT
-from . import reference
+from . import numbering, reference
 from .files import clean_filename
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,6 @@ R = RowState
 STATE_LABELS = {state: STATE_TEXT[state.value] for state in BatchState}
 #: Batches a clerk still has to decide.
 OPEN_STATES = frozenset({B.SUBMITTED, B.IN_REVIEW})
-FINISHED_STATES = frozenset({B.COMPLETED, B.PARTIALLY_ACCEPTED, B.REJECTED})
 #: Batches whose rows count as "waiting" for the duplicate check of other uploads.
 WAITING_STATES = OPEN_STATES
 #: Rows written per INSERT while processing, and per progress report.
@@ -255,12 +254,11 @@ def existing_niks(session: Session, exclude_batch_id: int | None = None):  # noq
 
 
 def validation_context(session: Session, batch: MemberBatch) -> ValidationContext:
-    from models import Regency
-
     return ValidationContext(
         registration_date=batch.registration_date,
         known_regencies=frozenset(session.scalars(select(Regency.code))),
         income_levels=reference.income_levels_on(session, batch.registration_date),
+        registration_ages=reference.registration_ages_on(session, batch.registration_date),
         existing_niks=existing_niks(session, exclude_batch_id=batch.id),
     )
 
@@ -664,42 +662,6 @@ class _Accepted:
     member_kpj: str
 
 
-def kpj_check_digit(serial: str) -> str:
-    """Luhn check digit over the 10-digit serial: a mistyped KPJ is caught at once."""
-    total = 0
-    for i, ch in enumerate(reversed(serial)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def kpj_is_valid(kpj: str) -> bool:
-    return len(kpj) == 11 and kpj.isdigit() and kpj_check_digit(kpj[:10]) == kpj[10]
-
-
-def reserve_kpj(session: Session, count: int) -> list[str]:
-    """``count`` new KPJ numbers: one UPDATE reserves the block, also under concurrency."""
-    if count <= 0:
-        return []
-    end = session.execute(
-        update(KpjCounter)
-        .where(KpjCounter.id == 1)
-        .values(next_serial=KpjCounter.next_serial + count)
-        .returning(KpjCounter.next_serial)
-        # No loaded object mirrors the counter: nothing in the session to synchronise.
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    first = end - count
-    if end - 1 >= 10**10:
-        raise DomainError(_l("The KPJ number range is exhausted; contact the administrator."))
-    serials = (f"{n:010d}" for n in range(first, end))
-    return [s + kpj_check_digit(s) for s in serials]
-
-
 #: Set by accepting a row besides its state.
 _DECISION_COLUMNS = frozenset({"member_id", "decided_by_id", "decided_at"})
 
@@ -731,7 +693,7 @@ def accept_rows(
                 [_already_member(r.id, known[r.nik], actor, now) for r in stale],
             )
             refused.extend(stale)
-        numbers = reserve_kpj(session, len(fresh))
+        numbers = numbering.reserve_kpj(session, len(fresh))
         members = []
         for row, kpj in zip(fresh, numbers, strict=True):
             data = row.data or {}
@@ -740,7 +702,7 @@ def accept_rows(
                 for p in (Programme.JKK, Programme.JKM, Programme.JHT)
                 if p.value in data["programmes"]
             ]
-            contribution = reference.monthly_contribution(data["income"], programmes, rates)
+            contribution = reference.contribution_of(data["income"], programmes, rates)
             members.append(
                 {
                     "kpj": kpj,
@@ -958,17 +920,6 @@ def error_report(session: Session, batch: MemberBatch) -> bytes:
 
     headers = batch.headers or [HEADERS[f] for f in HEADERS]
     return error_report_xlsx(headers, validated())
-
-
-def same_department_count(session: Session, department_id: int, state: BatchState) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(MemberBatch)
-            .where(MemberBatch.department_id == department_id, MemberBatch.state == state)
-        )
-        or 0
-    )
 
 
 # --------------------------------------------------------------------------------------------

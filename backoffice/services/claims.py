@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,14 +37,16 @@ from models import (
     User,
 )
 
-from .. import audit, benefits, workflow
+from .. import audit, benefit_texts, workflow
 from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError, Forbidden
 from ..importing import check_nik
 from ..importing.messages import Message
-from ..importing.validate import age_on
 from ..labels import STATE_LABELS as STATE_TEXT
-from . import coverage, reference
+from ..rules import Finding, benefits, coverage, eligibility
+from ..rules.parameters import MissingParameter
+from ..rules.working_days import add_working_days
+from . import reference
 from .batches import message_record, stored_message
 from .files import clean_filename
 
@@ -116,7 +118,11 @@ def member_coverage(session: Session, member: Member, on: date) -> coverage.Cove
     # Payments made after the event do not cover it retroactively.
     paid = ledger_periods(session, member.id, until=on)
     return coverage.coverage_on(
-        member.start_date, paid, on, int(_param(params, "coverage.max_arrears_months"))
+        member.start_date,
+        paid,
+        on,
+        max_arrears=int(_param(params, "coverage.max_arrears_months")),
+        due_day=reference.due_day(params),
     )
 
 
@@ -139,70 +145,76 @@ def assess(
 ) -> Assessment:
     """Check eligibility and compute the benefit with the rules in force on the event date."""
     member = data.member
-    refusals: list[Any] = []
-    if data.event_date > today:
-        refusals.append(_l("The event date cannot be in the future."))
-    if data.event_date < member.start_date:
-        refusals.append(
-            _l(
-                "The member's protection started on %(start)s, after the event date.",
-                start=member.start_date.strftime("%d/%m/%Y"),
-            )
-        )
+    refusals: list[Any] = [
+        _refusal(f) for f in eligibility.event_findings(data.event_date, today, member.start_date)
+    ]
     nik_problems = check_nik(data.claimant_nik, known_regencies=_AnyRegion())
     if nik_problems:
         refusals.append(_l("Claimant's NIK: %(problem)s", problem=str(nik_problems[0])))
     params = parameters_on(session, data.event_date)
     cover = member_coverage(session, member, data.event_date)
-    if not member.active:
-        refusals.append(_l("The member is not active."))
-    elif cover.started and not cover.covered:
-        refusals.append(
-            _l(
-                "The member was not covered on %(date)s: %(months)s monthly contributions were "
-                "unpaid by then, and protection allows at most %(max)s.",
-                date=data.event_date.strftime("%d/%m/%Y"),
-                months=cover.arrears_months,
-                max=cover.max_arrears,
-            )
+    try:
+        findings = eligibility.claim_findings(
+            data.claim_type,
+            event_date=data.event_date,
+            today=today,
+            active=member.active,
+            cover=cover,
+            born=member.birth_date,
+            claimant=data.claimant_relationship,
+            jht_reason=data.jht_reason,
+            params=params,
         )
-    if data.claim_type is ClaimType.JKK:
-        years = int(_param(params, "jkk.claim_years"))
-        try:
-            limit = data.event_date.replace(year=data.event_date.year + years)
-        except ValueError:  # 29 February
-            limit = date(data.event_date.year + years, 3, 1)
-        if today > limit:
-            refusals.append(
-                _l(
-                    "A work-accident claim must be made within %(years)s years of the accident; "
-                    "the accident was on %(date)s.",
-                    years=years,
-                    date=data.event_date.strftime("%d/%m/%Y"),
-                )
-            )
-    if data.claim_type is ClaimType.JKM and data.claimant_relationship is Relationship.SELF:
-        refusals.append(_l("A death benefit is claimed by an heir, not by the member."))
-    if data.claim_type is ClaimType.JHT:
-        if data.jht_reason is None:
-            refusals.append(_l("Choose the reason for the JHT claim."))
-        elif data.jht_reason is JhtReason.AGE:
-            age = age_on(member.birth_date, data.event_date)
-            needed = int(_param(params, "jht.retirement_age"))
-            if age < needed:
-                refusals.append(
-                    _l(
-                        "The member was %(age)s on %(date)s; JHT for age is paid from %(needed)s.",
-                        age=age,
-                        date=data.event_date.strftime("%d/%m/%Y"),
-                        needed=needed,
-                    )
-                )
+    except MissingParameter as missing:
+        raise reference.missing_parameter(missing.key) from None
+    refusals.extend(_refusal(f) for f in findings)
     refusals.extend(_duplicate_refusals(session, data, claim_id))
     breakdown = None
     if not refusals:
         breakdown = _compute(session, data, params, cover)
     return Assessment(refusals, cover, breakdown)
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+#: What each eligibility finding says to the clerk.
+_REFUSALS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    eligibility.EVENT_IN_FUTURE: lambda p: _l("The event date cannot be in the future."),
+    eligibility.EVENT_BEFORE_START: lambda p: _l(
+        "The member's protection started on %(start)s, after the event date.",
+        start=_day(p["start"]),
+    ),
+    eligibility.MEMBER_INACTIVE: lambda p: _l("The member is not active."),
+    eligibility.NOT_COVERED: lambda p: _l(
+        "The member was not covered on %(date)s: %(months)s monthly contributions were "
+        "unpaid by then, and protection allows at most %(max)s.",
+        date=_day(p["date"]),
+        months=p["months"],
+        max=p["max"],
+    ),
+    eligibility.JKK_CLAIM_TOO_LATE: lambda p: _l(
+        "A work-accident claim must be made within %(years)s years of the accident; "
+        "the accident was on %(date)s.",
+        years=p["years"],
+        date=_day(p["date"]),
+    ),
+    eligibility.JKM_CLAIMED_BY_MEMBER: lambda p: _l(
+        "A death benefit is claimed by an heir, not by the member."
+    ),
+    eligibility.JHT_REASON_MISSING: lambda p: _l("Choose the reason for the JHT claim."),
+    eligibility.JHT_AGE_NOT_REACHED: lambda p: _l(
+        "The member was %(age)s on %(date)s; JHT for age is paid from %(needed)s.",
+        age=p["age"],
+        date=_day(p["date"]),
+        needed=p["needed"],
+    ),
+}
+
+
+def _refusal(finding: Finding) -> Any:
+    return _REFUSALS[finding.code](finding.params)
 
 
 def _duplicate_refusals(session: Session, data: ClaimData, claim_id: int | None) -> list[Any]:
@@ -253,10 +265,8 @@ def _compute(
         return benefits.jht_benefit(
             contributions=jht_balance(session, data.member.id, data.event_date)
         )
-    except benefits.MissingParameter as missing:
-        raise DomainError(
-            _l("The reference value %(key)s is missing; ask the administrator.", key=missing.key)
-        ) from None
+    except MissingParameter as missing:
+        raise reference.missing_parameter(missing.key) from None
     except ValueError as error:
         raise DomainError(
             _l("The claim details are not valid: %(error)s", error=str(error))
@@ -269,13 +279,15 @@ def breakdown_record(breakdown: benefits.Breakdown) -> dict[str, Any]:
         "lines": [
             {
                 "code": line.code,
-                "label": message_record(line.label),
-                "detail": message_record(line.detail) if line.detail is not None else None,
+                "label": message_record(benefit_texts.label(line)),
+                "detail": message_record(detail)
+                if (detail := benefit_texts.detail(line)) is not None
+                else None,
                 "amount": line.amount,
             }
             for line in breakdown.lines
         ],
-        "notes": [message_record(note) for note in breakdown.notes],
+        "notes": [message_record(benefit_texts.note_text(note)) for note in breakdown.notes],
         "total": breakdown.total,
     }
 
@@ -613,7 +625,7 @@ def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
         claim.complete_at = now
         params = parameters_on(session, jakarta_day(now))
         days = int(_param(params, f"sla.{claim.claim_type.value}.working_days"))
-        claim.due_date = coverage.add_working_days(jakarta_day(now), days)
+        claim.due_date = add_working_days(jakarta_day(now), days)
 
 
 def check_document(

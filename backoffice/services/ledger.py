@@ -1,17 +1,19 @@
 """The contributions ledger of a member: recording payments and reading where the member stands.
 
-A clerk records the contribution of 1, 3, 6 or 12 consecutive months at once (the BPU payment
-periods), all or nothing, with one audit event; a payer's file records many such payments at
-once (``record_payments``). Each month costs the member's contribution less the discount in
-force on its due date (PP 50/2025, a dated benefit parameter), unless a government budget pays
-(a department, channel ``payer``). ``member_ledger`` reads the payments known on a
-day and what they mean for protection (``coverage``): the same rules as the claims service
-(payments count from the day they were made; the arrears limit is the benefit parameter
-``coverage.max_arrears_months`` in force on that day).
+A clerk records the contribution of several consecutive months at once (one of the BPU payment
+periods, 1, 3, 6 or 12: benefit parameters), all or nothing, with one audit event; a payer's
+file records many such payments at once (``record_payments``). Each month costs the member's
+contribution less the discount in force on its due date (PP 50/2025, a dated benefit
+parameter), unless a government budget pays (a department, channel ``payer``): the rule is
+``rules.contributions``. ``member_ledger`` reads the payments known on a day and what they mean
+for protection (``rules.coverage``): the same rules as the claims service (payments count from
+the day they were made; the arrears limit and the due day are the benefit parameters in force
+on that day).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -35,11 +37,10 @@ from models import (
 from .. import audit
 from ..clock import today_in_jakarta
 from ..errors import DomainError, Forbidden
-from . import coverage, reference
-from .coverage import add_months, month_start
+from ..rules import contributions, coverage
+from ..rules.coverage import add_months, month_start
+from . import reference
 
-#: How many months one payment may cover.
-PAYMENT_MONTHS = (1, 3, 6, 12)
 #: How far ahead of the payment date the last month paid may be.
 MAX_MONTHS_AHEAD = 12
 MAX_ARREARS_KEY = "coverage.max_arrears_months"
@@ -95,31 +96,28 @@ class PaymentRefused(DomainError):
 CHUNK = 1000
 
 
-def member_contribution(member: Member) -> reference.Contribution:
+def member_contribution(member: Member) -> contributions.Contribution:
     """The member's monthly contribution without any discount (set when they registered)."""
-    return reference.Contribution(
+    return contributions.Contribution(
         member.contribution_jkk, member.contribution_jkm, member.contribution_jht
     )
 
 
-def month_discount(
-    month: date, channel: PaymentChannel, rules: list[reference.Discount]
+def month_discount_on(
+    session: Session, month: date, channel: PaymentChannel, today: date
 ) -> Decimal:
-    """The percent off ``month`` paid through ``channel``: the discount in force on the month's
-    due date, none when a government budget pays (a department, channel ``payer``)."""
-    if channel is PaymentChannel.PAYER:
-        return Decimal(0)
-    return reference.discount_on(rules, coverage.due_date(month))
+    """The percent off ``month`` paid through ``channel`` today (``contributions.month_discount``
+    with the discount rules and the due day of the reference data)."""
+    due_day = reference.due_day(reference.parameters_on(session, today))
+    return contributions.month_discount(month, channel, reference.discounts(session), due_day)
 
 
-def month_contribution(
-    standard: reference.Contribution,
-    month: date,
-    channel: PaymentChannel,
-    rules: list[reference.Discount],
-) -> reference.Contribution:
-    """What is paid for ``month`` through ``channel``: ``standard`` less ``month_discount``."""
-    return reference.discounted(standard, month_discount(month, channel, rules))
+def periods_text(periods: Sequence[int]) -> Any:
+    """``1, 3, 6 or 12``: the payment periods in the user's language."""
+    *first, last = periods
+    if not first:
+        return str(last)
+    return _l("%(first)s or %(last)s", first=", ".join(map(str, first)), last=last)
 
 
 def record_payment(
@@ -163,15 +161,20 @@ def check_payment(
     channel: PaymentChannel,
     payer_department: Department | None,
     today: date,
+    periods: Sequence[int],
 ) -> list[date]:
     """The months ``payment`` pays, once it meets every rule that does not need the database:
-    who records it, 1, 3, 6 or 12 months, not before the member's protection started, not more
-    than ``MAX_MONTHS_AHEAD`` months ahead, the paying department and the reference."""
+    who records it, one of the payment ``periods``, not before the member's protection started,
+    not more than ``MAX_MONTHS_AHEAD`` months ahead, the paying department and the reference."""
     member = payment.member
     _check_recorder(actor, member)
-    if payment.months not in PAYMENT_MONTHS:
+    if payment.months not in periods:
         raise DomainError(
-            _l("A payment covers 1, 3, 6 or 12 months, not %(months)s.", months=payment.months),
+            _l(
+                "A payment covers %(periods)s months, not %(months)s.",
+                periods=periods_text(periods),
+                months=payment.months,
+            ),
             field="months",
         )
     if payment.paid_on > today:
@@ -271,12 +274,19 @@ def record_payments(
     except ValueError:
         raise DomainError(_l("Choose how the contribution was paid."), field="channel") from None
     today = today or today_in_jakarta()
+    params = reference.parameters_on(session, today)
+    periods = reference.payment_periods(params)
     months: list[list[date]] = []
     for index, payment in enumerate(payments):
         try:
             months.append(
                 check_payment(
-                    actor, payment, channel=channel, payer_department=payer_department, today=today
+                    actor,
+                    payment,
+                    channel=channel,
+                    payer_department=payer_department,
+                    today=today,
+                    periods=periods,
                 )
             )
         except DomainError as exc:
@@ -284,6 +294,7 @@ def record_payments(
     if not payments:
         return []
     rules = reference.discounts(session)
+    due_day = reference.due_day(params)
     paid = _months_paid(
         session,
         sorted({payment.member.id for payment in payments}),
@@ -310,7 +321,7 @@ def record_payments(
         standard = member_contribution(member)
         rows = []
         for month in periods:
-            amounts = month_contribution(standard, month, channel, rules)
+            amounts = contributions.month_contribution(standard, month, channel, rules, due_day)
             rows.append(
                 ContributionPayment(
                     member_id=member.id,
@@ -359,11 +370,6 @@ def record_payments(
 # --------------------------------------------------------------------------------------------
 
 
-def max_arrears_on(session: Session, day: date) -> int:
-    """Unpaid due months protection allows (the benefit parameter in force on ``day``)."""
-    return int(reference.parameter(reference.parameters_on(session, day), MAX_ARREARS_KEY))
-
-
 @dataclass
 class LedgerSummary:
     """Where a member stands on ``on``, from the payments made by then."""
@@ -406,9 +412,14 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         )
     )
     paid = {p.period for p in payments}
-    max_arrears = max_arrears_on(session, on)
-    cover = coverage.coverage_on(member.start_date, paid, on, max_arrears)
-    unpaid = [m for m in coverage.months_due(member.start_date, on) if m not in paid]
+    params = reference.parameters_on(session, on)
+    # Unpaid due months protection allows, and the day of the month a contribution is due.
+    max_arrears = int(reference.parameter(params, MAX_ARREARS_KEY))
+    due_day = reference.due_day(params)
+    cover = coverage.coverage_on(
+        member.start_date, paid, on, max_arrears=max_arrears, due_day=due_day
+    )
+    unpaid = [m for m in coverage.months_due(member.start_date, on, due_day) if m not in paid]
     totals = {
         Programme.JKK: sum(p.jkk for p in payments),
         Programme.JKM: sum(p.jkm for p in payments),
@@ -423,7 +434,9 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         arrears_months=cover.arrears_months,
         unpaid_months=unpaid,
         max_arrears=max_arrears,
-        protection_ends=coverage.protection_ends(member.start_date, paid, max_arrears),
+        protection_ends=coverage.protection_ends(
+            member.start_date, paid, max_arrears=max_arrears, due_day=due_day
+        ),
         started=cover.started,
         covered=cover.covered,
         totals=totals,

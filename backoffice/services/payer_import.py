@@ -20,7 +20,7 @@ import io
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,9 +47,9 @@ from ..importing.messages import lazy_message as _l
 from ..importing.nik import checked_nik
 from ..importing.parsers import ParseError, is_blank, parse_date, quote
 from ..importing.reader import read_table
-from . import ledger
-from .batches import kpj_is_valid
-from .coverage import add_months, month_start
+from ..rules.coverage import add_months, month_start
+from ..rules.kpj import kpj_is_valid
+from . import ledger, reference
 from .files import clean_filename
 
 # Checked and recorded in the request: 10,000 rows in about 6.5 s on PostgreSQL, the audit
@@ -222,8 +222,8 @@ def parse_month(value: Any) -> date:
     raise _not_a_month(text)
 
 
-def parse_months(value: Any) -> int:
-    """How many months a row pays: 1, 3, 6 or 12 (an empty cell means 1)."""
+def parse_months(value: Any, periods: Sequence[int]) -> int:
+    """How many months a row pays: one of the payment ``periods`` (an empty cell means 1)."""
     if is_blank(value):
         return 1
     number: int | None = None
@@ -240,13 +240,18 @@ def parse_months(value: Any) -> int:
     if number is None:
         raise ParseError(
             _l(
-                "%(value)s is not a number of months; write 1, 3, 6 or 12.",
+                "%(value)s is not a number of months; write %(periods)s.",
                 value=quote(value),
+                periods=ledger.periods_text(periods),
             )
         )
-    if number not in ledger.PAYMENT_MONTHS:
+    if number not in periods:
         raise ParseError(
-            _l("A payment covers 1, 3, 6 or 12 months, not %(months)s.", months=number)
+            _l(
+                "A payment covers %(periods)s months, not %(months)s.",
+                periods=ledger.periods_text(periods),
+                months=number,
+            )
         )
     return number
 
@@ -649,7 +654,7 @@ class _Parsed:
     nik: str | None = None
 
 
-def _parse(source: SourceRow, today: date) -> _Parsed:
+def _parse(source: SourceRow, today: date, periods: Sequence[int]) -> _Parsed:
     raw = source.raw
     row = PayerRow(source.number, source.original)
     parsed = _Parsed(row)
@@ -675,7 +680,7 @@ def _parse(source: SourceRow, today: date) -> _Parsed:
     except ParseError as error:
         problems.append(_problem("period", error.message))
     try:
-        row.months = parse_months(raw.get("months"))
+        row.months = parse_months(raw.get("months"), periods)
     except ParseError as error:
         problems.append(_problem("months", error.message))
     value = raw.get("paid_on")
@@ -710,7 +715,8 @@ def check_rows(
     session: Session, actor: User, sources: Iterable[SourceRow], *, today: date
 ) -> list[PayerRow]:
     """Every row with all its problems: its cells, its member, its months."""
-    parsed = [_parse(source, today) for source in sources]
+    periods = reference.payment_periods_on(session, today)
+    parsed = [_parse(source, today, periods) for source in sources]
     by_kpj, by_nik = _members(
         session,
         actor,

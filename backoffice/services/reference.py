@@ -1,15 +1,14 @@
-"""Reference data read by the rules: income levels and contribution rates in force on a date.
+"""Reference data in force on a date, read for the rules: income levels, contribution rates,
+discounts and the benefit parameters (amounts, limits, ages, the due day, payment periods).
 
-The computations are pure functions of the rates they are given, so they can be tested without
-a database and stay the same whoever calls them.
+The rules themselves (``backoffice.rules``) are pure functions of the values read here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
 from ..errors import DomainError
+from ..rules import contributions, eligibility
 
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition
@@ -39,9 +39,51 @@ def parameter(params: Mapping[str, Any], key: str) -> Any:
     try:
         return params[key]
     except KeyError:
-        raise DomainError(
-            _l("The reference value %(key)s is missing; ask the administrator.", key=key)
-        ) from None
+        raise missing_parameter(key) from None
+
+
+def missing_parameter(key: str) -> DomainError:
+    """The error of a reference value not in force, said in the user's language."""
+    return DomainError(
+        _l("The reference value %(key)s is missing; ask the administrator.", key=key)
+    )
+
+
+#: Benefit parameters of registration and payment (migration 0013).
+MIN_AGE_KEY = "registration.min_age"
+MAX_AGE_KEY = "registration.max_age_exclusive"
+DUE_DAY_KEY = "contribution.due_day"
+#: One parameter per payment period, its value the months a payment may cover at once
+#: (``contribution.payment_period.3`` = 3): a period is added or ended like any dated rule.
+PAYMENT_PERIOD_PREFIX = "contribution.payment_period."
+
+
+def registration_ages(params: Mapping[str, Any]) -> eligibility.AgeBounds:
+    """The ages at which a BPU worker registers, from ``parameters_on``."""
+    return eligibility.AgeBounds(
+        int(parameter(params, MIN_AGE_KEY)), int(parameter(params, MAX_AGE_KEY))
+    )
+
+
+def registration_ages_on(session: Session, day: date) -> eligibility.AgeBounds:
+    return registration_ages(parameters_on(session, day))
+
+
+def due_day(params: Mapping[str, Any]) -> int:
+    """The day of the month by which a month's contribution is due, from ``parameters_on``."""
+    return int(parameter(params, DUE_DAY_KEY))
+
+
+def payment_periods(params: Mapping[str, Any]) -> tuple[int, ...]:
+    """The numbers of months one payment may cover, from ``parameters_on`` (1, 3, 6, 12)."""
+    periods = sorted({int(v) for k, v in params.items() if k.startswith(PAYMENT_PERIOD_PREFIX)})
+    if not periods:
+        raise missing_parameter(PAYMENT_PERIOD_PREFIX + "*")
+    return tuple(periods)
+
+
+def payment_periods_on(session: Session, day: date) -> tuple[int, ...]:
+    return payment_periods(parameters_on(session, day))
 
 
 def income_levels_on(session: Session, day: date) -> frozenset[int]:
@@ -49,57 +91,29 @@ def income_levels_on(session: Session, day: date) -> frozenset[int]:
     return frozenset(session.scalars(select(IncomeLevel.amount).where(_in_force(IncomeLevel, day))))
 
 
-@dataclass(frozen=True)
-class Rate:
-    programme: Programme
-    percent: Decimal | None
-    flat_amount: int | None
-
-    def amount(self, income: int) -> int:
-        if self.flat_amount is not None:
-            return self.flat_amount
-        assert self.percent is not None
-        exact = Decimal(income) * self.percent / Decimal(100)
-        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def rates_on(session: Session, day: date) -> dict[Programme, Rate]:
+def rates_on(session: Session, day: date) -> dict[Programme, contributions.Rate]:
     """The contribution rate of each programme in force on ``day``."""
     rows = session.scalars(select(ContributionRate).where(_in_force(ContributionRate, day)))
-    return {row.programme: Rate(row.programme, row.percent, row.flat_amount) for row in rows}
+    return {
+        row.programme: contributions.Rate(row.programme, row.percent, row.flat_amount)
+        for row in rows
+    }
 
 
-@dataclass(frozen=True)
-class Contribution:
-    jkk: int
-    jkm: int
-    jht: int
-
-    @property
-    def total(self) -> int:
-        return self.jkk + self.jkm + self.jht
-
-
-def monthly_contribution(
-    income: int, programmes: Iterable[str], rates: dict[Programme, Rate]
-) -> Contribution:
-    """JKK and JKM always, JHT when chosen, each from its rate (e.g. Rp16.800 at Rp1.000.000)."""
-    chosen = {Programme(p) for p in programmes}
-    missing = [p.value for p in (Programme.JKK, Programme.JKM) if p not in rates]
-    if Programme.JHT in chosen and Programme.JHT not in rates:
-        missing.append(Programme.JHT.value)
-    if missing:
+def contribution_of(
+    income: int, programmes: Iterable[str], rates: Mapping[Programme, contributions.Rate]
+) -> contributions.Contribution:
+    """The rule's monthly contribution; a rate not in force is an error the administrator can
+    fix, said in the user's language."""
+    try:
+        return contributions.monthly_contribution(income, programmes, rates)
+    except contributions.MissingRates as missing:
         raise DomainError(
             _l(
                 "No contribution rate is in force for %(programmes)s; ask the administrator.",
-                programmes=", ".join(missing),
+                programmes=", ".join(missing.programmes),
             )
-        )
-    return Contribution(
-        jkk=rates[Programme.JKK].amount(income),
-        jkm=rates[Programme.JKM].amount(income),
-        jht=rates[Programme.JHT].amount(income) if Programme.JHT in chosen else 0,
-    )
+        ) from None
 
 
 #: The benefit parameter of a discount on the JKK and JKM contributions, in percent (PP 50/2025:
@@ -107,44 +121,14 @@ def monthly_contribution(
 DISCOUNT_KEY = "contribution.discount.jkk_jkm_percent"
 
 
-@dataclass(frozen=True)
-class Discount:
-    """Percent off the JKK and JKM contributions, in force from ``valid_from`` to ``valid_to``."""
-
-    percent: Decimal
-    valid_from: date
-    valid_to: date | None
-
-    def in_force(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-
-def discounts(session: Session) -> list[Discount]:
+def discounts(session: Session) -> list[contributions.Discount]:
     """Every discount rule, the newest first (a newer rule wins where two are in force)."""
     rows = session.scalars(
         select(BenefitParameter)
         .where(BenefitParameter.key == DISCOUNT_KEY)
         .order_by(BenefitParameter.valid_from.desc())
     )
-    return [Discount(row.value, row.valid_from, row.valid_to) for row in rows]
-
-
-def discount_on(rules: Iterable[Discount], day: date) -> Decimal:
-    """The percent off in force on ``day`` (0 when none is)."""
-    return next((rule.percent for rule in rules if rule.in_force(day)), Decimal(0))
-
-
-def discounted(contribution: Contribution, percent: Decimal) -> Contribution:
-    """``contribution`` with ``percent`` off JKK and JKM (rounded to the rupiah, half up); JHT,
-    savings of the member's own, is never discounted."""
-    if not percent:
-        return contribution
-
-    def off(amount: int) -> int:
-        exact = Decimal(amount) * (Decimal(100) - percent) / Decimal(100)
-        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-    return Contribution(jkk=off(contribution.jkk), jkm=off(contribution.jkm), jht=contribution.jht)
+    return [contributions.Discount(row.value, row.valid_from, row.valid_to) for row in rows]
 
 
 def overlapping(session: Session, obj: IncomeLevel | ContributionRate | BenefitParameter) -> bool:

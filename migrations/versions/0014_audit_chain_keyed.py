@@ -1,7 +1,7 @@
 """audit trail: a keyed chain (HMAC-SHA256 under a key outside the database), a signed head
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 16:30:00.000000
 
 Until now each event's hash was a plain SHA-256 of its content and the previous hash: anyone
@@ -30,7 +30,7 @@ from backoffice.audit_keys import EXTENSION, keyring_from_config
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.clock import today_in_jakarta
-from backoffice.services.demo import DEMO_MEMBERS
+from backoffice.seed.demo import DEMO_MEMBERS
 from e2e import ui
 
 

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from backoffice.clock import today_in_jakarta
-from backoffice.services import demo
+from backoffice.seed import demo
 from e2e import ui
 
 expect = ui.expect

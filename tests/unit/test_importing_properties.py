@@ -24,12 +24,15 @@ from backoffice.importing import (
     rows_csv,
     validate_rows,
 )
+from backoffice.rules.eligibility import AgeBounds
+from backoffice.rules.nik import make_nik
 
 BANTEN = frozenset({"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"})
 CTX = ValidationContext(
     registration_date=date(2025, 1, 15),
     known_regencies=BANTEN,
     income_levels=frozenset(range(1_000_000, 20_700_001, 500_000)),
+    registration_ages=AgeBounds(15, 65),  # as in the reference data (migration 0013)
 )
 HEADER = "NIK;Nama Lengkap;Tanggal Lahir;Jenis Kelamin;Alamat;No HP;Pekerjaan;Penghasilan;Program"
 # No example database: nothing is written into the working tree.
@@ -81,9 +84,7 @@ def niks(draw: st.DrawFn) -> tuple[str, date, str]:
     regency = draw(st.sampled_from(sorted(BANTEN)))
     district = draw(st.integers(1, 99))
     serial = draw(st.integers(1, 9999))
-    day = born.day + (40 if sex == "P" else 0)
-    nik = f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-    return nik, born, sex
+    return make_nik(regency, district, born, sex, serial), born, sex
 
 
 @FAST

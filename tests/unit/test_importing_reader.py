@@ -25,6 +25,7 @@ from backoffice.importing import (
     reader,
     validate_rows,
 )
+from backoffice.rules.eligibility import AgeBounds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -353,6 +354,7 @@ def test_generated_csv_and_xlsx_give_the_same_validation(tmp_path: Path) -> None
         registration_date=gen_members.DEFAULT_REGISTRATION_DATE,
         known_regencies=gen_members.REGENCY_CODES,
         income_levels=gen_members.INCOME_LEVELS,
+        registration_ages=AgeBounds(15, 65),  # as in the reference data (migration 0013)
     )
     outcomes = []
     for name in ("p.csv", "p.xlsx"):

@@ -31,12 +31,16 @@ from backoffice.importing import (
     read_table,
     validate_rows,
 )
+from backoffice.rules.eligibility import AgeBounds
+from backoffice.rules.nik import make_nik
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "backoffice" / "translations" / "id" / "LC_MESSAGES" / "messages-importing.po"
 LEVELS = frozenset([1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 20_700_000])
 BANTEN = frozenset({"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"})
 REGISTRATION = date(2025, 1, 15)
+#: The registration ages of the reference data (migration 0013).
+AGES = AgeBounds(15, 65)
 
 BUDI: dict[str, Any] = {
     "nik": "3604011708900001",
@@ -56,6 +60,7 @@ def context(**changes: Any) -> ValidationContext:
         "registration_date": REGISTRATION,
         "known_regencies": BANTEN,
         "income_levels": LEVELS,
+        "registration_ages": AGES,
     }
     settings.update(changes)
     return ValidationContext(**settings)
@@ -80,8 +85,7 @@ def problems_of(row: ValidatedRow) -> list[tuple[str, str]]:
 
 
 def nik_for(born: date, sex: str = "L", serial: int = 1, regency: str = "3604") -> str:
-    day = born.day + (40 if sex == "P" else 0)
-    return f"{regency}01{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+    return make_nik(regency, 1, born, sex, serial)
 
 
 # --- a valid row --------------------------------------------------------------
@@ -231,7 +235,7 @@ def test_birth_date_after_the_registration_date_is_refused() -> None:
 
 def test_age_limits_come_from_the_context() -> None:
     born = _born(14)
-    ctx = context(min_age=10, max_age_exclusive=60)
+    ctx = context(registration_ages=AgeBounds(10, 60))
     (row,) = validate(source(nik=nik_for(born), birth_date=born.strftime("%d/%m/%Y")), ctx=ctx)
     assert row.valid
 

@@ -1,7 +1,9 @@
 """Banten demo data: idempotent, keyed by natural keys (codes, usernames, NIKs).
 
 Besides the organisation and its users, about forty BPU members with a contributions ledger
-(see ``PEOPLE`` and ``DEMO_MEMBERS``).
+(see ``PEOPLE`` and ``DEMO_MEMBERS``). Written on the services and the rules: the users through
+``services.users``, the KPJ numbers from ``services.numbering``, the NIKs, contributions,
+discounts and due days from ``rules`` and the reference data in force.
 
 Dates of the demo members
 -------------------------
@@ -42,10 +44,12 @@ from models import (
 )
 
 from ..clock import today_in_jakarta
-from . import ledger, reference
-from . import users as user_service
-from .batches import reserve_kpj
-from .coverage import add_months, month_start
+from ..rules import contributions
+from ..rules.coverage import add_months, month_start
+from ..rules.nik import make_nik
+from ..services import reference
+from ..services import users as user_service
+from ..services.numbering import reserve_kpj
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 
@@ -162,11 +166,7 @@ class DemoPerson:
 
     @property
     def nik(self) -> str:
-        day = self.born.day + (40 if self.sex == "P" else 0)
-        return (
-            f"{self.regency}{self.district:02d}{day:02d}{self.born.month:02d}"
-            f"{self.born.year % 100:02d}{self.serial:04d}"
-        )
+        return make_nik(self.regency, self.district, self.born, self.sex, self.serial)
 
 
 COUNTER, BANK, ONLINE = PaymentChannel.COUNTER, PaymentChannel.BANK, PaymentChannel.ONLINE
@@ -503,12 +503,12 @@ def _history(person: DemoPerson, start: date, end: date) -> list[_Block]:
     ]
 
 
-def _pay_day(rng: random.Random) -> int:
-    """Mostly between the 5th and the 15th (the due day); now and then early or late."""
+def _pay_day(rng: random.Random, due_day: int) -> int:
+    """Mostly between the 5th and the due day (the 15th); now and then early or late."""
     roll = rng.random()
     if roll < 0.8:
-        return rng.randint(5, 15)
-    return rng.randint(1, 4) if roll < 0.9 else rng.randint(16, 27)
+        return rng.randint(5, due_day)
+    return rng.randint(1, 4) if roll < 0.9 else rng.randint(due_day + 1, 27)
 
 
 def _reference(channel: PaymentChannel, office: str, paid_on: date, rng: random.Random) -> str:
@@ -553,7 +553,7 @@ def _seed_members(
         programmes = [Programme.JKK, Programme.JKM] + ([Programme.JHT] if person.jht else [])
         if start not in rates:
             rates[start] = reference.rates_on(session, start)
-        contribution = reference.monthly_contribution(person.income, programmes, rates[start])
+        contribution = contributions.monthly_contribution(person.income, programmes, rates[start])
         office = offices[person.office]
         prefix = rng.choice(("0812", "0813", "0821", "0852", "0857", "0877", "0895"))
         phone = f"{prefix}{rng.randint(0, 10**8 - 1):08d}"
@@ -590,9 +590,10 @@ def _seed_members(
     ids = dict(session.execute(select(Member.nik, Member.id).where(Member.nik.in_(plans))).all())
     payments: list[dict[str, Any]] = []
     discounts = reference.discounts(session)
+    due_day = reference.due_day(reference.parameters_on(session, today))
     for row in members:
         person, start, rng = plans[row["nik"]]
-        standard = reference.Contribution(
+        standard = contributions.Contribution(
             row["contribution_jkk"], row["contribution_jkm"], row["contribution_jht"]
         )
         for block in _history(person, start, end):
@@ -601,7 +602,7 @@ def _seed_members(
                 # order (SP2D) per department and month.
                 channel = PaymentChannel.PAYER
                 order = random.Random(f"bpjs-demo:{person.department}:{block.paid_in}")
-                paid_on = block.paid_in.replace(day=_pay_day(order))
+                paid_on = block.paid_in.replace(day=_pay_day(order, due_day))
                 reference_no = f"SP2D/{PAYER_CODES[person.department]}/{paid_on:%Y}/{order.randint(1, 999):03d}"
                 payer = row["department_id"]
             else:
@@ -609,7 +610,7 @@ def _seed_members(
                 if rng.random() < 0.2:  # now and then another way
                     others = [c for c in (COUNTER, BANK, ONLINE) if c is not person.channel]
                     channel = rng.choice(others)
-                paid_on = block.paid_in.replace(day=_pay_day(rng))
+                paid_on = block.paid_in.replace(day=_pay_day(rng, due_day))
                 reference_no = None
                 payer = None
             paid_on = min(max(paid_on, start), today)
@@ -623,7 +624,9 @@ def _seed_members(
             for i in range(block.months):
                 period = add_months(block.first, i)
                 # The ledger's rule: the discount of the month, unless a government budget pays.
-                amounts = ledger.month_contribution(standard, period, channel, discounts)
+                amounts = contributions.month_contribution(
+                    standard, period, channel, discounts, due_day
+                )
                 payments.append(
                     {
                         "member_id": ids[row["nik"]],

@@ -15,16 +15,17 @@ from flask_babel import Babel, force_locale, lazy_gettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backoffice.benefits import (
+from backoffice.benefit_texts import detail, label, note_text
+from backoffice.i18n import TRANSLATIONS_DIR
+from backoffice.rules.benefits import (
     SCHOOL_LEVELS,
     Breakdown,
-    MissingParameter,
     jht_benefit,
     jkk_benefit,
     jkm_benefit,
     scholarship_lines,
 )
-from backoffice.i18n import TRANSLATIONS_DIR
+from backoffice.rules.parameters import MissingParameter
 
 PARAMS: dict[str, int] = {
     "jkm.lump_sum": 20_000_000,
@@ -151,7 +152,7 @@ def test_each_school_level_pays_its_yearly_amount(level: str) -> None:
     lines, _ = scholarship_lines(PARAMS, [level], 36)
     (line,) = lines
     assert (line.code, line.amount) == ("scholarship.child_1", PER_YEAR[level])
-    assert line.detail is not None
+    assert detail(line) is not None
 
 
 def test_max_total_note_when_the_cap_does_not_bite() -> None:
@@ -233,7 +234,7 @@ def test_transport_is_capped_per_mode(mode: str, offset: int) -> None:
     assert line.code == "jkk.transport"
     assert line.amount == min(cost, cap)
     # the detail shows the cap only when it reduced the cost
-    assert (line.detail is not None) == (cost > cap)
+    assert (detail(line) is not None) == (cost > cap)
 
 
 def test_transport_needs_a_known_mode() -> None:
@@ -465,10 +466,15 @@ def test_results_are_immutable() -> None:
 # --- texts render (without an app, and in both languages) --------------------------------
 
 
+def text_objects(breakdown: Breakdown) -> list:
+    """The lazy texts of a breakdown: labels, details, notes."""
+    texts = [label(line) for line in breakdown.lines]
+    texts += [d for line in breakdown.lines if (d := detail(line)) is not None]
+    return texts + [note_text(n) for n in breakdown.notes]
+
+
 def all_texts(breakdown: Breakdown) -> list[str]:
-    texts = [str(line.label) for line in breakdown.lines]
-    texts += [str(line.detail) for line in breakdown.lines if line.detail is not None]
-    return texts + [str(n) for n in breakdown.notes]
+    return [str(text) for text in text_objects(breakdown)]
 
 
 def sample_breakdowns() -> list[Breakdown]:
@@ -511,9 +517,7 @@ def test_texts_render_in_both_languages(locale: str) -> None:
 def test_texts_are_a_msgid_with_flat_parameters() -> None:
     """Stored as msgid + parameters, a text renders again fully in the reader's language."""
     for breakdown in sample_breakdowns():
-        texts = [line.label for line in breakdown.lines]
-        texts += [line.detail for line in breakdown.lines if line.detail is not None]
-        for text in [*texts, *breakdown.notes]:
+        for text in text_objects(breakdown):
             (msgid,) = text._args
             assert isinstance(msgid, str)
             assert all(isinstance(v, int | str) for v in text._kwargs.values())
@@ -522,7 +526,8 @@ def test_texts_are_a_msgid_with_flat_parameters() -> None:
 
 def test_notes_are_escaped_in_html() -> None:
     (n,) = jkm_benefit(PARAMS, children=["smp"], contribution_months=1).notes
-    assert n.__html__() == str(n)  # nothing to escape, but the method exists and escapes
+    text = note_text(n)
+    assert text.__html__() == str(text)  # nothing to escape, but the method exists and escapes
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -2,21 +2,25 @@
 
 Generates realistic BPU members on top of the demo organisation (offices, departments, users):
 
-- a valid NIK structure (Banten/Jakarta regency, district, birth date with +40 for women, serial),
-  unique by construction: the NIK is a bijection of the member's KPJ serial, and the KPJ serials
-  are reserved as one block from ``kpj_counter`` (the same counter the registration queue uses),
-  so a second run, or a run beside real registrations, never repeats a number. A generated NIK
-  that another channel already registered is skipped (reported, never an error);
+- NIKs made by the NIK rule (``rules.nik``: Banten/Jakarta regency, district, birth date with +40
+  for women, serial), unique by construction: the NIK's parts are a bijection of the member's
+  KPJ serial, and the KPJ serials are reserved as one block by ``services.numbering`` (the
+  counter the registration queue uses), so a second run, or a run beside real registrations,
+  never repeats a number. A generated NIK that another channel already registered is skipped
+  (reported, never an error);
 - names, addresses, occupations and phones from Banten lists; reference income levels (the
-  common ones most often) and the contributions of the rates in force today;
+  common ones most often) and the contributions of the rates in force today
+  (``rules.contributions``);
 - members spread over the active demo offices (a KC more than a KCP), region from the office,
-  start dates over the last ten years (age 15-64 at the start), ``created_at`` on the start day;
+  start dates over the last ten years at a registration age in force, ``created_at`` on the
+  start day;
 - about a fifth of the members of offices with departments registered through completed batches
   of their department (``member_batch`` rows, without ``batch_row`` rows), and a few submitted
   batches with pending rows in the registration queues (``--queue-batches``);
 - claims (``--claims``) of members created in the same run, over the same offices: JKK, JHT
-  (age or stopping work) and JKM (an heir claims), ``submitted`` (about 15%) or ``paid`` with
-  its verifier, approver (the regional head) and transfer reference.
+  (age or stopping work) and JKM (an heir claims), their amounts from ``rules.benefits``,
+  ``submitted`` (about 15%) or ``paid`` with its verifier, approver (the regional head) and
+  transfer reference.
 
 The audit trail gets the events the services would have written (about 3-4 per claim), so that
 the audit list is measured at a realistic size: per claim ``create`` and, when paid, ``verify``,
@@ -25,13 +29,13 @@ the audit list is measured at a realistic size: per claim ``create`` and, when p
 the row says. They are appended to the hash chain as ``append_event`` would (the same lock, the
 same hash of the same stored values), with ids after the newest event in chain order, a chunk at
 a time (sorted by time within it), and the chain head is moved once at the end: ``verify-audit``
-passes after a load.
+passes after a load (``seed.audit_trail``).
 
 Simplifications, on purpose: bulk claims have no documents and no itemised breakdown; members
 have no contributions ledger. This is load-test data, never to be run on a production database
 (the command refuses when ``BACKOFFICE_ENV=production``).
 
-PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (``cursor.copy()``) in one transaction;
+PostgreSQL (``seed.writer``): ``COPY ... FROM STDIN`` through psycopg 3 (``cursor.copy()``) in one transaction;
 for large loads (``fast_load``, by default from 200,000 members) the secondary indexes and the
 foreign keys of ``member``, ``claim`` and ``audit_event`` are dropped first and put back after
 the load, in the same transaction (unique and primary keys stay; a foreign key put back checks
@@ -46,29 +50,22 @@ import hashlib
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
-from functools import partial
-from operator import itemgetter
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from models import (
-    AuditChainHead,
-    AuditEvent,
     BatchRow,
     BatchState,
-    Claim,
     ClaimState,
     ClaimType,
     Department,
     JhtReason,
-    KpjCounter,
-    Member,
     MemberBatch,
     Office,
     Regency,
@@ -78,19 +75,32 @@ from models import (
     User,
 )
 
-from .. import audit
-from ..audit_keys import current_keyring
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
-from . import reference
-from .batches import RECORD_TYPE as BATCH_RECORD
-from .batches import _ranges
-from .claims import RECORD_TYPE as CLAIM_RECORD
+from ..rules import benefits, contributions
+from ..rules.eligibility import JHT_RETIREMENT_AGE_KEY, AgeBounds, add_years, age_on
+from ..rules.kpj import SERIAL_SPACE, kpj_number
+from ..rules.nik import make_nik
+from ..rules.parameters import Params, count
+from ..services import numbering, reference
+from .audit_trail import AuditTrail
+from .names import (
+    BANKS,
+    MEN,
+    MOBILE_PREFIXES,
+    OCCUPATIONS,
+    SECOND_MEN,
+    SECOND_WOMEN,
+    VILLAGES,
+    WOMEN,
+    person_name,
+)
+from .writer import MEMBER_COLUMNS, WORD_TABLES, Writer, detach
 
 #: Rows generated and written at a time.
 CHUNK = 50_000
 #: From this many members, PostgreSQL loads with the secondary indexes and foreign keys of
-#: ``member`` and ``claim`` dropped, and puts them back after the load (see ``_detach``).
+#: ``member`` and ``claim`` dropped, and puts them back after the load (see ``detach``).
 FAST_LOAD_FROM = 200_000
 #: Members per completed batch, rows per batch waiting in a registration queue.
 BATCH_SIZE = 200
@@ -101,132 +111,15 @@ QUEUE_BATCH_ROWS = 40
 #: district (30): 10,198,980,000 >= 10**10 combinations, so two serials never share a NIK.
 _A = 7_777_777_777
 _B = 1_234_567_891
-_SERIAL_SPACE = 10**10
 _BIRTH_DAYS = 17_000
 _FIRST_BIRTH_DAY = date(1960, 1, 1)  # fixed: the NIK of a serial never depends on the day
 _EARLIEST_START = date(2016, 1, 1)
 _DISTRICTS = 30
 
-_MEN = (
-    "Ahmad Asep Ujang Budi Dedi Rohmat Sukardi Jaenudin Mulyadi Hendra Agus Iwan Wawan Dadang "
-    "Enjang Mamat Suparman Rahmat Muhammad Abdul Ikhsan Fajar Yayat Engkos Tubagus Saepudin "
-    "Haerudin Sahroni Nana Endang Dede Cecep Ade Aan Jajang Odih Usep Eman Uus Komarudin Rudi "
-    "Yusuf Hasanudin Bambang Slamet Joko Sutrisno Wahyu Eko Heri Andi Rizki Dimas Arif Bayu "
-    "Ilham Firman Gilang Hadi Irfan"
-).split()
-_WOMEN = (
-    "Siti Euis Entin Iis Maryam Dewi Nurhayati Rina Yati Aminah Sri Neneng Imas Cucu Eti Nining "
-    "Lilis Rohayati Fitri Ratu Kartini Sumiati Ani Nur Titin Eulis Oom Ela Wati Ai Enok Tati "
-    "Popon Yuyun Atikah Halimah Khodijah Sumarni Suharti Wulan Indah Ayu Lina Yuli Rini Tuti "
-    "Endah Ratna Suci Nia Desi Mega Putri Anisa Rahmawati Novi Ika"
-).split()
-_SECOND_MEN = (
-    "Supriyadi Hidayat Setiawan Suryana Rohman Mulyana Kurniawan Saputra Hermawan Sobari "
-    "Jamaludin Nurdin Wahyudi Maulana Sulaeman Fauzi Ramdani Hasan Kusnadi Hamdani Suhendra "
-    "Permana Firmansyah Iskandar Gunawan Anwar Sopian Rukmana Sutisna Hidayatullah Syarifudin "
-    "Suherman Rusdiana Karyadi Sunarya Priatna Ruhiyat Somantri Munandar Kurnia Pratama Hakim "
-    "Nugraha Ramadhan Saefulloh Wijaya Santoso Siregar Lubis"
-).split()
-_SECOND_WOMEN = (
-    "Nurjanah Rahayu Lestari Safitri Fadilah Apriyani Susanti Sulastri Juhaeni Sukmawati "
-    "Marlina Rahmawati Handayani Kusumawati Maryani Nurhasanah Hidayati Yulianti Wahyuni "
-    "Fitriani Komalasari Setiawati Herawati Purnamasari Sari Mulyani Suryani Rosita Aisyah Amalia"
-).split()
-_OCCUPATIONS = (
-    "Pedagang pasar",
-    "Petani",
-    "Buruh tani",
-    "Nelayan",
-    "Pedagang kaki lima",
-    "Tukang ojek",
-    "Buruh bangunan",
-    "Penjahit",
-    "Pengrajin",
-    "Peternak",
-    "Sopir angkot",
-    "Tukang cukur",
-    "Pedagang keliling",
-    "Montir",
-    "Warung makan",
-    "Petani penggarap",
-)
-_VILLAGES = (
-    "Cibeber Sukamaju Cikoneng Bojong Cilaku Tanjung Kadu Sukajaya Mekarsari Pabuaran "
-    "Cigadung Kalanganyar Leuwidamar Sindangsari Karanganyar Pasirgadung Kebonjeruk Sumurbatu"
-).split()
-_MOBILE = "0812 0813 0821 0822 0852 0853 0857 0858 0877 0878 0895 0896 0838 0831".split()
-_BANKS = ("BRI", "BNI", "Mandiri", "Bank BJB", "BTN", "BSI", "Bank Banten")
 #: The levels most informal workers declare (when the reference data has them), most common first.
 _COMMON_LEVELS = (1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_000, 5_000_000)
 
-MEMBER_COLUMNS = (
-    "kpj",
-    "nik",
-    "name",
-    "birth_date",
-    "sex",
-    "address",
-    "phone",
-    "occupation",
-    "income_level",
-    "programmes",
-    "start_date",
-    "contribution_jkk",
-    "contribution_jkm",
-    "contribution_jht",
-    "monthly_contribution",
-    "active",
-    "department_id",
-    "office_id",
-    "region_id",
-    "batch_id",
-    "registered_by_id",
-    "created_at",
-)
-CLAIM_COLUMNS = (
-    "state",
-    "version",
-    "claim_type",
-    "member_id",
-    "office_id",
-    "region_id",
-    "event_date",
-    "jht_reason",
-    "claimant_name",
-    "claimant_nik",
-    "claimant_relationship",
-    "bank_name",
-    "bank_account",
-    "account_holder",
-    "details",
-    "amount",
-    "registered_by_id",
-    "submitted_at",
-    "complete_at",
-    "due_date",
-    "verified_by_id",
-    "verified_at",
-    "approval_level",
-    "approved_by_id",
-    "approved_at",
-    "decided_by_id",
-    "payment_reference",
-    "paid_on",
-    "paid_by_id",
-    "paid_at",
-    "created_at",
-)
 _I = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
-#: The columns of an audit event as written (``comment`` and ``ip`` are always empty here).
-AUDIT_COLUMNS = ("id", *audit.CONTENT_FIELDS, "prev_hash", "key_id", "hash")
-#: How long after its upload a batch's rows were checked (the system's ``checked`` event).
-_CHECKED_AFTER = timedelta(seconds=30)
-
-#: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
-_REBUILT_TABLES = ("member", "claim", "audit_event")
-#: The tables of name words and pairs (migration 0012; filled by triggers as rows arrive): their
-#: primary keys are rebuilt too after a large load (the triggers never write a word twice).
-_WORD_TABLES = ("member_name_word", "claim_name_word", "member_name_pair", "claim_name_pair")
 
 
 @dataclass
@@ -274,16 +167,27 @@ class _Context:
     department_office: dict[int, int]
     level_table: list[int]  # income levels, each as often as it is declared
     rates: Any
+    ages: AgeBounds  # the registration ages in force today
+    params: Params  # the benefit parameters in force today
     today: date
     now: datetime
     contributions: dict[tuple[int, bool], tuple[int, int, int, int]] = field(default_factory=dict)
+
+    @cached_property
+    def jkm_amount(self) -> int:
+        """A JKM claim without children: the lump sum, periodic benefit and funeral costs."""
+        return benefits.jkm_benefit(self.params, contribution_months=0).total
+
+    @cached_property
+    def retirement_age(self) -> int:
+        return count(self.params, JHT_RETIREMENT_AGE_KEY)
 
     def contribution(self, income: int, jht: bool) -> tuple[int, int, int, int]:
         key = (income, jht)
         found = self.contributions.get(key)
         if found is None:
             programmes = ["JKK", "JKM", "JHT"] if jht else ["JKK", "JKM"]
-            c = reference.monthly_contribution(income, programmes, self.rates)
+            c = contributions.monthly_contribution(income, programmes, self.rates)
             found = self.contributions[key] = (c.jkk, c.jkm, c.jht, c.total)
         return found
 
@@ -295,59 +199,12 @@ class _Context:
 
 def nik_parts(serial: int) -> tuple[int, date, str, int]:
     """(NIK serial 1-9999, birth date, sex, district 1-30) of the member with this KPJ serial."""
-    value = (serial * _A + _B) % _SERIAL_SPACE
+    value = (serial * _A + _B) % SERIAL_SPACE
     value, nik_serial = divmod(value, 9_999)
     value, day = divmod(value, _BIRTH_DAYS)
     value, sex = divmod(value, 2)
     district = value % _DISTRICTS
     return nik_serial + 1, _FIRST_BIRTH_DAY + timedelta(days=day), "LP"[sex], district + 1
-
-
-def make_nik(regency: str, district: int, born: date, sex: str, serial: int) -> str:
-    day = born.day + (40 if sex == "P" else 0)
-    return f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
-
-
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
-
-
-def _luhn_tables(size: int) -> tuple[list[int], list[int]]:
-    """Luhn sums of 0..size-1 with the rightmost digit doubled, and not doubled."""
-    doubled, plain = [0] * size, [0] * size
-    for value in range(1, size):
-        rest, digit = divmod(value, 10)
-        doubled[value] = _DOUBLED[digit] + plain[rest]
-        plain[value] = digit + doubled[rest]
-    return doubled, plain
-
-
-_LUHN: list[list[int]] = []
-
-
-def make_kpj(serial: int) -> str:
-    """The KPJ of a serial: its 10 digits and their Luhn check digit (as ``kpj_check_digit``),
-    from table look-ups (a million a second)."""
-    if not _LUHN:
-        _LUHN.extend(_luhn_tables(100_000))
-    doubled, plain = _LUHN
-    high, low = divmod(serial, 100_000)
-    # Positions 0-4 from the right: 0 doubled; positions 5-9: 5 not doubled.
-    total = doubled[low] + plain[high]
-    return f"{serial:010d}{(10 - total % 10) % 10}"
-
-
-def reserve_serials(session: Session, count: int) -> int:
-    """Reserve ``count`` KPJ serials with one UPDATE; the first one."""
-    end = session.execute(
-        update(KpjCounter)
-        .where(KpjCounter.id == 1)
-        .values(next_serial=KpjCounter.next_serial + count)
-        .returning(KpjCounter.next_serial)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    if end - 1 >= _SERIAL_SPACE:
-        raise DomainError("The KPJ number range is exhausted.")
-    return end - count
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,6 +266,7 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
                 regencies=tuple(sorted(regencies_by_region.get(office.region_id, [code or ""]))),
             )
         )
+    params = reference.parameters_on(session, today)
     levels = sorted(reference.income_levels_on(session, today))
     if not levels:
         raise DomainError("No income level is in force today: load the reference data first.")
@@ -423,6 +281,8 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
         department_office=department_office,
         level_table=table,
         rates=reference.rates_on(session, today),
+        ages=reference.registration_ages(params),
+        params=params,
         today=today,
         now=now,
     )
@@ -431,17 +291,6 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
 # --------------------------------------------------------------------------------------------
 # Rows
 # --------------------------------------------------------------------------------------------
-
-
-def _person(rng: random.Random, sex: str) -> str:
-    given, family = (_MEN, _SECOND_MEN) if sex == "L" else (_WOMEN, _SECOND_WOMEN)
-    first = rng.choice(given)
-    roll = rng.random()
-    if roll < 0.15:
-        return first
-    if roll < 0.85:
-        return f"{first} {rng.choice(family)}"
-    return f"{first} {rng.choice(given)} {rng.choice(family)}"
 
 
 def _moment(rng: random.Random, day: date) -> datetime:
@@ -461,32 +310,32 @@ def _member_row(
     regency = (
         office.regency_code if rnd() < 0.7 else office.regencies[int(rnd() * len(office.regencies))]
     )
-    earliest = max(_EARLIEST_START, _add_years(born, 15))
-    latest = min(ctx.today, _add_years(born, 64))
+    # Registered at an age the rule allows.
+    earliest = max(_EARLIEST_START, add_years(born, ctx.ages.minimum))
+    latest = min(ctx.today, add_years(born, ctx.ages.below - 1))
     start = earliest + timedelta(days=int(rnd() * ((latest - earliest).days + 1)))
     income = ctx.level_table[int(rnd() * len(ctx.level_table))]
     jht = rnd() < 0.3
     jkk, jkm, jht_amount, total = ctx.contribution(income, jht)
-    given, family = (_MEN, _SECOND_MEN) if sex == "L" else (_WOMEN, _SECOND_WOMEN)
+    given, family = (MEN, SECOND_MEN) if sex == "L" else (WOMEN, SECOND_WOMEN)
     roll = rnd()
     name = given[int(rnd() * len(given))]
     if roll >= 0.15:
         if roll >= 0.85:
             name = f"{name} {given[int(rnd() * len(given))]}"
         name = f"{name} {family[int(rnd() * len(family))]}"
-    day = born.day + (40 if sex == "P" else 0)
     return [
-        make_kpj(serial),
-        f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{nik_serial:04d}",
+        kpj_number(serial),
+        make_nik(regency, district, born, sex, nik_serial),
         name,
         born,
         sex,
-        f"Kp. {_VILLAGES[int(rnd() * len(_VILLAGES))]} RT {int(rnd() * 12) + 1:03d}"
+        f"Kp. {VILLAGES[int(rnd() * len(VILLAGES))]} RT {int(rnd() * 12) + 1:03d}"
         f"/RW {int(rnd() * 9) + 1:03d}",
-        f"{_MOBILE[int(rnd() * len(_MOBILE))]}{int(rnd() * 9 * 10**7) + 10**7}"
+        f"{MOBILE_PREFIXES[int(rnd() * len(MOBILE_PREFIXES))]}{int(rnd() * 9 * 10**7) + 10**7}"
         if rnd() < 0.9
         else None,
-        _OCCUPATIONS[int(rnd() * len(_OCCUPATIONS))],
+        OCCUPATIONS[int(rnd() * len(OCCUPATIONS))],
         income,
         "JKK,JKM,JHT" if jht else "JKK,JKM",
         start,
@@ -504,11 +353,21 @@ def _member_row(
     ]
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+def _heir_nik(
+    ctx: _Context,
+    rng: random.Random,
+    member_nik: str,
+    born: date,
+    relationship: Relationship,
+    sex: str,
+) -> str:
+    """The NIK of the member's spouse or child, issued where the member's was."""
+    if relationship is Relationship.SPOUSE:
+        heir_born = born + timedelta(days=rng.randrange(-3650, 3650))
+    else:
+        heir_born = add_years(born, rng.randint(18, 35))
+    heir_born = min(heir_born, ctx.today)
+    return make_nik(member_nik[:4], int(member_nik[4:6]), heir_born, sex, rng.randint(1, 9999))
 
 
 def _claim_row(
@@ -532,7 +391,7 @@ def _claim_row(
         treatment = rng.randrange(5, 300) * 100_000
         days = rng.choice((0, 0, 7, 14, 30, 60))
         details = {
-            "accident_place": f"Kp. {rng.choice(_VILLAGES)}",
+            "accident_place": f"Kp. {rng.choice(VILLAGES)}",
             "on_commute": rng.random() < 0.3,
             "treatment_cost": treatment,
             "transport_mode": "land",
@@ -542,18 +401,30 @@ def _claim_row(
             "death": False,
             "children": [],
         }
-        amount = treatment + details["transport_cost"] + days * member[_I["income_level"]] // 30
+        amount = benefits.jkk_benefit(
+            ctx.params,
+            income=member[_I["income_level"]],
+            treatment_cost=treatment,
+            transport_mode="land",
+            transport_cost=details["transport_cost"],
+            stmb_days=days,
+        ).total
     elif claim_type is ClaimType.JKM:
         relationship = rng.choice((Relationship.SPOUSE, Relationship.CHILD))
-        claimant = _person(rng, "P" if member[_I["sex"]] == "L" else "L")
-        claimant_nik = member[_I["nik"]][:6] + f"{rng.randrange(10**10):010d}"
+        heir_sex = "P" if member[_I["sex"]] == "L" else "L"
+        claimant = person_name(rng, heir_sex)
+        claimant_nik = _heir_nik(ctx, rng, member[_I["nik"]], born, relationship, heir_sex)
         details = {"children": []}
-        amount = 42_000_000
+        amount = ctx.jkm_amount
     else:
-        age = (event - born).days // 365
-        jht_reason = JhtReason.AGE if age >= 56 else JhtReason.STOPPED_WORKING
+        old_enough = age_on(born, event) >= ctx.retirement_age
+        jht_reason = JhtReason.AGE if old_enough else JhtReason.STOPPED_WORKING
         months = max((event - start).days // 30, 1)
-        amount = member[_I["contribution_jht"]] * months or 2 * member[_I["income_level"]] // 100
+        # The JHT paid, or (a member without JHT) one month of it at the rate in force.
+        monthly_jht = (
+            member[_I["contribution_jht"]] or ctx.contribution(member[_I["income_level"]], True)[2]
+        )
+        amount = monthly_jht * months
     row: dict[str, Any] = {
         "state": ClaimState.SUBMITTED,
         "version": 1,
@@ -566,7 +437,7 @@ def _claim_row(
         "claimant_name": claimant,
         "claimant_nik": claimant_nik,
         "claimant_relationship": relationship,
-        "bank_name": rng.choice(_BANKS),
+        "bank_name": rng.choice(BANKS),
         "bank_account": f"{rng.randrange(10**9, 10**10)}{rng.randrange(100, 1000)}",
         "account_holder": claimant,
         "details": details,
@@ -609,354 +480,6 @@ def _claim_row(
 
 
 # --------------------------------------------------------------------------------------------
-# Writing: COPY on PostgreSQL, executemany elsewhere
-# --------------------------------------------------------------------------------------------
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: Any) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if type(value) is str:  # the most frequent: plain text seldom needs an escape
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return str(value)  # numbers, ISO dates, timestamps with their offset
-
-
-def _audit_copy_line(row: Sequence[Any]) -> str:
-    """An audit event in COPY's text format. Its values are only text, whole numbers, times and
-    None: written at once, and checked at once for a character to escape (then value by value)."""
-    line = "\t".join(["\\N" if v is None else v if type(v) is str else str(v) for v in row])
-    if (
-        line.count("\t") == len(row) - 1
-        and line.count("\\") == row.count(None)
-        and "\n" not in line
-        and "\r" not in line
-    ):
-        return line
-    return "\t".join(map(_copy_text, row))
-
-
-class _Writer:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-
-    def members(self, rows: list[list[Any]]) -> None:
-        if self.postgres:
-            self._copy("member", MEMBER_COLUMNS, rows)
-        else:
-            self.session.execute(
-                insert(Member).execution_options(render_nulls=True),
-                [dict(zip(MEMBER_COLUMNS, row, strict=True)) for row in rows],
-            )
-
-    def claims(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Write the claims; their ids, in the order of ``rows``."""
-        if not rows:
-            return []
-        if self.postgres:
-            import json
-
-            # The ids are taken from the claims' sequence first: COPY returns nothing.
-            ids = self.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('claim', 'id'))"
-                    " FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).all()
-            values = []
-            for claim_id, row in zip(ids, rows, strict=True):
-                row = dict(row, details=json.dumps(row["details"]))
-                values.append([claim_id, *(row[c] for c in CLAIM_COLUMNS)])
-            self._copy("claim", ("id", *CLAIM_COLUMNS), values)
-            return list(ids)
-        return list(
-            self.session.scalars(
-                insert(Claim)
-                .returning(Claim.id, sort_by_parameter_order=True)
-                .execution_options(render_nulls=True),
-                rows,
-            )
-        )
-
-    def audit_events(self, rows: list[tuple[Any, ...]]) -> None:
-        if self.postgres:
-            self._copy_lines("audit_event", AUDIT_COLUMNS, map(_audit_copy_line, rows))
-        else:
-            self.session.execute(
-                insert(AuditEvent.__table__),
-                [dict(zip(AUDIT_COLUMNS, row, strict=True)) for row in rows],
-            )
-
-    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        # COPY's text format written by hand: several times faster than write_row() per value.
-        self._copy_lines(table, columns, ("\t".join(map(_copy_text, row)) for row in rows))
-
-    def _copy_lines(self, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
-        raw = self.session.connection().connection.driver_connection
-        text_lines = list(lines)
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for start in range(0, len(text_lines), 10_000):
-                    copy.write("\n".join(text_lines[start : start + 10_000]) + "\n")
-
-    def existing_niks(self, niks: list[str]) -> set[str]:
-        if self.postgres:
-            result = self.session.execute(
-                text("SELECT nik FROM member WHERE nik = ANY(:niks)"), {"niks": niks}
-            )
-            return set(result.scalars())
-        found: set[str] = set()
-        for start in range(0, len(niks), 5_000):
-            part = niks[start : start + 5_000]
-            found.update(self.session.scalars(select(Member.nik).where(Member.nik.in_(part))))
-        return found
-
-    def member_ids(self, kpjs: list[str]) -> dict[str, int]:
-        if not kpjs:
-            return {}
-        if self.postgres:
-            result = self.session.execute(
-                text("SELECT kpj, id FROM member WHERE kpj = ANY(:kpjs)"), {"kpjs": kpjs}
-            )
-            return {kpj: member_id for kpj, member_id in result}
-        ids: dict[str, int] = {}
-        for start in range(0, len(kpjs), 5_000):
-            part = kpjs[start : start + 5_000]
-            ids.update(
-                (kpj, member_id)
-                for kpj, member_id in self.session.execute(
-                    select(Member.kpj, Member.id).where(Member.kpj.in_(part))
-                )
-            )
-        return ids
-
-
-# --------------------------------------------------------------------------------------------
-# The audit trail: the events the services would have written, appended to the hash chain
-# --------------------------------------------------------------------------------------------
-
-
-class _AuditTrail:
-    """Audit events of the load, collected per chunk and appended to the chain by ``flush``.
-
-    The first flush takes the chain's append lock (``audit._lock_head``, as ``append_event``
-    does; held until the commit) and continues after the newest id ever handed out; each event
-    is hashed with ``audit.compute_hash`` over exactly the values written, so ``verify_chain``
-    recomputes the same hashes. ``finish`` moves the head (and, on PostgreSQL, the id sequence).
-    """
-
-    def __init__(self, session: Session, writer: _Writer, people: dict[int, tuple[str, str]]):
-        self.session = session
-        self.writer = writer
-        self.people = people
-        self.pending: list[tuple[Any, ...]] = []
-        self.head: AuditChainHead | None = None
-        self.next_id = 0
-        self.last_hash = ""
-        self.written = 0
-        self.seconds = 0.0
-
-    def add(
-        self,
-        occurred_at: datetime,
-        actor_id: int | None,
-        action: str,
-        from_state: Enum | None,
-        to_state: Enum,
-        details: dict[str, Any],
-        *,
-        record: tuple[str, int],
-        scope: tuple[int | None, int | None, int | None],
-    ) -> None:
-        """One event of ``record`` (type, id) in ``scope`` (region, office, department): its
-        content fields (``audit.CONTENT_FIELDS`` order) as ``append_event`` stores them: UTC
-        time, the actor's snapshot, text values, canonical JSON details."""
-        if occurred_at.tzinfo is None:
-            raise ValueError("occurred_at must carry a time zone")
-        username, role = self.people[actor_id] if actor_id is not None else (None, None)
-        self.pending.append(
-            (
-                occurred_at.astimezone(UTC),
-                actor_id,
-                username,
-                role,
-                record[0],
-                str(record[1]),
-                action,
-                None if from_state is None else from_state.value,
-                to_state.value,
-                None,  # comment
-                None,  # ip
-                audit.canonical_json(details),
-                *scope,
-            )
-        )
-
-    def claim(self, claim_id: int, row: dict[str, Any]) -> None:
-        """As ``claims.register_claim`` and the claim workflow (``decide``) write them."""
-        C = ClaimState
-        amount = row["amount"]
-        event = partial(
-            self.add,
-            record=(CLAIM_RECORD, claim_id),
-            scope=(row["region_id"], row["office_id"], None),
-        )
-        event(row["created_at"], row["registered_by_id"], "create", None, C.SUBMITTED,
-              {"amount": amount})  # fmt: skip
-        if row["state"] is not C.PAID:
-            return
-        approver = row["approved_by_id"]
-        event(row["verified_at"], row["verified_by_id"], "verify", C.SUBMITTED, C.VERIFIED,
-              {"amount": amount})  # fmt: skip
-        event(row["approved_at"], approver, "approve", C.VERIFIED, C.APPROVED,
-              {"amount": amount, "level": self.people[approver][1]})  # fmt: skip
-        # The workflow keeps the action's text parameters too: the transfer reference.
-        event(row["paid_at"], row["paid_by_id"], "pay", C.APPROVED, C.PAID,
-              {"amount": amount, "paid_on": row["paid_on"].isoformat(),
-               "payment_reference": row["payment_reference"]})  # fmt: skip
-
-    def batch(
-        self,
-        batch_id: int,
-        batch: dict[str, Any],
-        accepted_by: int | None = None,
-        kpjs: tuple[str, str] | None = None,
-    ) -> None:
-        """As ``batches.upload_batch``, ``process_batch`` and the batch workflow write them:
-        uploaded, checked by the system, submitted; accepted whole when completed."""
-        B = BatchState
-        rows, valid, invalid = batch["row_count"], batch["valid_count"], batch["invalid_count"]
-        uploaded = batch["created_at"]
-        event = partial(
-            self.add,
-            record=(BATCH_RECORD, batch_id),
-            scope=(batch["region_id"], batch["office_id"], batch["department_id"]),
-        )
-        event(uploaded, batch["uploaded_by_id"], "upload", None, B.PROCESSING,
-              {"filename": batch["filename"], "checksum": batch["checksum"],
-               "bytes": batch["file_size"]})  # fmt: skip
-        event(uploaded + _CHECKED_AFTER, None, "checked", B.PROCESSING, B.DRAFT,
-              {"rows": rows, "valid": valid, "invalid": invalid})  # fmt: skip
-        event(batch["submitted_at"], batch["submitted_by_id"], "submit", B.DRAFT, B.SUBMITTED,
-              {"rows": valid, "left_out": invalid, "newly_left_out": 0})  # fmt: skip
-        if batch["state"] is B.COMPLETED:
-            assert accepted_by is not None and kpjs is not None
-            event(batch["completed_at"], accepted_by, "accept_all", B.SUBMITTED, B.COMPLETED,
-                  {"accepted": batch["accepted_count"], "rows": _ranges(range(2, rows + 2)),
-                   "first_kpj": kpjs[0], "last_kpj": kpjs[1]})  # fmt: skip
-
-    def _start(self) -> None:
-        session = self.session
-        self.head = audit._lock_head(session)
-        # After every id ever handed out (a rolled-back append used one too), never reusing one.
-        newest = session.scalar(select(func.max(AuditEvent.id))) or 0
-        if self.writer.postgres:
-            issued = session.scalar(
-                text(
-                    "SELECT pg_sequence_last_value("
-                    "CAST(pg_get_serial_sequence('audit_event', 'id') AS regclass))"
-                )
-            )
-        else:
-            issued = session.scalar(
-                text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_event'")
-            )
-        self.next_id = max(self.head.last_event_id or 0, newest, issued or 0) + 1
-        self.last_hash = self.head.last_hash
-        self.key = current_keyring().current
-
-    def flush(self) -> None:
-        """Hash the collected events in time order and write them, ids ascending."""
-        if not self.pending:
-            return
-        started = time.perf_counter()
-        if self.head is None:
-            self._start()
-        self.pending.sort(key=itemgetter(0))  # by time; stable: a record's events keep order
-        compute_hash, names = audit.compute_hash, audit.CONTENT_FIELDS
-        key = self.key
-        prev_hash, event_id = self.last_hash, self.next_id
-        rows = []
-        for content in self.pending:
-            digest = compute_hash(dict(zip(names, content, strict=True)), prev_hash, key)
-            rows.append((event_id, *content, prev_hash, key.id, digest))  # AUDIT_COLUMNS
-            prev_hash, event_id = digest, event_id + 1
-        self.writer.audit_events(rows)
-        self.written += len(rows)
-        self.last_hash, self.next_id = prev_hash, event_id
-        self.pending = []
-        self.seconds += time.perf_counter() - started
-
-    def finish(self) -> None:
-        """Move the chain head to the newest event written (and the id sequence past it)."""
-        self.flush()
-        if self.head is None:
-            return
-        last = self.next_id - 1
-        audit.advance_head(self.head, self.key, last, self.last_hash, self.written)
-        self.session.flush()
-        if self.writer.postgres:
-            self.session.execute(
-                text("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), :last)"),
-                {"last": last},
-            )
-
-
-def _detach(session: Session) -> list[str]:
-    """Drop the secondary indexes and the foreign keys of the bulk tables (and the primary
-    keys of the tables of name words) for a large load; the statements that put them back (run
-    in the same transaction, after the load).
-
-    Unique keys and the bulk tables' primary keys stay: they are what keeps the data right while
-    it arrives (the tables of name words are written by triggers from those rows). A foreign
-    key put back checks every row at once (one join instead of a look-up per row), an index is
-    built from sorted data: both much faster than maintaining them row by row.
-    """
-    tables = list(_REBUILT_TABLES)
-    constraints = session.execute(
-        text(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
-            " FROM pg_constraint"
-            " WHERE (contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[])))"
-            " OR (contype = 'p' AND conrelid = ANY(CAST(:word_tables AS regclass[])))"
-            " ORDER BY conname"
-        ),
-        {"tables": tables, "word_tables": list(_WORD_TABLES)},
-    ).all()
-    indexes = session.execute(
-        text(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i"
-            " WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables)"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
-            "   WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)"
-            " ORDER BY i.indexname"
-        ),
-        {"tables": tables},
-    ).all()
-    restore = []
-    for table, name, definition in constraints:
-        session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-        restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    for name, definition in indexes:
-        session.execute(text(f'DROP INDEX "{name}"'))
-        restore.append(definition)
-    return restore
-
-
-# --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
 
@@ -983,8 +506,8 @@ def seed_bulk(
     today = today_in_jakarta()
     now = datetime.now(UTC)
     ctx = _context(session, today, now)
-    writer = _Writer(session)
-    trail = _AuditTrail(session, writer, ctx.people)
+    writer = Writer(session)
+    trail = AuditTrail(session, writer, ctx.people)
     report = BulkReport(backend=session.get_bind().dialect.name)
     if queue_batches is None:
         queue_batches = min(max(members // 20_000, 5 if members else 0), 200)
@@ -993,13 +516,13 @@ def seed_bulk(
     if fast_load is None:
         fast_load = members >= FAST_LOAD_FROM
     if writer.postgres and fast_load:
-        restore = _detach(session)
+        restore = detach(session)
         say(
             "Secondary indexes and foreign keys of member, claim and audit_event dropped for"
             " the load."
         )
 
-    first_serial = reserve_serials(session, members) if members else 0
+    first_serial = numbering.reserve_serials(session, members) if members else 0
     claims_left = claims
     jkm_jht: set[str] = set()  # members who already have a JKM or JHT claim in this run
     for chunk_start in range(0, members, CHUNK):
@@ -1072,7 +595,7 @@ def seed_bulk(
         say(f"Indexes rebuilt and foreign keys checked in {report.timings['restore']:.1f} s.")
     if writer.postgres:
         t0 = time.perf_counter()
-        for table in ("member", "claim", "member_batch", "batch_row", "audit_event", *_WORD_TABLES):
+        for table in ("member", "claim", "member_batch", "batch_row", "audit_event", *WORD_TABLES):
             session.execute(text(f"ANALYZE {table}"))
         report.timings["analyze"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started
@@ -1085,7 +608,7 @@ def _completed_batches(
     rng: random.Random,
     by_department: dict[int, list[list[Any]]],
     skipped: set[str],
-    trail: _AuditTrail,
+    trail: AuditTrail,
 ) -> int:
     """Completed batches for the members a department registered (in groups of BATCH_SIZE)."""
     created = 0
@@ -1135,13 +658,14 @@ def _completed_batches(
 
 
 def _queue_batches(
-    session: Session, ctx: _Context, rng: random.Random, count: int, trail: _AuditTrail
+    session: Session, ctx: _Context, rng: random.Random, count: int, trail: AuditTrail
 ) -> int:
     """``count`` submitted batches of pending rows in the registration queues."""
     departments = sorted(ctx.department_office)
     if not departments:
         return 0
-    first = reserve_serials(session, count * QUEUE_BATCH_ROWS)  # NIKs only: KPJs come on accept
+    # For the NIKs only: the KPJs come when a clerk accepts the rows.
+    first = numbering.reserve_serials(session, count * QUEUE_BATCH_ROWS)
     rows_added = 0
     office_of = {o.id: o for o in ctx.offices}
     for b in range(count):

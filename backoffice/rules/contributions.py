@@ -1,0 +1,127 @@
+"""The monthly contribution of a BPU member and what a month costs when it is paid.
+
+JKK and JKM always, JHT when chosen, each from its rate in force: a percent of the declared
+income level or a flat amount (at Rp1.000.000: JKK 1% + JKM Rp6.800 = Rp16.800, Rp36.800 with
+JHT 2%). A discount rule (PP 50/2025) takes a percent off JKK and JKM of the months whose due
+date falls in its period, unless a government budget pays (a department, channel ``payer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from models import PaymentChannel, Programme
+
+from ..errors import DomainError
+from .coverage import due_date
+
+_HUNDRED = Decimal(100)
+
+
+def _rupiah(exact: Decimal) -> int:
+    """Whole rupiah, half up."""
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Rate:
+    programme: Programme
+    percent: Decimal | None
+    flat_amount: int | None
+
+    def amount(self, income: int) -> int:
+        if self.flat_amount is not None:
+            return self.flat_amount
+        assert self.percent is not None
+        return _rupiah(Decimal(income) * self.percent / _HUNDRED)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    jkk: int
+    jkm: int
+    jht: int
+
+    @property
+    def total(self) -> int:
+        return self.jkk + self.jkm + self.jht
+
+
+class MissingRates(DomainError):
+    """No rate is in force for ``programmes``: the caller tells the user in their words."""
+
+    def __init__(self, programmes: list[str]) -> None:
+        super().__init__(f"No contribution rate is in force for {', '.join(programmes)}.")
+        self.programmes = programmes
+
+
+def monthly_contribution(
+    income: int, programmes: Iterable[str], rates: Mapping[Programme, Rate]
+) -> Contribution:
+    """JKK and JKM always, JHT when chosen, each from its rate (e.g. Rp16.800 at Rp1.000.000);
+    ``MissingRates`` when one of them has no rate."""
+    chosen = {Programme(p) for p in programmes}
+    missing = [p.value for p in (Programme.JKK, Programme.JKM) if p not in rates]
+    if Programme.JHT in chosen and Programme.JHT not in rates:
+        missing.append(Programme.JHT.value)
+    if missing:
+        raise MissingRates(missing)
+    return Contribution(
+        jkk=rates[Programme.JKK].amount(income),
+        jkm=rates[Programme.JKM].amount(income),
+        jht=rates[Programme.JHT].amount(income) if Programme.JHT in chosen else 0,
+    )
+
+
+@dataclass(frozen=True)
+class Discount:
+    """Percent off the JKK and JKM contributions, in force from ``valid_from`` to ``valid_to``."""
+
+    percent: Decimal
+    valid_from: date
+    valid_to: date | None
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def discount_on(rules: Iterable[Discount], day: date) -> Decimal:
+    """The percent off in force on ``day`` (0 when none is); ``rules`` the newest first (a newer
+    rule wins where two are in force)."""
+    return next((rule.percent for rule in rules if rule.in_force(day)), Decimal(0))
+
+
+def discounted(contribution: Contribution, percent: Decimal) -> Contribution:
+    """``contribution`` with ``percent`` off JKK and JKM (rounded to the rupiah, half up); JHT,
+    savings of the member's own, is never discounted."""
+    if not percent:
+        return contribution
+
+    def off(amount: int) -> int:
+        return _rupiah(Decimal(amount) * (_HUNDRED - percent) / _HUNDRED)
+
+    return Contribution(jkk=off(contribution.jkk), jkm=off(contribution.jkm), jht=contribution.jht)
+
+
+def month_discount(
+    month: date, channel: PaymentChannel, rules: Iterable[Discount], due_day: int
+) -> Decimal:
+    """The percent off ``month`` paid through ``channel``: the discount in force on the month's
+    due date, none when a government budget pays (a department, channel ``payer``)."""
+    if channel is PaymentChannel.PAYER:
+        return Decimal(0)
+    return discount_on(rules, due_date(month, due_day))
+
+
+def month_contribution(
+    standard: Contribution,
+    month: date,
+    channel: PaymentChannel,
+    rules: Iterable[Discount],
+    due_day: int,
+) -> Contribution:
+    """What is paid for ``month`` through ``channel``: ``standard`` less ``month_discount``."""
+    return discounted(standard, month_discount(month, channel, rules, due_day))
