@@ -157,6 +157,7 @@ def register_cli(app: Flask) -> None:
 
         from models import BatchRow, RowState, User
 
+        from .clock import today_in_jakarta
         from .errors import DomainError
         from .importing import FileRefused
         from .services import batches
@@ -182,7 +183,7 @@ def register_cli(app: Flask) -> None:
                     path.read_bytes(),
                     path.name,
                     settings=settings,
-                    today=batches.today_in_jakarta(),
+                    today=today_in_jakarta(),
                 )
             except FileRefused as refused:
                 fail(str(refused.message), refused.code)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks
 from backoffice.auth.forms import AppForm
+from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
 from backoffice.importing import FileRefused, template_xlsx
@@ -62,7 +63,7 @@ def _state(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
 def _age(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
     if model.submitted_at is None:
         return ""
-    days = (service.today_in_jakarta() - service.jakarta_day(model.submitted_at)).days
+    days = (today_in_jakarta() - jakarta_day(model.submitted_at)).days
     return max(days, 0)
 
 
@@ -143,7 +144,7 @@ class BatchView(DecisionRoute, _BatchScreen):
                     data,
                     upload.filename or "",
                     settings=self.settings(),
-                    today=service.today_in_jakarta(),
+                    today=today_in_jakarta(),
                     ip=request.remote_addr,
                 )
             except FileRefused as refused:
@@ -178,7 +179,7 @@ class BatchView(DecisionRoute, _BatchScreen):
     def template(self) -> Any:
         if not authz.may(current_user, self.screen, "create"):
             abort(403)
-        levels = reference.income_levels_on(db.session, service.today_in_jakarta())
+        levels = reference.income_levels_on(db.session, today_in_jakarta())
         return Response(
             template_xlsx(sorted(levels)),
             mimetype=XLSX,
