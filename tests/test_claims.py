@@ -8,10 +8,8 @@ covered in tests/test_claim_screens.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
-import types
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,18 +39,8 @@ from models import (
     Role,
     User,
 )
+from tests.fixtures import claim_world as world
 
-
-def _load_world() -> types.ModuleType:
-    path = Path(__file__).parent / "fixtures" / "claim_world.py"
-    spec = importlib.util.spec_from_file_location("claim_world", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-world = _load_world()
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
 OTHER_OFFICE_CLERK, REGIONAL_HEAD, OTHER_REGION_HEAD = (

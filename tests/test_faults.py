@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,26 +23,14 @@ from sqlalchemy import event, func, select
 
 from backoffice import audit
 from backoffice.audit import verify_chain
+from backoffice.clock import today_in_jakarta
 from backoffice.services import batches
 from backoffice.services import claims as claim_service
 from models import AuditEvent, Base, BatchState, Claim, ClaimState, Member, MemberBatch
+from tests.fixtures import claim_world as world
 
-HERE = Path(__file__).parent
 ERROR_PAGE = "Terjadi kesalahan pada sistem. Kesalahan sudah dicatat."  # both error pages
 FAILURE = "injected failure: the disk is full"
-
-
-def _load_world() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "claim_world_faults", HERE / "fixtures" / "claim_world.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-world = _load_world()
 
 
 @pytest.fixture
@@ -139,7 +124,7 @@ def submitted_batch(app: Any, session: Any, user: Any) -> MemberBatch:
     liaison = user("dinas.pertanian.serang")
     data = _csv(("3604011708900101", "Budi Santoso"), ("3604011708900102", "Ujang Suryana"))
     up = batches.upload_batch(
-        session, liaison, data, "peserta.csv", settings=settings, today=batches.today_in_jakarta()
+        session, liaison, data, "peserta.csv", settings=settings, today=today_in_jakarta()
     )
     batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count == 2
@@ -202,7 +187,7 @@ def test_a_failure_while_approving_or_paying_a_claim_leaves_nothing_and_the_retr
     app = production_errors
     claim = verified_claim(app, session, user)
     clerk = login("petugas.serang")
-    today = batches.today_in_jakarta().isoformat()
+    today = today_in_jakarta().isoformat()
     steps = [
         ("approve", {}, ClaimState.APPROVED),
         ("pay", {"payment_reference": "TRF-20260001", "paid_on": today}, ClaimState.PAID),

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from html_page import get
 from sqlalchemy import delete, func, select
 
 from backoffice.audit import history, verify_chain
@@ -42,6 +41,7 @@ from models import (
     Role,
     User,
 )
+from tests.html_page import get
 
 TODAY = date(2026, 11, 22)
 START = date(2026, 1, 10)

@@ -14,11 +14,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from sql_recorder import Recorder
 
 from backoffice import names
 from backoffice.services.bulk import seed_bulk
 from models import Claim, Member, Office
+from tests.sql_recorder import Recorder
 from views import words
 from views.members import MemberView
 

@@ -20,10 +20,8 @@ it), so a route or a screen added later is swept without touching this file:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import re
-import types
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -40,6 +38,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from backoffice import workflow
+from backoffice.clock import today_in_jakarta
 from backoffice.services import batches, ledger, proposals
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
@@ -64,20 +63,9 @@ from models import (
     Role,
     User,
 )
-
-HERE = Path(__file__).parent
-
-
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-matrix = _load("authorization_matrix_sweeps", HERE / "test_authorization_matrix.py")
-world = _load("claim_world_sweeps", HERE / "fixtures" / "claim_world.py")
+from tests import test_authorization_matrix as matrix
+from tests.conftest import Client
+from tests.fixtures import claim_world as world
 
 POLICY, PUBLIC, ROLES = matrix.POLICY, matrix.PUBLIC, matrix.ROLES
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -212,7 +200,7 @@ def _submitted_batch(
 ) -> MemberBatch:
     settings = batches.Settings.from_config(app.config, app.instance_path)
     up = batches.upload_batch(
-        session, user(liaison), data, filename, settings=settings, today=batches.today_in_jakarta()
+        session, user(liaison), data, filename, settings=settings, today=today_in_jakarta()
     )
     batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
@@ -271,7 +259,7 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
         select(ContributionRate).where(ContributionRate.programme == Programme.JKK)
     )
     member = world.paid_member(session)
-    summary = ledger.member_ledger(session, member, batches.today_in_jakarta())
+    summary = ledger.member_ledger(session, member, today_in_jakarta())
     session.commit()
     ids = {
         "batch": batch.id,
@@ -410,7 +398,7 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
             {
                 "period": t.contribution_period,
                 "months": "1",
-                "paid_on": batches.today_in_jakarta().isoformat(),
+                "paid_on": today_in_jakarta().isoformat(),
                 "channel": "counter",
                 "reference": "LOKET-CSRF-1",
             },
@@ -556,7 +544,6 @@ def forged(
 def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token(
     app, session, login, user
 ):
-    from conftest import Client
 
     targets = csrf_targets(app, session, user)
     payloads = csrf_payloads(targets)
@@ -1080,9 +1067,9 @@ class Sweep:
             "row_id": [str(i) for i in f.ids.get(BatchRow, [])],
             "comment": "Rahasia",
             "payment_reference": "TRF-RAHASIA-1",
-            "paid_on": batches.today_in_jakarta().isoformat(),
+            "paid_on": today_in_jakarta().isoformat(),
             "office_code": "Z01",
-            "period": batches.today_in_jakarta().strftime("%Y-%m"),
+            "period": today_in_jakarta().strftime("%Y-%m"),
             "months": "1",
             "channel": "counter",
             "reference": "RAHASIA",
