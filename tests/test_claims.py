@@ -1,9 +1,11 @@
 """Benefit claims on a real database (SQLite and PostgreSQL): intake and eligibility from the
 contributions ledger, documents, verification, approval with limits and escalation, payment.
 
-Every member is built here (tests/fixtures/claim_world.py) with its own ledger. Service calls run
-outside a web request, where messages are Indonesian (the default language). The screens are
-covered in tests/test_claim_screens.py.
+On the empty database with the small organisation of tests/fixtures/org.py (KC Serang and its
+KCP Lebak, KC Cilegon, Kanwil Banten and DKI Jakarta, their staff); every member is built here
+(tests/fixtures/claim_world.py) with its own ledger. Service calls run outside a web request,
+where messages are Indonesian (the default language). The screens are covered in
+tests/test_claim_screens.py.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from models import (
     User,
 )
 from tests.fixtures import claim_world as world
+from tests.fixtures.org import Org, make_org
 
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
@@ -50,6 +53,11 @@ OTHER_OFFICE_CLERK, REGIONAL_HEAD, OTHER_REGION_HEAD = (
 )
 STALE = "Data ini baru saja diubah oleh orang lain"
 NO_LONGER = "tidak dapat dilakukan lagi"
+
+
+@pytest.fixture(autouse=True)
+def org(empty_db: Any) -> Org:
+    return make_org(empty_db)
 
 
 @pytest.fixture
