@@ -123,8 +123,12 @@ class PostgresDatabases:
             name = f"{self.prefix}_{'seeded' if seeded else 'empty'}"
             source = f' TEMPLATE "{self.template(seeded=False)}"' if seeded else ""
             self._execute(f'CREATE DATABASE "{name}"{source}')
+            try:
+                _build_template(self._url(name), seeded=seeded)
+            except BaseException:  # no half-built template for the next test to clone
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
             self.templates[seeded] = name
-            _build_template(self._url(name), seeded=seeded)
         return self.templates[seeded]
 
     def new(self, tmp_path: Path, *, seeded: bool = True) -> tuple[str, Any]:
