@@ -119,9 +119,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_admin(app)
 
-    from .cli import register_cli
+    from . import cli
 
-    register_cli(app)
+    cli.init_app(app)
     _register_template_helpers(app)
     _register_error_pages(app)
     return app

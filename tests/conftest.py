@@ -1,7 +1,12 @@
 """Test fixtures: a real database built through the migrations, one fresh copy per test.
 
+Two templates, each built once per backend and test run, on first use: a migrated database (the
+reference data the migrations load, nothing else) and the same with the demo data (``seed-demo``).
+A test gets a copy of the seeded one, or of the empty one when it asks for ``empty_db`` and builds
+what it needs with the factories (tests/factories.py).
+
 The backend comes from the environment:
-- default: SQLite (a migrated, seeded template file, copied for every test);
+- default: SQLite (a template file, copied for every test);
 - ``TEST_DATABASE_URL=postgresql+psycopg://...``: PostgreSQL too (a template database, cloned
   with ``CREATE DATABASE ... TEMPLATE`` for every test); ``TEST_BACKENDS=postgresql`` runs only it;
 - ``REQUIRE_POSTGRES=1``: a missing PostgreSQL server fails the run instead of skipping.
@@ -14,23 +19,29 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 
 from backoffice import create_app
 from backoffice.config import normalise_database_url
+from backoffice.extensions import db
+from backoffice.seed.demo import seed_demo
+from models import User
 
 DEMO_PASSWORD = "demo1234"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 _BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
 BACKENDS = [b for b in ("sqlite", "postgresql") if b in _BACKENDS]
+
+T = TypeVar("T")
 
 
 def pytest_report_header(config: Any) -> list[str]:
@@ -51,30 +62,37 @@ def _app_config(uri: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _build_template(uri: str) -> None:
-    """Upgrade an empty database through every migration and load the demo data."""
-    from flask_migrate import upgrade
-
-    from backoffice.extensions import db
-    from backoffice.seed.demo import seed_demo
-
+def _build_template(uri: str, *, seeded: bool) -> None:
+    """Upgrade an empty database through every migration, or load the demo data into a copy."""
     app = create_app(_app_config(uri))
     with app.app_context():
-        upgrade()
-        seed_demo(db.session, DEMO_PASSWORD)
-        db.session.commit()
+        if seeded:
+            seed_demo(db.session, DEMO_PASSWORD)
+            db.session.commit()
+        else:
+            upgrade()
         db.session.remove()
         db.engine.dispose()
 
 
 class SqliteDatabases:
     def __init__(self, directory: Path) -> None:
-        self.template = directory / "template.sqlite3"
-        _build_template(f"sqlite:///{self.template}")
+        self.directory = directory
+        self.templates: dict[bool, Path] = {}
 
-    def new(self, tmp_path: Path) -> tuple[str, Any]:
+    def template(self, seeded: bool = True) -> Path:
+        """The template file, built on first use (the seeded one from a copy of the empty one)."""
+        if seeded not in self.templates:
+            path = self.directory / ("seeded.sqlite3" if seeded else "empty.sqlite3")
+            if seeded:
+                shutil.copyfile(self.template(seeded=False), path)
+            _build_template(f"sqlite:///{path}", seeded=seeded)
+            self.templates[seeded] = path
+        return self.templates[seeded]
+
+    def new(self, tmp_path: Path, *, seeded: bool = True) -> tuple[str, Any]:
         target = tmp_path / "test.sqlite3"
-        shutil.copyfile(self.template, target)
+        shutil.copyfile(self.template(seeded), target)
         return f"sqlite:///{target}", lambda: None
 
 
@@ -87,34 +105,55 @@ class PostgresDatabases:
             poolclass=sa.pool.NullPool,
         )
         self.prefix = f"bo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        self.template = f"{self.prefix}_tpl"
         self.counter = itertools.count()
-        self._execute(f'CREATE DATABASE "{self.template}"')
-        _build_template(self.url.set(database=self.template).render_as_string(hide_password=False))
+        self.templates: dict[bool, str] = {}
+        self._execute("SELECT 1")  # an unreachable server fails here, not in the first test
 
     def _execute(self, sql: str) -> None:
         with self.admin_engine.connect() as conn:
             conn.exec_driver_sql(sql)
 
-    def new(self, tmp_path: Path) -> tuple[str, Any]:
+    def _url(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def template(self, seeded: bool = True) -> str:
+        """The template database's name, built on first use (the seeded one cloned from the
+        empty one)."""
+        if seeded not in self.templates:
+            name = f"{self.prefix}_{'seeded' if seeded else 'empty'}"
+            source = f' TEMPLATE "{self.template(seeded=False)}"' if seeded else ""
+            self._execute(f'CREATE DATABASE "{name}"{source}')
+            try:
+                _build_template(self._url(name), seeded=seeded)
+            except BaseException:  # no half-built template for the next test to clone
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
+            self.templates[seeded] = name
+        return self.templates[seeded]
+
+    def new(self, tmp_path: Path, *, seeded: bool = True) -> tuple[str, Any]:
         name = f"{self.prefix}_{next(self.counter)}"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        url = self.url.set(database=name).render_as_string(hide_password=False)
-        return url, lambda: self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(seeded)}"')
+        return self._url(name), lambda: self._execute(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
 
     def close(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        for name in self.templates.values():
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin_engine.dispose()
 
 
-def _postgres_or_skip(request: pytest.FixtureRequest) -> PostgresDatabases:
+def postgres_or_skip(connect: Callable[[str], T]) -> T:
+    """``connect(TEST_DATABASE_URL)``, or skip (fail with ``REQUIRE_POSTGRES=1``) the tests
+    that need it when PostgreSQL is not configured or not reachable."""
     if not POSTGRES_URL:
         message = "PostgreSQL not configured: set TEST_DATABASE_URL=postgresql+psycopg://..."
         if REQUIRE_POSTGRES:
             pytest.fail(message + " (REQUIRE_POSTGRES=1)")
         pytest.skip(message)
     try:
-        return PostgresDatabases(POSTGRES_URL)
+        return connect(POSTGRES_URL)
     except sa.exc.OperationalError as exc:
         message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}"
         if REQUIRE_POSTGRES:
@@ -130,7 +169,7 @@ def database_factory(
     if backend == "sqlite":
         yield SqliteDatabases(tmp_path_factory.mktemp("sqlite-template"))
         return
-    databases = _postgres_or_skip(request)
+    databases = postgres_or_skip(PostgresDatabases)
     yield databases
     databases.close()
 
@@ -141,8 +180,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def database_url(database_factory: Any, tmp_path: Path) -> Iterator[str]:
-    url, drop = database_factory.new(tmp_path)
+def database_url(
+    request: pytest.FixtureRequest, database_factory: Any, tmp_path: Path
+) -> Iterator[str]:
+    # Asked for directly or through another fixture, ``empty_db`` leaves the demo data out.
+    seeded = "empty_db" not in request.fixturenames
+    url, drop = database_factory.new(tmp_path, seeded=seeded)
     yield url
     drop()
 
@@ -181,22 +224,26 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     with app.app_context():
         yield app
-        from backoffice.extensions import db
-
         db.session.remove()
         db.engine.dispose()
 
 
-@pytest.fixture
-def db(app: Any) -> Any:
-    from backoffice.extensions import db
-
+@pytest.fixture(name="db")
+def db_fixture(app: Any) -> Any:
     return db
 
 
 @pytest.fixture
 def session(db: Any) -> Any:
     return db.session
+
+
+@pytest.fixture
+def empty_db(session: Any) -> Any:
+    """The session of a migrated database without the demo data: only the reference data the
+    migrations load (rates, income levels, benefit parameters, document checklists). The test
+    makes what it needs with tests/factories.py; ``app``, ``client`` and ``login`` use it too."""
+    return session
 
 
 _CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -233,8 +280,6 @@ class Client:
         kwargs.setdefault("buffered", True)
         with self.app.app_context():
             response = getattr(self.http, method)(url, **kwargs)
-        from backoffice.extensions import db
-
         db.session.expire_all()  # the test's own session sees what the request committed
         return response
 
@@ -257,7 +302,8 @@ def client(app: Any) -> Client:
 
 @pytest.fixture
 def login(app: Any) -> Any:
-    """``login("petugas.serang")`` -> a Client signed in as that demo user."""
+    """``login("petugas.serang")`` -> a Client signed in as that user (a demo user, or one made
+    by the factories: both have the demo password)."""
 
     def _login(username: str) -> Client:
         c = Client(app)
@@ -271,6 +317,4 @@ def login(app: Any) -> Any:
 @pytest.fixture
 def user(session: Any) -> Any:
     """``user("petugas.serang")`` -> the User row."""
-    from models import User
-
     return lambda username: session.scalar(sa.select(User).where(User.username == username))

@@ -6,27 +6,14 @@ installed packages and compared with the .po files.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parents[1]
-CHECKER_PATH = ROOT / "backoffice" / "translations" / "check_catalogs.py"
-
-
-def _load_checker():
-    spec = importlib.util.spec_from_file_location("check_catalogs", CHECKER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-check_catalogs = _load_checker()
+from backoffice.translations import check_catalogs
 
 PO_FILES = {
     "admin": check_catalogs.ADMIN_PO,

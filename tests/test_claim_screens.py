@@ -10,33 +10,20 @@ tests/fixtures/claim_world.py.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import types
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from html_page import Node, Page, follow, get
 from sqlalchemy import func, select
 
 from backoffice import authz
 from backoffice.services import claims as service
 from models import Claim, ClaimDocument, ClaimState, Role
+from tests.fixtures import claim_world as world
+from tests.html_page import Node, Page, follow, get
 
-
-def _load_world() -> types.ModuleType:
-    path = Path(__file__).parent / "fixtures" / "claim_world.py"
-    spec = importlib.util.spec_from_file_location("claim_world_screens", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-world = _load_world()
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
 OTHER_OFFICE_CLERK = "petugas.cilegon"

@@ -1,17 +1,17 @@
 """Benefit claims on a real database (SQLite and PostgreSQL): intake and eligibility from the
 contributions ledger, documents, verification, approval with limits and escalation, payment.
 
-Every member is built here (tests/fixtures/claim_world.py) with its own ledger. Service calls run
-outside a web request, where messages are Indonesian (the default language). The screens are
-covered in tests/test_claim_screens.py.
+On the empty database with the small organisation of tests/fixtures/org.py (KC Serang and its
+KCP Lebak, KC Cilegon, Kanwil Banten and DKI Jakarta, their staff); every member is built here
+(tests/fixtures/claim_world.py) with its own ledger. Service calls run outside a web request,
+where messages are Indonesian (the default language). The screens are covered in
+tests/test_claim_screens.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
-import types
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -42,18 +42,9 @@ from models import (
     Role,
     User,
 )
+from tests.fixtures import claim_world as world
+from tests.fixtures.org import Org, make_org
 
-
-def _load_world() -> types.ModuleType:
-    path = Path(__file__).parent / "fixtures" / "claim_world.py"
-    spec = importlib.util.spec_from_file_location("claim_world", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-world = _load_world()
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
 OTHER_OFFICE_CLERK, REGIONAL_HEAD, OTHER_REGION_HEAD = (
@@ -63,6 +54,11 @@ OTHER_OFFICE_CLERK, REGIONAL_HEAD, OTHER_REGION_HEAD = (
 )
 STALE = "Data ini baru saja diubah oleh orang lain"
 NO_LONGER = "tidak dapat dilakukan lagi"
+
+
+@pytest.fixture(autouse=True)
+def org(empty_db: Any) -> Org:
+    return make_org(empty_db)
 
 
 @pytest.fixture

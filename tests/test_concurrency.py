@@ -50,6 +50,7 @@ from models import (
     RowState,
     User,
 )
+from tests.conftest import _TEMPLATE_CACHE, Client, _app_config
 
 CLERKS = 50
 CONTENDERS = 10  # clerks trying each item at the same moment
@@ -62,8 +63,6 @@ TODAY = date.today()
 @pytest.fixture
 def busy_app(database_url: str, postgres_only: None, tmp_path: Path) -> Iterator[Any]:
     """The app with a connection pool large enough for every clerk at once."""
-    from conftest import _TEMPLATE_CACHE, _app_config
-
     engine = {
         "pool_pre_ping": True,
         "pool_size": CLERKS + 2,
@@ -214,8 +213,6 @@ def registrar_and_verifier() -> tuple[User, User]:
 
 
 def signed_in(app: Any, username: str) -> Any:
-    from conftest import Client
-
     client = Client(app)
     assert client.login(username, PASSWORD).status_code == 302
     client.token = client.csrf_token()

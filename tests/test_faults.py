@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,23 +27,10 @@ from backoffice.clock import today_in_jakarta
 from backoffice.services import batches
 from backoffice.services import claims as claim_service
 from models import AuditEvent, Base, BatchState, Claim, ClaimState, Member, MemberBatch
+from tests.fixtures import claim_world as world
 
-HERE = Path(__file__).parent
 ERROR_PAGE = "Terjadi kesalahan pada sistem. Kesalahan sudah dicatat."  # both error pages
 FAILURE = "injected failure: the disk is full"
-
-
-def _load_world() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "claim_world_faults", HERE / "fixtures" / "claim_world.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-world = _load_world()
 
 
 @pytest.fixture

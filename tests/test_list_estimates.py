@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sql_recorder import Recorder
 
 from backoffice.seed.bulk import seed_bulk
+from tests.sql_recorder import Recorder
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from html_page import Page, follow, get, links_to
 from sqlalchemy import func, select
 
 from backoffice.rules.kpj import kpj_is_valid
@@ -34,6 +33,7 @@ from models import (
     MemberBatch,
     Programme,
 )
+from tests.html_page import Page, follow, get, links_to
 
 TODAY = date.today()
 LIAISON = "dinas.pertanian.serang"

@@ -9,11 +9,9 @@ Service calls run outside a web request, where messages are Indonesian (the defa
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import threading
-import types
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,6 +33,7 @@ from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
 from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services import batches, numbering, reference
+from bench import gen_members
 from models import (
     AuditEvent,
     BatchRow,
@@ -49,7 +48,6 @@ from models import (
     RowState,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 # The registration date of every upload; accepting uses the real clock, so both are today.
 TODAY = date.today()
 B = BatchState
@@ -59,15 +57,6 @@ OTHER_LIAISON = "diskoumperindag.serang"
 CLERK = "petugas.serang"
 
 
-def _load_generator() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_members", ROOT / "bench" / "gen_members.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_members = _load_generator()
 HEADERS = list(gen_members.HEADERS)
 
 

@@ -14,11 +14,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from sql_recorder import Recorder
 
 from backoffice.listing import names, words
 from backoffice.seed.bulk import seed_bulk
 from models import Claim, Member, Office
+from tests.sql_recorder import Recorder
 from views.members import MemberView
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')

@@ -1,29 +1,59 @@
+"""The Banten demo data (``seed-demo``), tested on its own: the organisation, the users the README
+lists, the members with their histories, and seeding again, which changes nothing."""
+
 from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from backoffice.clock import today_in_jakarta
+from backoffice.importing import check_nik
 from backoffice.rules import benefits, contributions
+from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.eligibility import age_on, registration_age_finding
 from backoffice.rules.kpj import kpj_is_valid
 from backoffice.rules.nik import nik_findings
+from backoffice.seed import demo
 from backoffice.seed.bulk import seed_bulk
-from backoffice.seed.demo import DEMO_MEMBERS, PEOPLE, USERS, seed_demo
-from backoffice.services import reference
+from backoffice.seed.demo import (
+    DEMO_MEMBERS,
+    DEPARTMENTS,
+    OFFICES,
+    PEOPLE,
+    REGENCIES,
+    REGIONS,
+    USERS,
+    seed_demo,
+)
+from backoffice.services import claims, ledger, reference
+from backoffice.services.ledger import member_ledger, record_payment
 from models import (
     Claim,
     ClaimType,
     ContributionPayment,
     Department,
+    IncomeLevel,
     JhtReason,
     Member,
     Office,
     OfficeType,
+    PaymentChannel,
     Regency,
     Region,
+    Role,
     User,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def months_from(first: date, n: int) -> list[date]:
+    return [add_months(first, i) for i in range(n)]
 
 
 def test_demo_data_has_banten_and_a_second_region(session):
@@ -78,13 +108,83 @@ def test_demo_users_exist_with_hashed_passwords(session):
 SEEDED = (Region, Regency, Office, Department, User, Member, ContributionPayment)
 
 
+def counts(session) -> dict[type, int]:
+    return {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
+
+
 def test_seeding_twice_changes_nothing(session):
-    before = {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
+    before = counts(session)
     report = seed_demo(session)
     session.commit()
-    assert report.total == 0
-    after = {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
-    assert before == after
+    assert report.total == 0 and report.created == {}
+    assert counts(session) == before
+
+
+def test_seeding_an_empty_database_creates_everything_once(empty_db):
+    first = seed_demo(empty_db)
+    empty_db.commit()
+    made = counts(empty_db)
+    assert first.created == {
+        "region": len(REGIONS),
+        "regency": len(REGENCIES),
+        "office": len(OFFICES),
+        "department": len(DEPARTMENTS),
+        "user": len(USERS),
+        "member": len(PEOPLE),
+        "contribution_payment": made[ContributionPayment],
+    }
+    assert made[Member] == len(PEOPLE) and made[ContributionPayment] > 1000
+    # Everything is keyed by its natural key: a second run finds it all and adds nothing.
+    second = seed_demo(empty_db)
+    empty_db.commit()
+    assert second.total == 0 and counts(empty_db) == made
+
+
+def readme_logins() -> list[tuple[str, str, str]]:
+    """(username, role, scope) of each row of the README's "Demo logins" table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### Demo logins", 1)[1].split("\n\n", 2)[1]
+    rows = []
+    for line in table.splitlines()[2:]:  # after the header and its rule
+        names, role, scope = (cell.strip() for cell in line.strip("|").split("|"))
+        rows += [(name, role, scope) for name in re.findall(r"`([^`]+)`", names)]
+    return rows
+
+
+#: How the README names each role (the first words of its "role" column).
+README_ROLES = {
+    "administrator": Role.ADMIN,
+    "regional head": Role.REGIONAL_HEAD,
+    "branch head": Role.BRANCH_HEAD,
+    "branch clerk": Role.BRANCH_CLERK,
+    "department liaison": Role.LIAISON,
+    "auditor": Role.AUDITOR,
+}
+
+
+def scope_text(user: User) -> str:
+    """The scope as the README writes it."""
+    if user.region is not None:
+        return user.region.name
+    if user.office is not None:
+        return f"{user.office.office_type.value} {user.office.name}"
+    if user.department is not None:
+        return user.department.name
+    return "everything"
+
+
+def test_every_readme_demo_login_exists_with_its_role_and_scope(session, login):
+    logins = readme_logins()
+    assert len(logins) == len(USERS) >= 10
+    users = {u.username: u for u in session.scalars(select(User))}
+    assert {name for name, _role, _scope in logins} == set(users)
+    for username, role, scope in logins:
+        user = users[username]
+        assert user.active, username
+        [expected] = [r for text, r in README_ROLES.items() if role.rstrip("s").startswith(text)]
+        assert user.role is expected, username
+        assert scope.startswith(scope_text(user)), (username, scope)
+        assert login(username).get("/admin/").status_code == 200
 
 
 def test_demo_members_with_their_contributions(session):
@@ -113,6 +213,230 @@ def test_seed_command_refuses_production(app):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "production" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# The demo members
+# --------------------------------------------------------------------------------------------
+
+
+def demo_member(session, key: str) -> Member:
+    member = session.scalar(select(Member).where(Member.nik == demo.DEMO_MEMBERS[key]))
+    assert member is not None, key
+    return member
+
+
+def last_paid_month(summary) -> date:
+    """The month of the member's last payment."""
+    return month_start(max(p.paid_on for p in summary.payments))
+
+
+def age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def test_the_named_demo_members_are_in_their_situations(session):
+    today = today_in_jakarta()
+    long_paid = member_ledger(session, demo_member(session, "serang_long_paid"), today)
+    assert long_paid.paid_months >= 36 and long_paid.covered and long_paid.arrears_months == 0
+    assert long_paid.protection_ends > today
+
+    for key in (
+        "serang_in_arrears",
+        "serang_lapsed",
+        "serang_age_56_in_arrears",
+        "serang_department_arrears",
+        "cilegon_in_arrears",
+        "salemba_in_arrears",
+    ):
+        summary = member_ledger(session, demo_member(session, key), today)
+        assert not summary.covered, key
+        assert summary.protection_ends < today, key
+        assert summary.arrears_months == len(summary.unpaid_months) >= 4, key
+        assert last_paid_month(summary) <= add_months(month_start(today), -5), key
+
+    caught_up = demo_member(session, "serang_caught_up")
+    summary = member_ledger(session, caught_up, today)
+    assert summary.covered and summary.arrears_months == 0
+    late = [p for p in summary.payments if month_start(p.paid_on) > p.period]
+    assert len(late) == 5  # the five months of the gap, paid with the sixth
+    gap = min(p.period for p in late)
+    during = member_ledger(session, caught_up, add_months(gap, 4).replace(day=20))
+    assert not during.covered and during.arrears_months == 5
+
+    recent = member_ledger(session, demo_member(session, "serang_recent"), today)
+    assert 2 <= len(recent.payments) <= 3 and recent.covered
+
+    short = member_ledger(session, demo_member(session, "serang_short_arrears"), today)
+    assert short.covered and 1 <= short.arrears_months <= 3 and short.protection_ends > today
+
+    for key in ("serang_age_56", "cilegon_age_56"):
+        member = demo_member(session, key)
+        summary = member_ledger(session, member, today)
+        assert age(member.birth_date, today) >= 56 and "JHT" in member.programmes, key
+        assert summary.covered and summary.paid_months >= 36, key
+        assert summary.jht_balance == member.contribution_jht * len(summary.payments) > 0, key
+
+    jht = member_ledger(session, demo_member(session, "serang_jht_long"), today)
+    assert jht.jht_balance > 0 and jht.paid_months >= 36 and jht.covered
+
+    department = demo_member(session, "serang_department_paid")
+    summary = member_ledger(session, department, today)
+    assert department.department_id is not None and summary.covered
+    assert {(p.channel, p.payer_department_id) for p in summary.payments} == {
+        (PaymentChannel.PAYER, department.department_id)
+    }
+
+    for key in ("cilegon_paid", "kcp_cikande_paid", "salemba_paid"):
+        assert member_ledger(session, demo_member(session, key), today).covered, key
+
+
+def test_kc_serang_has_long_paid_and_lapsed_members(session):
+    today = today_in_jakarta()
+    serang = session.scalar(select(Office).where(Office.code == "B01"))
+    summaries = [
+        member_ledger(session, m, today)
+        for m in session.scalars(select(Member).where(Member.office_id == serang.id))
+    ]
+    long_paid = [s for s in summaries if s.paid_months >= 36 and s.covered]
+    assert len(long_paid) >= 3
+    assert any(age(s.member.birth_date, today) >= 56 and s.jht_balance > 0 for s in long_paid)
+    lapsed = [
+        s
+        for s in summaries
+        if not s.covered and last_paid_month(s) <= add_months(month_start(today), -5)
+    ]
+    assert len(lapsed) >= 3
+
+
+def test_the_ledger_agrees_with_the_claims_rules(session):
+    today = today_in_jakarta()
+    for member in session.scalars(select(Member).where(Member.batch_id.is_(None))):
+        summary = member_ledger(session, member, today)
+        cover = claims.member_coverage(session, member, today)
+        assert (summary.covered, summary.arrears_months, summary.paid_months) == (
+            cover.covered,
+            cover.arrears_months,
+            cover.paid_months,
+        ), member.name
+        assert summary.protection_ends == cover.protection_ends
+        assert summary.jht_balance == claims.jht_balance(session, member.id, today)
+
+
+def test_demo_members_are_valid_people(session):
+    members = session.scalars(select(Member).where(Member.nik.in_([p.nik for p in demo.PEOPLE])))
+    members = list(members)
+    assert len(members) == len(demo.PEOPLE) >= 40
+    assert set(demo.DEMO_MEMBERS.values()) <= {m.nik for m in members}
+    regencies = frozenset(session.scalars(select(Regency.code)))
+    levels = reference.income_levels_on(session, today_in_jakarta())
+    clerks = {u.id: u for u in session.scalars(select(User).where(User.role == Role.BRANCH_CLERK))}
+    for m in members:
+        assert check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, known_regencies=regencies) == []
+        assert kpj_is_valid(m.kpj), m.kpj
+        assert 20 <= age(m.birth_date, demo.DEMO_REFERENCE_DAY) <= 62, m.name
+        assert 18 <= age(m.birth_date, m.start_date) < 65, m.name
+        assert date(2019, 1, 1) <= m.start_date <= today_in_jakarta()
+        assert m.income_level in levels and 1_000_000 <= m.income_level <= 3_000_000
+        chosen = m.programmes.split(",")
+        assert chosen[:2] == ["JKK", "JKM"]
+        expected = contributions.monthly_contribution(
+            m.income_level, chosen, reference.rates_on(session, m.start_date)
+        )
+        assert (m.contribution_jkk, m.contribution_jkm, m.contribution_jht) == (
+            expected.jkk,
+            expected.jkm,
+            expected.jht,
+        )
+        assert m.batch_id is None and m.active
+        clerk = clerks[m.registered_by_id]
+        assert clerk.office_id in (m.office_id, m.office.parent_id)
+        if m.department_id is not None:
+            assert m.department.office_id == m.office_id and m.nik.startswith("3604")
+    assert len({m.kpj for m in members}) == len({m.nik for m in members}) == len(members)
+    assert sum(age(m.birth_date, demo.DEMO_REFERENCE_DAY) >= 56 for m in members) >= 2
+    with_jht = sum("JHT" in m.programmes for m in members)
+    assert 0.35 <= with_jht / len(members) <= 0.65  # about half also JHT
+    offices = Counter(m.office.code for m in members)
+    assert offices["B01"] >= 20 and offices["B02"] >= 6 and offices["D21"] >= 3
+    assert sum(n for code, n in offices.items() if code.startswith("B01") and code != "B01") >= 2
+    assert all(m.office.office_type is OfficeType.KCP for m in members if len(m.office.code) > 3)
+    assert sum(m.department_id is not None for m in members) >= 5
+    assert len({m.start_date.year for m in members}) >= 6
+
+
+def test_demo_payments_look_real(session):
+    today = today_in_jakarta()
+    rows = session.execute(
+        select(ContributionPayment, Member).join(Member).where(Member.batch_id.is_(None))
+    ).all()
+    assert len(rows) > 1000
+    discounts = reference.discounts(session)
+    due_day = reference.due_day(reference.parameters_on(session, today))
+    discounted: Counter[bool] = Counter()
+    channels = Counter(p.channel for p, _m in rows)
+    assert set(channels) == set(PaymentChannel)
+    for payment, member in rows:
+        assert payment.period.day == 1 and payment.period >= month_start(member.start_date)
+        assert member.start_date <= payment.paid_on <= today
+        assert payment.period <= add_months(month_start(payment.paid_on), 12)
+        # The ledger's rule: the discount of the month's due date unless a department pays.
+        standard = ledger.member_contribution(member)
+        expected = contributions.month_contribution(
+            standard, payment.period, payment.channel, discounts, due_day
+        )
+        assert (payment.jkk, payment.jkm, payment.jht) == (expected.jkk, expected.jkm, expected.jht)
+        if payment.channel is PaymentChannel.PAYER:
+            assert expected == standard
+        discounted[expected.total < member.monthly_contribution] += 1
+        assert payment.reference
+        assert (payment.channel is PaymentChannel.PAYER) == (member.department_id is not None)
+        if payment.channel is PaymentChannel.PAYER:
+            assert payment.payer_department_id == member.department_id
+    days = Counter(5 <= p.paid_on.day <= 15 for p, _m in rows)
+    assert days[True] > 2 * days[False]
+    assert discounted[True] > 100 and discounted[False] > 100
+
+
+def test_recording_on_a_demo_member_in_arrears(session, user):
+    """The month after the last one paid can be recorded today; its ledger moves on."""
+    today = today_in_jakarta()
+    member = demo_member(session, "serang_in_arrears")
+    before = member_ledger(session, member, today)
+    payments = record_payment(
+        session,
+        user("petugas.serang"),
+        member,
+        period=before.first_unpaid,
+        months=3,
+        paid_on=today,
+        channel=PaymentChannel.COUNTER,
+    )
+    after = member_ledger(session, member, today)
+    assert len(after.payments) == len(before.payments) + 3
+    assert after.arrears_months == before.arrears_months - 3
+    assert after.unpaid_months == before.unpaid_months[3:]
+    assert payments[0].period == before.unpaid_months[0]
+
+
+def test_demo_histories_end_on_the_day_of_seeding():
+    """Pure: a history is placed relative to the day it is seeded."""
+    person = next(p for p in demo.PEOPLE if p.key == "serang_caught_up")
+    for end in (date(2026, 11, 1), date(2028, 3, 1)):
+        blocks = demo._history(person, add_months(end, -person.start_ago), end)
+        months = [add_months(b.first, i) for b in blocks for i in range(b.months)]
+        assert months == months_from(add_months(end, -person.start_ago), person.start_ago + 1)
+        [catch_up] = [b for b in blocks if b.paid_in != b.first]
+        assert (catch_up.first, catch_up.months) == (add_months(end, -20), 6)
+    arrears = next(p for p in demo.PEOPLE if p.key == "serang_in_arrears")
+    blocks = demo._history(arrears, date(2023, 7, 5), date(2026, 11, 1))
+    assert add_months(blocks[-1].first, blocks[-1].months - 1) == date(2026, 4, 1)
+    assert {b.months for b in blocks} <= {1, 3, 6, 12}
+
+
+def test_income_levels_of_the_demo_exist(session):
+    amounts = set(session.scalars(select(IncomeLevel.amount)))
+    assert {p.income for p in demo.PEOPLE} <= amounts
 
 
 # --- the bulk generator keeps the rules --------------------------------------------------------

@@ -20,10 +20,8 @@ it), so a route or a screen added later is swept without touching this file:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import re
-import types
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -65,20 +63,9 @@ from models import (
     Role,
     User,
 )
-
-HERE = Path(__file__).parent
-
-
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-matrix = _load("authorization_matrix_sweeps", HERE / "test_authorization_matrix.py")
-world = _load("claim_world_sweeps", HERE / "fixtures" / "claim_world.py")
+from tests import test_authorization_matrix as matrix
+from tests.conftest import Client
+from tests.fixtures import claim_world as world
 
 POLICY, PUBLIC, ROLES = matrix.POLICY, matrix.PUBLIC, matrix.ROLES
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -557,7 +544,6 @@ def forged(
 def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token(
     app, session, login, user
 ):
-    from conftest import Client
 
     targets = csrf_targets(app, session, user)
     payloads = csrf_payloads(targets)

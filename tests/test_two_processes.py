@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS, DEMO_PASSWORD, POSTGRES_URL, REQUIRE_POSTGRES, PostgresDatabases
+
+from tests.conftest import (
+    BACKENDS,
+    DEMO_PASSWORD,
+    POSTGRES_URL,
+    REQUIRE_POSTGRES,
+    PostgresDatabases,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST = "redis://127.0.0.1:6379"
@@ -246,7 +253,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     work = tmp_path_factory.mktemp("two_processes")
     # The migrated and seeded database conftest builds as a template, used as it is: this module
     # needs one database, and PostgresDatabases.close() drops it.
-    database_url = databases.url.set(database=databases.template).render_as_string(
+    database_url = databases.url.set(database=databases.template()).render_as_string(
         hide_password=False
     )
     processes = _Processes(work)

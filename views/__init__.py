@@ -1,11 +1,13 @@
-"""Flask-Admin screens. ``init_admin`` registers them on the app."""
+"""Flask-Admin screens. Each is declared once in ``SCREENS``; ``init_admin`` registers them all."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, g
-from flask_admin import Admin
+from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -41,6 +43,76 @@ from .reference import BenefitParameterView, ContributionRateView, IncomeLevelVi
 from .users import UserView
 
 
+@dataclass(frozen=True)
+class Screen:
+    """One Flask-Admin screen declared as data: the view class, the model it shows (None for a
+    screen that is a form), its menu label, its endpoint (also its URL under /admin), its menu
+    category, and ``menu_name`` when the label is computed per request (how many items wait)."""
+
+    view: type[BaseView]
+    model: type | None
+    name: LazyString
+    endpoint: str
+    category: LazyString | None = None
+    menu_name: Callable[[], str] | None = None
+
+    def __post_init__(self) -> None:
+        # The computed label replaces the screen's own menu entry, which a category would hold.
+        assert self.menu_name is None or self.category is None, self.endpoint
+
+    def build(self) -> BaseView:
+        model = () if self.model is None else (self.model,)
+        return self.view(*model, name=self.name, endpoint=self.endpoint, category=self.category)
+
+
+REFERENCE_DATA = _l("Reference data")
+
+#: Every screen, in menu order (the dashboard, Flask-Admin's index view, comes first).
+SCREENS = (
+    Screen(
+        RegistrationQueueView,
+        MemberBatch,
+        _l("Registration queue"),
+        "registration_queue",
+        menu_name=registration_menu_name,
+    ),
+    Screen(ClaimQueueView, Claim, _l("Claims to handle"), "claim_queue", menu_name=claim_menu_name),
+    Screen(ClaimView, Claim, _l("Claims"), "claim"),
+    Screen(BatchView, MemberBatch, _l("Member batches"), "batch"),
+    Screen(MemberView, Member, _l("Members"), "member"),
+    Screen(ContributionImportView, None, _l("Import contributions"), "contribution_import"),
+    Screen(OfficeView, Office, _l("Offices"), "office"),
+    Screen(DepartmentView, Department, _l("Departments"), "department"),
+    Screen(RegionView, Region, _l("Regions"), "region"),
+    Screen(RegencyView, Regency, _l("Regencies/cities"), "regency"),
+    Screen(UserView, User, _l("Users"), "user"),
+    Screen(
+        ProposalQueueView,
+        OfficeProposal,
+        _l("Approval queue"),
+        "proposal_queue",
+        menu_name=queue_menu_name,
+    ),
+    Screen(ProposalView, OfficeProposal, _l("Office proposals"), "proposal"),
+    Screen(IncomeLevelView, IncomeLevel, _l("Income levels"), "income_level", REFERENCE_DATA),
+    Screen(
+        ContributionRateView,
+        ContributionRate,
+        _l("Contribution rates"),
+        "contribution_rate",
+        REFERENCE_DATA,
+    ),
+    Screen(
+        BenefitParameterView,
+        BenefitParameter,
+        _l("Benefit parameters"),
+        "benefit_parameter",
+        REFERENCE_DATA,
+    ),
+    Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),
+)
+
+
 def csp_nonce() -> str:
     """One nonce per request, shared by every tag Flask-Admin renders."""
     if "csp_nonce" not in g:
@@ -59,54 +131,8 @@ def init_admin(app: Flask) -> Admin:
         translations_path=str(TRANSLATIONS_DIR),
         csp_nonce_generator=csp_nonce,
     )
-    admin.add_view(
-        RegistrationQueueView(
-            MemberBatch, name=_l("Registration queue"), endpoint="registration_queue"
-        )
-    )
-    admin._menu[-1].name = LazyString(registration_menu_name)
-    admin.add_view(ClaimQueueView(Claim, name=_l("Claims to handle"), endpoint="claim_queue"))
-    admin._menu[-1].name = LazyString(claim_menu_name)
-    admin.add_view(ClaimView(Claim, name=_l("Claims"), endpoint="claim"))
-    admin.add_view(BatchView(MemberBatch, name=_l("Member batches"), endpoint="batch"))
-    admin.add_view(MemberView(Member, name=_l("Members"), endpoint="member"))
-    admin.add_view(
-        ContributionImportView(name=_l("Import contributions"), endpoint="contribution_import")
-    )
-    admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="office"))
-    admin.add_view(DepartmentView(Department, name=_l("Departments"), endpoint="department"))
-    admin.add_view(RegionView(Region, name=_l("Regions"), endpoint="region"))
-    admin.add_view(RegencyView(Regency, name=_l("Regencies/cities"), endpoint="regency"))
-    admin.add_view(UserView(User, name=_l("Users"), endpoint="user"))
-    admin.add_view(
-        ProposalQueueView(OfficeProposal, name=_l("Approval queue"), endpoint="proposal_queue")
-    )
-    # The queue's menu entry shows how many proposals wait (computed per request).
-    admin._menu[-1].name = LazyString(queue_menu_name)
-    admin.add_view(ProposalView(OfficeProposal, name=_l("Office proposals"), endpoint="proposal"))
-    admin.add_view(
-        IncomeLevelView(
-            IncomeLevel,
-            name=_l("Income levels"),
-            endpoint="income_level",
-            category=_l("Reference data"),
-        )
-    )
-    admin.add_view(
-        ContributionRateView(
-            ContributionRate,
-            name=_l("Contribution rates"),
-            endpoint="contribution_rate",
-            category=_l("Reference data"),
-        )
-    )
-    admin.add_view(
-        BenefitParameterView(
-            BenefitParameter,
-            name=_l("Benefit parameters"),
-            endpoint="benefit_parameter",
-            category=_l("Reference data"),
-        )
-    )
-    admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="audit"))
+    for screen in SCREENS:
+        admin.add_view(screen.build())
+        if screen.menu_name is not None:
+            admin._menu[-1].name = LazyString(screen.menu_name)
     return admin

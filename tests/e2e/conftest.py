@@ -39,10 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from backoffice.config import normalise_database_url
+from tests.conftest import BACKENDS, DEMO_PASSWORD, postgres_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-DEMO_PASSWORD = "demo1234"
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,10 +56,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-_BACKENDS = os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",")
-BACKENDS = [b for b in ("sqlite", "postgresql") if b in _BACKENDS]
 
 #: How long an action or an assertion may wait for the page (auto-waiting), in milliseconds.
 TIMEOUT_MS = 15_000
@@ -81,6 +81,7 @@ def chromium() -> Iterator[Any]:
         if REQUIRE_BROWSER:
             pytest.fail(f"browser tests cannot run: {missing} (REQUIRE_BROWSER=1)")
         pytest.skip(f"browser tests skipped: {missing}")
+    # Playwright is optional (the dev extras): imported once it is known to be there.
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -146,11 +147,6 @@ class _PostgresDatabase:
     """A fresh database ``e2e_<random>`` on the server of ``TEST_DATABASE_URL``."""
 
     def __init__(self, url: str) -> None:
-        import sqlalchemy as sa
-        from sqlalchemy.engine import make_url
-
-        from backoffice.config import normalise_database_url
-
         base = make_url(normalise_database_url(url))
         self.name = f"e2e_{secrets.token_hex(5)}"
         self.admin = sa.create_engine(
@@ -168,23 +164,6 @@ class _PostgresDatabase:
     def drop(self) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self.admin.dispose()
-
-
-def _postgres_database() -> _PostgresDatabase:
-    import sqlalchemy as sa
-
-    if not POSTGRES_URL:
-        message = "PostgreSQL not configured: set TEST_DATABASE_URL=postgresql+psycopg://..."
-        if REQUIRE_POSTGRES:
-            pytest.fail(message + " (REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
-    try:
-        return _PostgresDatabase(POSTGRES_URL)
-    except sa.exc.OperationalError as exc:
-        message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}"
-        if REQUIRE_POSTGRES:
-            pytest.fail(message + " (REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
 
 
 @dataclass
@@ -255,7 +234,7 @@ def live_server(
     """The app served on 127.0.0.1 from a freshly migrated and seeded database."""
     backend = request.param
     directory = tmp_path_factory.mktemp(f"e2e-{backend}")
-    postgres = _postgres_database() if backend == "postgresql" else None
+    postgres = postgres_or_skip(_PostgresDatabase) if backend == "postgresql" else None
     database_url = postgres.url if postgres else f"sqlite:///{directory / 'backoffice.sqlite3'}"
     env = {
         key: value
@@ -303,7 +282,7 @@ class Actors:
     last: Any = None
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> Any:
-        from playwright.sync_api import expect
+        from playwright.sync_api import expect  # optional: only once chromium() found it
 
         context = self.browser.new_context(
             base_url=self.server.url,

@@ -10,30 +10,17 @@ Rp12.000.000 periodic, Rp10.000.000 funeral, plus the scholarships.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import types
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from backoffice.clock import today_in_jakarta
 from backoffice.seed.demo import DEMO_MEMBERS
-from e2e import ui
+from tests.e2e import ui
+from tests.fixtures import claim_world as world
 
-
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TESTS = Path(__file__).resolve().parents[1]
 expect = ui.expect
-world = _load("claim_world_e2e", TESTS / "fixtures" / "claim_world.py")
 pytestmark = pytest.mark.e2e
 
 CLERK, SECOND_CLERK = "petugas.serang", "petugas2.serang"

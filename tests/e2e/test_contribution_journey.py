@@ -15,7 +15,7 @@ import pytest
 
 from backoffice.clock import today_in_jakarta
 from backoffice.seed import demo
-from e2e import ui
+from tests.e2e import ui
 
 expect = ui.expect
 pytestmark = pytest.mark.e2e

@@ -10,9 +10,7 @@ sees the KPJ numbers and the reason. Files are checked by the task consumer insi
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import types
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +19,10 @@ import pytest
 
 from backoffice.clock import today_in_jakarta
 from backoffice.rules.kpj import kpj_is_valid
-from e2e import ui
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str, path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from bench import gen_members
+from tests.e2e import ui
 
 expect = ui.expect
-gen_members = _load("gen_members_e2e", ROOT / "bench" / "gen_members.py")
 pytestmark = pytest.mark.e2e
 
 LIAISON, CLERK = "dinas.pertanian.serang", "petugas.serang"

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from backoffice.clock import today_in_jakarta
-from e2e import ui
+from tests.e2e import ui
 
 expect = ui.expect
 pytestmark = pytest.mark.e2e

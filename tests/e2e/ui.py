@@ -1,6 +1,6 @@
 """What a person does on the back-office pages, in Playwright terms (shared by the journeys).
 
-Imported as ``e2e.ui`` by the journeys of tests/e2e (not a test module itself).
+Imported as ``tests.e2e.ui`` by the journeys of tests/e2e (not a test module itself).
 """
 
 from __future__ import annotations

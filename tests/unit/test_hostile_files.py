@@ -8,7 +8,6 @@ refusal: one message, a stable code, and nothing handed out as rows.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 
@@ -19,21 +18,10 @@ from flask_babel import Babel
 
 from backoffice.importing import FileRefused, read_table
 from backoffice.importing.reader import DEFAULT_LIMITS, ReadLimits
+from bench import hostile_files as hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "backoffice" / "translations"  # compiled by `make translations`
-
-
-def _load_hostile():
-    spec = importlib.util.spec_from_file_location(
-        "hostile_files", ROOT / "bench" / "hostile_files.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile = _load_hostile()
 
 
 def refusal(data: bytes, **kwargs) -> FileRefused:

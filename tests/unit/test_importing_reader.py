@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 import re
-import types
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -26,19 +24,7 @@ from backoffice.importing import (
     validate_rows,
 )
 from backoffice.rules.eligibility import AgeBounds
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_generator() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_members", ROOT / "bench" / "gen_members.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_members = _load_generator()
+from bench import gen_members
 
 HEADER = [
     "NIK",

@@ -1,0 +1,113 @@
+"""The command-line operations (backoffice/cli/), through ``app.test_cli_runner()``.
+
+Each group has its module and registers its commands; the tests here start from the empty
+database and state what a command needs. Further cases of each command live beside the feature
+they run: import-batch in test_member_batches.py, verify-audit in test_audit_trail.py,
+create-admin in test_users_admin.py, seed-bulk in test_list_performance.py, seed-demo in
+test_seed.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from backoffice import cli
+from backoffice.seed.demo import USERS
+from models import GENESIS_HASH, MemberBatch, Role, User
+from tests.factories import make_department, make_user
+
+COMMANDS = {
+    "verify-audit": cli.audit,
+    "import-batch": cli.batches,
+    "seed-demo": cli.seed,
+    "seed-bulk": cli.seed,
+    "create-admin": cli.users,
+}
+
+
+@pytest.fixture
+def run(app: Any) -> Any:
+    runner = app.test_cli_runner()
+    return lambda *args, **kwargs: runner.invoke(args=list(args), **kwargs)
+
+
+def test_each_group_registers_its_commands(app, run):
+    for name, group in COMMANDS.items():
+        command = app.cli.get_command(None, name)
+        assert command is not None, name
+        assert command.callback.__module__ == group.__name__, name
+    listing = run("--help").output
+    for summary in (
+        "create-admin  Create an administrator account",
+        "import-batch  Import a member list (CSV or XLSX)",
+        "seed-bulk     Load MEMBERS generated members",
+        "seed-demo     Load the Banten demo data.",
+        "verify-audit  Check the audit trail's hash chain",
+    ):
+        assert summary in listing
+
+
+def test_seed_demo_on_an_empty_database_says_what_it_loaded_and_the_logins(empty_db, run):
+    result = run("seed-demo")
+    assert result.exit_code == 0, result.output
+    first, logins, *users = result.output.splitlines()
+    assert first.startswith("Demo data loaded: ") and first.endswith(
+        " contribution_payment, 3 department, 41 member, 13 office, 14 regency, 2 region, 11 user."
+    )
+    assert logins == "Demo logins (password: demo1234):"
+    assert users == [f"  {username:<26} {name}" for username, name, _role, _scope in USERS]
+    again = run("seed-demo", "--password", "rahasia-lain")
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines()[:2] == [
+        "Demo data already present: nothing changed.",
+        "Demo logins (password: as given):",
+    ]
+
+
+@pytest.mark.parametrize("command", ["seed-demo", "seed-bulk"])
+def test_seeding_refuses_production(app, empty_db, run, command):
+    app.config["BACKOFFICE_ENV"] = "production"
+    result = run(command)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {command} refuses to run in production.\n"
+    assert empty_db.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_verify_audit_on_an_empty_trail(empty_db, run):
+    result = run("verify-audit")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Audit trail intact: 0 events checked.\nHead hash: {GENESIS_HASH}\n"
+
+
+def test_create_admin_on_an_empty_database(empty_db, run):
+    result = run("create-admin", "admin", "--password-stdin", input="langit-biru-di-serang\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Administrator admin created.\n"
+    admin = empty_db.scalar(select(User).where(User.username == "admin"))
+    assert admin.role is Role.ADMIN and admin.full_name == "Administrator"
+
+
+def test_import_batch_needs_an_active_liaison(empty_db, run, tmp_path):
+    path = tmp_path / "peserta.csv"
+    path.write_bytes(b"NIK;Nama Lengkap\r\n")
+    department = make_department(empty_db)
+    make_user(
+        empty_db, Role.LIAISON, username="mantan.penghubung", department=department, active=False
+    )
+    make_user(empty_db, Role.BRANCH_CLERK, username="petugas", office=department.office)
+    empty_db.commit()
+
+    for username in ("tidak.ada", "mantan.penghubung"):
+        result = run("import-batch", "--user", username, str(path))
+        assert result.exit_code == 1
+        assert result.output == f"Error: No active user {username!r}.\n"
+    clerk = run("import-batch", "--user", "petugas", "--json", str(path))
+    assert clerk.exit_code == 1
+    assert clerk.output == (
+        '{"refused": true, "code": "forbidden", "message": '
+        '"Hanya penghubung dinas yang mengunggah daftar peserta."}\n'
+    )
+    assert empty_db.scalar(select(func.count()).select_from(MemberBatch)) == 0

@@ -1,0 +1,1 @@
+"""Tests of pure functions: no database, no app."""
