@@ -157,9 +157,11 @@ def register_cli(app: Flask) -> None:
 
         from models import BatchRow, RowState, User
 
+        from .clock import today_in_jakarta
         from .errors import DomainError
         from .importing import FileRefused
         from .services import batches
+        from .transaction import unit_of_work
 
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
@@ -176,21 +178,26 @@ def register_cli(app: Flask) -> None:
 
         with force_locale(user.locale or "id"):
             try:
-                upload = batches.upload_batch(
-                    db.session,
-                    user,
-                    path.read_bytes(),
-                    path.name,
-                    settings=settings,
-                    today=batches.today_in_jakarta(),
-                )
+                with unit_of_work(db.session):
+                    upload = batches.upload_batch(
+                        db.session,
+                        user,
+                        path.read_bytes(),
+                        path.name,
+                        settings=settings,
+                        today=today_in_jakarta(),
+                    )
             except FileRefused as refused:
                 fail(str(refused.message), refused.code)
             except DomainError as error:
                 fail(str(error.message), "forbidden")
+            batch_id = upload.batch.id
             try:
-                batch = batches.process_batch(db.session, upload.batch.id, settings)
-            except Exception:  # logged by process_batch; the batch is marked failed
+                with unit_of_work(
+                    db.session, on_failure=lambda: batches.mark_failed(db.session, batch_id)
+                ):
+                    batch = batches.process_batch(db.session, batch_id, settings)
+            except Exception:  # logged by mark_failed; the batch is marked failed
                 fail(
                     f"Processing batch {upload.batch.id} failed on an unexpected error; "
                     "nothing was stored. See the log.",
@@ -206,7 +213,8 @@ def register_cli(app: Flask) -> None:
             if submit:
                 # The file was read: a batch that cannot be submitted is reported, exit 0.
                 try:
-                    batch = batches.decide(db.session, user, batch.id, "submit")
+                    with unit_of_work(db.session):
+                        batch = batches.decide(db.session, user, batch.id, "submit")
                 except DomainError as error:
                     submit_error = str(error.message)
             rows = db.session.scalars(

@@ -39,10 +39,11 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from backoffice import workflow
+from backoffice.clock import today_in_jakarta
 from backoffice.services import batches, ledger, proposals
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
+from backoffice.transaction import unit_of_work
 from models import (
     AuditEvent,
     Base,
@@ -195,7 +196,8 @@ def _verified_claim(session: Any, user: Any, settings: Any, member: Member) -> C
             settings=settings,
         )
         claim_service.check_document(session, user("petugas2.serang"), document)
-    return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
+    with unit_of_work(session):
+        return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
 
 
 def _csv(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
@@ -212,11 +214,12 @@ def _submitted_batch(
 ) -> MemberBatch:
     settings = batches.Settings.from_config(app.config, app.instance_path)
     up = batches.upload_batch(
-        session, user(liaison), data, filename, settings=settings, today=batches.today_in_jakarta()
+        session, user(liaison), data, filename, settings=settings, today=today_in_jakarta()
     )
     batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
-    return batches.decide(session, user(liaison), batch.id, "submit")
+    with unit_of_work(session):
+        return batches.decide(session, user(liaison), batch.id, "submit")
 
 
 def _proposal(session: Any, proposer: User, name: str, parent_code: str, regency: str) -> Any:
@@ -264,14 +267,14 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
     draft = _proposal(session, head, "Kramatwatu", "B01", "3604")
     to_submit = _proposal(session, head, "Padarincang", "B01", "3604")
     queued = _proposal(session, head, "Anyer", "B01", "3604")
-    workflow.apply(session, proposals.WORKFLOW, queued.id, "submit", head)
+    proposals.decide(session, head, queued.id, "submit")
     bulk = _proposal(session, head, "Cinangka", "B01", "3604")
-    workflow.apply(session, proposals.WORKFLOW, bulk.id, "submit", head)
+    proposals.decide(session, head, bulk.id, "submit")
     jkk_rate = session.scalar(
         select(ContributionRate).where(ContributionRate.programme == Programme.JKK)
     )
     member = world.paid_member(session)
-    summary = ledger.member_ledger(session, member, batches.today_in_jakarta())
+    summary = ledger.member_ledger(session, member, today_in_jakarta())
     session.commit()
     ids = {
         "batch": batch.id,
@@ -410,7 +413,7 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
             {
                 "period": t.contribution_period,
                 "months": "1",
-                "paid_on": batches.today_in_jakarta().isoformat(),
+                "paid_on": today_in_jakarta().isoformat(),
                 "channel": "counter",
                 "reference": "LOKET-CSRF-1",
             },
@@ -761,7 +764,7 @@ def _foreign_group(
         session.commit()
         f.add(head, head.username, head.full_name)
         proposal = _proposal(session, head, f"KCP Rahasia {tag}", office_code, regency_code)
-        workflow.apply(session, proposals.WORKFLOW, proposal.id, "submit", head)
+        proposals.decide(session, head, proposal.id, "submit")
         f.add(proposal, proposal.name)
         f.add(user(clerk), clerk)
     f.add(department, department.name)
@@ -1080,9 +1083,9 @@ class Sweep:
             "row_id": [str(i) for i in f.ids.get(BatchRow, [])],
             "comment": "Rahasia",
             "payment_reference": "TRF-RAHASIA-1",
-            "paid_on": batches.today_in_jakarta().isoformat(),
+            "paid_on": today_in_jakarta().isoformat(),
             "office_code": "Z01",
-            "period": batches.today_in_jakarta().strftime("%Y-%m"),
+            "period": today_in_jakarta().strftime("%Y-%m"),
             "months": "1",
             "channel": "counter",
             "reference": "RAHASIA",

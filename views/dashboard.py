@@ -16,6 +16,8 @@ from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
 from .base import EXACT_COUNT_LIMIT as LIST_EXACT_COUNT_LIMIT
 from .base import ListCount, deny_access, estimated_rows
+from .batches import waiting_batches
+from .proposals import pending_count
 
 
 class DashboardView(AdminIndexView):
@@ -51,8 +53,6 @@ class DashboardView(AdminIndexView):
                     {"screen": screen, "count": self._count(model), "url": url_for(endpoint)}
                 )
         if authz.may(user, "proposal_queue"):
-            from .proposals import pending_count
-
             cards.insert(
                 0,
                 {
@@ -62,8 +62,6 @@ class DashboardView(AdminIndexView):
                 },
             )
         if authz.may(user, "registration_queue"):
-            from .batches import waiting_batches
-
             cards.insert(
                 0,
                 {
