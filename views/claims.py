@@ -58,7 +58,7 @@ from .base import (
     search_digits,
     starts_with,
 )
-from .decisions import with_allowed_edit
+from .row_actions import with_allowed_edit
 from .words import WordIndex
 
 LABELS = {

@@ -33,7 +33,7 @@ from .base import (
     choice_query,
     menu_name_with_badge,
 )
-from .decisions import with_allowed_edit
+from .row_actions import with_allowed_edit
 
 LABELS = {
     "name": _l("Office name"),

@@ -1,4 +1,4 @@
-"""What the decision screens share: an edit pencil shown only where editing is allowed."""
+"""Row actions of the decision lists: the edit pencil, shown only where editing is allowed."""
 
 from __future__ import annotations
 
