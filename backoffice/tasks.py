@@ -4,10 +4,12 @@ Declaring a task (e.g. in ``backoffice/services/batches.py``)::
 
     from backoffice import tasks
 
-    @tasks.task()                      # huey options pass through: tasks.task(retries=1)
+    @tasks.task(on_failure=mark_failed)  # huey options pass through: tasks.task(retries=1)
     def process_batch(batch_id: int) -> None:
         # Runs inside an application context with its own ``db.session`` (also in immediate
-        # mode), so it commits or rolls back its own transaction.
+        # mode). The body changes and flushes, like any service; the task is the unit of work:
+        # its return commits, an exception rolls back, then ``on_failure(batch_id)`` runs and is
+        # committed on its own (what a failure must leave behind), and the task fails.
         tasks.set_progress(f"batch:{batch_id}", done, total)
 
 Enqueueing: call the decorated function, after committing whatever the task will read (the task
@@ -64,6 +66,9 @@ from huey.consumer import Consumer
 from huey.exceptions import ConfigurationError
 from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 from redis import ConnectionPool
+
+from .extensions import db
+from .transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -235,34 +240,41 @@ def task_app() -> Flask:
         return _state.app
     with _app_lock:
         if _state.app is None:
-            from . import create_app
+            from . import create_app  # the package imports this module: only here, when needed
 
             create_app()  # calls init_tasks(app), which binds it
         assert _state.app is not None
         return _state.app
 
 
-def run_in_app(fn: Callable[P, R]) -> Callable[P, R]:
+def run_in_app(fn: Callable[P, R], on_failure: Callable[P, Any] | None = None) -> Callable[P, R]:
     """Run ``fn`` in a fresh application context (its own ``g`` and ``db.session``, removed at
-    the end): of the current app when called inside one (immediate mode), otherwise of
-    ``task_app()`` (embedded consumer thread, consumer process)."""
+    the end) as one unit of work: committed when it returns, rolled back when it raises (then
+    ``on_failure`` with the same arguments, committed on its own). The app is the current one
+    when called inside one (immediate mode), otherwise ``task_app()`` (embedded consumer
+    thread, consumer process)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         app = current_app._get_current_object() if has_app_context() else task_app()  # type: ignore[attr-defined]
         with app.app_context():
-            return fn(*args, **kwargs)
+            failed = None if on_failure is None else functools.partial(on_failure, *args, **kwargs)
+            with unit_of_work(db.session, on_failure=failed):
+                return fn(*args, **kwargs)
 
     return wrapper
 
 
-def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+def task(
+    *, on_failure: Callable[..., Any] | None = None, **options: Any
+) -> Callable[[Callable[..., Any]], Any]:
     """Declare a background task: ``@tasks.task()`` (options go to ``huey.task``: ``retries``,
-    ``retry_delay``, ``priority``, ``expires``, ``name``...). The body runs via ``run_in_app``.
-    Calling the decorated function enqueues it and returns a huey ``Result``."""
+    ``retry_delay``, ``priority``, ``expires``, ``name``...). The body runs via ``run_in_app``,
+    as one unit of work; ``on_failure`` is called with the task's arguments after a failure
+    was rolled back. Calling the decorated function enqueues it and returns a huey ``Result``."""
 
     def decorator(fn: Callable[..., Any]) -> Any:
-        return huey.task(**options)(run_in_app(fn))
+        return huey.task(**options)(run_in_app(fn, on_failure))
 
     return decorator
 

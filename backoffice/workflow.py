@@ -1,17 +1,20 @@
 """One workflow engine for every decision: office proposals, member registrations, claims.
 
-A workflow is data: states, and transitions ``(from states, action) -> to state`` with the roles
-allowed, guards, whether a comment is required and whether the maker may take it. ``apply`` is the
-only way a state changes: it checks role, scope, state, maker-checker and guards, locks the row,
-changes it and writes the audit event in one transaction. A refused transition raises a
-``DomainError`` whose message the user can read.
+A workflow is data: transitions ``action -> to state`` with the guards on the item's data,
+whether a comment is required and what the transition does. Who may take an action, and from
+which states, is the action's permission in ``authz`` (role, state, maker-checker, office,
+approval level and limit): the engine asks it first, so a screen that asks the same question
+shows exactly the actions the engine accepts. ``apply`` is the only way a state changes: it
+checks, locks the row, changes it and writes the audit event, and flushes; the caller commits
+(one unit of work per request, command or task). A refused transition raises a ``DomainError``
+whose message the user can read (``Forbidden`` when the user could never take it).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +24,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Role, User
-from models.base import utcnow
 
 from . import audit, authz
-from .errors import DomainError, Forbidden, NotFound
+from .clock import utcnow
+from .errors import DomainError, NotFound
 
-# guard(actor, obj, params) -> None when allowed, else a message for the user
+# guard(actor, obj, params) -> None when the item's data allows it, else a message for the user
 Guard = Callable[[User, Any, dict[str, Any]], Any]
 # effect(session, actor, obj, params, now): what the transition does besides the state change;
 # it may return a dict of facts for the audit event (counts, numbers issued).
@@ -35,37 +38,91 @@ Effect = Callable[[Session, User, Any, dict[str, Any], datetime], dict[str, Any]
 
 @dataclass(frozen=True)
 class Transition:
-    action: str
-    sources: frozenset[enum.Enum]
+    #: who may take it, from which states: the action's permission in ``authz``
+    permission: authz.Action
     # The state after the transition, or a function of the item once the effect has run (a
     # batch is completed or still in review depending on the rows left).
     target: enum.Enum | Callable[[Any], enum.Enum]
-    roles: frozenset[Role]
-    label: Any
-    # A checker's decision: the maker (creator/submitter) of the item may not take it.
-    decision: bool = False
     comment_required: bool = False
+    #: conditions on the item's data (documents complete, valid rows present, payment given)
     guards: tuple[Guard, ...] = ()
     effect: Effect | None = None
     style: str = "primary"  # button colour on the details page
 
+    @property
+    def action(self) -> str:
+        return self.permission.name
 
-@dataclass
+    @property
+    def label(self) -> Any:
+        return self.permission.label
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.permission.roles
+
+
+@dataclass(frozen=True)
+class Option:
+    """A transition as a screen offers it: allowed (a button), or refused with its reason."""
+
+    transition: Transition
+    decision: authz.Decision
+
+
 class Workflow:
-    name: str  # record type in the audit trail
-    model: type
-    transitions: dict[str, Transition]
-    # user ids who made the item (created, submitted); they may not take a decision
-    makers: Callable[[Any], Iterable[int | None]]
-    # (region_id, office_id, department_id) the item belongs to, for the audit trail's scope
-    audit_scope: Callable[[Any], tuple[int | None, int | None, int | None]]
-    # every workflow is maker-checker unless it opts out explicitly; none of ours does
-    maker_checker: bool = True
-    state_attr: str = "state"
-    labels: dict[enum.Enum, Any] = field(default_factory=dict)
+    """The transitions of one kind of item, each the permission of an action of ``policy``."""
+
+    def __init__(
+        self,
+        policy: authz.Policy,
+        transitions: Iterable[Transition],
+        # (region_id, office_id, department_id) the item belongs to, for the audit trail's scope
+        audit_scope: Callable[[Any], tuple[int | None, int | None, int | None]],
+    ) -> None:
+        assert policy.model is not None
+        self.policy = policy
+        self.model = policy.model
+        self.transitions = {t.action: t for t in transitions}
+        self.audit_scope = audit_scope
+        for name, transition in self.transitions.items():
+            assert policy.actions.get(name) is transition.permission, name
+
+    @property
+    def name(self) -> str:
+        """The record type in the audit trail."""
+        return self.policy.record
 
     def state_of(self, obj: Any) -> enum.Enum:
-        return getattr(obj, self.state_attr)
+        return getattr(obj, self.policy.state_attr)
+
+    def decision(
+        self,
+        actor: User,
+        obj: Any,
+        action: str,
+        *,
+        params: dict[str, Any] | None = None,
+        comment: str | None = None,
+        facts: authz.Facts | None = None,
+    ) -> authz.Decision:
+        """Whether ``actor`` may take ``action`` on ``obj`` now: the permission (authz), then
+        the guards on the item's data, then the comment."""
+        transition = self.transitions.get(action)
+        if transition is None:
+            return authz.Decision(action, False, _l("Unknown action."), forbidden=True)
+        decision = self.policy.check(actor, action, obj, facts)
+        if not decision:
+            return decision
+        for guard in transition.guards:
+            message = guard(actor, obj, params or {})
+            if message:
+                return authz.Decision(action, False, message, expected=True)
+        if transition.comment_required and not (comment or "").strip():
+            return authz.Decision(
+                action, False, _l("A reason is required for %(action)s.", action=transition.label)
+            )
+        return decision
 
     def refusal(
         self,
@@ -74,50 +131,57 @@ class Workflow:
         action: str,
         params: dict[str, Any] | None = None,
         comment: str | None = None,
+        facts: authz.Facts | None = None,
     ) -> DomainError | None:
         """Why ``actor`` may not take ``action`` on ``obj`` now (None when they may).
 
         The error is a ``Forbidden`` whenever the actor could never take the action (wrong role,
-        their own item), whatever message explains it first; otherwise a ``DomainError``.
+        their own item, another office's), whatever message explains it first; otherwise a
+        ``DomainError``.
         """
-        params = params or {}
-        transition = self.transitions.get(action)
-        if transition is None:
-            return Forbidden(_l("Unknown action."))
-        own_item = self.maker_checker and transition.decision and actor.id in set(self.makers(obj))
-        error = Forbidden if actor.role not in transition.roles or own_item else DomainError
-        state = self.state_of(obj)
-        if state not in transition.sources:
-            return error(
-                _l(
-                    "This item is already %(state)s: the action %(action)s is no longer possible.",
-                    state=self.labels.get(state, state.value),
-                    action=transition.label,
-                )
-            )
-        if actor.role not in transition.roles:
-            return error(
-                _l("Your role may not take the action %(action)s.", action=transition.label)
-            )
-        if own_item:
-            return error(
-                _l("You prepared or submitted this item, so another person must decide it.")
-            )
-        for guard in transition.guards:
-            message = guard(actor, obj, params)
-            if message:
-                return error(message)
-        if transition.comment_required and not (comment or "").strip():
-            return error(_l("A reason is required for %(action)s.", action=transition.label))
-        return None
+        return self.decision(
+            actor, obj, action, params=params, comment=comment, facts=facts
+        ).error()
 
-    def available(self, actor: User, obj: Any) -> list[Transition]:
+    def options(
+        self,
+        actor: User,
+        obj: Any,
+        *,
+        params: dict[str, Any] | None = None,
+        facts: authz.Facts | None = None,
+    ) -> list[Option]:
+        """Every transition judged for ``actor`` on ``obj`` as ``apply`` would judge it, a
+        comment assumed given (the form asks for it)."""
+        return [
+            Option(t, self.decision(actor, obj, t.action, params=params, comment="-", facts=facts))
+            for t in self.transitions.values()
+        ]
+
+    def available(
+        self,
+        actor: User,
+        obj: Any,
+        *,
+        params: dict[str, Any] | None = None,
+        facts: authz.Facts | None = None,
+    ) -> list[Transition]:
         """Transitions the actor could take now (a comment may still be asked for)."""
         return [
-            t
-            for t in self.transitions.values()
-            if self.refusal(actor, obj, t.action, comment="-") is None
+            o.transition for o in self.options(actor, obj, params=params, facts=facts) if o.decision
         ]
+
+
+def told(options: Iterable[Option]) -> list[Any]:
+    """Why the user may not take an action they would expect to (their own item, above their
+    limit, documents missing), each reason once: a screen shows them near its buttons instead
+    of buttons that would be refused."""
+    reasons: list[Any] = []
+    for option in options:
+        reason = option.decision.reason
+        if option.decision.tell and str(reason) not in {str(r) for r in reasons}:
+            reasons.append(reason)
+    return reasons
 
 
 def _load_locked(session: Session, workflow: Workflow, actor: User, item_id: Any) -> Any:
@@ -141,96 +205,65 @@ def apply(
     expected_version: int | None = None,
     ip: str | None = None,
     params: dict[str, Any] | None = None,
-    commit: bool = True,
+    facts: authz.Facts | None = None,
 ) -> Any:
-    """Take ``action`` on the item as ``actor``; the one way any state changes."""
+    """Take ``action`` on the item as ``actor``; the one way any state changes.
+
+    Flushed, not committed: the caller's unit of work commits, or rolls back on an error.
+    """
     params = dict(params or {})
     comment = (comment or "").strip() or None
-    try:
-        obj = _load_locked(session, workflow, actor, item_id)
-        if expected_version is not None and obj.version != expected_version:
-            raise DomainError(
-                _l(
-                    "Someone else changed this item a moment ago. Reload the page to see the decision."
-                )
+    obj = _load_locked(session, workflow, actor, item_id)
+    if expected_version is not None and obj.version != expected_version:
+        raise DomainError(
+            _l("Someone else changed this item a moment ago. Reload the page to see the decision.")
+        )
+    refusal = workflow.refusal(actor, obj, action, params, comment, facts)
+    if refusal is not None:
+        raise refusal
+    transition = workflow.transitions[action]
+    before = workflow.state_of(obj)
+    now = utcnow()
+    # The effect runs first, so that the state and the fields its invariants need (an
+    # approver, a decision time, a created office) reach the database together.
+    found: dict[str, Any] = {}
+    if transition.effect is not None:
+        with session.no_autoflush:
+            found = (
+                transition.effect(session, actor, obj, {**params, "comment": comment}, now) or {}
             )
-        refusal = workflow.refusal(actor, obj, action, params, comment)
-        if refusal is not None:
-            raise refusal
-        transition = workflow.transitions[action]
-        before = workflow.state_of(obj)
-        now = utcnow()
-        # The effect runs first, so that the state and the fields its invariants need (an
-        # approver, a decision time, a created office) reach the database together.
-        facts: dict[str, Any] = {}
-        if transition.effect is not None:
-            with session.no_autoflush:
-                facts = (
-                    transition.effect(session, actor, obj, {**params, "comment": comment}, now)
-                    or {}
-                )
-        target = (
-            transition.target
-            if isinstance(transition.target, enum.Enum)
-            else transition.target(obj)
-        )
-        setattr(obj, workflow.state_attr, target)
+    target = (
+        transition.target if isinstance(transition.target, enum.Enum) else transition.target(obj)
+    )
+    setattr(obj, workflow.policy.state_attr, target)
+    try:
         session.flush()  # the version counter makes a concurrent decision fail here
-        details = {
-            **{k: v for k, v in params.items() if isinstance(v, str | int | float | bool)},
-            **facts,
-        }
-        region_id, office_id, department_id = workflow.audit_scope(obj)
-        audit.append_event(
-            session,
-            actor=actor,
-            action=action,
-            record_type=workflow.name,
-            record_id=obj.id,
-            from_state=before.value,
-            to_state=target.value,
-            comment=comment,
-            ip=ip,
-            details=details or None,
-            region_id=region_id,
-            office_id=office_id,
-            department_id=department_id,
-            occurred_at=now,
-        )
-        if commit:
-            session.commit()
-        return obj
     except StaleDataError:
+        # A failed flush leaves the transaction unusable (lost either way): ended here, so that
+        # the refusal can be told (its message reads the user's language).
         session.rollback()
         raise DomainError(
             _l("Someone else decided this item a moment ago. Reload the page to see the decision.")
         ) from None
-    except Exception:
-        session.rollback()
-        raise
-
-
-@dataclass
-class Outcome:
-    item_id: Any
-    ok: bool
-    message: str
-
-
-def apply_many(
-    session: Session,
-    workflow: Workflow,
-    item_ids: Iterable[Any],
-    action: str,
-    actor: User,
-    **kwargs: Any,
-) -> list[Outcome]:
-    """A bulk action: each item goes through ``apply`` on its own and reports its own outcome."""
-    outcomes = []
-    for item_id in item_ids:
-        try:
-            apply(session, workflow, item_id, action, actor, **kwargs)
-            outcomes.append(Outcome(item_id, True, ""))
-        except DomainError as exc:
-            outcomes.append(Outcome(item_id, False, str(exc.message)))
-    return outcomes
+    details = {
+        **{k: v for k, v in params.items() if isinstance(v, str | int | float | bool)},
+        **found,
+    }
+    region_id, office_id, department_id = workflow.audit_scope(obj)
+    audit.append_event(
+        session,
+        actor=actor,
+        action=action,
+        record_type=workflow.name,
+        record_id=obj.id,
+        from_state=before.value,
+        to_state=target.value,
+        comment=comment,
+        ip=ip,
+        details=details or None,
+        region_id=region_id,
+        office_id=office_id,
+        department_id=department_id,
+        occurred_at=now,
+    )
+    return obj

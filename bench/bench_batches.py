@@ -145,6 +145,7 @@ def _setup(url: str, work: Path, rows: int, kind: str) -> dict[str, Any]:
             settings=_settings(work),
             today=gen_members.DEFAULT_REGISTRATION_DATE,
         )
+        db.session.commit()
         uploaded = time.perf_counter() - started
         batch_id = upload.batch.id
         path.unlink()
@@ -165,6 +166,7 @@ def _step(step: str, url: str, work: Path, batch_id: int, profile: str | None) -
 
     from backoffice.extensions import db
     from backoffice.services import batches
+    from backoffice.transaction import unit_of_work
     from models import BatchState, Member, MemberBatch
 
     app = _app(url, work)
@@ -175,11 +177,12 @@ def _step(step: str, url: str, work: Path, batch_id: int, profile: str | None) -
         session.get(MemberBatch, batch_id)  # a warm connection, as in a request
 
         def run() -> Any:
-            if step == "process":
-                return batches.process_batch(session, batch_id, _settings(work))
-            if step == "submit":
-                return batches.decide(session, actor, batch_id, "submit")
-            return batches.decide(session, actor, batch_id, "accept_all")
+            with unit_of_work(session):  # the commit is part of the step, as in the app
+                if step == "process":
+                    return batches.process_batch(session, batch_id, _settings(work))
+                if step == "submit":
+                    return batches.decide(session, actor, batch_id, "submit")
+                return batches.decide(session, actor, batch_id, "accept_all")
 
         before = peak_mb()
         started = time.perf_counter()

@@ -115,6 +115,7 @@ def _measure(url: str, sizes: list[int]) -> None:
     from backoffice.extensions import db
     from backoffice.seed import demo
     from backoffice.services import ledger, payer_import
+    from backoffice.transaction import unit_of_work
     from models import AuditEvent, ContributionPayment, Department, Member, User
 
     storage = tempfile.mkdtemp(prefix="bench-payer-")
@@ -171,7 +172,7 @@ def _measure(url: str, sizes: list[int]) -> None:
                 raise SystemExit(
                     f"{size - len(preview.valid_rows)} rows invalid in the bench file, e.g. {first}"
                 )
-            with LockClock() as clock:
+            with LockClock() as clock, unit_of_work(session):
                 payer_import.record(
                     session, clerk, token, expected=preview.fingerprint, settings=settings
                 )

@@ -211,6 +211,7 @@ def prepare(
                 )
                 claim_service.check_document(session, registrar, document)
             claim_service.decide(session, registrar, claim.id, "verify")
+            session.commit()
             claim_ids.append(claim.id)
 
         settings = batch_service.Settings.from_config(app.config, app.instance_path)
@@ -228,9 +229,12 @@ def prepare(
                 settings=settings,
                 today=gen_members.DEFAULT_REGISTRATION_DATE,
             )
+            session.commit()
             path.unlink()
             batch_service.process_batch(session, upload.batch.id, settings)
+            session.commit()
             batch_service.decide(session, liaison, upload.batch.id, "submit")
+            session.commit()
             batch_ids.append(upload.batch.id)
 
         viewable = list(session.scalars(select(Claim.id).where(Claim.office_id == serang.id)))

@@ -23,6 +23,7 @@ from backoffice.services import claims as service
 from models import Claim, ClaimDocument, ClaimState, Role
 from tests.fixtures import claim_world as world
 from tests.html_page import Node, Page, follow, get
+from tests.steps import done
 
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
@@ -124,17 +125,23 @@ def service_claim(
     session: Any, user: Any, data: service.ClaimData, settings: Any, *, verify: bool = True
 ) -> Claim:
     """A claim made through the service: registered by the clerk, documents checked, verified."""
-    claim = service.register_claim(session, user(CLERK), data)
-    session.commit()
+    claim = done(session, service.register_claim, user(CLERK), data)
     actor = user(CLERK)
     for index, requirement in enumerate(service.requirements_for(session, claim)):
         content, filename = world.document_bytes(index)
-        document = service.upload_document(
-            session, actor, claim, requirement.id, content, filename, settings=settings
+        document = done(
+            session,
+            service.upload_document,
+            actor,
+            claim,
+            requirement.id,
+            content,
+            filename,
+            settings=settings,
         )
-        service.check_document(session, actor, document)
+        done(session, service.check_document, actor, document)
     if verify:
-        service.decide(session, actor, claim.id, "verify")
+        done(session, service.decide, actor, claim.id, "verify")
     return claim
 
 
@@ -379,7 +386,9 @@ def test_uploads_refused_by_content_or_size_are_explained_and_not_kept(
     app, login, session, user, settings
 ):
     app.config["CLAIM_DOCUMENT_MAX_BYTES"] = 1024
-    claim = service.register_claim(session, user(CLERK), world.jkm_data(world.paid_member(session)))
+    claim = done(
+        session, service.register_claim, user(CLERK), world.jkm_data(world.paid_member(session))
+    )
     session.commit()
     clerk = login(CLERK)
     page = get(clerk, details_url(claim.id))
@@ -422,8 +431,8 @@ def test_the_queue_shows_the_most_urgent_first_and_marks_overdue_claims(login, s
     }
     numbers = {}
     for key, due in dues.items():
-        claim = service.register_claim(
-            session, user(CLERK), world.jkm_data(world.paid_member(session))
+        claim = done(
+            session, service.register_claim, user(CLERK), world.jkm_data(world.paid_member(session))
         )
         claim.due_date = due
         session.commit()
@@ -477,12 +486,17 @@ def test_a_returned_claim_is_corrected_through_the_form_and_verified_again(
     verified = follow(clerk, decide(clerk, claim.id, "verify", resubmitted.version()))
     assert verified.text("item-state") == "diverifikasi"
     assert not verified.has_id("edit-link")
-    get(clerk, f"/admin/claim/edit/?id={claim.id}")  # the form opens, but saving is refused
+    # the form does not open on a claim that may not be changed, and saving is refused
+    closed = get(clerk, f"/admin/claim/edit/?id={claim.id}")
     refused = Page(clerk.post(f"/admin/claim/edit/?id={claim.id}", data=claim_form(member)))
     assert refused.status == 200
     assert refused.alerts("danger") == [
         "Klaim hanya dapat diubah sebelum diverifikasi atau setelah dikembalikan."
     ]
+    assert closed.alerts("danger") == refused.alerts("danger")
+    assert not closed.has_id("claim-form") and not refused.has_id("claim-form")
+    session.expire_all()
+    assert session.get(Claim, claim.id).state is C.VERIFIED
 
 
 def test_a_decision_from_a_stale_page_is_refused_and_changes_nothing(
@@ -491,7 +505,7 @@ def test_a_decision_from_a_stale_page_is_refused_and_changes_nothing(
     claim = service_claim(session, user, world.jkm_data(world.paid_member(session)), settings)
     second = login(SECOND_CLERK)
     stale = get(second, details_url(claim.id)).version()
-    service.decide(session, user(HEAD), claim.id, "return", comment="KTP ahli waris buram")
+    done(session, service.decide, user(HEAD), claim.id, "return", comment="KTP ahli waris buram")
     page = follow(second, decide(second, claim.id, "approve", stale))
     assert page.alerts("danger") == [STALE]
     assert page.text("item-state") == "dikembalikan untuk perbaikan"

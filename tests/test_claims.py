@@ -44,6 +44,7 @@ from models import (
 )
 from tests.fixtures import claim_world as world
 from tests.fixtures.org import Org, make_org
+from tests.steps import done
 
 C = ClaimState
 CLERK, SECOND_CLERK, HEAD = "petugas.serang", "petugas2.serang", "kepala.serang"
@@ -70,9 +71,7 @@ def settings(app: Any) -> service.DocumentSettings:
 
 
 def register(session: Any, user: Any, data: service.ClaimData, by: str = CLERK) -> Claim:
-    claim = service.register_claim(session, user(by), data)
-    session.commit()
-    return claim
+    return done(session, service.register_claim, user(by), data)
 
 
 def upload_all(
@@ -91,16 +90,23 @@ def upload_all(
         if requirement.code in skip:
             continue
         data, filename = world.document_bytes(index)
-        document = service.upload_document(
-            session, actor, claim, requirement.id, data, filename, settings=settings
+        document = done(
+            session,
+            service.upload_document,
+            actor,
+            claim,
+            requirement.id,
+            data,
+            filename,
+            settings=settings,
         )
         if check:
-            service.check_document(session, actor, document)
+            done(session, service.check_document, actor, document)
 
 
 def decide(session: Any, user: Any, claim: Claim | int, action: str, by: str, **kwargs: Any):
     claim_id = claim if isinstance(claim, int) else claim.id
-    return service.decide(session, user(by), claim_id, action, **kwargs)
+    return done(session, service.decide, user(by), claim_id, action, **kwargs)
 
 
 def verified_claim(
@@ -223,7 +229,7 @@ def test_neither_the_registrar_nor_the_verifier_may_approve(session, user, setti
 def test_a_clerk_of_another_office_neither_registers_nor_sees_the_claim(session, user, settings):
     member = world.paid_member(session)
     with pytest.raises(Forbidden, match="kantor tempat peserta terdaftar"):
-        service.register_claim(session, user(OTHER_OFFICE_CLERK), world.jkm_data(member))
+        done(session, service.register_claim, user(OTHER_OFFICE_CLERK), world.jkm_data(member))
     session.rollback()
     claim = verified_claim(session, user, settings, world.jkm_data(member))
     for action in ("approve", "return", "reject"):
@@ -232,19 +238,19 @@ def test_a_clerk_of_another_office_neither_registers_nor_sees_the_claim(session,
     assert claim.id not in waiting_for(session, user, OTHER_OFFICE_CLERK)
     document = session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id == claim.id))
     with pytest.raises(Forbidden):
-        service.check_document(session, user(OTHER_OFFICE_CLERK), next(iter(document)))
+        done(session, service.check_document, user(OTHER_OFFICE_CLERK), next(iter(document)))
 
 
 def test_a_branch_head_registers_claims_for_the_kc_and_its_kcps_only(session, user):
     cilegon = world.paid_member(session, office_code="B02")
     with pytest.raises(Forbidden, match="kantor tempat peserta terdaftar"):
-        service.register_claim(session, user(HEAD), world.jkm_data(cilegon))
+        done(session, service.register_claim, user(HEAD), world.jkm_data(cilegon))
     session.rollback()
     lebak = world.paid_member(session, office_code="B0101")  # KCP Lebak, under KC Serang
     claim = register(session, user, world.jkm_data(lebak), by=HEAD)
     assert claim.office.code == "B0101" and claim.registered_by.username == HEAD
     with pytest.raises(Forbidden):  # KCP Lebak's claims are not KC Serang's clerks' work
-        service.register_claim(session, user(CLERK), world.jkm_data(lebak))
+        done(session, service.register_claim, user(CLERK), world.jkm_data(lebak))
 
 
 # --- 2. approval limits and escalation ---------------------------------------------------------
@@ -332,7 +338,7 @@ def test_a_member_in_arrears_on_the_event_date_is_refused_with_the_unpaid_months
     unpaid = last_due - last_paid
     assert unpaid > 3
     with pytest.raises(DomainError) as refused:
-        service.register_claim(session, user(CLERK), world.jkm_data(member, event_date=event))
+        done(session, service.register_claim, user(CLERK), world.jkm_data(member, event_date=event))
     assert str(refused.value) == (
         f"Peserta tidak terlindungi pada {event:%d/%m/%Y}: saat itu {unpaid} bulan iuran belum "
         "dibayar, sedangkan perlindungan hanya berlaku dengan tunggakan paling banyak 3 bulan."
@@ -352,8 +358,11 @@ def test_a_work_accident_claim_six_years_after_the_accident_is_refused(session, 
     today = world.today()
     accident = date(today.year - 6, today.month, min(today.day, 28))
     with pytest.raises(DomainError) as refused:
-        service.register_claim(
-            session, user(CLERK), world.jkk_data(member, event_date=accident, treatment_cost=1)
+        done(
+            session,
+            service.register_claim,
+            user(CLERK),
+            world.jkk_data(member, event_date=accident, treatment_cost=1),
         )
     assert str(refused.value) == (
         "Klaim kecelakaan kerja harus diajukan paling lama 5 tahun setelah kecelakaan; "
@@ -371,7 +380,7 @@ def test_jht_for_age_is_refused_under_56_and_paid_from_the_balance_at_57(session
     young = world.aged_member(session, age=40)
     event = world.today() - timedelta(days=1)
     with pytest.raises(DomainError) as refused:
-        service.register_claim(session, user(CLERK), world.jht_data(young, event_date=event))
+        done(session, service.register_claim, user(CLERK), world.jht_data(young, event_date=event))
     assert str(refused.value) == (
         f"Usia peserta 40 tahun pada {event:%d/%m/%Y}; JHT karena usia dibayarkan mulai usia "
         "56 tahun."
@@ -389,14 +398,14 @@ def test_a_death_benefit_claimed_by_the_member_themself_is_refused(session, user
     member = world.paid_member(session)
     data = world.jkm_data(member, relationship=Relationship.SELF)
     with pytest.raises(DomainError, match="^Santunan kematian diajukan oleh ahli waris, bukan"):
-        service.register_claim(session, user(CLERK), data)
+        done(session, service.register_claim, user(CLERK), data)
 
 
 def test_a_second_jkm_claim_is_refused_until_the_first_is_rejected(session, user):
     member = world.paid_member(session)
     first = register(session, user, world.jkm_data(member))
     with pytest.raises(DomainError) as refused:
-        service.register_claim(session, user(SECOND_CLERK), world.jkm_data(member))
+        done(session, service.register_claim, user(SECOND_CLERK), world.jkm_data(member))
     assert str(refused.value) == (
         f"Peserta ini sudah memiliki klaim JKM (no. {first.id}) yang tidak ditolak."
     )
@@ -420,7 +429,7 @@ def test_two_clerks_registering_the_same_jkm_at_once_give_one_claim(session, use
 
     monkeypatch.setattr(service, "_duplicate_refusals", checked_before_the_first_was_saved)
     with pytest.raises(DomainError) as refused:
-        service.register_claim(session, user(SECOND_CLERK), world.jkm_data(member))
+        done(session, service.register_claim, user(SECOND_CLERK), world.jkm_data(member))
     assert str(refused.value) == (
         f"Peserta ini sudah memiliki klaim JKM (no. {first.id}) yang tidak ditolak."
     )
@@ -454,7 +463,7 @@ def test_ten_clerks_registering_one_jkm_at_the_same_moment_register_it_once(
                 member = db.session.get(Member, member_id)
                 data = world.jkm_data(member)
                 barrier.wait()
-                claim = service.register_claim(db.session, clerk, data)
+                claim = done(db.session, service.register_claim, clerk, data)
                 db.session.commit()
                 outcomes.append(claim.id)
             except DomainError as exc:
@@ -481,11 +490,18 @@ def test_the_event_date_cannot_be_in_the_future_nor_before_the_protection(sessio
     member = world.paid_member(session, years=1)
     tomorrow = world.today() + timedelta(days=1)
     with pytest.raises(DomainError, match="^Tanggal kejadian tidak boleh di masa depan."):
-        service.register_claim(session, user(CLERK), world.jkm_data(member, event_date=tomorrow))
+        done(
+            session,
+            service.register_claim,
+            user(CLERK),
+            world.jkm_data(member, event_date=tomorrow),
+        )
     session.rollback()
     before = member.start_date - timedelta(days=1)
     with pytest.raises(DomainError, match="^Perlindungan peserta dimulai pada"):
-        service.register_claim(session, user(CLERK), world.jkm_data(member, event_date=before))
+        done(
+            session, service.register_claim, user(CLERK), world.jkm_data(member, event_date=before)
+        )
 
 
 # --- 4. transitions and their guards -----------------------------------------------------------
@@ -527,7 +543,7 @@ def test_verify_is_refused_while_documents_are_missing_or_unchecked(session, use
         select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
     ):
         if document.requirement.code != "id_heirs":
-            service.check_document(session, user(CLERK), document)
+            done(session, service.check_document, user(CLERK), document)
     with pytest.raises(DomainError, match="^Dokumen belum diperiksa: KTP ahli waris.$") as refused:
         decide(session, user, claim, "verify", CLERK)
     with force_locale("en"):
@@ -544,7 +560,7 @@ def test_a_returned_claim_is_corrected_resubmitted_and_verified_again(session, u
     with pytest.raises(DomainError, match="Alasan wajib diisi untuk Kembalikan ke penerimaan"):
         decide(session, user, claim, "return", SECOND_CLERK, comment="  ")
     with pytest.raises(DomainError, match="Klaim hanya dapat diubah sebelum diverifikasi"):
-        service.update_claim(session, user(CLERK), claim, world.jkm_data(member))
+        done(session, service.update_claim, user(CLERK), claim, world.jkm_data(member))
     session.rollback()
     reason = "Anak kedua sudah SMA menurut KK terbaru."
     returned = decide(session, user, claim, "return", SECOND_CLERK, comment=reason)
@@ -552,13 +568,23 @@ def test_a_returned_claim_is_corrected_resubmitted_and_verified_again(session, u
     assert returned.verified_by_id is None and returned.approval_level is None
     assert claim.id in waiting_for(session, user, CLERK)
 
-    service.update_claim(
-        session, user(CLERK), claim, world.jkm_data(member, children=("tk_sd", "sma"))
+    done(
+        session,
+        service.update_claim,
+        user(CLERK),
+        claim,
+        world.jkm_data(member, children=("tk_sd", "sma")),
     )
     session.commit()
     assert claim.amount == 20_000_000 + 12_000_000 + 10_000_000 + 1_500_000 + 3_000_000
     with pytest.raises(DomainError, match="tidak dapat diubah"):  # the type stays
-        service.update_claim(session, user(CLERK), claim, world.jkk_data(member, treatment_cost=1))
+        done(
+            session,
+            service.update_claim,
+            user(CLERK),
+            claim,
+            world.jkk_data(member, treatment_cost=1),
+        )
     session.rollback()
     resubmitted = decide(session, user, claim, "resubmit", CLERK)
     assert resubmitted.state is C.SUBMITTED
@@ -699,8 +725,15 @@ def _upload(
     session: Any, user: Any, claim: Claim, settings: Any, code: str, data: bytes, name: str
 ):
     requirement_id = world.requirement_ids(session, claim.claim_type)[code]
-    return service.upload_document(
-        session, user(CLERK), claim, requirement_id, data, name, settings=settings
+    return done(
+        session,
+        service.upload_document,
+        user(CLERK),
+        claim,
+        requirement_id,
+        data,
+        name,
+        settings=settings,
     )
 
 
@@ -737,8 +770,15 @@ def test_a_document_is_judged_by_its_bytes_and_stored_outside_the_web_root(
             _upload(session, user, claim, settings, code, data, name)
     jkk_card = world.requirement_ids(session, ClaimType.JKK)["accident_report"]
     with pytest.raises(DomainError, match="tidak ada dalam daftar dokumen klaim"):
-        service.upload_document(
-            session, user(CLERK), claim, jkk_card, world.PDF, "laporan.pdf", settings=settings
+        done(
+            session,
+            service.upload_document,
+            user(CLERK),
+            claim,
+            jkk_card,
+            world.PDF,
+            "laporan.pdf",
+            settings=settings,
         )
     session.rollback()
     assert len(_stored_files(settings, claim)) == 3
@@ -769,7 +809,7 @@ def test_a_document_over_the_size_limit_is_refused(app, session, user):
 def test_uploading_again_replaces_the_document_and_removes_the_old_file(session, user, settings):
     claim = register(session, user, world.jkm_data(world.paid_member(session)))
     first = _upload(session, user, claim, settings, "family_card", world.PDF, "kk.pdf")
-    service.check_document(session, user(CLERK), first)
+    done(session, service.check_document, user(CLERK), first)
     old_path, old_name = settings.path_of(first), first.storage_name
     second = _upload(session, user, claim, settings, "family_card", world.PNG, "kk-jelas.png")
     assert not old_path.exists()
@@ -791,7 +831,7 @@ def test_documents_cannot_change_after_verification_until_returned(session, user
         _upload(session, user, claim, settings, "card", world.JPEG, "kartu-baru.jpg")
     session.rollback()
     with pytest.raises(DomainError, match="^Dokumen hanya dapat diubah sebelum klaim diverifikasi"):
-        service.check_document(session, user(SECOND_CLERK), document)
+        done(session, service.check_document, user(SECOND_CLERK), document)
     session.rollback()
     assert _stored_files(settings, claim) == files
     decide(session, user, claim, "return", SECOND_CLERK, comment="Kartu tidak terbaca")
@@ -966,7 +1006,7 @@ def _at_once(
             action = kwargs.pop("action")
             barrier.wait()
             try:
-                service.decide(db.session, actor, claim_id, action, **kwargs)
+                done(db.session, service.decide, actor, claim_id, action, **kwargs)
                 results[username] = "ok"
             except DomainError as exc:
                 results[username] = str(exc)

@@ -26,6 +26,7 @@ from backoffice.audit import verify_chain
 from backoffice.clock import today_in_jakarta
 from backoffice.services import batches
 from backoffice.services import claims as claim_service
+from backoffice.transaction import unit_of_work
 from models import AuditEvent, Base, BatchState, Claim, ClaimState, Member, MemberBatch
 from tests.fixtures import claim_world as world
 
@@ -123,12 +124,17 @@ def submitted_batch(app: Any, session: Any, user: Any) -> MemberBatch:
     settings = batches.Settings.from_config(app.config, app.instance_path)
     liaison = user("dinas.pertanian.serang")
     data = _csv(("3604011708900101", "Budi Santoso"), ("3604011708900102", "Ujang Suryana"))
-    up = batches.upload_batch(
-        session, liaison, data, "peserta.csv", settings=settings, today=today_in_jakarta()
-    )
-    batch = batches.process_batch(session, up.batch.id, settings)
+    with unit_of_work(session):
+        up = batches.upload_batch(
+            session, liaison, data, "peserta.csv", settings=settings, today=today_in_jakarta()
+        )
+    with unit_of_work(session):
+        batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count == 2
-    return batches.decide(session, liaison, batch.id, "submit")
+    with unit_of_work(session):
+        batch = batches.decide(session, liaison, batch.id, "submit")
+    session.refresh(batch)  # as committed
+    return batch
 
 
 def verified_claim(app: Any, session: Any, user: Any) -> Claim:
@@ -143,7 +149,8 @@ def verified_claim(app: Any, session: Any, user: Any) -> Claim:
             session, clerk, claim, requirement.id, data, filename, settings=settings
         )
         claim_service.check_document(session, clerk, document)
-    return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
+    with unit_of_work(session):
+        return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
 
 
 INJECTIONS = {

@@ -33,6 +33,7 @@ from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
 from backoffice.rules.kpj import kpj_is_valid
 from backoffice.services import batches, numbering, reference
+from backoffice.transaction import unit_of_work
 from bench import gen_members
 from models import (
     AuditEvent,
@@ -47,6 +48,7 @@ from models import (
     Programme,
     RowState,
 )
+from tests.steps import done as committed
 
 # The registration date of every upload; accepting uses the real clock, so both are today.
 TODAY = date.today()
@@ -151,22 +153,36 @@ def count(session: Session, model: type, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def checked(session: Session, batch_id: int, settings: batches.Settings, **kwargs: Any) -> Any:
+    """The checks of a batch as the task runs them: committed, or rolled back and the batch
+    marked failed."""
+    with unit_of_work(session, on_failure=lambda: batches.mark_failed(session, batch_id)):
+        return batches.process_batch(session, batch_id, settings, **kwargs)
+
+
 def upload(session, user, settings, data, filename="peserta.csv", username=LIAISON, **kw):
-    return batches.upload_batch(
-        session, user(username), data, filename, settings=settings, today=TODAY, **kw
+    return committed(
+        session,
+        batches.upload_batch,
+        user(username),
+        data,
+        filename,
+        settings=settings,
+        today=TODAY,
+        **kw,
     )
 
 
 def load(session, user, settings, data, filename="peserta.csv", username=LIAISON) -> MemberBatch:
     """Upload and process: the batch in draft (or whatever processing made of it)."""
     up = upload(session, user, settings, data, filename, username)
-    return batches.process_batch(session, up.batch.id, settings)
+    return checked(session, up.batch.id, settings)
 
 
 def submitted(session, user, settings, data, username=LIAISON, **kw) -> MemberBatch:
     batch = load(session, user, settings, data, username=username, **kw)
     assert batch.state is B.DRAFT, batch.refusal
-    return batches.decide(session, user(username), batch.id, "submit")
+    return committed(session, batches.decide, user(username), batch.id, "submit")
 
 
 def rows_of(session: Session, batch: MemberBatch) -> dict[int, BatchRow]:
@@ -228,8 +244,9 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
     liaison, clerk = user(LIAISON), user(CLERK)
     assert MESSY_CSV.startswith(b"\xef\xbb\xbf") and b"\r\n" in MESSY_CSV
 
-    up = batches.upload_batch(
+    up = committed(
         session,
+        batches.upload_batch,
         liaison,
         MESSY_CSV,
         "Peserta Tani.csv",
@@ -243,7 +260,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
     assert up.batch.ignored_columns == ["Keterangan"]
 
     progress: list[int] = []
-    batch = batches.process_batch(session, up.batch.id, settings, progress=progress.append)
+    batch = checked(session, up.batch.id, settings, progress=progress.append)
     assert batch.state is B.DRAFT
     assert (batch.row_count, batch.valid_count, batch.invalid_count) == (9, 5, 4)
     # Once every cell is in the database the uploaded copy of the personal data goes.
@@ -289,20 +306,27 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
     assert "Penghasilan" in table[2][-1] and "No HP" in table[2][-1]
     assert "sudah ada di baris 2" in table[4][-1]
 
-    batch = batches.decide(session, liaison, batch.id, "submit")
+    batch = committed(session, batches.decide, liaison, batch.id, "submit")
     assert batch.state is B.SUBMITTED and batch.submitted_by_id == liaison.id
 
     rows = rows_of(session, batch)
-    batch = batches.decide(
-        session, clerk, batch.id, "accept_rows", row_ids=[rows[2].id, rows[3].id, rows[5].id]
+    batch = committed(
+        session,
+        batches.decide,
+        clerk,
+        batch.id,
+        "accept_rows",
+        row_ids=[rows[2].id, rows[3].id, rows[5].id],
     )
     assert batch.state is B.IN_REVIEW and batch.accepted_count == 3
     reason = "Bukan petani binaan dinas; daftarkan lewat desa."
-    batch = batches.decide(
-        session, clerk, batch.id, "reject_rows", row_ids=[rows[6].id], reason=reason
+    batch = committed(
+        session, batches.decide, clerk, batch.id, "reject_rows", row_ids=[rows[6].id], reason=reason
     )
     assert batch.state is B.IN_REVIEW and batch.rejected_count == 1
-    batch = batches.decide(session, clerk, batch.id, "accept_rows", row_ids=[rows[12].id])
+    batch = committed(
+        session, batches.decide, clerk, batch.id, "accept_rows", row_ids=[rows[12].id]
+    )
     assert batch.state is B.PARTIALLY_ACCEPTED and batch.pending_count == 0
     assert batch.completed_at is not None
 
@@ -372,8 +396,9 @@ def test_rejecting_every_row_rejects_the_batch_and_accepting_every_row_completes
     session, user, settings
 ):
     first = submitted(session, user, settings, csv_bytes([person(1), person(2)]))
-    batches.decide(
+    committed(
         session,
+        batches.decide,
         user(CLERK),
         first.id,
         "reject_rows",
@@ -382,7 +407,7 @@ def test_rejecting_every_row_rejects_the_batch_and_accepting_every_row_completes
     )
     assert session.get(MemberBatch, first.id).state is B.REJECTED
     second = submitted(session, user, settings, csv_bytes([person(3), person(4)]))
-    done = batches.decide(session, user("kepala.serang"), second.id, "accept_all")
+    done = committed(session, batches.decide, user("kepala.serang"), second.id, "accept_all")
     assert done.state is B.COMPLETED and done.accepted_count == 2
     assert count(session, Member, Member.batch_id.is_not(None)) == 2
 
@@ -396,7 +421,7 @@ def test_error_report_can_be_corrected_and_uploaded_again(session, user, setting
         data = xlsx_bytes([xlsx_row(good), xlsx_row(bad)])
     batch = load(session, user, settings, data, f"peserta.{fmt}")
     assert (batch.valid_count, batch.invalid_count) == (1, 1)
-    batches.decide(session, user(LIAISON), batch.id, "submit")
+    committed(session, batches.decide, user(LIAISON), batch.id, "submit")
 
     workbook = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch)))
     sheet = workbook.active
@@ -553,7 +578,7 @@ def test_file_refused_while_processing_keeps_the_reason_and_no_rows(session, use
     # The upload looked fine; reading every row finds more than allowed (e.g. the limit was
     # lowered, or an XLSX understated its size): the rows read so far are not kept.
     up = upload(session, user, settings, csv_bytes([person(n) for n in range(1, 6)]))
-    batch = batches.process_batch(session, up.batch.id, replace(settings, max_rows=2))
+    batch = checked(session, up.batch.id, replace(settings, max_rows=2))
     assert batch.state is B.REFUSED
     assert batch.refusal["code"] == "too_many_rows"
     assert "5" not in str(batches.refusal_message(batch)) and "2" in str(
@@ -563,7 +588,7 @@ def test_file_refused_while_processing_keeps_the_reason_and_no_rows(session, use
     assert stored_files(settings) == []
     assert actions_of(session, batch) == ["upload", "refused"]
     with pytest.raises(DomainError):
-        batches.decide(session, user(LIAISON), batch.id, "submit")
+        committed(session, batches.decide, user(LIAISON), batch.id, "submit")
 
 
 # --- 4. NIKs a spreadsheet turned into numbers -----------------------------------------------
@@ -615,7 +640,7 @@ def test_nik_twice_in_the_file_refuses_the_later_row(session, user, settings):
 
 def test_nik_of_an_existing_member_is_refused(session, user, settings):
     first = submitted(session, user, settings, csv_bytes([person(1)]))
-    batches.decide(session, user(CLERK), first.id, "accept_all")
+    committed(session, batches.decide, user(CLERK), first.id, "accept_all")
     batch = load(session, user, settings, csv_bytes([person(1), person(2)]), username=OTHER_LIAISON)
     assert errors_of(session, batch) == [
         (2, "NIK", "NIK ini sudah terdaftar sebagai peserta BPJS Ketenagakerjaan.")
@@ -633,7 +658,7 @@ def test_nik_waiting_in_a_submitted_batch_is_refused(session, user, settings):
 def test_nik_in_a_draft_or_discarded_batch_does_not_block(session, user, settings):
     draft = load(session, user, settings, csv_bytes([person(1), person(2)]))
     discarded = load(session, user, settings, csv_bytes([person(3)]))
-    batches.decide(session, user(LIAISON), discarded.id, "discard")
+    committed(session, batches.decide, user(LIAISON), discarded.id, "discard")
     batch = load(
         session,
         user,
@@ -648,8 +673,9 @@ def test_nik_in_a_draft_or_discarded_batch_does_not_block(session, user, setting
 def test_nik_of_a_rejected_row_may_be_sent_again(session, user, settings):
     first = submitted(session, user, settings, csv_bytes([person(1)]))
     [row] = rows_of(session, first).values()
-    batches.decide(
+    committed(
         session,
+        batches.decide,
         user(CLERK),
         first.id,
         "reject_rows",
@@ -669,9 +695,9 @@ def test_rows_that_became_duplicates_since_the_preview_are_left_out_at_submit(
     # Meanwhile another department submits person 2 (and its clerk accepts it).
     theirs = submitted(session, user, settings, csv_bytes([person(2)]), username=OTHER_LIAISON)
     if elsewhere == "accepted":
-        batches.decide(session, user(CLERK), theirs.id, "accept_all")
+        committed(session, batches.decide, user(CLERK), theirs.id, "accept_all")
 
-    batch = batches.decide(session, user(LIAISON), mine.id, "submit")
+    batch = committed(session, batches.decide, user(LIAISON), mine.id, "submit")
     assert batch.state is B.SUBMITTED
     assert (batch.valid_count, batch.invalid_count) == (2, 1)
     rows = rows_of(session, batch)
@@ -687,7 +713,7 @@ def test_rows_that_became_duplicates_since_the_preview_are_left_out_at_submit(
     # The row left out is in the error report, for the liaison to follow up.
     report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch))).active
     assert [r[0] for r in report.iter_rows(min_row=2, values_only=True)] == [person(2)["NIK"]]
-    done = batches.decide(session, user(CLERK), batch.id, "accept_all")
+    done = committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert done.state is B.COMPLETED and done.accepted_count == 2
     assert count(session, Member, Member.batch_id.is_not(None), Member.nik == person(2)["NIK"]) == (
         1 if elsewhere == "accepted" else 0
@@ -700,7 +726,7 @@ def test_submit_with_every_row_taken_meanwhile_is_refused_and_changes_nothing(
     mine = load(session, user, settings, csv_bytes([person(1)]))
     submitted(session, user, settings, csv_bytes([person(1)]), username=OTHER_LIAISON)
     with pytest.raises(DomainError) as refused:
-        batches.decide(session, user(LIAISON), mine.id, "submit")
+        committed(session, batches.decide, user(LIAISON), mine.id, "submit")
     assert not isinstance(refused.value, Forbidden)
     batch = session.get(MemberBatch, mine.id)
     assert batch.state is B.DRAFT and (batch.valid_count, batch.invalid_count) == (1, 0)
@@ -733,7 +759,7 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
     session.commit()
     existing = session.scalar(select(Member).where(Member.nik == person(1)["NIK"]))
     with force_locale("en"):  # a clerk working in English
-        done = batches.decide(session, user(CLERK), batch.id, "accept_all")
+        done = committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert done.state is B.PARTIALLY_ACCEPTED
     assert (done.accepted_count, done.rejected_count) == (1, 1)
     rows = rows_of(session, done)
@@ -762,7 +788,7 @@ def test_same_file_uploaded_twice_names_the_earlier_batch(session, user, setting
     # Another department's identical file is not "the same upload".
     assert upload(session, user, settings, data, username=OTHER_LIAISON).same_file == []
     # A discarded batch no longer counts.
-    batches.decide(session, user(LIAISON), first.id, "discard")
+    committed(session, batches.decide, user(LIAISON), first.id, "discard")
     assert first.id not in [b.id for b in upload(session, user, settings, data).same_file]
 
 
@@ -800,8 +826,8 @@ def test_formulas_and_markup_in_names_are_kept_as_text(session, user, settings, 
     rows = rows_of(session, batch)
     assert [rows[n].name for n in range(2, 2 + len(valid))] == HOSTILE_NAMES
 
-    batch = batches.decide(session, user(LIAISON), batch.id, "submit")
-    batches.decide(session, user(CLERK), batch.id, "accept_all")
+    batch = committed(session, batches.decide, user(LIAISON), batch.id, "submit")
+    committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert sorted(m.name for m in members_by_nik(session).values()) == sorted(HOSTILE_NAMES)
 
     report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch))).active
@@ -837,7 +863,7 @@ def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
 
     monkeypatch.setattr(batches, "_row_record", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        batches.process_batch(session, up.batch.id, settings)
+        checked(session, up.batch.id, settings)
     assert written_before_failure == [2]
     session.expire_all()
     batch = session.get(MemberBatch, up.batch.id)
@@ -847,18 +873,18 @@ def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
     assert settings.file_of(batch).exists()  # kept for the retry
 
     monkeypatch.setattr(batches, "_row_record", original)
-    batch = batches.decide(session, user(LIAISON), batch.id, "retry", settings=settings)
+    batch = committed(session, batches.decide, user(LIAISON), batch.id, "retry", settings=settings)
     assert batch.state is B.PROCESSING
     progress: list[int] = []
-    batch = batches.process_batch(session, batch.id, settings, progress=progress.append)
+    batch = checked(session, batch.id, settings, progress=progress.append)
     assert batch.state is B.DRAFT and batch.row_count == 5 and batch.valid_count == 5
     assert sorted(rows_of(session, batch)) == [2, 3, 4, 5, 6]
     assert progress == [2, 4]
     assert actions_of(session, batch) == ["upload", "failed", "retry", "checked"]
     # A task run twice (a queue redelivering it) changes nothing the second time.
-    assert batches.process_batch(session, batch.id, settings) is batch
+    assert checked(session, batch.id, settings) is batch
     assert count(session, BatchRow) == 5 and len(actions_of(session, batch)) == 4
-    assert batches.process_batch(session, 10**6, settings) is None
+    assert checked(session, 10**6, settings) is None
     assert verify_chain(session).ok
 
 
@@ -866,12 +892,15 @@ def test_retry_without_the_stored_file_is_refused(session, user, settings, monke
     up = upload(session, user, settings, csv_bytes([person(1)]))
     monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        batches.process_batch(session, up.batch.id, settings)
+        checked(session, up.batch.id, settings)
     settings.file_of(up.batch).unlink()
     with pytest.raises(DomainError):
-        batches.decide(session, user(LIAISON), up.batch.id, "retry", settings=settings)
+        committed(session, batches.decide, user(LIAISON), up.batch.id, "retry", settings=settings)
     assert session.get(MemberBatch, up.batch.id).state is B.FAILED
-    assert batches.decide(session, user(LIAISON), up.batch.id, "discard").state is B.DISCARDED
+    assert (
+        committed(session, batches.decide, user(LIAISON), up.batch.id, "discard").state
+        is B.DISCARDED
+    )
 
 
 def test_checks_whose_task_was_lost_can_be_started_again_by_the_liaison(session, user, settings):
@@ -884,7 +913,7 @@ def test_checks_whose_task_was_lost_can_be_started_again_by_the_liaison(session,
     assert not batches.checks_lost(batch)
     assert "retry" not in [t.action for t in batches.WORKFLOW.available(liaison, batch)]
     with pytest.raises(DomainError, match="^Berkas ini masih sedang diperiksa.$"):
-        batches.decide(session, liaison, batch.id, "retry", settings=settings)
+        committed(session, batches.decide, liaison, batch.id, "retry", settings=settings)
 
     batch.processing_since -= batches.CHECKS_LOST_AFTER
     session.commit()
@@ -893,14 +922,14 @@ def test_checks_whose_task_was_lost_can_be_started_again_by_the_liaison(session,
     # Only the department's own liaison; nobody else.
     for other in (OTHER_LIAISON, "petugas.serang"):
         with pytest.raises((DomainError, Forbidden)):
-            batches.decide(session, user(other), batch.id, "retry", settings=settings)
+            committed(session, batches.decide, user(other), batch.id, "retry", settings=settings)
 
     started = batches.utcnow()
-    batch = batches.decide(session, liaison, batch.id, "retry", settings=settings)
+    batch = committed(session, batches.decide, liaison, batch.id, "retry", settings=settings)
     assert batch.state is B.PROCESSING and not batches.checks_lost(batch)
     since = batch.processing_since
     assert (since if since.tzinfo else since.replace(tzinfo=UTC)) >= started - timedelta(seconds=1)
-    batch = batches.process_batch(session, batch.id, settings)
+    batch = checked(session, batch.id, settings)
     assert (batch.state, batch.row_count, batch.processing_since) == (B.DRAFT, 2, None)
     events = history(session, "member_batch", batch.id)
     assert [(e.action, e.from_state, e.to_state, e.actor_username) for e in events] == [
@@ -909,19 +938,19 @@ def test_checks_whose_task_was_lost_can_be_started_again_by_the_liaison(session,
         ("checked", "processing", "draft", None),
     ]
     # The lost task, delivered after all, finds the checks done and changes nothing.
-    assert batches.process_batch(session, batch.id, settings) is batch
+    assert checked(session, batch.id, settings) is batch
     assert count(session, BatchRow) == 2 and len(history(session, "member_batch", batch.id)) == 3
     assert verify_chain(session).ok
 
 
 def test_checks_that_end_clear_their_start(session, user, settings, monkeypatch):
     refused = upload(session, user, settings, csv_bytes([person(n) for n in range(1, 4)]))
-    batch = batches.process_batch(session, refused.batch.id, replace(settings, max_rows=2))
+    batch = checked(session, refused.batch.id, replace(settings, max_rows=2))
     assert (batch.state, batch.processing_since) == (B.REFUSED, None)
     failing = upload(session, user, settings, csv_bytes([person(1)]))
     monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        batches.process_batch(session, failing.batch.id, settings)
+        checked(session, failing.batch.id, settings)
     session.expire_all()
     batch = session.get(MemberBatch, failing.batch.id)
     assert (batch.state, batch.processing_since) == (B.FAILED, None)
@@ -944,8 +973,8 @@ def test_discarding_a_failed_batch_removes_its_file(session, user, settings, mon
     up = upload(session, user, settings, csv_bytes([person(1)]))
     monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        batches.process_batch(session, up.batch.id, settings)
-    batches.decide(session, user(LIAISON), up.batch.id, "discard", settings=settings)
+        checked(session, up.batch.id, settings)
+    committed(session, batches.decide, user(LIAISON), up.batch.id, "discard", settings=settings)
     assert stored_files(settings) == []
 
 
@@ -969,7 +998,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     monkeypatch.setattr(numbering, "reserve_kpj", failing)
     ids = [r.id for r in rows_of(session, batch).values()]
     with pytest.raises(RuntimeError, match="connection lost"):
-        batches.decide(session, user(CLERK), batch.id, "accept_rows", row_ids=ids)
+        committed(session, batches.decide, user(CLERK), batch.id, "accept_rows", row_ids=ids)
     assert calls == [2, 2]
 
     session.expire_all()
@@ -984,7 +1013,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     assert session.scalar(select(KpjCounter.next_serial)) == serial  # no number was used up
 
     monkeypatch.setattr(numbering, "reserve_kpj", original)
-    batch = batches.decide(session, user(CLERK), batch.id, "accept_all")
+    batch = committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert batch.state is B.COMPLETED and batch.accepted_count == 5
     members = members_by_nik(session)
     rows = rows_of(session, batch)
@@ -993,7 +1022,7 @@ def test_accept_failure_changes_nothing_and_the_retry_registers_each_row_once(
     assert sorted(int(m.kpj[:10]) for m in members.values()) == list(range(serial, serial + 5))
 
     with pytest.raises(DomainError) as again:
-        batches.decide(session, user(CLERK), batch.id, "accept_all")
+        committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert not isinstance(again.value, Forbidden)
     assert count(session, Member, Member.batch_id.is_not(None)) == 5
     assert actions_of(session, batch) == ["upload", "checked", "submit", "accept_all"]
@@ -1023,8 +1052,14 @@ def test_only_the_serving_office_decides(session, user, settings, username, acti
     row_ids = [r.id for r in rows_of(session, batch).values()]
     events = count(session, AuditEvent)
     with pytest.raises(error) as refused:
-        batches.decide(
-            session, user(username), batch.id, action, row_ids=row_ids, reason="Tidak lengkap"
+        committed(
+            session,
+            batches.decide,
+            user(username),
+            batch.id,
+            action,
+            row_ids=row_ids,
+            reason="Tidak lengkap",
         )
     assert type(refused.value) is error
     session.expire_all()
@@ -1041,8 +1076,14 @@ def test_rejecting_rows_needs_a_reason(session, user, settings, reason):
     batch = submitted(session, user, settings, csv_bytes([person(1)]))
     [row] = rows_of(session, batch).values()
     with pytest.raises(DomainError) as refused:
-        batches.decide(
-            session, user(CLERK), batch.id, "reject_rows", row_ids=[row.id], reason=reason
+        committed(
+            session,
+            batches.decide,
+            user(CLERK),
+            batch.id,
+            "reject_rows",
+            row_ids=[row.id],
+            reason=reason,
         )
     assert not isinstance(refused.value, Forbidden)
     assert rows_of(session, batch)[2].state is R.PENDING
@@ -1056,8 +1097,14 @@ def test_rows_of_another_batch_or_no_rows_are_refused(session, user, settings):
     for action in ("accept_rows", "reject_rows"):
         for row_ids in (mine[:1] + foreign, [], [10**9]):
             with pytest.raises(DomainError):
-                batches.decide(
-                    session, user(CLERK), batch.id, action, row_ids=row_ids, reason="Salah"
+                committed(
+                    session,
+                    batches.decide,
+                    user(CLERK),
+                    batch.id,
+                    action,
+                    row_ids=row_ids,
+                    reason="Salah",
                 )
     assert count(session, Member, Member.batch_id.is_not(None)) == 0
     assert {r.state for r in rows_of(session, other).values()} == {R.PENDING}
@@ -1067,11 +1114,14 @@ def test_invalid_or_decided_rows_cannot_be_decided(session, user, settings):
     batch = submitted(session, user, settings, csv_bytes([person(1), person(2, Penghasilan=5)]))
     rows = rows_of(session, batch)
     with pytest.raises(DomainError):  # row 3 is invalid: never part of the submission
-        batches.decide(session, user(CLERK), batch.id, "accept_rows", row_ids=[rows[3].id])
-    batches.decide(session, user(CLERK), batch.id, "accept_rows", row_ids=[rows[2].id])
+        committed(
+            session, batches.decide, user(CLERK), batch.id, "accept_rows", row_ids=[rows[3].id]
+        )
+    committed(session, batches.decide, user(CLERK), batch.id, "accept_rows", row_ids=[rows[2].id])
     with pytest.raises(DomainError):
-        batches.decide(
+        committed(
             session,
+            batches.decide,
             user("petugas2.serang"),
             batch.id,
             "reject_rows",
@@ -1085,12 +1135,19 @@ def test_a_stale_version_is_refused(session, user, settings):
     batch = submitted(session, user, settings, csv_bytes([person(1), person(2)]))
     rows = rows_of(session, batch)
     seen = batch.version
-    batches.decide(
-        session, user(CLERK), batch.id, "accept_rows", row_ids=[rows[2].id], expected_version=seen
+    committed(
+        session,
+        batches.decide,
+        user(CLERK),
+        batch.id,
+        "accept_rows",
+        row_ids=[rows[2].id],
+        expected_version=seen,
     )
     with pytest.raises(DomainError):
-        batches.decide(
+        committed(
             session,
+            batches.decide,
             user("petugas2.serang"),
             batch.id,
             "reject_rows",
@@ -1100,8 +1157,9 @@ def test_a_stale_version_is_refused(session, user, settings):
         )
     assert rows_of(session, batch)[3].state is R.PENDING
     current = session.get(MemberBatch, batch.id).version
-    done = batches.decide(
+    done = committed(
         session,
+        batches.decide,
         user("petugas2.serang"),
         batch.id,
         "reject_rows",
@@ -1140,8 +1198,8 @@ def test_branch_head_decides_for_a_department_served_by_a_kcp_under_the_kc(sessi
     )
     assert batch.office_id == cikande.id
     with pytest.raises(NotFound):  # a KC clerk works for the KC only
-        batches.decide(session, user(CLERK), batch.id, "accept_all")
-    done = batches.decide(session, user("kepala.serang"), batch.id, "accept_all")
+        committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
+    done = committed(session, batches.decide, user("kepala.serang"), batch.id, "accept_all")
     assert done.state is B.COMPLETED
     [member] = members_by_nik(session).values()
     assert member.office_id == cikande.id and member.department_id == department.id
@@ -1160,7 +1218,9 @@ def _decide_at_once(app: Any, calls: list[tuple[str, str, dict[str, Any]]]) -> l
             try:
                 actor = db.session.scalar(select(User).where(User.username == username))
                 barrier.wait()
-                batches.decide(db.session, actor, kwargs.pop("batch_id"), action, **kwargs)
+                committed(
+                    db.session, batches.decide, actor, kwargs.pop("batch_id"), action, **kwargs
+                )
                 results.append("ok")
             except DomainError as exc:
                 results.append(type(exc).__name__)
@@ -1255,10 +1315,10 @@ def test_a_new_rate_applies_to_members_accepted_from_its_date_only(
 
     before = submitted(session, user, settings, csv_bytes([person(1)]))
     after = submitted(session, user, settings, csv_bytes([person(2)]), username=OTHER_LIAISON)
-    batches.decide(session, user(CLERK), before.id, "accept_all")
+    committed(session, batches.decide, user(CLERK), before.id, "accept_all")
     # The clerk accepts the second batch a month later.
     monkeypatch.setattr(workflow, "utcnow", lambda: datetime.combine(later, time(3, 0), tzinfo=UTC))
-    batches.decide(session, user(CLERK), after.id, "accept_all")
+    committed(session, batches.decide, user(CLERK), after.id, "accept_all")
 
     members = members_by_nik(session)
     first, second = members[person(1)["NIK"]], members[person(2)["NIK"]]
@@ -1284,7 +1344,7 @@ def test_accepting_without_a_rate_in_force_registers_no_one(session, user, setti
     jht.valid_to = TODAY - timedelta(days=400)
     session.commit()
     with pytest.raises(DomainError):
-        batches.decide(session, user(CLERK), batch.id, "accept_all")
+        committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert count(session, Member, Member.batch_id.is_not(None)) == 0
     assert session.get(MemberBatch, batch.id).state is B.SUBMITTED
 

@@ -12,10 +12,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from backoffice import workflow
+from backoffice import authz
 from backoffice.audit import history, verify_chain
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.services import proposals as service
+from backoffice.transaction import unit_of_work
 from models import AuditEvent, Office, OfficeProposal, OfficeType, ProposalState, Regency
 
 TODAY = date.today()
@@ -35,20 +36,24 @@ def _data(session, name="Kramatwatu", parent_code="B01", regency="3604", opening
     )
 
 
+def decide(session, proposal_id, action, actor, **kwargs):
+    """A decision through the service as a screen takes it: one unit of work."""
+    with unit_of_work(session):
+        return service.decide(session, actor, proposal_id, action, **kwargs)
+
+
 def submitted_proposal(session, user, **kwargs):
     head = user("kepala.serang")
     proposal = service.propose_office(session, head, _data(session, **kwargs), today=TODAY)
     session.commit()
-    workflow.apply(session, service.WORKFLOW, proposal.id, "submit", head)
+    decide(session, proposal.id, "submit", head)
     return proposal
 
 
 def test_branch_head_proposes_and_regional_head_approves(session, user):
     proposal = submitted_proposal(session, user)
     assert proposal.state is ProposalState.SUBMITTED and proposal.submitted_at
-    approved = workflow.apply(
-        session, service.WORKFLOW, proposal.id, "approve", user("kanwil.banten")
-    )
+    approved = decide(session, proposal.id, "approve", user("kanwil.banten"))
     assert approved.state is ProposalState.APPROVED
     office = session.get(Office, approved.office_id)
     assert office.name == "Kramatwatu" and office.office_type is OfficeType.KCP
@@ -63,7 +68,7 @@ def test_branch_head_proposes_and_regional_head_approves(session, user):
 def test_proposer_cannot_decide_own_proposal(session, user):
     proposal = submitted_proposal(session, user)
     with pytest.raises(Forbidden):
-        workflow.apply(session, service.WORKFLOW, proposal.id, "approve", user("kepala.serang"))
+        decide(session, proposal.id, "approve", user("kepala.serang"))
     assert session.get(OfficeProposal, proposal.id).state is ProposalState.SUBMITTED
 
 
@@ -72,15 +77,15 @@ def test_maker_checker_refuses_a_regional_head_deciding_what_they_proposed(
 ):
     proposal = submitted_proposal(session, user)
     head = user("kanwil.banten")
-    monkeypatch.setattr(service.WORKFLOW, "makers", lambda p: {head.id})
+    monkeypatch.setattr(authz.PROPOSALS, "makers", lambda p: {head.id})
     with pytest.raises(Forbidden, match="orang lain yang harus memutuskannya"):
-        workflow.apply(session, service.WORKFLOW, proposal.id, "approve", head)
+        decide(session, proposal.id, "approve", head)
 
 
 def test_regional_head_of_another_region_never_sees_it(session, user):
     proposal = submitted_proposal(session, user)
     with pytest.raises(NotFound):
-        workflow.apply(session, service.WORKFLOW, proposal.id, "approve", user("kanwil.jakarta"))
+        decide(session, proposal.id, "approve", user("kanwil.jakarta"))
 
 
 @pytest.mark.parametrize("action", ["reject", "return"])
@@ -88,10 +93,9 @@ def test_reject_and_return_need_a_reason(session, user, action):
     proposal = submitted_proposal(session, user)
     head = user("kanwil.banten")
     with pytest.raises(DomainError, match="Alasan wajib diisi"):
-        workflow.apply(session, service.WORKFLOW, proposal.id, action, head, comment="  ")
-    decided = workflow.apply(
+        decide(session, proposal.id, action, head, comment="  ")
+    decided = decide(
         session,
-        service.WORKFLOW,
         proposal.id,
         action,
         head,
@@ -102,9 +106,8 @@ def test_reject_and_return_need_a_reason(session, user, action):
 
 def test_returned_proposal_is_changed_and_resubmitted(session, user):
     proposal = submitted_proposal(session, user)
-    workflow.apply(
+    decide(
         session,
-        service.WORKFLOW,
         proposal.id,
         "return",
         user("kanwil.banten"),
@@ -114,9 +117,7 @@ def test_returned_proposal_is_changed_and_resubmitted(session, user):
     data.staff_count = 5
     service.update_proposal(session, user("kepala.serang"), proposal, data, today=TODAY)
     session.commit()
-    again = workflow.apply(
-        session, service.WORKFLOW, proposal.id, "resubmit", user("kepala.serang")
-    )
+    again = decide(session, proposal.id, "resubmit", user("kepala.serang"))
     assert again.state is ProposalState.SUBMITTED and again.staff_count == 5
     assert again.decided_by_id is None
 
@@ -131,30 +132,27 @@ def test_submitted_proposal_cannot_be_edited(session, user):
 
 def test_proposal_can_be_withdrawn_before_but_not_after_a_decision(session, user):
     proposal = submitted_proposal(session, user)
-    withdrawn = workflow.apply(
-        session, service.WORKFLOW, proposal.id, "withdraw", user("kepala.serang")
-    )
+    withdrawn = decide(session, proposal.id, "withdraw", user("kepala.serang"))
     assert withdrawn.state is ProposalState.WITHDRAWN
     other = submitted_proposal(session, user, name="Anyer")
-    workflow.apply(session, service.WORKFLOW, other.id, "approve", user("kanwil.banten"))
+    decide(session, other.id, "approve", user("kanwil.banten"))
     with pytest.raises(DomainError, match="tidak dapat dilakukan lagi"):
-        workflow.apply(session, service.WORKFLOW, other.id, "withdraw", user("kepala.serang"))
+        decide(session, other.id, "withdraw", user("kepala.serang"))
 
 
 def test_a_decided_proposal_cannot_be_decided_again(session, user):
     proposal = submitted_proposal(session, user)
     head = user("kanwil.banten")
-    workflow.apply(session, service.WORKFLOW, proposal.id, "reject", head, comment="Tidak perlu")
+    decide(session, proposal.id, "reject", head, comment="Tidak perlu")
     with pytest.raises(DomainError, match="tidak dapat dilakukan lagi"):
-        workflow.apply(session, service.WORKFLOW, proposal.id, "approve", head)
+        decide(session, proposal.id, "approve", head)
 
 
 def test_stale_version_is_refused(session, user):
     proposal = submitted_proposal(session, user)
     with pytest.raises(DomainError, match="baru saja diubah oleh orang lain"):
-        workflow.apply(
+        decide(
             session,
-            service.WORKFLOW,
             proposal.id,
             "approve",
             user("kanwil.banten"),
@@ -204,10 +202,8 @@ def test_database_refuses_an_approved_proposal_without_approver(session, user):
 def test_office_with_future_opening_is_not_offered_until_it_opens(session, user, app):
     from flask_login import login_user
 
-    from backoffice import authz
-
     proposal = submitted_proposal(session, user, opening=TODAY + timedelta(days=30))
-    workflow.apply(session, service.WORKFLOW, proposal.id, "approve", user("kanwil.banten"))
+    decide(session, proposal.id, "approve", user("kanwil.banten"))
     admin = user("admin")
     with app.test_request_context():
         login_user(admin)
@@ -283,9 +279,7 @@ def test_journey_kepala_proposes_kanwil_approves_in_the_queue(login, session):
 def test_bulk_approve_reports_each_item(login, session, user):
     first = submitted_proposal(session, user, name="Anyer")
     second = submitted_proposal(session, user, name="Kramatwatu")
-    workflow.apply(
-        session, service.WORKFLOW, second.id, "reject", user("kanwil.banten"), comment="Tidak"
-    )
+    decide(session, second.id, "reject", user("kanwil.banten"), comment="Tidak")
     kanwil = login("kanwil.banten")
     response = kanwil.post(
         "/admin/proposal_queue/action/",
@@ -349,16 +343,14 @@ def test_two_regional_heads_deciding_at_once_yield_one_decision(app, session, us
     barrier = threading.Barrier(2)
     results: list[str] = []
 
-    def decide(action: str, comment: str | None) -> None:
+    def take(action: str, comment: str | None) -> None:
         with app.app_context():
             from models import User
 
             actor = db.session.get(User, head_id)
             barrier.wait()
             try:
-                workflow.apply(
-                    db.session, service.WORKFLOW, proposal.id, action, actor, comment=comment
-                )
+                decide(db.session, proposal.id, action, actor, comment=comment)
                 results.append("ok")
             except DomainError as exc:
                 results.append(str(exc))
@@ -366,8 +358,8 @@ def test_two_regional_heads_deciding_at_once_yield_one_decision(app, session, us
                 db.session.remove()
 
     threads = [
-        threading.Thread(target=decide, args=("approve", None)),
-        threading.Thread(target=decide, args=("reject", "Tidak perlu")),
+        threading.Thread(target=take, args=("approve", None)),
+        threading.Thread(target=take, args=("reject", "Tidak perlu")),
     ]
     for t in threads:
         t.start()

@@ -25,6 +25,7 @@ from backoffice.rules.kpj import kpj_check_digit
 from backoffice.seed import demo
 from backoffice.services import ledger, payer_import, reference
 from backoffice.services.numbering import reserve_kpj
+from backoffice.transaction import unit_of_work
 from models import (
     AuditEvent,
     ContributionPayment,
@@ -590,7 +591,8 @@ def test_a_failure_midway_records_nothing(app, session, user, monkeypatch, where
 
     monkeypatch.setattr(module, where, flaky)
     with pytest.raises(type(failure)) as raised:
-        payer_import.record(session, clerk, token, expected=expected, settings=s)
+        with unit_of_work(session):  # as its caller records: all or nothing
+            payer_import.record(session, clerk, token, expected=expected, settings=s)
     if isinstance(failure, DomainError):
         with force_locale("en"):
             assert str(raised.value).startswith("Row 3 could not be recorded: refused")
@@ -600,7 +602,8 @@ def test_a_failure_midway_records_nothing(app, session, user, monkeypatch, where
     assert all(payments_of(session, m) == [] for m in members)
     assert len(stored_files(app)) == 1  # still there: the clerk can try again
     monkeypatch.setattr(module, where, real)
-    recorded = payer_import.record(session, clerk, token, expected=expected, settings=s)
+    with unit_of_work(session):
+        recorded = payer_import.record(session, clerk, token, expected=expected, settings=s)
     assert (recorded.rows, recorded.members, recorded.months) == (3, 3, 9)
     assert recorded.amount == 9 * 21_800
 

@@ -37,11 +37,11 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from backoffice import workflow
 from backoffice.clock import today_in_jakarta
 from backoffice.services import batches, ledger, proposals
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
+from backoffice.transaction import unit_of_work
 from models import (
     AuditEvent,
     Base,
@@ -183,7 +183,8 @@ def _verified_claim(session: Any, user: Any, settings: Any, member: Member) -> C
             settings=settings,
         )
         claim_service.check_document(session, user("petugas2.serang"), document)
-    return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
+    with unit_of_work(session):
+        return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
 
 
 def _csv(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
@@ -204,7 +205,8 @@ def _submitted_batch(
     )
     batch = batches.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
-    return batches.decide(session, user(liaison), batch.id, "submit")
+    with unit_of_work(session):
+        return batches.decide(session, user(liaison), batch.id, "submit")
 
 
 def _proposal(session: Any, proposer: User, name: str, parent_code: str, regency: str) -> Any:
@@ -252,9 +254,9 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
     draft = _proposal(session, head, "Kramatwatu", "B01", "3604")
     to_submit = _proposal(session, head, "Padarincang", "B01", "3604")
     queued = _proposal(session, head, "Anyer", "B01", "3604")
-    workflow.apply(session, proposals.WORKFLOW, queued.id, "submit", head)
+    proposals.decide(session, head, queued.id, "submit")
     bulk = _proposal(session, head, "Cinangka", "B01", "3604")
-    workflow.apply(session, proposals.WORKFLOW, bulk.id, "submit", head)
+    proposals.decide(session, head, bulk.id, "submit")
     jkk_rate = session.scalar(
         select(ContributionRate).where(ContributionRate.programme == Programme.JKK)
     )
@@ -748,7 +750,7 @@ def _foreign_group(
         session.commit()
         f.add(head, head.username, head.full_name)
         proposal = _proposal(session, head, f"KCP Rahasia {tag}", office_code, regency_code)
-        workflow.apply(session, proposals.WORKFLOW, proposal.id, "submit", head)
+        proposals.decide(session, head, proposal.id, "submit")
         f.add(proposal, proposal.name)
         f.add(user(clerk), clerk)
     f.add(department, department.name)

@@ -14,15 +14,17 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from backoffice import audit, authz, tasks
+from backoffice import audit, authz, tasks, workflow
 from backoffice.auth.forms import AppForm
 from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
+from backoffice.i18n import format_date
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
 from backoffice.services import batches as service
 from backoffice.services import reference
+from backoffice.transaction import unit_of_work
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
 from .base import SecuredModelView
@@ -116,7 +118,7 @@ class _BatchScreen(SecuredModelView):
         return service.Settings.from_config(current_app.config, current_app.instance_path)
 
     def details_context(self, model: MemberBatch) -> dict[str, Any]:
-        return _details_context(self.workflow, model)
+        return _details_context(self.workflow, model, self.settings())
 
 
 class BatchView(DecisionRoute, _BatchScreen):
@@ -141,15 +143,16 @@ class BatchView(DecisionRoute, _BatchScreen):
             upload = form.file.data
             data = upload.read()
             try:
-                result = service.upload_batch(
-                    db.session,
-                    current_user,
-                    data,
-                    upload.filename or "",
-                    settings=self.settings(),
-                    today=today_in_jakarta(),
-                    ip=request.remote_addr,
-                )
+                with unit_of_work(db.session):
+                    result = service.upload_batch(
+                        db.session,
+                        current_user,
+                        data,
+                        upload.filename or "",
+                        settings=self.settings(),
+                        today=today_in_jakarta(),
+                        ip=request.remote_addr,
+                    )
             except FileRefused as refused:
                 refusal = refused.message
             except Forbidden:
@@ -161,7 +164,7 @@ class BatchView(DecisionRoute, _BatchScreen):
                             "The same file was already uploaded as batch no. %(id)s on %(date)s "
                             "(%(state)s). Check that you are not registering the same people twice.",
                             id=earlier.id,
-                            date=_date(earlier.created_at),
+                            date=format_date(earlier.created_at),
                             state=service.STATE_LABELS[earlier.state],
                         ),
                         "warning",
@@ -233,18 +236,19 @@ class BatchView(DecisionRoute, _BatchScreen):
         return [int(v) for v in request.form.getlist("row_id") if v.isdigit()]
 
     def take_decision(self, item_id: int | None, action: str) -> Any:
-        batch = service.decide(
-            db.session,
-            current_user,
-            item_id,
-            action,
-            row_ids=self._ticked_rows(),
-            reason=request.form.get("comment"),
-            expected_version=request.form.get("version", type=int),
-            ip=request.remote_addr,
-            settings=self.settings(),
-        )
-        if batch.state is BatchState.PROCESSING:
+        with unit_of_work(db.session):
+            batch = service.decide(
+                db.session,
+                current_user,
+                item_id,
+                action,
+                row_ids=self._ticked_rows(),
+                reason=request.form.get("comment"),
+                expected_version=request.form.get("version", type=int),
+                ip=request.remote_addr,
+                settings=self.settings(),
+            )
+        if batch.state is BatchState.PROCESSING:  # checked again: queued once committed
             service.start_processing(batch.id)
         return batch
 
@@ -255,8 +259,11 @@ class BatchView(DecisionRoute, _BatchScreen):
         return batch.state in service.OPEN_STATES
 
 
-def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
-    transitions = wf.available(current_user, batch)
+def _details_context(wf: Any, batch: MemberBatch, settings: service.Settings) -> dict[str, Any]:
+    # The buttons, and the reasons of what the user would expect to do but may not, from the
+    # question ``decide`` asks.
+    options = service.options(current_user, batch, settings)
+    transitions = [o.transition for o in options if o.decision]
     row_state = request.args.get("rows", "")
     if row_state not in {s.value for s in RowState}:
         row_state = ""
@@ -303,6 +310,7 @@ def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
         "batch_actions": batch_actions,
         "row_actions": row_actions,
         "can_decide_rows": bool(row_actions),
+        "refusals": workflow.told(options),
         "history": audit.history(db.session, wf.name, batch.id),
         "decide_url": url_for("batch.decide"),
         "rows": rows,
@@ -322,12 +330,6 @@ def _details_context(wf: Any, batch: MemberBatch) -> dict[str, Any]:
         else None,
         "ignored_note": _ignored_note(batch),
     }
-
-
-def _date(value: Any) -> str:
-    from backoffice.i18n import format_date
-
-    return format_date(value)
 
 
 def _ignored_note(batch: MemberBatch) -> str | None:

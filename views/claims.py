@@ -26,16 +26,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from backoffice import audit, authz
+from backoffice import audit, authz, workflow
 from backoffice.auth.forms import AppForm
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
-from backoffice.i18n import format_rupiah
+from backoffice.i18n import format_date, format_rupiah
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.services import claims as service
+from backoffice.transaction import unit_of_work
 from models import (
     Claim,
     ClaimDocument,
@@ -52,6 +53,7 @@ from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter, ScopedChoiceFilter
 from .formats import BadgeCount, menu_name_with_badge
+from .row_actions import with_allowed_edit
 
 LABELS = {
     "id": _l("No."),
@@ -73,7 +75,6 @@ SCHOOL_LEVEL_LABELS = {
     "pt": _l("University or training"),
 }
 TRANSPORT_LABELS = {"land": _l("land"), "sea": _l("sea"), "air": _l("air")}
-MAX_CHILDREN_FIELDS = 4
 #: A claim number as shown (``JKM-000123``) or typed (``jkm123``, ``123``).
 CLAIM_NUMBER = re.compile(r"(?:(JKM|JKK|JHT)-?)?0*(\d{1,9})", re.IGNORECASE)
 
@@ -248,8 +249,6 @@ def _number(view: Any, context: Any, model: Claim, name: str) -> Any:
 def _due(view: Any, context: Any, model: Claim, name: str) -> Any:
     if model.due_date is None:
         return ""
-    from backoffice.i18n import format_date
-
     text = escape(format_date(model.due_date))
     if service.is_overdue(model, today_in_jakarta()):
         return Markup('<span class="overdue">{} &#9888; {}</span>').format(text, gettext("overdue"))
@@ -350,6 +349,9 @@ class ClaimView(DecisionRoute, _ClaimScreen):
     screen = "claims"
     queue_endpoint = "claim_queue.index_view"
 
+    def get_list_row_actions(self) -> list[Any]:
+        return with_allowed_edit(super().get_list_row_actions())
+
     def document_settings(self) -> service.DocumentSettings:
         return service.DocumentSettings.from_config(current_app.config, current_app.instance_path)
 
@@ -367,12 +369,14 @@ class ClaimView(DecisionRoute, _ClaimScreen):
                 form.kpj.errors.append(gettext("No member with this KPJ in your office."))
             else:
                 try:
-                    claim = service.register_claim(
-                        db.session, current_user, form.data_object(member), ip=request.remote_addr
-                    )
-                    db.session.commit()
+                    with unit_of_work(db.session):
+                        claim = service.register_claim(
+                            db.session,
+                            current_user,
+                            form.data_object(member),
+                            ip=request.remote_addr,
+                        )
                 except (DomainError, ValueError) as exc:
-                    db.session.rollback()
                     flash(str(getattr(exc, "message", exc)), "error")
                 else:
                     flash(
@@ -393,6 +397,14 @@ class ClaimView(DecisionRoute, _ClaimScreen):
         claim = self.get_one(request.args.get("id", ""))
         if not authz.may(current_user, self.screen, "edit"):
             abort(403)
+        back = url_for(".details_view", id=claim.id)
+        editing = authz.check(current_user, "edit", claim)
+        if not editing:
+            # Asked by the service too: the form does not open on a claim it would refuse.
+            flash(str(editing.reason), "error")
+            if editing.forbidden:
+                abort(403)
+            return self.render("admin/claim_form.html", form=None, claim=claim, return_url=back)
         form = ClaimForm()
         if request.method == "GET":
             form.fill_from(claim)
@@ -402,26 +414,20 @@ class ClaimView(DecisionRoute, _ClaimScreen):
                 form.kpj.errors.append(gettext("No member with this KPJ in your office."))
             else:
                 try:
-                    service.update_claim(
-                        db.session,
-                        current_user,
-                        claim,
-                        form.data_object(member),
-                        ip=request.remote_addr,
-                    )
-                    db.session.commit()
+                    with unit_of_work(db.session):
+                        service.update_claim(
+                            db.session,
+                            current_user,
+                            claim,
+                            form.data_object(member),
+                            ip=request.remote_addr,
+                        )
                 except (DomainError, ValueError) as exc:
-                    db.session.rollback()
                     flash(str(getattr(exc, "message", exc)), "error")
                 else:
                     flash(gettext("The claim was saved."), "success")
-                    return redirect(url_for(".details_view", id=claim.id))
-        return self.render(
-            "admin/claim_form.html",
-            form=form,
-            claim=claim,
-            return_url=url_for(".details_view", id=claim.id),
-        )
+                    return redirect(back)
+        return self.render("admin/claim_form.html", form=form, claim=claim, return_url=back)
 
     # --- documents ---------------------------------------------------------------------------
     @expose("/document/upload/", methods=("POST",))
@@ -438,16 +444,17 @@ class ClaimView(DecisionRoute, _ClaimScreen):
             return redirect(back)
         upload = form.file.data
         try:
-            service.upload_document(
-                db.session,
-                current_user,
-                claim,
-                int(form.requirement_id.data) if form.requirement_id.data.isdigit() else -1,
-                upload.read(),
-                upload.filename or "",
-                settings=self.document_settings(),
-                ip=request.remote_addr,
-            )
+            with unit_of_work(db.session):
+                service.upload_document(
+                    db.session,
+                    current_user,
+                    claim,
+                    int(form.requirement_id.data) if form.requirement_id.data.isdigit() else -1,
+                    upload.read(),
+                    upload.filename or "",
+                    settings=self.document_settings(),
+                    ip=request.remote_addr,
+                )
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -461,16 +468,17 @@ class ClaimView(DecisionRoute, _ClaimScreen):
         if not authz.may(current_user, self.screen, "edit"):
             abort(403)
         document = self._document(request.form.get("document_id", ""))
+        claim_id = document.claim_id
         try:
-            service.check_document(db.session, current_user, document, ip=request.remote_addr)
+            with unit_of_work(db.session):
+                service.check_document(db.session, current_user, document, ip=request.remote_addr)
         except Forbidden:
             abort(403)
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc.message), "error")
         else:
             flash(gettext("The document is marked as checked."), "success")
-        return redirect(url_for(".details_view", id=document.claim_id))
+        return redirect(url_for(".details_view", id=claim_id))
 
     @expose("/document/")
     def document(self) -> Any:
@@ -510,20 +518,21 @@ class ClaimView(DecisionRoute, _ClaimScreen):
                 paid_on = date.fromisoformat(request.form["paid_on"])
             except ValueError:
                 paid_on = None
-        return service.decide(
-            db.session,
-            current_user,
-            item_id,
-            action,
-            comment=request.form.get("comment"),
-            expected_version=request.form.get("version", type=int),
-            payment_reference=request.form.get("payment_reference"),
-            paid_on=paid_on,
-            ip=request.remote_addr,
-        )
+        with unit_of_work(db.session):
+            return service.decide(
+                db.session,
+                current_user,
+                item_id,
+                action,
+                comment=request.form.get("comment"),
+                expected_version=request.form.get("version", type=int),
+                payment_reference=request.form.get("payment_reference"),
+                paid_on=paid_on,
+                ip=request.remote_addr,
+            )
 
     def decision_message(self, claim: Claim, action: str) -> str:
-        return _decision_message(claim)
+        return _decision_message(claim, action)
 
     def still_in_queue(self, claim: Claim) -> bool:
         return _still_mine(claim)
@@ -532,10 +541,10 @@ class ClaimView(DecisionRoute, _ClaimScreen):
 def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
     lines, notes = service.shown_breakdown(claim)
     cover = service.member_coverage(db.session, claim.member, claim.event_date)
-    transitions = service.available_actions(db.session, current_user, claim)
-    editable = claim.state in (ClaimState.SUBMITTED, ClaimState.RETURNED) and authz.may(
-        current_user, "claims", "edit"
-    )
+    # The buttons, and the reasons of what the user would expect to do but may not, from the
+    # question ``decide`` asks.
+    options = service.options(db.session, current_user, claim)
+    screen = authz.may(current_user, "claims", "edit")
     return {
         "claim": claim,
         "state_label": service.STATE_LABELS[claim.state],
@@ -544,9 +553,11 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "notes": notes,
         "coverage": cover,
         "checklist": service.checklist(db.session, claim),
-        "editable": editable,
+        "editable": screen and bool(authz.check(current_user, "edit", claim)),
+        "documents_editable": screen and bool(authz.check(current_user, "change_documents", claim)),
         "document_form": DocumentForm(formdata=None),
-        "transitions": transitions,
+        "transitions": [o.transition for o in options if o.decision],
+        "refusals": workflow.told(options),
         "history": audit.history(db.session, wf.name, claim.id),
         "decide_url": url_for("claim.decide"),
         "locale": str(get_locale() or "id"),
@@ -572,12 +583,9 @@ def _still_mine(claim: Claim) -> bool:
     )
 
 
-def _decision_message(claim: Claim) -> str:
-    if (
-        claim.state is ClaimState.VERIFIED
-        and claim.approved_by_id is None
-        and claim.approval_level not in (None, current_user.role)
-    ):
+def _decision_message(claim: Claim, action: str) -> str:
+    # An approval that leaves the claim verified sent it on to the next level (escalate).
+    if action in ("approve", "escalate") and claim.state is ClaimState.VERIFIED:
         return gettext(
             "Claim %(claim)s (%(amount)s) is above your approval limit and was sent to the %(level)s.",
             claim=str(claim),

@@ -19,6 +19,7 @@ from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.importing import FileRefused
 from backoffice.services import payer_import as service
+from backoffice.transaction import unit_of_work
 
 from .base import deny_access
 
@@ -172,14 +173,15 @@ class ContributionImportView(BaseView):
     def record(self) -> Any:
         token = request.form.get("t", "")
         try:
-            recorded = service.record(
-                db.session,
-                current_user,
-                token,
-                expected=request.form.get("expected", ""),
-                settings=self.settings(),
-                ip=request.remote_addr,
-            )
+            with unit_of_work(db.session):
+                recorded = service.record(
+                    db.session,
+                    current_user,
+                    token,
+                    expected=request.form.get("expected", ""),
+                    settings=self.settings(),
+                    ip=request.remote_addr,
+                )
         except NotFound:
             abort(404)
         except service.Expired as exc:

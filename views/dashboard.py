@@ -17,7 +17,9 @@ from backoffice.listing.counts import estimated_rows
 from models import Department, Member, MemberBatch, Office, OfficeProposal, User
 
 from .base import deny_access
+from .batches import waiting_batches
 from .formats import ListCount
+from .proposals import pending_count
 
 
 class DashboardView(AdminIndexView):
@@ -53,8 +55,6 @@ class DashboardView(AdminIndexView):
                     {"screen": screen, "count": self._count(model), "url": url_for(endpoint)}
                 )
         if authz.may(user, "proposal_queue"):
-            from .proposals import pending_count
-
             cards.insert(
                 0,
                 {
@@ -64,8 +64,6 @@ class DashboardView(AdminIndexView):
                 },
             )
         if authz.may(user, "registration_queue"):
-            from .batches import waiting_batches
-
             cards.insert(
                 0,
                 {

@@ -25,6 +25,7 @@ from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
 from backoffice.services import ledger, reference
+from backoffice.transaction import unit_of_work
 from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
@@ -178,10 +179,12 @@ class MemberView(SecuredModelView):
             "next_standard": standard,
             "next_paid_by_member": discounted(standard, discount),
             "next_discount": format(discount.normalize(), "f"),
-            "may_record": ledger.may_record(current_user, model)
-            and authz.may(current_user, "contributions", "create"),
+            # The form and the link from the questions the services ask.
+            "may_record": authz.may(current_user, "contributions", "create")
+            and bool(authz.check(current_user, "record_contribution", model)),
             "contribution_form": form,
-            "may_claim": authz.may(current_user, "claims", "create"),
+            "may_claim": authz.may(current_user, "claims", "create")
+            and bool(authz.check(current_user, "register_claim", model)),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
         }
 
@@ -198,23 +201,21 @@ class MemberView(SecuredModelView):
                     flash(str(error), "error")
             return redirect(back)
         try:
-            payments = ledger.record_payment(
-                db.session,
-                current_user,
-                member,
-                period=form.period.data,
-                paid_on=form.paid_on.data,
-                channel=form.channel.data,
-                reference=(form.reference.data or "").strip() or None,
-                months=int(form.months.data),
-                ip=request.remote_addr,
-            )
-            db.session.commit()
+            with unit_of_work(db.session):
+                payments = ledger.record_payment(
+                    db.session,
+                    current_user,
+                    member,
+                    period=form.period.data,
+                    paid_on=form.paid_on.data,
+                    channel=form.channel.data,
+                    reference=(form.reference.data or "").strip() or None,
+                    months=int(form.months.data),
+                    ip=request.remote_addr,
+                )
         except Forbidden:
-            db.session.rollback()
             abort(403)
         except DomainError as exc:
-            db.session.rollback()
             flash(str(exc.message), "error")
             return redirect(back)
         flash(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
@@ -18,15 +19,18 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from backoffice import audit, authz, workflow
+from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import proposals as service
+from backoffice.transaction import unit_of_work
 from models import Office, OfficeProposal, OfficeType, ProposalState, Regency
 
 from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter, choice_query
 from .formats import menu_name_with_badge
+from .row_actions import with_allowed_edit
 
 LABELS = {
     "name": _l("Office name"),
@@ -152,6 +156,21 @@ class ProposalView(DecisionRoute, SecuredModelView):
     column_default_sort = ("created_at", True)
     workflow = service.WORKFLOW
 
+    def get_list_row_actions(self) -> list[Any]:
+        return with_allowed_edit(super().get_list_row_actions())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        """The form opens only on a proposal the user may change (the service asks the same)."""
+        proposal = self.get_one(request.args.get("id", ""))
+        if proposal is None:
+            abort(404)
+        editing = authz.check(current_user, "edit", proposal)
+        if not editing:
+            flash(str(editing.reason), "error")
+            return redirect(url_for(".details_view", id=proposal.id))
+        return super().edit_view()
+
     def get_create_form(self) -> type:
         return ProposalForm
 
@@ -191,25 +210,30 @@ class ProposalView(DecisionRoute, SecuredModelView):
         )
 
     def details_context(self, model: OfficeProposal) -> dict[str, Any]:
+        # The buttons, and the reasons of what the user would expect to do but may not, from
+        # the question ``decide`` asks.
+        options = service.options(current_user, model)
         return {
-            "transitions": self.workflow.available(current_user, model),
+            "transitions": [o.transition for o in options if o.decision],
+            "refusals": workflow.told(options),
+            "editable": self.can_edit and bool(authz.check(current_user, "edit", model)),
             "history": audit.history(db.session, self.workflow.name, model.id),
-            "state_label": self.workflow.labels.get(model.state),
+            "state_label": service.STATE_LABELS[model.state],
             "decide_url": url_for("proposal.decide"),
         }
 
     def take_decision(self, item_id: int | None, action: str) -> Any:
-        return workflow.apply(
-            db.session,
-            self.workflow,
-            item_id,
-            action,
-            current_user,
-            comment=request.form.get("comment"),
-            expected_version=request.form.get("version", type=int),
-            ip=request.remote_addr,
-            params={"office_code": request.form.get("office_code", "")},
-        )
+        with unit_of_work(db.session):
+            return service.decide(
+                db.session,
+                current_user,
+                item_id,
+                action,
+                comment=request.form.get("comment"),
+                expected_version=request.form.get("version", type=int),
+                office_code=request.form.get("office_code", ""),
+                ip=request.remote_addr,
+            )
 
     def decision_message(self, proposal: OfficeProposal, action: str) -> str:
         transition = self.workflow.transitions[action]
@@ -249,30 +273,41 @@ class ProposalQueueView(ProposalView):
         return super().get_count_query().filter(OfficeProposal.state == ProposalState.SUBMITTED)
 
     def _bulk(self, ids: list[str], action_name: str) -> None:
-        outcomes = workflow.apply_many(
-            db.session,
-            self.workflow,
-            [int(i) for i in ids if i.isdigit()],
-            action_name,
-            current_user,
-            comment=request.form.get("comment"),
-            ip=request.remote_addr,
-        )
-        done = [o for o in outcomes if o.ok]
+        """Each proposal is decided through the service in its own unit of work and reports
+        its own outcome."""
+        done = 0
+        refused: list[tuple[int, str]] = []
+        for item_id in [int(i) for i in ids if i.isdigit()]:
+            try:
+                with unit_of_work(db.session):
+                    service.decide(
+                        db.session,
+                        current_user,
+                        item_id,
+                        action_name,
+                        comment=request.form.get("comment"),
+                        ip=request.remote_addr,
+                    )
+            except DomainError as exc:
+                refused.append((item_id, str(exc.message)))
+            else:
+                done += 1
         label = self.workflow.transitions[action_name].label
         if done:
-            flash(
-                gettext("%(action)s: %(n)s proposal(s) done.", action=label, n=len(done)), "success"
-            )
-        for outcome in outcomes:
-            if not outcome.ok:
-                mine = authz.scoped_select(current_user, OfficeProposal)  # no foreign name
-                proposal = db.session.scalar(mine.where(OfficeProposal.id == outcome.item_id))
-                name = str(proposal) if proposal is not None else f"#{outcome.item_id}"
-                flash(f"{name}: {outcome.message}", "error")
+            flash(gettext("%(action)s: %(n)s proposal(s) done.", action=label, n=done), "success")
+        for item_id, message in refused:
+            mine = authz.scoped_select(current_user, OfficeProposal)  # no foreign name
+            proposal = db.session.scalar(mine.where(OfficeProposal.id == item_id))
+            name = str(proposal) if proposal is not None else f"#{item_id}"
+            flash(f"{name}: {message}", "error")
 
     def is_action_allowed(self, name: str) -> bool:
-        return authz.may(current_user, "proposal_queue") and super().is_action_allowed(name)
+        # Offered to whoever the service would let decide (the queue's role), as it asks.
+        return (
+            authz.may(current_user, "proposal_queue")
+            and authz.PROPOSALS.may_take(current_user, name)
+            and super().is_action_allowed(name)
+        )
 
     @action("approve", _l("Approve"), _l("Approve the selected proposals?"))
     def action_approve(self, ids: list[str]) -> None:

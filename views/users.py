@@ -18,6 +18,7 @@ from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import choices
 from backoffice.services import users as user_service
+from backoffice.transaction import unit_of_work
 from models import Department, Office, Region, Role, User
 
 from .base import SecuredModelView
@@ -181,10 +182,10 @@ class UserView(SecuredModelView):
     )
     def action_require_password_change(self, ids: list[str]) -> None:
         users = [self.get_one(pk) for pk in ids]  # out of scope: 404, like everywhere
-        changed = user_service.require_password_change(
-            db.session, users, actor=current_user, ip=request.remote_addr
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            changed = user_service.require_password_change(
+                db.session, users, actor=current_user, ip=request.remote_addr
+            )
         flash(
             gettext(
                 "Users who must now change their password at the next sign-in: %(num)s.",

@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..importing import FileRefused
 from ..services import batches
+from ..transaction import unit_of_work
 
 
 @click.command("import-batch")
@@ -42,7 +43,8 @@ def import_batch_command(username: str, submit: bool, as_json: bool, file: str) 
         if submit:
             # The file was read: a batch that cannot be submitted is reported, exit 0.
             try:
-                batch = batches.decide(db.session, user, batch.id, "submit")
+                with unit_of_work(db.session):
+                    batch = batches.decide(db.session, user, batch.id, "submit")
             except DomainError as error:
                 submit_error = str(error.message)
         errors = _row_errors(batch)
@@ -65,21 +67,24 @@ def _read(user: User, path: Path, as_json: bool) -> batches.Upload:
     """Upload the file and check its rows at once (not on the task queue): a draft batch."""
     settings = batches.Settings.from_config(current_app.config, current_app.instance_path)
     try:
-        upload = batches.upload_batch(
-            db.session,
-            user,
-            path.read_bytes(),
-            path.name,
-            settings=settings,
-            today=today_in_jakarta(),
-        )
+        with unit_of_work(db.session):
+            upload = batches.upload_batch(
+                db.session,
+                user,
+                path.read_bytes(),
+                path.name,
+                settings=settings,
+                today=today_in_jakarta(),
+            )
     except FileRefused as refused:
         _fail(as_json, str(refused.message), refused.code)
     except DomainError as error:
         _fail(as_json, str(error.message), "forbidden")
+    batch_id = upload.batch.id
     try:
-        batch = batches.process_batch(db.session, upload.batch.id, settings)
-    except Exception:  # logged by process_batch; the batch is marked failed
+        with unit_of_work(db.session, on_failure=lambda: batches.mark_failed(db.session, batch_id)):
+            batch = batches.process_batch(db.session, batch_id, settings)
+    except Exception:  # logged by mark_failed; the batch is marked failed
         _fail(
             as_json,
             f"Processing batch {upload.batch.id} failed on an unexpected error; "

@@ -11,6 +11,8 @@ The life of a batch::
 Processing runs on the task queue in one database transaction: it either stores every row of
 the file or none. Every decision on a submitted batch goes through the workflow engine (one
 lock on the batch, one audit event per decision) and creates members in the same transaction.
+Who may take each step is asked of ``authz`` (``authz.BATCHES``). Operations flush; the caller
+(the view, the CLI command, the task) commits.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,27 +39,31 @@ from models import (
     MemberBatch,
     Programme,
     Regency,
-    Role,
     RowState,
     User,
 )
 
-from .. import audit, tasks, workflow
+from .. import audit, authz, tasks, workflow
+from ..authz.batches import OPEN_STATES
 from ..clock import as_utc, jakarta_day, utcnow
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError
+from ..extensions import db
 from ..importing import (
     HEADERS,
     MEMBER,
     PENDING,
     FileRefused,
     Message,
+    Problem,
     ValidatedRow,
     ValidationContext,
+    error_report_xlsx,
     read_table,
     validate_rows,
 )
 from ..importing.messages import lazy_message
 from ..labels import STATE_LABELS as STATE_TEXT
+from ..transaction import after_commit, after_rollback
 from . import numbering, reference
 from .files import clean_filename
 
@@ -66,8 +73,6 @@ B = BatchState
 R = RowState
 
 STATE_LABELS = {state: STATE_TEXT[state.value] for state in BatchState}
-#: Batches a clerk still has to decide.
-OPEN_STATES = frozenset({B.SUBMITTED, B.IN_REVIEW})
 #: Batches whose rows count as "waiting" for the duplicate check of other uploads.
 WAITING_STATES = OPEN_STATES
 #: Rows written per INSERT while processing, and per progress report.
@@ -141,8 +146,7 @@ class Upload:
 
 
 def liaison_department(actor: User) -> Any:
-    if actor.role is not Role.LIAISON or actor.department is None:
-        raise Forbidden(_l("Only a department liaison uploads member lists."))
+    authz.BATCHES.check(actor, "upload").require()
     return actor.department
 
 
@@ -156,10 +160,11 @@ def upload_batch(
     today: date,
     ip: str | None = None,
 ) -> Upload:
-    """Check the file as a whole and store it as a batch being processed (committed).
+    """Check the file as a whole and store it as a batch being processed (flushed; the file is
+    removed again if the caller's transaction is not committed).
 
     A file refused as a whole raises ``FileRefused`` and leaves nothing behind. The caller
-    then queues ``process_batch`` for the returned batch.
+    commits, then queues the checks (``start_processing``).
     """
     department = liaison_department(actor)
     table = read_table(data, filename, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
@@ -199,27 +204,22 @@ def upload_batch(
     session.add(batch)
     session.flush()
     path = settings.file_of(batch)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        audit.append_event(
-            session,
-            actor=actor,
-            action="upload",
-            record_type=RECORD_TYPE,
-            record_id=batch.id,
-            to_state=B.PROCESSING.value,
-            ip=ip,
-            details={"filename": batch.filename, "checksum": checksum, "bytes": len(data)},
-            region_id=batch.region_id,
-            office_id=batch.office_id,
-            department_id=batch.department_id,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        path.unlink(missing_ok=True)
-        raise
+    after_rollback(session, lambda: path.unlink(missing_ok=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    audit.append_event(
+        session,
+        actor=actor,
+        action="upload",
+        record_type=RECORD_TYPE,
+        record_id=batch.id,
+        to_state=B.PROCESSING.value,
+        ip=ip,
+        details={"filename": batch.filename, "checksum": checksum, "bytes": len(data)},
+        region_id=batch.region_id,
+        office_id=batch.office_id,
+        department_id=batch.department_id,
+    )
     return Upload(batch, same_file)
 
 
@@ -341,10 +341,12 @@ ProgressFn = Any  # (done: int) -> None
 def process_batch(
     session: Session, batch_id: int, settings: Settings, *, progress: ProgressFn | None = None
 ) -> MemberBatch | None:
-    """Read and validate the stored file of a batch being processed; store all its rows.
+    """Read and validate the stored file of a batch being processed; store all its rows
+    (flushed; the caller commits: every row with the new state, or none).
 
-    Safe to run again: it only acts on a batch still ``processing`` and writes its rows in the
-    same transaction as the new state, so a failure leaves no row behind.
+    A file refused further down than the upload looked leaves no row, only the reason. An
+    unexpected error propagates: the caller rolls back and marks the batch failed
+    (``mark_failed``). Safe to run again: it only acts on a batch still ``processing``.
     """
     batch = session.get(MemberBatch, batch_id)
     if batch is None or batch.state is not B.PROCESSING:
@@ -371,37 +373,40 @@ def process_batch(
                 session.execute(_ROW_INSERT, chunk)
         if counts["rows"] == 0:
             raise FileRefused(_l("The file has column titles but no data rows."), "no_data")
+    except FileRefused as refused:
+        # Damaged further down than the upload looked, or more rows than allowed: the rows
+        # read so far go (written in this transaction, never seen by anyone); the batch keeps
+        # only the reason.
+        session.execute(delete(BatchRow).where(BatchRow.batch_id == batch.id))
+        batch.state = B.REFUSED
+        batch.processing_since = None
+        batch.refusal = {**message_record(refused.message), "code": refused.code}
+        _system_event(session, batch, "refused", B.PROCESSING, B.REFUSED, {"code": refused.code})
+    else:
         batch.row_count = counts["rows"]
         batch.valid_count = counts["valid"]
         batch.invalid_count = counts["invalid"]
         batch.state = B.DRAFT
         batch.processing_since = None
         _system_event(session, batch, "checked", B.PROCESSING, B.DRAFT, counts)
-        session.commit()
-    except FileRefused as refused:
-        # Damaged further down than the upload looked, or more rows than allowed: the rows
-        # read so far go with the rollback; the batch keeps only the reason.
-        session.rollback()
-        batch = session.get(MemberBatch, batch_id)
-        if batch is None or batch.state is not B.PROCESSING:
-            return batch  # another run of these checks (a check again) ended them meanwhile
-        batch.state = B.REFUSED
-        batch.processing_since = None
-        batch.refusal = {**message_record(refused.message), "code": refused.code}
-        _system_event(session, batch, "refused", B.PROCESSING, B.REFUSED, {"code": refused.code})
-        session.commit()
-    except Exception:
-        session.rollback()
-        log.exception("Processing member batch %s failed", batch_id)
-        batch = session.get(MemberBatch, batch_id)
-        if batch is not None and batch.state is B.PROCESSING:
-            batch.state = B.FAILED
-            batch.processing_since = None
-            _system_event(session, batch, "failed", B.PROCESSING, B.FAILED, {})
-            session.commit()
-        raise
+    session.flush()
     # The rows now hold every cell of the file: the copy of the personal data goes.
-    path.unlink(missing_ok=True)
+    after_commit(session, lambda: path.unlink(missing_ok=True))
+    return batch
+
+
+def mark_failed(session: Session, batch_id: int) -> MemberBatch | None:
+    """After the checks of a batch failed (and their transaction was rolled back): the batch
+    is failed, its file kept for "check again" (flushed). A batch whose checks ended
+    meanwhile (another run) is left as it is. Called while the failure is handled: it is
+    logged with its traceback."""
+    log.error("Processing member batch %s failed", batch_id, exc_info=True)
+    batch = session.get(MemberBatch, batch_id)
+    if batch is not None and batch.state is B.PROCESSING:
+        batch.state = B.FAILED
+        batch.processing_since = None
+        _system_event(session, batch, "failed", B.PROCESSING, B.FAILED, {})
+        session.flush()
     return batch
 
 
@@ -433,24 +438,9 @@ def _system_event(
 # --------------------------------------------------------------------------------------------
 
 
-def _own_department(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
-    if actor.department_id != batch.department_id:
-        return _l("Only a liaison of the batch's department can do this.")
-    return None
-
-
 def _has_valid_rows(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
     if batch.valid_count == 0:
         return _l("The batch has no valid rows to submit. Correct the file and upload it again.")
-    return None
-
-
-def _serving_office(actor: User, batch: MemberBatch, params: dict[str, Any]) -> Any:
-    office_ok = actor.office_id == batch.office_id or (
-        actor.role is Role.BRANCH_HEAD and batch.office.parent_id == actor.office_id
-    )
-    if not office_ok:
-        return _l("Only the office that serves the department decides its registrations.")
     return None
 
 
@@ -761,82 +751,36 @@ def accept_rows(
     return accepted, refused
 
 
-LIAISONS = frozenset({Role.LIAISON})
-DECIDERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
+A = authz.BATCHES.actions
 
 WORKFLOW = workflow.Workflow(
-    name=RECORD_TYPE,
-    model=MemberBatch,
-    makers=lambda b: {b.uploaded_by_id, b.submitted_by_id},
+    authz.BATCHES,
+    (
+        workflow.Transition(
+            A["submit"],
+            B.SUBMITTED,
+            guards=(_has_valid_rows,),
+            effect=_mark_submitted,
+            style="success",
+        ),
+        workflow.Transition(A["discard"], B.DISCARDED, style="secondary"),
+        workflow.Transition(
+            A["retry"],
+            B.PROCESSING,
+            guards=(_checks_ended_or_lost, _has_file),
+            effect=_queue_checks,
+        ),
+        workflow.Transition(A["accept_all"], _decided_state, effect=_accept, style="success"),
+        workflow.Transition(A["accept_rows"], _decided_state, effect=_accept, style="success"),
+        workflow.Transition(
+            A["reject_rows"],
+            _decided_state,
+            comment_required=True,
+            effect=_reject,
+            style="danger",
+        ),
+    ),
     audit_scope=lambda b: (b.region_id, b.office_id, b.department_id),
-    labels=STATE_LABELS,
-    transitions={
-        t.action: t
-        for t in (
-            workflow.Transition(
-                "submit",
-                frozenset({B.DRAFT}),
-                B.SUBMITTED,
-                LIAISONS,
-                _l("Submit to the branch office"),
-                guards=(_own_department, _has_valid_rows),
-                effect=_mark_submitted,
-                style="success",
-            ),
-            workflow.Transition(
-                "discard",
-                frozenset({B.DRAFT, B.FAILED}),
-                B.DISCARDED,
-                LIAISONS,
-                _l("Discard"),
-                guards=(_own_department,),
-                style="secondary",
-            ),
-            workflow.Transition(
-                "retry",
-                frozenset({B.FAILED, B.PROCESSING}),
-                B.PROCESSING,
-                LIAISONS,
-                _l("Check again"),
-                guards=(_own_department, _checks_ended_or_lost, _has_file),
-                effect=_queue_checks,
-            ),
-            workflow.Transition(
-                "accept_all",
-                OPEN_STATES,
-                _decided_state,
-                DECIDERS,
-                _l("Accept all waiting rows"),
-                decision=True,
-                guards=(_serving_office,),
-                effect=_accept,
-                style="success",
-            ),
-            workflow.Transition(
-                "accept_rows",
-                OPEN_STATES,
-                _decided_state,
-                DECIDERS,
-                _l("Accept selected rows"),
-                decision=True,
-                guards=(_serving_office,),
-                effect=_accept,
-                style="success",
-            ),
-            workflow.Transition(
-                "reject_rows",
-                OPEN_STATES,
-                _decided_state,
-                DECIDERS,
-                _l("Reject selected rows"),
-                decision=True,
-                comment_required=True,
-                guards=(_serving_office,),
-                effect=_reject,
-                style="danger",
-            ),
-        )
-    },
 )
 
 #: Actions that work on the rows a clerk ticked.
@@ -855,7 +799,8 @@ def decide(
     ip: str | None = None,
     settings: Settings | None = None,
 ) -> MemberBatch:
-    """Take a workflow action on a batch (committed). Row actions need the ticked rows."""
+    """Take a workflow action on a batch (flushed; the caller commits, then queues the checks
+    of a batch ``processing`` again). Row actions need the ticked rows."""
     params: dict[str, Any] = {}
     if action in ROW_ACTIONS:
         params["row_ids"] = list(row_ids or [])
@@ -873,9 +818,18 @@ def decide(
         params=params,
     )
     if batch.state is B.DISCARDED and settings is not None:
-        # A failed batch still had its file (kept for "check again"): personal data goes now.
-        settings.file_of(batch).unlink(missing_ok=True)
+        # A failed batch still had its file (kept for "check again"): personal data goes.
+        path = settings.file_of(batch)
+        after_commit(session, lambda: path.unlink(missing_ok=True))
     return batch
+
+
+def options(
+    actor: User, batch: MemberBatch, settings: Settings | None = None
+) -> list[workflow.Option]:
+    """The batch's transitions as ``decide`` judges them for ``actor`` (the ticked rows and a
+    reason assumed given: the form asks for them)."""
+    return WORKFLOW.options(actor, batch, params={"settings": settings} if settings else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -908,7 +862,6 @@ def invalid_rows(session: Session, batch: MemberBatch) -> Iterator[BatchRow]:
 
 def error_report(session: Session, batch: MemberBatch) -> bytes:
     """The invalid rows as the liaison uploaded them plus an error column (formula-safe XLSX)."""
-    from ..importing import Problem, error_report_xlsx
 
     def validated() -> Iterator[ValidatedRow]:
         for row in invalid_rows(session, batch):
@@ -931,13 +884,14 @@ def progress_key(batch_id: int) -> str:
     return f"batch:{batch_id}"
 
 
-@tasks.task()
+def _checks_failed(batch_id: int) -> None:
+    mark_failed(db.session, batch_id)
+
+
+@tasks.task(on_failure=_checks_failed)
 def process_batch_task(batch_id: int) -> None:
-    """Check an uploaded batch (queued by ``start_processing``)."""
-    from flask import current_app
-
-    from ..extensions import db
-
+    """Check an uploaded batch (queued by ``start_processing``); the task's unit of work
+    commits the rows, or rolls back and marks the batch failed."""
     settings = Settings.from_config(current_app.config, current_app.instance_path)
     key = progress_key(batch_id)
     try:

@@ -3,14 +3,15 @@
 A clerk registers a claim for a member of their office; the documents of the claim type's
 checklist are uploaded and checked; the claim is verified, approved by someone who neither
 registered nor verified it (at the level whose limit covers the amount; above it the claim moves
-to the next level's queue), and paid once. Every step goes through the workflow engine.
+to the next level's queue), and paid once. Every step goes through the workflow engine; who may
+take it is asked of ``authz`` (``authz.CLAIMS``). Operations flush; the caller commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,15 +38,17 @@ from models import (
     User,
 )
 
-from .. import audit, benefit_texts, workflow
+from .. import audit, authz, benefit_texts, workflow
+from ..authz.claims import LEVELS, next_level
 from ..clock import jakarta_day, today_in_jakarta
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError
 from ..importing import check_nik
 from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..rules import Finding, benefits, coverage, eligibility
 from ..rules.parameters import MissingParameter
 from ..rules.working_days import add_working_days
+from ..transaction import after_commit, after_rollback
 from . import reference
 from .batches import message_record, stored_message
 from .files import clean_filename
@@ -53,8 +56,6 @@ from .files import clean_filename
 C = ClaimState
 RECORD_TYPE = "claim"
 STATE_LABELS = {state: STATE_TEXT[state.value] for state in ClaimState}
-#: The approval levels in order; a claim above a level's limit moves to the next one.
-LEVELS = (Role.BRANCH_CLERK, Role.BRANCH_HEAD, Role.REGIONAL_HEAD)
 SCHOOL_LEVELS = benefits.SCHOOL_LEVELS
 TRANSPORT_MODES = ("land", "sea", "air")
 
@@ -312,14 +313,6 @@ def shown_breakdown(claim: Claim) -> tuple[list[ShownLine], list[Message]]:
     return lines, [stored_message(n) for n in record.get("notes", [])]
 
 
-def _check_clerk(actor: User, member: Member) -> None:
-    if actor.role not in (Role.BRANCH_CLERK, Role.BRANCH_HEAD):
-        raise Forbidden(_l("Only the staff of a branch office register claims."))
-    head_of_parent = actor.role is Role.BRANCH_HEAD and member.office.parent_id == actor.office_id
-    if member.office_id != actor.office_id and not head_of_parent:
-        raise Forbidden(_l("A claim is registered by the office the member belongs to."))
-
-
 def _refuse(assessment: Assessment) -> None:
     if assessment.refusals:
         raise DomainError(assessment.refusals[0], field="eligibility")
@@ -352,9 +345,13 @@ def register_claim(
     today: date | None = None,
     ip: str | None = None,
 ) -> Claim:
-    """Register a claim (state submitted; flushed and audited, not committed)."""
+    """Register a claim (state submitted; flushed and audited, not committed).
+
+    A claim the database's unique index keeps out at the last moment (registered meanwhile by
+    another clerk) ends the caller's transaction: it is lost either way.
+    """
     today = today or today_in_jakarta()
-    _check_clerk(actor, data.member)
+    authz.MEMBERS.check(actor, "register_claim", data.member).require()
     assessment = assess(session, data, today=today)
     _refuse(assessment)
     claim = Claim(state=C.SUBMITTED, registered_by_id=actor.id, submitted_at=datetime.now(UTC))
@@ -391,11 +388,7 @@ def update_claim(
 ) -> Claim:
     """Correct a claim before verification or after it was returned (flushed, audited)."""
     today = today or today_in_jakarta()
-    if claim.state not in (C.SUBMITTED, C.RETURNED):
-        raise DomainError(
-            _l("A claim can be changed only before it is verified or when it was returned.")
-        )
-    _check_clerk(actor, data.member)
+    authz.CLAIMS.check(actor, "edit", claim).require()
     if data.member.id != claim.member_id or data.claim_type is not claim.claim_type:
         raise DomainError(
             _l(
@@ -531,11 +524,6 @@ class DocumentSettings:
         return self.storage_dir / "claims" / str(document.claim_id) / document.storage_name
 
 
-def _editable_documents(claim: Claim) -> None:
-    if claim.state not in (C.SUBMITTED, C.RETURNED):
-        raise DomainError(_l("Documents can be changed only before the claim is verified."))
-
-
 def upload_document(
     session: Session,
     actor: User,
@@ -547,9 +535,10 @@ def upload_document(
     settings: DocumentSettings,
     ip: str | None = None,
 ) -> ClaimDocument:
-    """Store a document for one checklist item (replacing an earlier one); committed."""
-    _check_clerk(actor, claim.member)
-    _editable_documents(claim)
+    """Store a document for one checklist item, replacing an earlier one (flushed and
+    audited; the file is removed again if the caller's transaction is not committed, and the
+    replaced file once it is)."""
+    authz.CLAIMS.check(actor, "change_documents", claim).require()
     requirement = next(
         (r for r in requirements_for(session, claim) if r.id == requirement_id), None
     )
@@ -594,27 +583,22 @@ def upload_document(
     session.add(document)
     session.flush()
     path = settings.path_of(document)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        _mark_complete(session, claim, now)
-        _event(
-            session,
-            actor,
-            claim,
-            "document_upload",
-            claim.state,
-            claim.state,
-            ip,
-            {"document": requirement.code, "sha256": document.sha256, "bytes": len(data)},
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        path.unlink(missing_ok=True)
-        raise
+    after_rollback(session, lambda: path.unlink(missing_ok=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    _mark_complete(session, claim, now)
+    _event(
+        session,
+        actor,
+        claim,
+        "document_upload",
+        claim.state,
+        claim.state,
+        ip,
+        {"document": requirement.code, "sha256": document.sha256, "bytes": len(data)},
+    )
     if old_path is not None:
-        old_path.unlink(missing_ok=True)
+        after_commit(session, lambda: old_path.unlink(missing_ok=True))
     return document
 
 
@@ -631,10 +615,9 @@ def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
 def check_document(
     session: Session, actor: User, document: ClaimDocument, *, ip: str | None = None
 ) -> ClaimDocument:
-    """A clerk confirms a document matches the claim (committed)."""
+    """A clerk confirms a document matches the claim (flushed and audited)."""
     claim = document.claim
-    _check_clerk(actor, claim.member)
-    _editable_documents(claim)
+    authz.CLAIMS.check(actor, "change_documents", claim).require()
     document.checked_by_id = actor.id
     document.checked_at = datetime.now(UTC)
     _event(
@@ -647,7 +630,7 @@ def check_document(
         ip,
         {"document": document.requirement.code},
     )
-    session.commit()
+    session.flush()
     return document
 
 
@@ -656,59 +639,36 @@ def check_document(
 # --------------------------------------------------------------------------------------------
 
 
-def _same_office(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    if actor.role is Role.BRANCH_CLERK and actor.office_id != claim.office_id:
-        return _l("Only the member's office handles this claim.")
-    return None
-
-
 def _documents_complete(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
     session = params.get("session")
     return _documents_problem(session, claim) if session is not None else None
 
 
-def _level_index(role: Role | None) -> int:
-    return LEVELS.index(role) if role in LEVELS else -1
+class ApprovalLimits(Mapping[Role, int | None]):
+    """The approval limit of each level in force (reference data), read when a rule asks:
+    a missing one is an error the administrator can fix."""
+
+    def __init__(self, parameters: Mapping[str, Any]) -> None:
+        self.parameters = parameters
+
+    def __getitem__(self, role: Role) -> int | None:
+        if role not in LEVELS:
+            raise KeyError(role)
+        if role is LEVELS[-1]:
+            return None  # the last level decides any amount
+        return int(_param(self.parameters, f"approval.limit.{role.value}"))
+
+    def __iter__(self) -> Iterator[Role]:
+        return iter(LEVELS)
+
+    def __len__(self) -> int:
+        return len(LEVELS)
 
 
-def _at_level(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    # A higher level may decide what waits below it (a two-clerk office, where one registered
-    # and the other verified, still gets its claim approved by the branch head).
-    if _level_index(actor.role) < _level_index(claim.approval_level):
-        return _l(
-            "This claim waits for approval by the %(level)s.",
-            level=_level_label(claim.approval_level),
-        )
-    return None
-
-
-def _may_refuse(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    """Return or reject: the office staff while the file is checked, then the approval level."""
-    if claim.state is C.VERIFIED:
-        return _at_level(actor, claim, params)
-    if actor.role not in STAFF:
-        return _l("Only the staff of the member's office handle a claim before it is verified.")
-    return None
-
-
-def _limit_of(params: Mapping[str, Any], role: Role) -> int | None:
-    if role is Role.REGIONAL_HEAD:
-        return None
-    return int(_param(params, f"approval.limit.{role.value}"))
-
-
-def _within_limit(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    limit = _limit_of(params.get("parameters") or {}, actor.role)
-    if limit is not None and claim.amount > limit:
-        return _l("The amount is above your approval limit: the claim goes to the next level.")
-    return None
-
-
-def _above_limit(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    limit = _limit_of(params.get("parameters") or {}, actor.role)
-    if limit is None or claim.amount <= limit:
-        return _l("The amount is within your approval limit: approve it.")
-    return None
+def facts(session: Session, day: date | None = None) -> authz.Facts:
+    """What the rules of a claim's decisions need: the approval limits in force."""
+    parameters = parameters_on(session, day or today_in_jakarta())
+    return authz.Facts(approval_limits=ApprovalLimits(parameters))
 
 
 def _payment_given(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
@@ -763,8 +723,7 @@ def _approve(session: Session, actor: User, claim: Claim, params: dict, now: dat
 
 
 def _escalate(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> dict:
-    index = LEVELS.index(actor.role)
-    claim.approval_level = LEVELS[index + 1]
+    claim.approval_level = next_level(actor.role)
     return {"amount": claim.amount, "escalated_to": claim.approval_level.value}
 
 
@@ -786,101 +745,39 @@ def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetim
     return {"amount": claim.amount, "paid_on": claim.paid_on.isoformat()}
 
 
-STAFF = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
-APPROVERS = frozenset(LEVELS)
+A = authz.CLAIMS.actions
 
 WORKFLOW = workflow.Workflow(
-    name=RECORD_TYPE,
-    model=Claim,
-    makers=lambda c: {c.registered_by_id, c.verified_by_id},
+    authz.CLAIMS,
+    (
+        workflow.Transition(
+            A["verify"], C.VERIFIED, guards=(_documents_complete,), effect=_mark_verified
+        ),
+        workflow.Transition(
+            A["return"], C.RETURNED, comment_required=True, effect=_return, style="warning"
+        ),
+        workflow.Transition(A["resubmit"], C.SUBMITTED, effect=_resubmit),
+        workflow.Transition(A["approve"], C.APPROVED, effect=_approve, style="success"),
+        workflow.Transition(A["escalate"], C.VERIFIED, effect=_escalate, style="info"),
+        workflow.Transition(
+            A["reject"],
+            C.REJECTED,
+            comment_required=True,
+            effect=_record_decision,
+            style="danger",
+        ),
+        workflow.Transition(
+            A["pay"], C.PAID, guards=(_payment_given,), effect=_pay, style="success"
+        ),
+    ),
     audit_scope=lambda c: (c.region_id, c.office_id, None),
-    labels=STATE_LABELS,
-    transitions={
-        t.action: t
-        for t in (
-            workflow.Transition(
-                "verify",
-                frozenset({C.SUBMITTED}),
-                C.VERIFIED,
-                STAFF,
-                _l("Verify"),
-                guards=(_same_office, _documents_complete),
-                effect=_mark_verified,
-                style="primary",
-            ),
-            workflow.Transition(
-                "return",
-                frozenset({C.SUBMITTED, C.VERIFIED}),
-                C.RETURNED,
-                APPROVERS,
-                _l("Return to intake"),
-                comment_required=True,
-                guards=(_same_office, _may_refuse),
-                effect=_return,
-                style="warning",
-            ),
-            workflow.Transition(
-                "resubmit",
-                frozenset({C.RETURNED}),
-                C.SUBMITTED,
-                STAFF,
-                _l("Resubmit"),
-                guards=(_same_office,),
-                effect=_resubmit,
-            ),
-            workflow.Transition(
-                "approve",
-                frozenset({C.VERIFIED}),
-                C.APPROVED,
-                APPROVERS,
-                _l("Approve"),
-                decision=True,
-                guards=(_same_office, _at_level, _within_limit),
-                effect=_approve,
-                style="success",
-            ),
-            workflow.Transition(
-                "escalate",
-                frozenset({C.VERIFIED}),
-                C.VERIFIED,
-                frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD}),
-                _l("Send to the next approval level"),
-                decision=True,
-                guards=(_same_office, _at_level, _above_limit),
-                effect=_escalate,
-                style="info",
-            ),
-            workflow.Transition(
-                "reject",
-                frozenset({C.SUBMITTED, C.VERIFIED}),
-                C.REJECTED,
-                APPROVERS,
-                _l("Reject"),
-                decision=True,
-                comment_required=True,
-                guards=(_same_office, _may_refuse),
-                effect=_record_decision,
-                style="danger",
-            ),
-            workflow.Transition(
-                "pay",
-                frozenset({C.APPROVED}),
-                C.PAID,
-                STAFF,
-                _l("Record the payment"),
-                guards=(_same_office, _payment_given),
-                effect=_pay,
-                style="success",
-            ),
-        )
-    },
 )
 
 
 def decide(
     session: Session,
     actor: User,
-    claim_id: int,
+    claim_id: int | None,
     action: str,
     *,
     comment: str | None = None,
@@ -889,20 +786,20 @@ def decide(
     paid_on: date | None = None,
     ip: str | None = None,
 ) -> Claim:
-    """Take a workflow action on a claim (committed).
+    """Take a workflow action on a claim (flushed and audited; the caller commits).
 
     ``approve`` by someone whose limit is below the amount moves the claim to the next level's
     queue instead (the ``escalate`` transition), as the rules require.
     """
-    today = today_in_jakarta()
-    params: dict[str, Any] = {"session": session, "parameters": parameters_on(session, today)}
+    known = facts(session)
+    params: dict[str, Any] = {"session": session}
     if action == "pay":
         params["payment_reference"] = payment_reference or ""
         params["paid_on"] = paid_on
     if action == "approve":
-        claim = session.get(Claim, claim_id)
+        claim = session.get(Claim, claim_id) if claim_id is not None else None
         if claim is not None:
-            action = _approve_or_escalate(params["parameters"], actor, claim)
+            action = _approve_or_escalate(known, actor, claim)
     return workflow.apply(
         session,
         WORKFLOW,
@@ -913,44 +810,22 @@ def decide(
         expected_version=expected_version,
         ip=ip,
         params=params,
+        facts=known,
     )
 
 
-def _approve_or_escalate(parameters: Mapping[str, Any], actor: User, claim: Claim) -> str:
+def _approve_or_escalate(known: authz.Facts, actor: User, claim: Claim) -> str:
     """``approve`` above the actor's limit is the ``escalate`` transition."""
-    limit = _limit_of(parameters, actor.role) if actor.role in LEVELS else None
-    return "escalate" if limit is not None and claim.amount > limit else "approve"
+    above = actor.role in LEVELS and authz.claims.above_limit(known, actor.role, claim.amount)
+    return "escalate" if above else "approve"
 
 
-def available_actions(session: Session, actor: User, claim: Claim) -> list[workflow.Transition]:
-    """The actions ``actor`` may take on ``claim`` now, judged as ``decide`` judges them.
-
-    ``approve`` stands for ``escalate`` too (``decide`` picks the one the amount needs); the
-    transfer reference and date are asked for by the form, so they are assumed given here.
-    """
+def options(session: Session, actor: User, claim: Claim) -> list[workflow.Option]:
+    """The claim's transitions as ``decide`` judges them for ``actor`` (a comment, the
+    transfer reference and date assumed given: the form asks for them)."""
     today = today_in_jakarta()
-    params: dict[str, Any] = {
-        "session": session,
-        "parameters": parameters_on(session, today),
-        "payment_reference": "-",
-        "paid_on": today,
-    }
-    shown = []
-    for transition in WORKFLOW.transitions.values():
-        if transition.action == "escalate":
-            continue
-        action = transition.action
-        if action == "approve":
-            action = _approve_or_escalate(params["parameters"], actor, claim)
-        if WORKFLOW.refusal(actor, claim, action, params, comment="-") is None:
-            shown.append(transition)
-    return shown
-
-
-def _level_label(role: Role | None) -> Any:
-    from ..labels import label
-
-    return label(role) if role is not None else "-"
+    params = {"session": session, "payment_reference": "-", "paid_on": today}
+    return WORKFLOW.options(actor, claim, params=params, facts=facts(session, today))
 
 
 # --------------------------------------------------------------------------------------------

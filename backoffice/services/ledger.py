@@ -27,16 +27,14 @@ from models import (
     ContributionPayment,
     Department,
     Member,
-    Office,
     PaymentChannel,
     Programme,
-    Role,
     User,
 )
 
-from .. import audit
+from .. import audit, authz
 from ..clock import today_in_jakarta
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError
 from ..rules import contributions, coverage
 from ..rules.coverage import add_months, month_start
 from . import reference
@@ -46,28 +44,10 @@ MAX_MONTHS_AHEAD = 12
 MAX_ARREARS_KEY = "coverage.max_arrears_months"
 RECORD_TYPE = "member"
 REFERENCE_LENGTH = 64
-RECORDERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
 
 
 def _month(day: date) -> str:
     return day.strftime("%m/%Y")
-
-
-def may_record(actor: User, member: Member) -> bool:
-    """A clerk of the member's office, or the head of that office or of the KC above it."""
-    if actor.role is Role.BRANCH_CLERK:
-        return actor.office_id is not None and member.office_id == actor.office_id
-    if actor.role is Role.BRANCH_HEAD and actor.office_id is not None:
-        office: Office = member.office
-        return actor.office_id in (office.id, office.parent_id)
-    return False
-
-
-def _check_recorder(actor: User, member: Member) -> None:
-    if actor.role not in RECORDERS:
-        raise Forbidden(_l("Only the staff of a branch office record contributions."))
-    if not may_record(actor, member):
-        raise Forbidden(_l("Contributions are recorded by the office the member belongs to."))
 
 
 @dataclass(frozen=True)
@@ -167,7 +147,7 @@ def check_payment(
     who records it, one of the payment ``periods``, not before the member's protection started,
     not more than ``MAX_MONTHS_AHEAD`` months ahead, the paying department and the reference."""
     member = payment.member
-    _check_recorder(actor, member)
+    authz.MEMBERS.check(actor, "record_contribution", member).require()
     if payment.months not in periods:
         raise DomainError(
             _l(

@@ -34,11 +34,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import ContributionPayment, Department, Member, PaymentChannel, Role, User
+from models import ContributionPayment, Department, Member, PaymentChannel, User
 
 from .. import authz
 from ..clock import today_in_jakarta
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError, NotFound
 from ..importing import FileRefused, Problem, SourceRow, ValidatedRow, error_report_xlsx
 from ..importing.columns import ColumnSet
 from ..importing.exports import FORMULA_TRIGGERS
@@ -49,6 +49,7 @@ from ..importing.parsers import ParseError, is_blank, parse_date, quote
 from ..importing.reader import read_table
 from ..rules.coverage import add_months, month_start
 from ..rules.kpj import kpj_is_valid
+from ..transaction import after_commit
 from . import ledger, reference
 from .files import clean_filename
 
@@ -335,16 +336,11 @@ def _months_text(months: Iterable[date]) -> str:
 
 
 def may_import(actor: User) -> bool:
-    return (
-        actor.role is Role.BRANCH_CLERK
-        and actor.office_id is not None
-        and authz.may(actor, "contributions", "create")
-    )
+    return bool(authz.PAYERS.check(actor, "import_payments"))
 
 
 def _check_importer(actor: User) -> None:
-    if not may_import(actor):
-        raise Forbidden(_l("Only a branch clerk imports a payer's contribution file."))
+    authz.PAYERS.check(actor, "import_payments").require()
 
 
 def payer_departments(session: Session, actor: User) -> list[Department]:
@@ -368,7 +364,7 @@ def payer_department(session: Session, actor: User, department_id: Any) -> Depar
     except (TypeError, ValueError):
         raise NotFound(_l("Choose a department served by your office.")) from None
     department = session.get(Department, wanted)
-    if department is None or department.office_id != actor.office_id:
+    if department is None or not authz.PAYERS.check(actor, "import_payments", department):
         raise NotFound(_l("Choose a department served by your office."))
     return department
 
@@ -630,7 +626,7 @@ def _members(
         for chunk in _chunks(sorted(values)):
             stmt = authz.scope(actor, select(Member).where(column.in_(chunk)), Member)
             for member in session.scalars(stmt):
-                if ledger.may_record(actor, member):
+                if authz.check(actor, "record_contribution", member):
                     found[name][getattr(member, name)] = member
     return found["kpj"], found["nik"]
 
@@ -965,7 +961,8 @@ def record(
     today: date | None = None,
     ip: str | None = None,
 ) -> Recorded:
-    """Record every valid row, all or nothing, and commit; then forget the file.
+    """Record every valid row, all or nothing (flushed; the caller commits); the file is
+    forgotten once the recording is committed.
 
     The file is checked again first: when the result differs from the preview the clerk saw
     (``expected`` is its fingerprint), or a payment is refused on the way, nothing is recorded
@@ -987,7 +984,6 @@ def record(
     valid = now.valid_rows
     if not valid:
         raise DomainError(_l("The file has no valid row: nothing to record."))
-    # Before the commit expires the members.
     recorded = Recorded(
         department=department,
         rows=len(valid),
@@ -1011,10 +1007,12 @@ def record(
             ip=ip,
             today=today,
         )
-        session.commit()
     except (ledger.PaymentRefused, IntegrityError) as exc:
-        # Most likely someone recorded one of these months between the check and now.
-        session.rollback()
+        # Most likely someone recorded one of these months between the check and now. A month
+        # refused at the insert ends the transaction (it is lost either way): the file is
+        # checked again afresh.
+        if isinstance(exc, IntegrityError):
+            session.rollback()
         fresh = current()
         if fresh.fingerprint != expected:
             raise Changed(fresh) from None
@@ -1029,10 +1027,7 @@ def record(
         raise DomainError(
             _l("A month of this file was recorded meanwhile: nothing was recorded.")
         ) from None
-    except BaseException:
-        session.rollback()
-        raise
-    discard(settings, ticket)
+    after_commit(session, lambda: discard(settings, ticket))
     return recorded
 
 

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Office, OfficeProposal, OfficeType, ProposalState, Regency, Role, User
+from models import Office, OfficeProposal, OfficeType, ProposalState, Regency, User
 
-from .. import audit, workflow
-from ..errors import DomainError, Forbidden
+from .. import audit, authz, workflow
+from ..errors import DomainError
 
 S = ProposalState
 
@@ -25,18 +25,6 @@ STATE_LABELS = {
     S.REJECTED: _l("rejected"),
     S.WITHDRAWN: _l("withdrawn"),
 }
-
-
-def _is_proposer(actor: User, proposal: OfficeProposal, params: dict[str, Any]) -> Any:
-    if actor.id != proposal.proposed_by_id:
-        return _l("Only the person who proposed the office can do this.")
-    return None
-
-
-def _decider_of_region(actor: User, proposal: OfficeProposal, params: dict[str, Any]) -> Any:
-    if actor.region_id != proposal.region_id:
-        return _l("Only the regional head of the office's region decides this proposal.")
-    return None
 
 
 def _mark_submitted(
@@ -84,83 +72,62 @@ def _open_office(
     p.office_code = code
 
 
-PROPOSERS = frozenset({Role.BRANCH_HEAD, Role.ADMIN})
-DECIDERS = frozenset({Role.REGIONAL_HEAD})
+A = authz.PROPOSALS.actions
 
 WORKFLOW = workflow.Workflow(
-    name="office_proposal",
-    model=OfficeProposal,
-    makers=lambda p: {p.proposed_by_id},
+    authz.PROPOSALS,
+    (
+        workflow.Transition(A["submit"], S.SUBMITTED, effect=_mark_submitted),
+        workflow.Transition(A["resubmit"], S.SUBMITTED, effect=_mark_submitted),
+        workflow.Transition(A["withdraw"], S.WITHDRAWN, style="secondary"),
+        workflow.Transition(A["approve"], S.APPROVED, effect=_open_office, style="success"),
+        workflow.Transition(
+            A["return"],
+            S.RETURNED,
+            comment_required=True,
+            effect=_record_decision,
+            style="warning",
+        ),
+        workflow.Transition(
+            A["reject"],
+            S.REJECTED,
+            comment_required=True,
+            effect=_record_decision,
+            style="danger",
+        ),
+    ),
     audit_scope=lambda p: (p.region_id, p.parent_id, None),
-    labels=STATE_LABELS,
-    transitions={
-        t.action: t
-        for t in (
-            workflow.Transition(
-                "submit",
-                frozenset({S.DRAFT}),
-                S.SUBMITTED,
-                PROPOSERS,
-                _l("Submit"),
-                guards=(_is_proposer,),
-                effect=_mark_submitted,
-            ),
-            workflow.Transition(
-                "resubmit",
-                frozenset({S.RETURNED}),
-                S.SUBMITTED,
-                PROPOSERS,
-                _l("Resubmit"),
-                guards=(_is_proposer,),
-                effect=_mark_submitted,
-            ),
-            workflow.Transition(
-                "withdraw",
-                frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}),
-                S.WITHDRAWN,
-                PROPOSERS,
-                _l("Withdraw"),
-                guards=(_is_proposer,),
-                style="secondary",
-            ),
-            workflow.Transition(
-                "approve",
-                frozenset({S.SUBMITTED}),
-                S.APPROVED,
-                DECIDERS,
-                _l("Approve"),
-                decision=True,
-                guards=(_decider_of_region,),
-                effect=_open_office,
-                style="success",
-            ),
-            workflow.Transition(
-                "return",
-                frozenset({S.SUBMITTED}),
-                S.RETURNED,
-                DECIDERS,
-                _l("Return for changes"),
-                decision=True,
-                comment_required=True,
-                guards=(_decider_of_region,),
-                effect=_record_decision,
-                style="warning",
-            ),
-            workflow.Transition(
-                "reject",
-                frozenset({S.SUBMITTED}),
-                S.REJECTED,
-                DECIDERS,
-                _l("Reject"),
-                decision=True,
-                comment_required=True,
-                guards=(_decider_of_region,),
-                effect=_record_decision,
-                style="danger",
-            ),
-        )
-    },
 )
+
+
+def decide(
+    session: Session,
+    actor: User,
+    proposal_id: int | None,
+    action: str,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    office_code: str | None = None,
+    ip: str | None = None,
+) -> OfficeProposal:
+    """Take a workflow action on a proposal (flushed; the caller commits)."""
+    return workflow.apply(
+        session,
+        WORKFLOW,
+        proposal_id,
+        action,
+        actor,
+        comment=comment,
+        expected_version=expected_version,
+        ip=ip,
+        params={"office_code": office_code or ""},
+    )
+
+
+def options(actor: User, proposal: OfficeProposal) -> list[workflow.Option]:
+    """The proposal's transitions as ``decide`` judges them for ``actor``."""
+    return WORKFLOW.options(actor, proposal)
 
 
 @dataclass
@@ -193,11 +160,11 @@ def proposal_problems(
             problems["parent"] = _l("A KCP belongs to a KC: choose its parent office.")
         elif data.parent.office_type is not OfficeType.KC or not data.parent.active:
             problems["parent"] = _l("The parent of a KCP must be an active KC.")
-        elif actor.role is Role.BRANCH_HEAD and data.parent.id != actor.office_id:
-            problems["parent"] = _l("A branch head proposes KCPs under their own KC only.")
+        elif refusal := authz.proposals.parent_refusal(actor, data.parent):
+            problems["parent"] = refusal
     else:
-        if actor.role is not Role.ADMIN:
-            problems["office_type"] = _l("Only the administrator proposes a new KC.")
+        if refusal := authz.proposals.kc_refusal(actor):
+            problems["office_type"] = refusal
         if data.parent is not None:
             problems["parent"] = _l("A KC reports to its region directly: leave the parent empty.")
     if data.regency is None:
@@ -248,8 +215,7 @@ def _apply_data(proposal: OfficeProposal, data: ProposalData) -> None:
 def _check(
     session: Session, actor: User, data: ProposalData, today: date, proposal_id: int | None = None
 ) -> None:
-    if actor.role not in PROPOSERS:
-        raise Forbidden(_l("Your role may not propose offices."))
+    authz.PROPOSALS.check(actor, "propose").require()
     problems = proposal_problems(session, actor, data, today=today, proposal_id=proposal_id)
     if problems:
         field, message = next(iter(problems.items()))
@@ -259,7 +225,8 @@ def _check(
 def propose_office(
     session: Session, actor: User, data: ProposalData, *, today: date, ip: str | None = None
 ) -> OfficeProposal:
-    """Create a draft proposal (audited); ``submit`` sends it to the regional head."""
+    """Create a draft proposal (flushed and audited; the caller commits); ``submit`` sends it
+    to the regional head."""
     _check(session, actor, data, today)
     proposal = OfficeProposal(state=S.DRAFT, proposed_by_id=actor.id)
     _apply_data(proposal, data)
@@ -289,12 +256,7 @@ def update_proposal(
     ip: str | None = None,
 ) -> OfficeProposal:
     """The proposer changes a draft or a returned proposal; anything else is immutable."""
-    if proposal.state not in (S.DRAFT, S.RETURNED):
-        raise DomainError(
-            _l("A proposal can be changed only while it is a draft or returned for changes.")
-        )
-    if actor.id != proposal.proposed_by_id:
-        raise Forbidden(_l("Only the person who proposed the office can do this."))
+    authz.PROPOSALS.check(actor, "edit", proposal).require()
     _check(session, actor, data, today, proposal.id)
     _apply_data(proposal, data)
     session.flush()

@@ -1,13 +1,16 @@
-"""Authorization in one place: which rows a user may see and which screens/actions they may use.
+"""Row scopes: which rows of each model a user may see (out of scope answers 404).
 
-Every view, export, lookup, count and dashboard asks this module. Out of scope means 404,
-a screen the role may not use means 403.
+Every list, count, details/edit lookup, export, relationship choice and decision reads its rows
+through ``row_condition``/``scope``. The offices a user works for are decided once, in
+``offices_of``: the same rule gives the SQL condition of the scopes and the answer to "does this
+user work for that office?" that the actions ask about one item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
@@ -53,20 +56,69 @@ def region_id_of(user: User) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class Offices:
+    """The offices a user works for: every office, or those of a region, or one office and, for
+    a KC, the KCPs under it."""
+
+    every: bool = False
+    region_id: int | None = None
+    office_id: int | None = None
+    #: the KC whose KCPs are included
+    kcps_of: int | None = None
+
+    def condition(self) -> ColumnElement[bool]:
+        """The SQL condition on ``Office``."""
+        if self.every:
+            return true()
+        conditions: list[ColumnElement[bool]] = []
+        if self.region_id is not None:
+            conditions.append(Office.region_id == self.region_id)
+        if self.office_id is not None:
+            conditions.append(Office.id == self.office_id)
+        if self.kcps_of is not None:
+            conditions.append(Office.parent_id == self.kcps_of)
+        return or_(*conditions) if conditions else false()
+
+    def includes(self, office: Office | None) -> bool:
+        """Whether ``office`` is one of them: ``condition`` for one office in hand."""
+        if self.every:
+            return True
+        if office is None:
+            return False
+        return (
+            (self.region_id is not None and office.region_id == self.region_id)
+            or (self.office_id is not None and office.id == self.office_id)
+            or (self.kcps_of is not None and office.parent_id == self.kcps_of)
+        )
+
+
+def offices_of(user: User) -> Offices:
+    """The offices ``user`` works for."""
+    if user.role is Role.ADMIN:
+        return Offices(every=True)
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return Offices(region_id=user.region_id)
+    if user.role is Role.BRANCH_HEAD and user.office_id is not None:
+        # A KC head is responsible for the KC and the KCPs under it.
+        return Offices(office_id=user.office_id, kcps_of=user.office_id)
+    if user.role is Role.BRANCH_CLERK and user.office_id is not None:
+        return Offices(office_id=user.office_id)
+    if user.role is Role.LIAISON and user.department is not None:
+        return Offices(office_id=user.department.office_id)
+    return Offices()
+
+
+def works_for(user: User, office: Office | None) -> bool:
+    """Whether ``user`` works for ``office`` (a clerk: their office; a KC head: the KC and its
+    KCPs; a regional head: the offices of the region)."""
+    return offices_of(user).includes(office)
+
+
 def office_ids_of(user: User) -> ColumnElement[bool] | None:
     """SQL condition on ``Office`` for the offices a user works for, None when unlimited."""
-    if user.role is Role.ADMIN:
-        return None
-    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
-        return Office.region_id == user.region_id
-    if user.role is Role.BRANCH_HEAD:
-        # A KC head is responsible for the KC and the KCPs under it.
-        return or_(Office.id == user.office_id, Office.parent_id == user.office_id)
-    if user.role is Role.BRANCH_CLERK:
-        return Office.id == user.office_id
-    if user.role is Role.LIAISON and user.department is not None:
-        return Office.id == user.department.office_id
-    return false()
+    offices = offices_of(user)
+    return None if offices.every else offices.condition()
 
 
 def office_id_subquery(user: User) -> Select | None:
@@ -230,8 +282,6 @@ def choosable(user: User | None, model: type) -> ColumnElement[bool]:
     """Rows offered in a choice list: in scope, and for offices only those already open."""
     condition = row_condition(user, model)
     if model is Office:
-        from datetime import date
-
         condition = (
             condition
             & Office.active.is_(True)
@@ -262,139 +312,3 @@ def scope(user: User | None, query: Q, model: type) -> Q:
 
 def scoped_select(user: User | None, model: type[M]) -> Select:
     return scope(user, select(model), model)
-
-
-# --------------------------------------------------------------------------------------------
-# Screens: which role may open which screen, and what it may do there
-# --------------------------------------------------------------------------------------------
-
-READ = frozenset({"view"})
-READ_EXPORT = frozenset({"view", "export"})
-MANAGE = frozenset({"view", "create", "edit", "export"})
-
-
-@dataclass(frozen=True)
-class Screen:
-    name: str
-    permissions: dict[Role, frozenset[str]]
-
-    def allows(self, user: User | None, permission: str = "view") -> bool:
-        if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-            return False
-        return permission in self.permissions.get(user.role, frozenset())
-
-
-SCREENS: dict[str, Screen] = {
-    screen.name: screen
-    for screen in (
-        Screen(
-            "dashboard",
-            {role: READ for role in Role},
-        ),
-        Screen("regions", {Role.ADMIN: MANAGE, Role.AUDITOR: READ_EXPORT}),
-        Screen("regencies", {Role.ADMIN: MANAGE, Role.AUDITOR: READ_EXPORT}),
-        Screen(
-            "offices",
-            {
-                Role.ADMIN: MANAGE,
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-                Role.BRANCH_HEAD: READ,
-                Role.BRANCH_CLERK: READ,
-            },
-        ),
-        Screen(
-            "departments",
-            {
-                Role.ADMIN: MANAGE,
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-                Role.BRANCH_HEAD: READ,
-                Role.BRANCH_CLERK: READ,
-            },
-        ),
-        Screen(
-            "users",
-            {Role.ADMIN: MANAGE, Role.REGIONAL_HEAD: READ, Role.AUDITOR: READ_EXPORT},
-        ),
-        Screen(
-            "proposals",
-            {
-                Role.ADMIN: MANAGE,
-                Role.BRANCH_HEAD: frozenset({"view", "create", "edit"}),
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-            },
-        ),
-        # Deciding is operational: the administrator keeps data, the regional head decides.
-        Screen("proposal_queue", {Role.REGIONAL_HEAD: READ}),
-        # Member batches: the liaison uploads and submits; the office and region follow them.
-        Screen(
-            "batches",
-            {
-                Role.LIAISON: frozenset({"view", "create"}),
-                Role.BRANCH_CLERK: READ,
-                Role.BRANCH_HEAD: READ,
-                Role.REGIONAL_HEAD: READ,
-                Role.AUDITOR: READ,
-                Role.ADMIN: READ,
-            },
-        ),
-        Screen("registration_queue", {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ}),
-        Screen(
-            "members",
-            {
-                Role.BRANCH_CLERK: READ_EXPORT,
-                Role.BRANCH_HEAD: READ_EXPORT,
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-                Role.ADMIN: READ_EXPORT,
-                Role.LIAISON: READ_EXPORT,
-            },
-        ),
-        Screen(
-            "reference",
-            {
-                Role.ADMIN: MANAGE,
-                Role.AUDITOR: READ_EXPORT,
-                Role.REGIONAL_HEAD: READ,
-                Role.BRANCH_HEAD: READ,
-                Role.BRANCH_CLERK: READ,
-            },
-        ),
-        Screen(
-            "claims",
-            {
-                Role.BRANCH_CLERK: frozenset({"view", "create", "edit", "export"}),
-                Role.BRANCH_HEAD: frozenset({"view", "create", "edit", "export"}),
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-                Role.ADMIN: READ_EXPORT,
-            },
-        ),
-        Screen(
-            "claim_queue",
-            {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ, Role.REGIONAL_HEAD: READ},
-        ),
-        Screen(
-            "contributions",
-            {
-                Role.BRANCH_CLERK: frozenset({"view", "create", "export"}),
-                Role.BRANCH_HEAD: READ_EXPORT,
-                Role.REGIONAL_HEAD: READ_EXPORT,
-                Role.AUDITOR: READ_EXPORT,
-                Role.ADMIN: READ_EXPORT,
-            },
-        ),
-        Screen(
-            "audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}
-        ),
-    )
-}
-
-
-def may(user: User | None, screen: str, permission: str = "view") -> bool:
-    try:
-        return SCREENS[screen].allows(user, permission)
-    except KeyError:
-        return False

@@ -1,0 +1,76 @@
+"""Who may act on a member: register a claim for them, record their contributions, and import a
+paying department's file of contributions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from models import Department, Member, Role, User
+
+from .actions import Action, Facts, Policy, Rule
+from .claims import MEMBER_OFFICE, REGISTERS, STAFF
+from .scopes import works_for
+from .screens import may
+
+
+def _records_for_member(user: User, member: Member, facts: Facts) -> Any:
+    if not works_for(user, member.office):
+        return _l("Contributions are recorded by the office the member belongs to.")
+    return None
+
+
+MEMBERS = Policy(
+    record="member",
+    model=Member,
+    actions={
+        a.name: a
+        for a in (
+            Action(
+                "register_claim",
+                _l("Register a claim"),
+                STAFF,
+                role_refusal=REGISTERS,
+                rules=(MEMBER_OFFICE,),
+            ),
+            Action(
+                "record_contribution",
+                _l("Record a contribution"),
+                STAFF,
+                role_refusal=_l("Only the staff of a branch office record contributions."),
+                rules=(Rule(_records_for_member, forbids=True),),
+            ),
+        )
+    },
+)
+
+IMPORTS_PAYMENTS = _l("Only a branch clerk imports a payer's contribution file.")
+
+
+def _clerk_of_an_office(user: User, department: Department | None, facts: Facts) -> Any:
+    if user.office_id is None or not may(user, "contributions", "create"):
+        return IMPORTS_PAYMENTS
+    return None
+
+
+def _serves_department(user: User, department: Department | None, facts: Facts) -> Any:
+    if department is not None and not works_for(user, department.office):
+        return _l("Choose a department served by your office.")
+    return None
+
+
+#: A paying department's file: the item is the department (None: may the user import at all).
+PAYERS = Policy(
+    record="payer_import",
+    model=Department,
+    actions={
+        "import_payments": Action(
+            "import_payments",
+            _l("Import a payer's contribution file"),
+            frozenset({Role.BRANCH_CLERK}),
+            role_refusal=IMPORTS_PAYMENTS,
+            rules=(Rule(_clerk_of_an_office, forbids=True), Rule(_serves_department, forbids=True)),
+        )
+    },
+)
