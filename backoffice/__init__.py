@@ -8,13 +8,29 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit_keys
+from models import User
+from views import init_admin
+
+from . import audit_keys, cli, tasks
+from .auth import bp as auth_bp
+from .auth.forms import LanguageForm, LogoutForm
 from .config import Config
+from .extensions import babel, csrf, db, login_manager, migrate
+from .health import bp as health_bp
+from .i18n import format_date, format_number, format_rupiah, select_locale
+from .labels import action_label, label, state_label
 from .listing.names import register_sqlite
+from .security import init_security
+from .tasks import init_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -94,32 +110,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config[key] = secure
 
     if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         # The client's address from X-Forwarded-For, as appended by our own proxies only.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
     _init_extensions(app)
 
-    from .security import init_security
-
     init_security(app)
 
-    from .tasks import init_tasks
-
     init_tasks(app)
-
-    from .auth import bp as auth_bp
-    from .health import bp as health_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
 
-    from views import init_admin
-
     init_admin(app)
-
-    from . import cli
 
     cli.init_app(app)
     _register_template_helpers(app)
@@ -128,12 +131,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from models import User
-
-    from .extensions import babel, csrf, db, login_manager, migrate
-    from .i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -162,8 +159,6 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .i18n import format_date, format_number, format_rupiah
-    from .labels import action_label, label, state_label
 
     app.jinja_env.filters.update(
         rupiah=format_rupiah,
@@ -176,9 +171,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        from flask_babel import get_locale
-
-        from .auth.forms import LanguageForm, LogoutForm
 
         return {
             "current_locale": str(get_locale() or "id"),
@@ -189,9 +181,6 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
-    from flask_babel import gettext
-    from flask_wtf.csrf import CSRFError
-    from werkzeug.exceptions import HTTPException
 
     messages = {
         400: lambda: gettext("The request could not be understood."),
@@ -232,7 +221,6 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(e: Exception) -> Any:
         # Only a fixed message: no exception text, stack trace or SQL (they go to the log).
-        from .extensions import db
 
         try:
             db.session.rollback()
@@ -258,7 +246,6 @@ moment.</p>
 
 
 def _bare_error_page() -> Any:
-    from flask import Response
 
     response = Response(_BARE_ERROR_PAGE, status=500, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -266,3 +253,8 @@ def _bare_error_page() -> Any:
 
 
 __all__ = ["create_app"]
+
+
+# The consumer process (huey_consumer backoffice.tasks.huey) builds its app with this factory:
+# the package registers it so that the task module needs nothing above it.
+tasks.use_app_factory(create_app)

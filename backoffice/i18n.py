@@ -9,7 +9,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
+from flask_babel import Domain
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from .clock import JAKARTA, as_utc
 
@@ -94,9 +96,6 @@ class _WtformsTranslations:
     """WTForms' validator messages in the user's language (WTForms ships no Indonesian)."""
 
     def __init__(self) -> None:
-        from flask_babel import Domain
-        from wtforms.i18n import messages_path
-
         # Ours last: merged catalogs keep the last one's plural rule and override earlier ones.
         self.domain = Domain([messages_path(), str(TRANSLATIONS_DIR)], domain="wtforms")
 
@@ -108,25 +107,3 @@ class _WtformsTranslations:
 
 
 wtforms_translations = _WtformsTranslations()
-
-
-def install_flask_admin_catalogs() -> None:
-    """Make Flask-Admin use our Indonesian catalogs completely.
-
-    Flask-Admin merges its own translation directory after ours; it has no ``id`` catalog,
-    so its (English) plural rule would win and every plural message would fall back to
-    English. Put ours last, and route its WTForms messages through our catalog too.
-    """
-    import flask_admin.babel as fab
-
-    if getattr(fab.CustomDomain, "_backoffice_patched", False):
-        return
-    original = fab.CustomDomain.translation_directories
-
-    def translation_directories(self: object) -> list[str]:
-        dirs = [d for d in original.fget(self) if d != str(TRANSLATIONS_DIR)]
-        return [*dirs, str(TRANSLATIONS_DIR)]
-
-    fab.CustomDomain.translation_directories = property(translation_directories)
-    fab.CustomDomain._backoffice_patched = True
-    fab.wtforms_domain = wtforms_translations.domain

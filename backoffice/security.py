@@ -19,11 +19,13 @@ import base64
 import hashlib
 import logging
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -104,8 +106,6 @@ def content_security_policy(nonce: str, handler_hashes: str = "") -> str:
 
 
 def _security_headers(response: Any) -> Any:
-    from views import csp_nonce
-
     headers = response.headers
     policy = content_security_policy(csp_nonce(), inline_handler_hashes(current_app))
     headers.setdefault("Content-Security-Policy", policy)
@@ -268,3 +268,23 @@ __all__ = [
     "login_throttle",
     "wait_message",
 ]
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Only local paths: ``/admin/...``, never ``//host`` or ``http://host``."""
+    default = default or url_for("admin.index")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def csp_nonce() -> str:
+    """One nonce per request, shared by every tag Flask-Admin renders."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce

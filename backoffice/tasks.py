@@ -39,7 +39,7 @@ Where tasks run (config key ``TASK_QUEUE``, environment variable ``TASK_QUEUE``)
 ``huey`` below is one real ``Huey`` instance for every mode: tasks register on it once, and
 ``init_tasks(app)`` (called by ``create_app``) only swaps its storage. In the consumer process,
 ``huey_consumer`` calls ``huey.create_consumer()``, which first builds the app with
-``create_app()``; that reads ``TASK_QUEUE`` and configures the storage exactly as in the web app.
+``create_app()`` (registered by the package: ``use_app_factory``); that reads ``TASK_QUEUE`` and configures the storage exactly as in the web app.
 
 Progress (``set_progress``/``get_progress``) lives in the queue storage's key-value store, not in
 the database, so another request sees it while the task's transaction is still open.
@@ -166,6 +166,7 @@ huey = BackofficeHuey(
 @dataclass
 class _State:
     app: Flask | None = None
+    app_factory: Callable[[], Flask] | None = None
     spec: QueueSpec | None = None
     consumer: Consumer | None = None
     consumer_pid: int | None = None
@@ -233,16 +234,22 @@ def queue_ok() -> bool:
 # -- running task bodies inside the application --------------------------------------------------
 
 
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """How a process without an app (the consumer process) builds one: ``create_app``,
+    registered by the package, which imports this module (never the other way round)."""
+    _state.app_factory = factory
+
+
 def task_app() -> Flask:
     """The app task bodies run in: the one bound by ``init_tasks``; in a process without one
-    (the consumer process), an app created once with ``create_app()``."""
+    (the consumer process), an app created once with the registered factory."""
     if _state.app is not None:
         return _state.app
     with _app_lock:
         if _state.app is None:
-            from . import create_app  # the package imports this module: only here, when needed
-
-            create_app()  # calls init_tasks(app), which binds it
+            if _state.app_factory is None:
+                raise RuntimeError("No app to run tasks in: import backoffice first.")
+            _state.app_factory()  # create_app() calls init_tasks(app), which binds it
         assert _state.app is not None
         return _state.app
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, g
+import flask_admin.babel as fab
+from flask import Flask
 from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from backoffice.i18n import TRANSLATIONS_DIR, install_flask_admin_catalogs
+from backoffice.i18n import TRANSLATIONS_DIR, wtforms_translations
+from backoffice.security import csp_nonce
 from models import (
     AuditEvent,
     BenefitParameter,
@@ -113,11 +114,24 @@ SCREENS = (
 )
 
 
-def csp_nonce() -> str:
-    """One nonce per request, shared by every tag Flask-Admin renders."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+def install_flask_admin_catalogs() -> None:
+    """Make Flask-Admin use our Indonesian catalogs completely.
+
+    Flask-Admin merges its own translation directory after ours; it has no ``id`` catalog,
+    so its (English) plural rule would win and every plural message would fall back to
+    English. Put ours last, and route its WTForms messages through our catalog too.
+    """
+    if getattr(fab.CustomDomain, "_backoffice_patched", False):
+        return
+    original = fab.CustomDomain.translation_directories
+
+    def translation_directories(self: object) -> list[str]:
+        dirs = [d for d in original.fget(self) if d != str(TRANSLATIONS_DIR)]
+        return [*dirs, str(TRANSLATIONS_DIR)]
+
+    fab.CustomDomain.translation_directories = property(translation_directories)
+    fab.CustomDomain._backoffice_patched = True
+    fab.wtforms_domain = wtforms_translations.domain
 
 
 def init_admin(app: Flask) -> Admin:

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks, workflow
-from backoffice.auth.forms import AppForm
 from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
+from backoffice.forms import AppForm
 from backoffice.i18n import format_date
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS

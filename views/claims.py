@@ -27,10 +27,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from backoffice import audit, authz, workflow
-from backoffice.auth.forms import AppForm
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
+from backoffice.forms import AppForm
 from backoffice.i18n import format_date, format_rupiah
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with

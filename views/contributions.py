@@ -13,9 +13,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from backoffice.auth.forms import AppForm
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.extensions import db
+from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
 from backoffice.importing import FileRefused
 from backoffice.services import payer_import as service

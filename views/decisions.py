@@ -10,9 +10,9 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.auth.routes import safe_next
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.extensions import db
+from backoffice.security import safe_next
 
 from .saving import conflict_message
 

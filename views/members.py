@@ -15,10 +15,10 @@ from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from backoffice import audit, authz
-from backoffice.auth.forms import AppForm
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
+from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
 from backoffice.labels import choices
 from backoffice.listing.search import NameSearch, search_digits, starts_with

@@ -1,19 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from backoffice.i18n import wtforms_translations
-
-
-class AppForm(FlaskForm):
-    """Base of the app's own forms: CSRF from Flask-WTF, messages in the user's language."""
-
-    class Meta:
-        def get_translations(self, form: FlaskForm) -> object:
-            return wtforms_translations
+from backoffice.forms import AppForm
 
 
 class LoginForm(AppForm):

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from backoffice.errors import DomainError
 from backoffice.extensions import db
-from backoffice.security import Refusal, login_throttle, wait_message
+from backoffice.security import Refusal, login_throttle, safe_next, wait_message
 from backoffice.services import users as user_service
 from models import User
 from models.base import utcnow
@@ -28,19 +28,6 @@ from models.base import utcnow
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None, default: str | None = None) -> str:
-    """Only local paths: ``/admin/...``, never ``//host`` or ``http://host``."""
-    default = default or url_for("admin.index")
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
-        return default
-    return target
 
 
 @bp.route("/")

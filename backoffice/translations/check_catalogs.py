@@ -33,6 +33,8 @@ from pathlib import Path
 
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
+from flask_admin.contrib.fileadmin import BaseFileAdmin
+from flask_admin.model import BaseModelView
 
 #: A msgid as returned by extraction: a string, or ``(singular, plural)``.
 MsgId = str | tuple[str, ...]
@@ -169,9 +171,6 @@ def admin_runtime_msgids() -> list[MsgId]:
     * the file admin list (``file/list.html``) calls
       ``_gettext(admin_view.column_label(column))``.
     """
-    from flask_admin.contrib.fileadmin import BaseFileAdmin
-    from flask_admin.model import BaseModelView
-
     msgids: list[MsgId] = [
         (f"{size} item", f"{size} items") for size in BaseModelView.page_size_options
     ]
