@@ -270,3 +270,56 @@ def test_the_migration_refuses_to_sign_a_broken_plain_chain(app, db, backend):
         revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         columns = [c["name"] for c in sa.inspect(conn).get_columns("audit_event")]
     assert revision == "0013" and "key_id" not in columns  # nothing half-done
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def test_audit_checkpoint_and_verify_audit_against_it(app, session, db, backend, tmp_path):
+    ids = add_events(session, 3)
+    runner = app.test_cli_runner()
+    path = tmp_path / "checkpoint.json"
+    written = runner.invoke(args=["audit-checkpoint", "--output", str(path)])
+    assert written.exit_code == 0, written.output
+    assert written.output == f"Checkpoint of 3 events written to {path}.\n"
+    assert Checkpoint.from_json(path.read_text()).last_event_id == ids[-1]
+    add_events(session, 1, start=3)
+    ok = runner.invoke(args=["verify-audit", "--checkpoint", str(path)])
+    assert ok.exit_code == 0, ok.output
+    assert "The chain extends the checkpoint of" in ok.output and "(3 events)" in ok.output
+    # The newest events removed and an older head put back: alone the chain looks whole.
+    old_head = session.execute(select(head_table)).one()._asdict()
+    with attacker(db, backend) as conn:
+        conn.execute(delete(events_table).where(events_table.c.id >= ids[1]))
+        previous = conn.execute(select(events_table).where(events_table.c.id == ids[0])).one()
+        key = current_keyring().current
+        conn.execute(
+            update(head_table).values(
+                last_event_id=previous.id,
+                last_hash=previous.hash,
+                event_count=1,
+                mac=audit.head_mac(key, previous.id, previous.hash, 1),
+            )
+        )
+    del old_head
+    assert runner.invoke(args=["verify-audit"]).exit_code == 0
+    broken = runner.invoke(args=["verify-audit", "--checkpoint", str(path)])
+    assert broken.exit_code == 1
+    assert "no longer extends the checkpoint" in broken.output
+
+
+def test_audit_checkpoint_refuses_a_broken_trail(app, session, db, backend, tmp_path):
+    ids = add_events(session, 2)
+    with attacker(db, backend) as conn:
+        conn.execute(update(events_table).where(events_table.c.id == ids[0]).values(ip="9.9.9.9"))
+    path = tmp_path / "checkpoint.json"
+    result = app.test_cli_runner().invoke(args=["audit-checkpoint", "--output", str(path)])
+    assert result.exit_code == 1 and "No checkpoint written." in result.output
+    assert not path.exists()
+
+
+def test_verify_audit_refuses_what_is_not_a_checkpoint(app, tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{}")
+    result = app.test_cli_runner().invoke(args=["verify-audit", "--checkpoint", str(path)])
+    assert result.exit_code == 1 and "not an audit checkpoint file" in result.output
