@@ -162,6 +162,7 @@ def prepare(
 
     from backoffice.extensions import db
     from backoffice.seed.demo import seed_demo
+    from backoffice.services import batch_intake
     from backoffice.services import batches as batch_service
     from backoffice.services import claims as claim_service
     from backoffice.services import users as user_service
@@ -214,14 +215,14 @@ def prepare(
             session.commit()
             claim_ids.append(claim.id)
 
-        settings = batch_service.Settings.from_config(app.config, app.instance_path)
+        settings = batch_intake.Settings.from_config(app.config, app.instance_path)
         rows = gen_members.generate_rows(args.batches * args.rows, seed=11)
         batch_ids = []
         for number in range(args.batches):
             path = work / f"load_{number}.csv"
             gen_members.write_csv(path, rows[number * args.rows : (number + 1) * args.rows])
             liaison = user(LIAISONS[number % len(LIAISONS)])
-            upload = batch_service.upload_batch(
+            upload = batch_intake.upload_batch(
                 session,
                 liaison,
                 path.read_bytes(),
@@ -231,7 +232,7 @@ def prepare(
             )
             session.commit()
             path.unlink()
-            batch_service.process_batch(session, upload.batch.id, settings)
+            batch_intake.process_batch(session, upload.batch.id, settings)
             session.commit()
             batch_service.decide(session, liaison, upload.batch.id, "submit")
             session.commit()

@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select
 from backoffice import audit
 from backoffice.audit import verify_chain
 from backoffice.clock import today_in_jakarta
-from backoffice.services import batches
+from backoffice.services import batch_intake, batches
 from backoffice.services import claims as claim_service
 from backoffice.transaction import unit_of_work
 from models import AuditEvent, Base, BatchState, Claim, ClaimState, Member, MemberBatch
@@ -121,15 +121,15 @@ def _csv(*rows: tuple[str, str]) -> bytes:
 
 
 def submitted_batch(app: Any, session: Any, user: Any) -> MemberBatch:
-    settings = batches.Settings.from_config(app.config, app.instance_path)
+    settings = batch_intake.Settings.from_config(app.config, app.instance_path)
     liaison = user("dinas.pertanian.serang")
     data = _csv(("3604011708900101", "Budi Santoso"), ("3604011708900102", "Ujang Suryana"))
     with unit_of_work(session):
-        up = batches.upload_batch(
+        up = batch_intake.upload_batch(
             session, liaison, data, "peserta.csv", settings=settings, today=today_in_jakarta()
         )
     with unit_of_work(session):
-        batch = batches.process_batch(session, up.batch.id, settings)
+        batch = batch_intake.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count == 2
     with unit_of_work(session):
         batch = batches.decide(session, liaison, batch.id, "submit")

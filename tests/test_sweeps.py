@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from backoffice.clock import today_in_jakarta
-from backoffice.services import batches, ledger, proposals
+from backoffice.services import batch_intake, batches, ledger, proposals
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
 from backoffice.transaction import unit_of_work
@@ -199,11 +199,11 @@ def _csv(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
 def _submitted_batch(
     session: Any, user: Any, app: Any, liaison: str, data: bytes, filename: str
 ) -> MemberBatch:
-    settings = batches.Settings.from_config(app.config, app.instance_path)
-    up = batches.upload_batch(
+    settings = batch_intake.Settings.from_config(app.config, app.instance_path)
+    up = batch_intake.upload_batch(
         session, user(liaison), data, filename, settings=settings, today=today_in_jakarta()
     )
-    batch = batches.process_batch(session, up.batch.id, settings)
+    batch = batch_intake.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
     with unit_of_work(session):
         return batches.decide(session, user(liaison), batch.id, "submit")

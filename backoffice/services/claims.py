@@ -50,8 +50,8 @@ from ..rules.parameters import MissingParameter
 from ..rules.working_days import add_working_days
 from ..transaction import after_commit, after_rollback
 from . import reference
-from .batches import message_record, stored_message
 from .files import clean_filename
+from .messages import message_record, stored_message
 
 C = ClaimState
 RECORD_TYPE = "claim"
