@@ -162,7 +162,7 @@ def prepare(
 
     from backoffice.extensions import db
     from backoffice.seed.demo import seed_demo
-    from backoffice.services import batch_intake
+    from backoffice.services import batch_intake, claim_decisions, claim_documents
     from backoffice.services import batches as batch_service
     from backoffice.services import claims as claim_service
     from backoffice.services import users as user_service
@@ -198,20 +198,20 @@ def prepare(
         session.commit()
 
         world = _claim_world()
-        documents = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
+        documents = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
         registrar = user(REGISTRAR)
         claim_ids = []
         for _ in range(args.claims):
             member = world.paid_member(session)
             claim = claim_service.register_claim(session, registrar, world.jkm_data(member))
             session.commit()
-            for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+            for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
                 data, filename = world.document_bytes(index)
-                document = claim_service.upload_document(
+                document = claim_documents.upload_document(
                     session, registrar, claim, requirement.id, data, filename, settings=documents
                 )
-                claim_service.check_document(session, registrar, document)
-            claim_service.decide(session, registrar, claim.id, "verify")
+                claim_documents.check_document(session, registrar, document)
+            claim_decisions.decide(session, registrar, claim.id, "verify")
             session.commit()
             claim_ids.append(claim.id)
 

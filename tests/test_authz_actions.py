@@ -22,7 +22,7 @@ from sqlalchemy import select
 from backoffice import workflow
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError
-from backoffice.services import batch_intake, batches, proposals
+from backoffice.services import batch_intake, batches, claim_decisions, claim_documents, proposals
 from backoffice.services import claims as claim_service
 from backoffice.transaction import unit_of_work
 from models import (
@@ -68,7 +68,7 @@ class Screen:
     endpoints: tuple[str, ...]
 
 
-CLAIMS = Screen(claim_service.WORKFLOW, ("claim", "claim_queue"))
+CLAIMS = Screen(claim_decisions.WORKFLOW, ("claim", "claim_queue"))
 BATCHES = Screen(batches.WORKFLOW, ("batch", "registration_queue"))
 PROPOSALS = Screen(proposals.WORKFLOW, ("proposal", "proposal_queue"))
 
@@ -81,12 +81,12 @@ def _claim(
 ) -> Any:
     claim = done(session, claim_service.register_claim, user(by), data)
     if documents:
-        settings = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
-        for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+        settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
+        for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
             content, filename = world.document_bytes(index)
             document = done(
                 session,
-                claim_service.upload_document,
+                claim_documents.upload_document,
                 user(by),
                 claim,
                 requirement.id,
@@ -94,7 +94,7 @@ def _claim(
                 filename,
                 settings=settings,
             )
-            done(session, claim_service.check_document, user(by), document)
+            done(session, claim_documents.check_document, user(by), document)
     return claim
 
 
@@ -324,7 +324,7 @@ def proposals_in_every_state(session: Any, user: Any) -> dict[str, Any]:
 
 def _decide_for(screen: Screen) -> Any:
     return {
-        CLAIMS: claim_service.decide,
+        CLAIMS: claim_decisions.decide,
         BATCHES: batches.decide,
         PROPOSALS: proposals.decide,
     }[screen]
