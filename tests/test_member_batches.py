@@ -1505,3 +1505,21 @@ def test_cli_refuses_a_user_who_is_not_a_liaison(session, import_batch, username
     result = import_batch(csv_bytes([person(1)]), "--user", username, "--json")
     assert result.exit_code != 0
     assert count(session, MemberBatch) == 0
+
+
+# --- 10. invisible characters ----------------------------------------------------------------
+
+
+def test_zero_width_and_bidi_characters_are_removed_from_uploaded_names(
+    session, user, settings, login
+):
+    # A zero-width space inside the name, a right-to-left override and a BOM around it, and a
+    # decomposed "é" (e + combining acute): kept as "Ahmad Zéro" (NFC), found as Ahmad.
+    typed = "\ufeffAh\u200bmad \u202eZe\u0301ro\u202c\u2066"
+    batch = submitted(session, user, settings, csv_bytes([person(1, name=typed)]))
+    assert rows_of(session, batch)[2].name == "Ahmad Z\u00e9ro"
+    committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
+    member = session.scalars(select(Member).where(Member.batch_id == batch.id)).one()
+    assert member.name == "Ahmad Z\u00e9ro"
+    body = login("admin").get("/admin/member/?search=ahmad&page_size=100").get_data(as_text=True)
+    assert member.kpj in body

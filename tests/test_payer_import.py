@@ -761,3 +761,18 @@ def test_an_expired_upload_is_asked_again(app, session, login):
     assert response.status_code == 302 and response.headers["Location"] == URL
     assert client.get(URL + f"preview/?t={token}").status_code == 302
     assert all(payments_of(session, m) == [] for m in members)
+
+
+def test_zero_width_and_bidi_characters_are_removed_from_payer_text_cells(app, session, user):
+    clerk = user("petugas.serang")
+    dept = department(session)
+    member = make_member(session)
+    session.commit()
+    day = today().strftime("%d/%m/%Y")
+    start = add_months(this_month(), -6)
+    typed_name = "\ufeffAh\u200bmad \u202eZe\u0301ro\u202c"
+    rows = [[member.kpj, "", typed_name, mm(start), "1", day, "SP2D\u200b-\u2066001\u2069"]]
+    preview = check(session, app, clerk, rows, dept)
+    assert problems_by_row(preview)[2] == []
+    (row,) = preview.valid_rows
+    assert (row.name, row.reference) == ("Ahmad Z\u00e9ro", "SP2D-001")

@@ -22,7 +22,7 @@ from ..importing.exports import FORMULA_TRIGGERS
 from ..importing.messages import Message
 from ..importing.messages import lazy_message as _l
 from ..importing.nik import checked_nik
-from ..importing.parsers import ParseError, is_blank, parse_date, quote
+from ..importing.parsers import ParseError, clean_text, is_blank, parse_date, quote
 from ..rules.coverage import add_months
 from ..rules.kpj import kpj_is_valid
 from . import ledger
@@ -280,7 +280,9 @@ def parse_reference(value: Any) -> str | None:
         value = int(value)
     if isinstance(value, datetime | date):
         value = value.strftime("%d/%m/%Y")
-    text = " ".join(str(value).split())
+    text = clean_text(value)
+    if text is None:
+        return None
     if len(text) > ledger.REFERENCE_LENGTH:
         raise ParseError(
             _l(
@@ -365,7 +367,7 @@ def parse_row(source: SourceRow, today: date, periods: Sequence[int]) -> ParsedR
         except ParseError as error:
             problems.append(column_problem("nik", error.message))
     name = raw.get("name")
-    row.name = None if is_blank(name) else " ".join(str(name).split())
+    row.name = None if is_blank(name) else clean_text(name)
     try:
         row.period = parse_month(raw.get("period"))
     except ParseError as error:
