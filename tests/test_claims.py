@@ -43,6 +43,7 @@ from models import (
     Role,
     User,
 )
+from tests import factories
 from tests.fixtures import claim_world as world
 from tests.fixtures.org import Org, make_org
 from tests.steps import done
@@ -678,6 +679,22 @@ def test_the_same_transfer_reference_is_refused_on_another_claim(session, user, 
     session.expire_all()
     assert session.get(Claim, second.id).state is C.APPROVED
     assert pay(session, user, second, "BRI-2026-000778").state is C.PAID
+
+
+def test_a_transfer_reference_used_outside_the_users_scope_does_not_name_that_claim(
+    session, user, settings
+):
+    elsewhere = factories.make_claim(
+        session, state=C.PAID, payment_reference="BRI-2026-000999"
+    )  # a new office's claim: outside the clerk's scope
+    session.commit()
+    second = approved_claim(session, user, settings, world.jkm_data(world.paid_member(session)))
+    with pytest.raises(DomainError) as refused:
+        pay(session, user, second, "BRI-2026-000999")
+    assert str(refused.value) == "Referensi transfer BRI-2026-000999 sudah dipakai."
+    assert str(elsewhere.id) not in str(refused.value)
+    session.expire_all()
+    assert session.get(Claim, second.id).state is C.APPROVED
 
 
 def test_a_decision_on_a_stale_version_is_refused(session, user, settings):

@@ -122,6 +122,10 @@ def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetim
     reference = params["payment_reference"].strip()
     taken = session.scalar(select(Claim.id).where(Claim.payment_reference == reference))
     if taken is not None:
+        # The other claim is named only to whoever may see it (it may be another office's).
+        seen = select(Claim.id).where(Claim.id == taken, authz.row_condition(actor, Claim))
+        if session.scalar(seen) is None:
+            raise DomainError(_l("The transfer reference %(ref)s is already used.", ref=reference))
         raise DomainError(
             _l(
                 "The transfer reference %(ref)s is already recorded for claim no. %(id)s.",
