@@ -73,7 +73,7 @@ def _app(url: str, work: Path) -> Any:
 
 
 def _settings(work: Path) -> Any:
-    from backoffice.services.batches import Settings
+    from backoffice.services.batch_intake import Settings
 
     return Settings(storage_dir=work / "storage", max_bytes=BENCH_MAX_BYTES, max_rows=200_000)
 
@@ -117,7 +117,7 @@ def _setup(url: str, work: Path, rows: int, kind: str) -> dict[str, Any]:
 
     from backoffice.extensions import db
     from backoffice.seed.demo import seed_demo
-    from backoffice.services import batches
+    from backoffice.services import batch_intake
     from models import Regency
 
     app = _app(url, work)
@@ -137,7 +137,7 @@ def _setup(url: str, work: Path, rows: int, kind: str) -> dict[str, Any]:
         written = bench_import.write_members(kind, rows, path, invalid_ratio=0.0)
         liaison = _user(db.session, LIAISON)
         started = time.perf_counter()
-        upload = batches.upload_batch(
+        upload = batch_intake.upload_batch(
             db.session,
             liaison,
             path.read_bytes(),
@@ -165,7 +165,7 @@ def _step(step: str, url: str, work: Path, batch_id: int, profile: str | None) -
     from sqlalchemy import func, select
 
     from backoffice.extensions import db
-    from backoffice.services import batches
+    from backoffice.services import batch_intake, batches
     from backoffice.transaction import unit_of_work
     from models import BatchState, Member, MemberBatch
 
@@ -179,7 +179,7 @@ def _step(step: str, url: str, work: Path, batch_id: int, profile: str | None) -
         def run() -> Any:
             with unit_of_work(session):  # the commit is part of the step, as in the app
                 if step == "process":
-                    return batches.process_batch(session, batch_id, _settings(work))
+                    return batch_intake.process_batch(session, batch_id, _settings(work))
                 if step == "submit":
                     return batches.decide(session, actor, batch_id, "submit")
                 return batches.decide(session, actor, batch_id, "accept_all")

@@ -114,7 +114,7 @@ def _measure(url: str, sizes: list[int]) -> None:
     from backoffice.clock import today_in_jakarta
     from backoffice.extensions import db
     from backoffice.seed import demo
-    from backoffice.services import ledger, payer_import
+    from backoffice.services import ledger, payer_import, payer_tickets
     from backoffice.transaction import unit_of_work
     from models import AuditEvent, ContributionPayment, Department, Member, User
 
@@ -156,7 +156,7 @@ def _measure(url: str, sizes: list[int]) -> None:
         )
         if len(pool) < sum(sizes) * 2:
             raise SystemExit(f"only {len(pool)} members in the clerk's office: raise --members")
-        settings = payer_import.Settings.from_config(app.config, app.instance_path)
+        settings = payer_tickets.Settings.from_config(app.config, app.instance_path)
         for size in sizes:
             members, others, pool = pool[:size], pool[size : 2 * size], pool[2 * size :]
             data = _file(members, today)

@@ -162,6 +162,7 @@ def prepare(
 
     from backoffice.extensions import db
     from backoffice.seed.demo import seed_demo
+    from backoffice.services import batch_intake, claim_decisions, claim_documents
     from backoffice.services import batches as batch_service
     from backoffice.services import claims as claim_service
     from backoffice.services import users as user_service
@@ -197,31 +198,31 @@ def prepare(
         session.commit()
 
         world = _claim_world()
-        documents = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
+        documents = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
         registrar = user(REGISTRAR)
         claim_ids = []
         for _ in range(args.claims):
             member = world.paid_member(session)
             claim = claim_service.register_claim(session, registrar, world.jkm_data(member))
             session.commit()
-            for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+            for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
                 data, filename = world.document_bytes(index)
-                document = claim_service.upload_document(
+                document = claim_documents.upload_document(
                     session, registrar, claim, requirement.id, data, filename, settings=documents
                 )
-                claim_service.check_document(session, registrar, document)
-            claim_service.decide(session, registrar, claim.id, "verify")
+                claim_documents.check_document(session, registrar, document)
+            claim_decisions.decide(session, registrar, claim.id, "verify")
             session.commit()
             claim_ids.append(claim.id)
 
-        settings = batch_service.Settings.from_config(app.config, app.instance_path)
+        settings = batch_intake.Settings.from_config(app.config, app.instance_path)
         rows = gen_members.generate_rows(args.batches * args.rows, seed=11)
         batch_ids = []
         for number in range(args.batches):
             path = work / f"load_{number}.csv"
             gen_members.write_csv(path, rows[number * args.rows : (number + 1) * args.rows])
             liaison = user(LIAISONS[number % len(LIAISONS)])
-            upload = batch_service.upload_batch(
+            upload = batch_intake.upload_batch(
                 session,
                 liaison,
                 path.read_bytes(),
@@ -231,7 +232,7 @@ def prepare(
             )
             session.commit()
             path.unlink()
-            batch_service.process_batch(session, upload.batch.id, settings)
+            batch_intake.process_batch(session, upload.batch.id, settings)
             session.commit()
             batch_service.decide(session, liaison, upload.batch.id, "submit")
             session.commit()

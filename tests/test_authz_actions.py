@@ -22,7 +22,7 @@ from sqlalchemy import select
 from backoffice import workflow
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError
-from backoffice.services import batches, proposals
+from backoffice.services import batch_intake, batches, claim_decisions, claim_documents, proposals
 from backoffice.services import claims as claim_service
 from backoffice.transaction import unit_of_work
 from models import (
@@ -68,7 +68,7 @@ class Screen:
     endpoints: tuple[str, ...]
 
 
-CLAIMS = Screen(claim_service.WORKFLOW, ("claim", "claim_queue"))
+CLAIMS = Screen(claim_decisions.WORKFLOW, ("claim", "claim_queue"))
 BATCHES = Screen(batches.WORKFLOW, ("batch", "registration_queue"))
 PROPOSALS = Screen(proposals.WORKFLOW, ("proposal", "proposal_queue"))
 
@@ -81,12 +81,12 @@ def _claim(
 ) -> Any:
     claim = done(session, claim_service.register_claim, user(by), data)
     if documents:
-        settings = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
-        for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+        settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
+        for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
             content, filename = world.document_bytes(index)
             document = done(
                 session,
-                claim_service.upload_document,
+                claim_documents.upload_document,
                 user(by),
                 claim,
                 requirement.id,
@@ -94,7 +94,7 @@ def _claim(
                 filename,
                 settings=settings,
             )
-            done(session, claim_service.check_document, user(by), document)
+            done(session, claim_documents.check_document, user(by), document)
     return claim
 
 
@@ -214,13 +214,13 @@ def _csv(rows: int, valid: bool = True) -> bytes:
 
 
 def batches_in_every_state(app: Any, session: Any, user: Any) -> dict[str, Any]:
-    settings = batches.Settings.from_config(app.config, app.instance_path)
+    settings = batch_intake.Settings.from_config(app.config, app.instance_path)
     liaison = user(LIAISON)
 
     def uploaded(data: bytes) -> Any:
         return done(
             session,
-            batches.upload_batch,
+            batch_intake.upload_batch,
             liaison,
             data,
             "peserta.csv",
@@ -230,13 +230,15 @@ def batches_in_every_state(app: Any, session: Any, user: Any) -> dict[str, Any]:
 
     def checked(data: bytes, checks: Any = settings) -> Any:
         batch = uploaded(data)
-        with unit_of_work(session, on_failure=lambda: batches.mark_failed(session, batch.id)):
-            return batches.process_batch(session, batch.id, checks)
+        with unit_of_work(session, on_failure=lambda: batch_intake.mark_failed(session, batch.id)):
+            return batch_intake.process_batch(session, batch.id, checks)
 
     def failed(data: bytes) -> Any:
         batch = uploaded(data)
         with pytest.raises(RuntimeError):  # the checks stopped on an error
-            with unit_of_work(session, on_failure=lambda: batches.mark_failed(session, batch.id)):
+            with unit_of_work(
+                session, on_failure=lambda: batch_intake.mark_failed(session, batch.id)
+            ):
                 raise RuntimeError("disk full")
         return session.get(type(batch), batch.id)
 
@@ -322,7 +324,7 @@ def proposals_in_every_state(session: Any, user: Any) -> dict[str, Any]:
 
 def _decide_for(screen: Screen) -> Any:
     return {
-        CLAIMS: claim_service.decide,
+        CLAIMS: claim_decisions.decide,
         BATCHES: batches.decide,
         PROPOSALS: proposals.decide,
     }[screen]
@@ -338,7 +340,7 @@ def _arguments(app: Any, session: Any, screen: Screen, item: Any, action: str) -
             kwargs["paid_on"] = today_in_jakarta()
     elif screen is BATCHES:
         kwargs["reason"] = "Alasan uji"
-        kwargs["settings"] = batches.Settings.from_config(app.config, app.instance_path)
+        kwargs["settings"] = batch_intake.Settings.from_config(app.config, app.instance_path)
         kwargs["row_ids"] = list(
             session.scalars(
                 select(BatchRow.id).where(

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice import authz
+from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from models import Claim, ClaimDocument, ClaimState, Role
 from tests.fixtures import claim_world as world
@@ -34,8 +35,8 @@ STALE = "Data ini baru saja diubah oleh orang lain. Muat ulang halaman untuk mel
 
 
 @pytest.fixture
-def settings(app: Any) -> service.DocumentSettings:
-    return service.DocumentSettings.from_config(app.config, app.instance_path)
+def settings(app: Any) -> claim_documents.DocumentSettings:
+    return claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
 
 
 # --- reading pages (the idea of tests/test_member_batch_screens.py) ----------------------------
@@ -117,7 +118,7 @@ def queue_rows(client: Any) -> dict[str, Node]:
 def waiting(session: Any, user: Any, username: str) -> int:
     """How many claims wait for ``username`` (what the menu badge should say)."""
     actor = user(username)
-    condition = service.queue_condition(actor) & authz.row_condition(actor, Claim)
+    condition = claim_decisions.queue_condition(actor) & authz.row_condition(actor, Claim)
     return session.scalar(select(func.count()).select_from(Claim).where(condition))
 
 
@@ -127,11 +128,11 @@ def service_claim(
     """A claim made through the service: registered by the clerk, documents checked, verified."""
     claim = done(session, service.register_claim, user(CLERK), data)
     actor = user(CLERK)
-    for index, requirement in enumerate(service.requirements_for(session, claim)):
+    for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
         content, filename = world.document_bytes(index)
         document = done(
             session,
-            service.upload_document,
+            claim_documents.upload_document,
             actor,
             claim,
             requirement.id,
@@ -139,9 +140,9 @@ def service_claim(
             filename,
             settings=settings,
         )
-        done(session, service.check_document, actor, document)
+        done(session, claim_documents.check_document, actor, document)
     if verify:
-        done(session, service.decide, actor, claim.id, "verify")
+        done(session, claim_decisions.decide, actor, claim.id, "verify")
     return claim
 
 
@@ -505,7 +506,14 @@ def test_a_decision_from_a_stale_page_is_refused_and_changes_nothing(
     claim = service_claim(session, user, world.jkm_data(world.paid_member(session)), settings)
     second = login(SECOND_CLERK)
     stale = get(second, details_url(claim.id)).version()
-    done(session, service.decide, user(HEAD), claim.id, "return", comment="KTP ahli waris buram")
+    done(
+        session,
+        claim_decisions.decide,
+        user(HEAD),
+        claim.id,
+        "return",
+        comment="KTP ahli waris buram",
+    )
     page = follow(second, decide(second, claim.id, "approve", stale))
     assert page.alerts("danger") == [STALE]
     assert page.text("item-state") == "dikembalikan untuk perbaikan"

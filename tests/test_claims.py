@@ -28,6 +28,7 @@ from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.rules import benefits, coverage
 from backoffice.rules.working_days import add_working_days
+from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from models import (
     AuditEvent,
@@ -42,6 +43,7 @@ from models import (
     Role,
     User,
 )
+from tests import factories
 from tests.fixtures import claim_world as world
 from tests.fixtures.org import Org, make_org
 from tests.steps import done
@@ -63,8 +65,8 @@ def org(empty_db: Any) -> Org:
 
 
 @pytest.fixture
-def settings(app: Any) -> service.DocumentSettings:
-    return service.DocumentSettings.from_config(app.config, app.instance_path)
+def settings(app: Any) -> claim_documents.DocumentSettings:
+    return claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ def upload_all(
     session: Any,
     user: Any,
     claim: Claim,
-    settings: service.DocumentSettings,
+    settings: claim_documents.DocumentSettings,
     *,
     by: str = CLERK,
     check: bool = True,
@@ -86,13 +88,13 @@ def upload_all(
 ) -> None:
     """Upload every document of the claim's checklist (but ``skip``), and check them."""
     actor = user(by)
-    for index, requirement in enumerate(service.requirements_for(session, claim)):
+    for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
         if requirement.code in skip:
             continue
         data, filename = world.document_bytes(index)
         document = done(
             session,
-            service.upload_document,
+            claim_documents.upload_document,
             actor,
             claim,
             requirement.id,
@@ -101,18 +103,18 @@ def upload_all(
             settings=settings,
         )
         if check:
-            done(session, service.check_document, actor, document)
+            done(session, claim_documents.check_document, actor, document)
 
 
 def decide(session: Any, user: Any, claim: Claim | int, action: str, by: str, **kwargs: Any):
     claim_id = claim if isinstance(claim, int) else claim.id
-    return done(session, service.decide, user(by), claim_id, action, **kwargs)
+    return done(session, claim_decisions.decide, user(by), claim_id, action, **kwargs)
 
 
 def verified_claim(
     session: Any,
     user: Any,
-    settings: service.DocumentSettings,
+    settings: claim_documents.DocumentSettings,
     data: service.ClaimData,
     *,
     by: str = CLERK,
@@ -124,7 +126,7 @@ def verified_claim(
 
 
 def approved_claim(
-    session: Any, user: Any, settings: service.DocumentSettings, data: service.ClaimData
+    session: Any, user: Any, settings: claim_documents.DocumentSettings, data: service.ClaimData
 ) -> Claim:
     claim = verified_claim(session, user, settings, data)
     return decide(session, user, claim, "approve", SECOND_CLERK)
@@ -138,7 +140,9 @@ def pay(session: Any, user: Any, claim: Claim, reference: str, by: str = CLERK, 
 def waiting_for(session: Any, user: Any, username: str) -> set[int]:
     """The claims in ``username``'s work queue (their scope and their step)."""
     actor = user(username)
-    stmt = select(Claim.id).where(service.queue_condition(actor), authz.row_condition(actor, Claim))
+    stmt = select(Claim.id).where(
+        claim_decisions.queue_condition(actor), authz.row_condition(actor, Claim)
+    )
     return set(session.scalars(stmt))
 
 
@@ -238,7 +242,9 @@ def test_a_clerk_of_another_office_neither_registers_nor_sees_the_claim(session,
     assert claim.id not in waiting_for(session, user, OTHER_OFFICE_CLERK)
     document = session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id == claim.id))
     with pytest.raises(Forbidden):
-        done(session, service.check_document, user(OTHER_OFFICE_CLERK), next(iter(document)))
+        done(
+            session, claim_documents.check_document, user(OTHER_OFFICE_CLERK), next(iter(document))
+        )
 
 
 def test_a_branch_head_registers_claims_for_the_kc_and_its_kcps_only(session, user):
@@ -391,7 +397,10 @@ def test_jht_for_age_is_refused_under_56_and_paid_from_the_balance_at_57(session
     assert claim.jht_reason is JhtReason.AGE
     assert claim.amount == 120 * 20_000  # ten years of JHT contributions at Rp20.000
     assert [line["code"] for line in claim.breakdown["lines"]] == ["jht.contributions"]
-    assert [r.code for r in service.requirements_for(session, claim)] == ["card", "id_member"]
+    assert [r.code for r in claim_documents.requirements_for(session, claim)] == [
+        "card",
+        "id_member",
+    ]
 
 
 def test_a_death_benefit_claimed_by_the_member_themself_is_refused(session, user):
@@ -543,7 +552,7 @@ def test_verify_is_refused_while_documents_are_missing_or_unchecked(session, use
         select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
     ):
         if document.requirement.code != "id_heirs":
-            done(session, service.check_document, user(CLERK), document)
+            done(session, claim_documents.check_document, user(CLERK), document)
     with pytest.raises(DomainError, match="^Dokumen belum diperiksa: KTP ahli waris.$") as refused:
         decide(session, user, claim, "verify", CLERK)
     with force_locale("en"):
@@ -672,6 +681,22 @@ def test_the_same_transfer_reference_is_refused_on_another_claim(session, user, 
     assert pay(session, user, second, "BRI-2026-000778").state is C.PAID
 
 
+def test_a_transfer_reference_used_outside_the_users_scope_does_not_name_that_claim(
+    session, user, settings
+):
+    elsewhere = factories.make_claim(
+        session, state=C.PAID, payment_reference="BRI-2026-000999"
+    )  # a new office's claim: outside the clerk's scope
+    session.commit()
+    second = approved_claim(session, user, settings, world.jkm_data(world.paid_member(session)))
+    with pytest.raises(DomainError) as refused:
+        pay(session, user, second, "BRI-2026-000999")
+    assert str(refused.value) == "Referensi transfer BRI-2026-000999 sudah dipakai."
+    assert str(elsewhere.id) not in str(refused.value)
+    session.expire_all()
+    assert session.get(Claim, second.id).state is C.APPROVED
+
+
 def test_a_decision_on_a_stale_version_is_refused(session, user, settings):
     member = world.paid_member(session)
     claim = verified_claim(session, user, settings, world.jkm_data(member))
@@ -727,7 +752,7 @@ def _upload(
     requirement_id = world.requirement_ids(session, claim.claim_type)[code]
     return done(
         session,
-        service.upload_document,
+        claim_documents.upload_document,
         user(CLERK),
         claim,
         requirement_id,
@@ -737,7 +762,7 @@ def _upload(
     )
 
 
-def _stored_files(settings: service.DocumentSettings, claim: Claim) -> list[Path]:
+def _stored_files(settings: claim_documents.DocumentSettings, claim: Claim) -> list[Path]:
     folder = settings.storage_dir / "claims" / str(claim.id)
     return sorted(folder.iterdir()) if folder.exists() else []
 
@@ -772,7 +797,7 @@ def test_a_document_is_judged_by_its_bytes_and_stored_outside_the_web_root(
     with pytest.raises(DomainError, match="tidak ada dalam daftar dokumen klaim"):
         done(
             session,
-            service.upload_document,
+            claim_documents.upload_document,
             user(CLERK),
             claim,
             jkk_card,
@@ -795,7 +820,7 @@ def test_a_document_is_judged_by_its_bytes_and_stored_outside_the_web_root(
 
 def test_a_document_over_the_size_limit_is_refused(app, session, user):
     app.config["CLAIM_DOCUMENT_MAX_BYTES"] = len(world.PDF)
-    settings = service.DocumentSettings.from_config(app.config, app.instance_path)
+    settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
     claim = register(session, user, world.jkm_data(world.paid_member(session)))
     assert _upload(session, user, claim, settings, "card", world.PDF, "kartu.pdf").size == len(
         world.PDF
@@ -809,7 +834,7 @@ def test_a_document_over_the_size_limit_is_refused(app, session, user):
 def test_uploading_again_replaces_the_document_and_removes_the_old_file(session, user, settings):
     claim = register(session, user, world.jkm_data(world.paid_member(session)))
     first = _upload(session, user, claim, settings, "family_card", world.PDF, "kk.pdf")
-    done(session, service.check_document, user(CLERK), first)
+    done(session, claim_documents.check_document, user(CLERK), first)
     old_path, old_name = settings.path_of(first), first.storage_name
     second = _upload(session, user, claim, settings, "family_card", world.PNG, "kk-jelas.png")
     assert not old_path.exists()
@@ -831,7 +856,7 @@ def test_documents_cannot_change_after_verification_until_returned(session, user
         _upload(session, user, claim, settings, "card", world.JPEG, "kartu-baru.jpg")
     session.rollback()
     with pytest.raises(DomainError, match="^Dokumen hanya dapat diubah sebelum klaim diverifikasi"):
-        done(session, service.check_document, user(SECOND_CLERK), document)
+        done(session, claim_documents.check_document, user(SECOND_CLERK), document)
     session.rollback()
     assert _stored_files(settings, claim) == files
     decide(session, user, claim, "return", SECOND_CLERK, comment="Kartu tidak terbaca")
@@ -880,14 +905,14 @@ def test_working_days_skip_the_weekend(start, days, due):
 def test_a_claim_is_overdue_after_its_due_date_until_paid_or_rejected(session, user, settings):
     claim = verified_claim(session, user, settings, world.jkm_data(world.paid_member(session)))
     today = world.today()
-    assert not service.is_overdue(claim, today)
+    assert not claim_decisions.is_overdue(claim, today)
     claim.due_date = today - timedelta(days=1)
     session.commit()
-    assert service.is_overdue(claim, today)
+    assert claim_decisions.is_overdue(claim, today)
     decide(session, user, claim, "approve", SECOND_CLERK)
-    assert service.is_overdue(claim, today)
+    assert claim_decisions.is_overdue(claim, today)
     pay(session, user, claim, "TRF-LATE")
-    assert not service.is_overdue(claim, today)
+    assert not claim_decisions.is_overdue(claim, today)
 
 
 # --- 6. the computation ------------------------------------------------------------------------
@@ -1006,7 +1031,7 @@ def _at_once(
             action = kwargs.pop("action")
             barrier.wait()
             try:
-                done(db.session, service.decide, actor, claim_id, action, **kwargs)
+                done(db.session, claim_decisions.decide, actor, claim_id, action, **kwargs)
                 results[username] = "ok"
             except DomainError as exc:
                 results[username] = str(exc)

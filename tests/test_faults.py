@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select
 from backoffice import audit
 from backoffice.audit import verify_chain
 from backoffice.clock import today_in_jakarta
-from backoffice.services import batches
+from backoffice.services import batch_intake, batches, claim_decisions, claim_documents
 from backoffice.services import claims as claim_service
 from backoffice.transaction import unit_of_work
 from models import AuditEvent, Base, BatchState, Claim, ClaimState, Member, MemberBatch
@@ -121,15 +121,15 @@ def _csv(*rows: tuple[str, str]) -> bytes:
 
 
 def submitted_batch(app: Any, session: Any, user: Any) -> MemberBatch:
-    settings = batches.Settings.from_config(app.config, app.instance_path)
+    settings = batch_intake.Settings.from_config(app.config, app.instance_path)
     liaison = user("dinas.pertanian.serang")
     data = _csv(("3604011708900101", "Budi Santoso"), ("3604011708900102", "Ujang Suryana"))
     with unit_of_work(session):
-        up = batches.upload_batch(
+        up = batch_intake.upload_batch(
             session, liaison, data, "peserta.csv", settings=settings, today=today_in_jakarta()
         )
     with unit_of_work(session):
-        batch = batches.process_batch(session, up.batch.id, settings)
+        batch = batch_intake.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count == 2
     with unit_of_work(session):
         batch = batches.decide(session, liaison, batch.id, "submit")
@@ -139,18 +139,18 @@ def submitted_batch(app: Any, session: Any, user: Any) -> MemberBatch:
 
 def verified_claim(app: Any, session: Any, user: Any) -> Claim:
     """Registered by petugas2.serang, verified by kepala.serang: petugas.serang approves."""
-    settings = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
+    settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
     clerk = user("petugas2.serang")
     claim = claim_service.register_claim(session, clerk, world.jkm_data(world.paid_member(session)))
     session.commit()
-    for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+    for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
         data, filename = world.document_bytes(index)
-        document = claim_service.upload_document(
+        document = claim_documents.upload_document(
             session, clerk, claim, requirement.id, data, filename, settings=settings
         )
-        claim_service.check_document(session, clerk, document)
+        claim_documents.check_document(session, clerk, document)
     with unit_of_work(session):
-        return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
+        return claim_decisions.decide(session, user("kepala.serang"), claim.id, "verify")
 
 
 INJECTIONS = {

@@ -32,7 +32,7 @@ from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.importing import FileRefused
 from backoffice.rules.kpj import kpj_is_valid
-from backoffice.services import batches, numbering, reference
+from backoffice.services import batch_intake, batches, messages, numbering, reference
 from backoffice.transaction import unit_of_work
 from bench import gen_members
 from models import (
@@ -140,12 +140,12 @@ def xlsx_row(row: dict[str, Any]) -> list[Any]:
 
 
 @pytest.fixture
-def settings(app: Any, tmp_path: Path) -> batches.Settings:
+def settings(app: Any, tmp_path: Path) -> batch_intake.Settings:
     config = {**app.config, "UPLOAD_DIR": str(tmp_path / "uploads")}
-    return batches.Settings.from_config(config, app.instance_path)
+    return batch_intake.Settings.from_config(config, app.instance_path)
 
 
-def stored_files(settings: batches.Settings) -> list[Path]:
+def stored_files(settings: batch_intake.Settings) -> list[Path]:
     return [p for p in settings.storage_dir.rglob("*") if p.is_file()]
 
 
@@ -153,17 +153,17 @@ def count(session: Session, model: type, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def checked(session: Session, batch_id: int, settings: batches.Settings, **kwargs: Any) -> Any:
+def checked(session: Session, batch_id: int, settings: batch_intake.Settings, **kwargs: Any) -> Any:
     """The checks of a batch as the task runs them: committed, or rolled back and the batch
     marked failed."""
-    with unit_of_work(session, on_failure=lambda: batches.mark_failed(session, batch_id)):
-        return batches.process_batch(session, batch_id, settings, **kwargs)
+    with unit_of_work(session, on_failure=lambda: batch_intake.mark_failed(session, batch_id)):
+        return batch_intake.process_batch(session, batch_id, settings, **kwargs)
 
 
 def upload(session, user, settings, data, filename="peserta.csv", username=LIAISON, **kw):
     return committed(
         session,
-        batches.upload_batch,
+        batch_intake.upload_batch,
         user(username),
         data,
         filename,
@@ -198,7 +198,7 @@ def errors_of(session: Session, batch: MemberBatch) -> list[tuple[int, str, str]
 
 
 def actions_of(session: Session, batch: MemberBatch) -> list[str]:
-    return [event.action for event in history(session, batches.RECORD_TYPE, batch.id)]
+    return [event.action for event in history(session, batch_intake.RECORD_TYPE, batch.id)]
 
 
 def office(session: Session, code: str) -> Office:
@@ -246,7 +246,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
 
     up = committed(
         session,
-        batches.upload_batch,
+        batch_intake.upload_batch,
         liaison,
         MESSY_CSV,
         "Peserta Tani.csv",
@@ -360,7 +360,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
     assert euis.monthly_contribution == 15_000 + 6_800 + 30_000
     assert budi.birth_date == date(1990, 8, 17) and siti.sex == "P"
 
-    events = history(session, batches.RECORD_TYPE, batch.id)
+    events = history(session, batch_intake.RECORD_TYPE, batch.id)
     assert [e.action for e in events] == [
         "upload",
         "checked",
@@ -622,7 +622,7 @@ def test_nik_turned_into_a_number_is_refused_with_format_as_text_advice(
     assert (number, column) == (2, "NIK")
     assert "diubah menjadi angka" in message and "Ubah format kolom NIK menjadi Teks" in message
     with force_locale("en"):
-        assert "Format the NIK column as Text" in str(batches.stored_message(rows[2].problems[0]))
+        assert "Format the NIK column as Text" in str(messages.stored_message(rows[2].problems[0]))
     # Nothing is guessed: the only NIK that can be registered is the other row's.
     assert [r.nik for r in rows.values() if r.state is R.PENDING] == [other["NIK"]]
 
@@ -708,7 +708,7 @@ def test_rows_that_became_duplicates_since_the_preview_are_left_out_at_submit(
         else "NIK ini sudah diajukan dalam batch lain dan sedang menunggu verifikasi."
     )
     assert errors_of(session, batch) == [(3, "NIK", expected)]
-    details = json.loads(history(session, batches.RECORD_TYPE, batch.id)[-1].details)
+    details = json.loads(history(session, batch_intake.RECORD_TYPE, batch.id)[-1].details)
     assert details["newly_left_out"] == 1 and details["rows"] == 2
     # The row left out is in the error report, for the liaison to follow up.
     report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch))).active
@@ -774,7 +774,7 @@ def test_nik_registered_after_submission_is_rejected_not_registered_twice(sessio
     assert rows[3].state is R.ACCEPTED
     # The one registered elsewhere and the one accepted here: nobody twice.
     assert count(session, Member, Member.nik.in_([person(1)["NIK"], person(2)["NIK"]])) == 2
-    details = json.loads(history(session, batches.RECORD_TYPE, batch.id)[-1].details)
+    details = json.loads(history(session, batch_intake.RECORD_TYPE, batch.id)[-1].details)
     assert details["rejected_already_member"] == "2"
 
 
@@ -848,9 +848,9 @@ def test_formulas_and_markup_in_names_are_kept_as_text(session, user, settings, 
 def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
     session, user, settings, monkeypatch
 ):
-    monkeypatch.setattr(batches, "CHUNK", 2)
+    monkeypatch.setattr(batch_intake, "CHUNK", 2)
     up = upload(session, user, settings, csv_bytes([person(n) for n in range(1, 6)]))
-    original = batches._row_record
+    original = batch_intake._row_record
     seen: list[int] = []
     written_before_failure: list[int] = []
 
@@ -861,7 +861,7 @@ def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
             raise RuntimeError("disk full")
         return original(batch_id, row, *rest)
 
-    monkeypatch.setattr(batches, "_row_record", failing)
+    monkeypatch.setattr(batch_intake, "_row_record", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         checked(session, up.batch.id, settings)
     assert written_before_failure == [2]
@@ -872,7 +872,7 @@ def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
     assert actions_of(session, batch) == ["upload", "failed"]
     assert settings.file_of(batch).exists()  # kept for the retry
 
-    monkeypatch.setattr(batches, "_row_record", original)
+    monkeypatch.setattr(batch_intake, "_row_record", original)
     batch = committed(session, batches.decide, user(LIAISON), batch.id, "retry", settings=settings)
     assert batch.state is B.PROCESSING
     progress: list[int] = []
@@ -890,7 +890,7 @@ def test_processing_failure_keeps_no_row_and_a_retry_stores_them_all(
 
 def test_retry_without_the_stored_file_is_refused(session, user, settings, monkeypatch):
     up = upload(session, user, settings, csv_bytes([person(1)]))
-    monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
+    monkeypatch.setattr(batch_intake, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         checked(session, up.batch.id, settings)
     settings.file_of(up.batch).unlink()
@@ -948,7 +948,7 @@ def test_checks_that_end_clear_their_start(session, user, settings, monkeypatch)
     batch = checked(session, refused.batch.id, replace(settings, max_rows=2))
     assert (batch.state, batch.processing_since) == (B.REFUSED, None)
     failing = upload(session, user, settings, csv_bytes([person(1)]))
-    monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
+    monkeypatch.setattr(batch_intake, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         checked(session, failing.batch.id, settings)
     session.expire_all()
@@ -971,7 +971,7 @@ def test_upload_that_cannot_be_recorded_keeps_no_file(session, user, settings, m
 
 def test_discarding_a_failed_batch_removes_its_file(session, user, settings, monkeypatch):
     up = upload(session, user, settings, csv_bytes([person(1)]))
-    monkeypatch.setattr(batches, "validation_context", lambda *a: 1 / 0)
+    monkeypatch.setattr(batch_intake, "validation_context", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         checked(session, up.batch.id, settings)
     committed(session, batches.decide, user(LIAISON), up.batch.id, "discard", settings=settings)
@@ -1505,3 +1505,21 @@ def test_cli_refuses_a_user_who_is_not_a_liaison(session, import_batch, username
     result = import_batch(csv_bytes([person(1)]), "--user", username, "--json")
     assert result.exit_code != 0
     assert count(session, MemberBatch) == 0
+
+
+# --- 10. invisible characters ----------------------------------------------------------------
+
+
+def test_zero_width_and_bidi_characters_are_removed_from_uploaded_names(
+    session, user, settings, login
+):
+    # A zero-width space inside the name, a right-to-left override and a BOM around it, and a
+    # decomposed "é" (e + combining acute): kept as "Ahmad Zéro" (NFC), found as Ahmad.
+    typed = "\ufeffAh\u200bmad \u202eZe\u0301ro\u202c\u2066"
+    batch = submitted(session, user, settings, csv_bytes([person(1, name=typed)]))
+    assert rows_of(session, batch)[2].name == "Ahmad Z\u00e9ro"
+    committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
+    member = session.scalars(select(Member).where(Member.batch_id == batch.id)).one()
+    assert member.name == "Ahmad Z\u00e9ro"
+    body = login("admin").get("/admin/member/?search=ahmad&page_size=100").get_data(as_text=True)
+    assert member.kpj in body

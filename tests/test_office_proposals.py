@@ -65,6 +65,29 @@ def test_branch_head_proposes_and_regional_head_approves(session, user):
     assert verify_chain(session).ok
 
 
+@pytest.mark.parametrize(
+    "code", ["<script>alert(1)</script>" + "B" * 225, "B01-04", "B 0104", "B0104567890", "Б01"]
+)
+def test_an_office_code_that_is_not_letters_and_digits_within_the_column_is_refused(
+    session, user, code
+):
+    proposal = submitted_proposal(session, user)
+    with pytest.raises(DomainError) as refused:
+        decide(session, proposal.id, "approve", user("kanwil.banten"), office_code=code)
+    assert str(refused.value) == (
+        "Kode kantor hanya berisi huruf A-Z dan angka 0-9, paling banyak 10 karakter."
+    )
+    session.expire_all()
+    assert session.get(OfficeProposal, proposal.id).state is ProposalState.SUBMITTED
+    assert session.scalar(select(Office.id).where(Office.name == "Kramatwatu")) is None
+
+
+def test_a_valid_office_code_given_on_approval_is_kept(session, user):
+    proposal = submitted_proposal(session, user)
+    approved = decide(session, proposal.id, "approve", user("kanwil.banten"), office_code="b0109")
+    assert session.get(Office, approved.office_id).code == approved.office_code == "B0109"
+
+
 def test_proposer_cannot_decide_own_proposal(session, user):
     proposal = submitted_proposal(session, user)
     with pytest.raises(Forbidden):

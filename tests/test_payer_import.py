@@ -23,7 +23,7 @@ from backoffice.rules import contributions
 from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.kpj import kpj_check_digit
 from backoffice.seed import demo
-from backoffice.services import ledger, payer_import, reference
+from backoffice.services import ledger, payer_columns, payer_import, payer_tickets, reference
 from backoffice.services.numbering import reserve_kpj
 from backoffice.transaction import unit_of_work
 from models import (
@@ -136,8 +136,8 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def settings(app) -> payer_import.Settings:
-    return payer_import.Settings.from_config(app.config, app.instance_path)
+def settings(app) -> payer_tickets.Settings:
+    return payer_tickets.Settings.from_config(app.config, app.instance_path)
 
 
 def stored_files(app) -> list[Path]:
@@ -232,15 +232,15 @@ def check(session, app, actor, rows: list[list[Any]], dept: Department) -> payer
     ],
 )
 def test_months_are_read_in_the_ways_offices_write_them(value, month):
-    assert payer_import.parse_month(value) == month
+    assert payer_columns.parse_month(value) == month
 
 
 @pytest.mark.parametrize(
     "value", ["13/2026", "00/2026", "Maret 26", "03/26", "Marz 2026", 202603, ""]
 )
 def test_what_is_not_a_month_is_refused(value):
-    with pytest.raises(payer_import.ParseError):
-        payer_import.parse_month(value)
+    with pytest.raises(payer_columns.ParseError):
+        payer_columns.parse_month(value)
 
 
 #: The payment periods of the reference data (migration 0013).
@@ -251,26 +251,26 @@ PERIODS = (1, 3, 6, 12)
     ("value", "months"), [(None, 1), ("", 1), ("1", 1), (3, 3), (6.0, 6), ("12 bulan", 12)]
 )
 def test_number_of_months(value, months):
-    assert payer_import.parse_months(value, PERIODS) == months
+    assert payer_columns.parse_months(value, PERIODS) == months
 
 
 @pytest.mark.parametrize("value", [2, "4", "0", "24", 1.5, "tiga", True])
 def test_only_1_3_6_or_12_months(value):
-    with pytest.raises(payer_import.ParseError):
-        payer_import.parse_months(value, PERIODS)
+    with pytest.raises(payer_columns.ParseError):
+        payer_columns.parse_months(value, PERIODS)
 
 
 def test_kpj_cells():
     kpj = "1234567890" + kpj_check_digit("1234567890")
-    assert payer_import.parse_kpj(kpj) == kpj
-    assert payer_import.parse_kpj(f" '{kpj[:4]} {kpj[4:]} ") == kpj
-    assert payer_import.parse_kpj(int(kpj)) == kpj  # 11 digits: nothing was lost
+    assert payer_columns.parse_kpj(kpj) == kpj
+    assert payer_columns.parse_kpj(f" '{kpj[:4]} {kpj[4:]} ") == kpj
+    assert payer_columns.parse_kpj(int(kpj)) == kpj  # 11 digits: nothing was lost
     leading = "0000012345" + kpj_check_digit("0000012345")
-    assert payer_import.parse_kpj(leading) == leading
+    assert payer_columns.parse_kpj(leading) == leading
     wrong = kpj[:10] + str((int(kpj[10]) + 1) % 10)
     for value in (wrong, kpj[:10], int(leading), 1.5, True, "KPJ" + kpj[3:]):
-        with pytest.raises(payer_import.ParseError):
-            payer_import.parse_kpj(value)
+        with pytest.raises(payer_columns.ParseError):
+            payer_columns.parse_kpj(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -761,3 +761,18 @@ def test_an_expired_upload_is_asked_again(app, session, login):
     assert response.status_code == 302 and response.headers["Location"] == URL
     assert client.get(URL + f"preview/?t={token}").status_code == 302
     assert all(payments_of(session, m) == [] for m in members)
+
+
+def test_zero_width_and_bidi_characters_are_removed_from_payer_text_cells(app, session, user):
+    clerk = user("petugas.serang")
+    dept = department(session)
+    member = make_member(session)
+    session.commit()
+    day = today().strftime("%d/%m/%Y")
+    start = add_months(this_month(), -6)
+    typed_name = "\ufeffAh\u200bmad \u202eZe\u0301ro\u202c"
+    rows = [[member.kpj, "", typed_name, mm(start), "1", day, "SP2D\u200b-\u2066001\u2069"]]
+    preview = check(session, app, clerk, rows, dept)
+    assert problems_by_row(preview)[2] == []
+    (row,) = preview.valid_rows
+    assert (row.name, row.reference) == ("Ahmad Z\u00e9ro", "SP2D-001")

@@ -38,7 +38,14 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from backoffice.clock import today_in_jakarta
-from backoffice.services import batches, ledger, proposals
+from backoffice.services import (
+    batch_intake,
+    batches,
+    claim_decisions,
+    claim_documents,
+    ledger,
+    proposals,
+)
 from backoffice.services import claims as claim_service
 from backoffice.services import users as user_service
 from backoffice.transaction import unit_of_work
@@ -171,9 +178,9 @@ def _verified_claim(session: Any, user: Any, settings: Any, member: Member) -> C
     """Registered by petugas2.serang, verified by kepala.serang: petugas.serang may approve it."""
     claim = claim_service.register_claim(session, user("petugas2.serang"), world.jkm_data(member))
     session.commit()
-    for index, requirement in enumerate(claim_service.requirements_for(session, claim)):
+    for index, requirement in enumerate(claim_documents.requirements_for(session, claim)):
         data, filename = world.document_bytes(index)
-        document = claim_service.upload_document(
+        document = claim_documents.upload_document(
             session,
             user("petugas2.serang"),
             claim,
@@ -182,9 +189,9 @@ def _verified_claim(session: Any, user: Any, settings: Any, member: Member) -> C
             filename,
             settings=settings,
         )
-        claim_service.check_document(session, user("petugas2.serang"), document)
+        claim_documents.check_document(session, user("petugas2.serang"), document)
     with unit_of_work(session):
-        return claim_service.decide(session, user("kepala.serang"), claim.id, "verify")
+        return claim_decisions.decide(session, user("kepala.serang"), claim.id, "verify")
 
 
 def _csv(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
@@ -199,11 +206,11 @@ def _csv(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
 def _submitted_batch(
     session: Any, user: Any, app: Any, liaison: str, data: bytes, filename: str
 ) -> MemberBatch:
-    settings = batches.Settings.from_config(app.config, app.instance_path)
-    up = batches.upload_batch(
+    settings = batch_intake.Settings.from_config(app.config, app.instance_path)
+    up = batch_intake.upload_batch(
         session, user(liaison), data, filename, settings=settings, today=today_in_jakarta()
     )
-    batch = batches.process_batch(session, up.batch.id, settings)
+    batch = batch_intake.process_batch(session, up.batch.id, settings)
     assert batch is not None and batch.valid_count, batch and batch.refusal
     with unit_of_work(session):
         return batches.decide(session, user(liaison), batch.id, "submit")
@@ -226,7 +233,7 @@ def _proposal(session: Any, proposer: User, name: str, parent_code: str, regency
 
 
 def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
-    settings = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
+    settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
     batch = _submitted_batch(
         session,
         user,
@@ -240,8 +247,8 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
         session, user("petugas2.serang"), world.jkm_data(world.paid_member(session))
     )
     session.commit()
-    requirement = claim_service.requirements_for(session, open_claim)[0]
-    document = claim_service.upload_document(
+    requirement = claim_documents.requirements_for(session, open_claim)[0]
+    document = claim_documents.upload_document(
         session,
         user("petugas2.serang"),
         open_claim,
@@ -707,7 +714,7 @@ def _foreign_group(
 ) -> None:
     """A department with its liaison, a branch head and their proposal, a batch (one row
     accepted, one waiting), a member with a ledger and a claim with a document, all audited."""
-    doc_settings = claim_service.DocumentSettings.from_config(app.config, app.instance_path)
+    doc_settings = claim_documents.DocumentSettings.from_config(app.config, app.instance_path)
     first_event = session.scalar(select(func.max(AuditEvent.id))) or 0
     office = session.scalar(select(Office).where(Office.code == office_code))
     regency = session.scalar(select(Regency).where(Regency.code == regency_code))
@@ -793,8 +800,8 @@ def _foreign_group(
         data = replace(world.jkm_data(member), claimant_name=heir, account_holder=heir)
         claim = claim_service.register_claim(session, user(clerk), data)
         session.commit()
-        requirement = claim_service.requirements_for(session, claim)[0]
-        document = claim_service.upload_document(
+        requirement = claim_documents.requirements_for(session, claim)[0]
+        document = claim_documents.upload_document(
             session,
             user(clerk),
             claim,

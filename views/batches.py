@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks, workflow
+from backoffice.authz.batches import OPEN_STATES
 from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
@@ -22,8 +23,8 @@ from backoffice.forms import AppForm
 from backoffice.i18n import format_date
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
+from backoffice.services import batch_intake, reference
 from backoffice.services import batches as service
-from backoffice.services import reference
 from backoffice.transaction import unit_of_work
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
 
@@ -73,7 +74,7 @@ def _age(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
 
 
 def _pending(view: Any, context: Any, model: MemberBatch, name: str) -> Any:
-    return model.pending_count if model.state in service.OPEN_STATES else ""
+    return model.pending_count if model.state in OPEN_STATES else ""
 
 
 class _BatchScreen(SecuredModelView):
@@ -114,8 +115,8 @@ class _BatchScreen(SecuredModelView):
             .options(joinedload(MemberBatch.department).joinedload(Department.regency))
         )
 
-    def settings(self) -> service.Settings:
-        return service.Settings.from_config(current_app.config, current_app.instance_path)
+    def settings(self) -> batch_intake.Settings:
+        return batch_intake.Settings.from_config(current_app.config, current_app.instance_path)
 
     def details_context(self, model: MemberBatch) -> dict[str, Any]:
         return _details_context(self.workflow, model, self.settings())
@@ -144,7 +145,7 @@ class BatchView(DecisionRoute, _BatchScreen):
             data = upload.read()
             try:
                 with unit_of_work(db.session):
-                    result = service.upload_batch(
+                    result = batch_intake.upload_batch(
                         db.session,
                         current_user,
                         data,
@@ -225,7 +226,7 @@ class BatchView(DecisionRoute, _BatchScreen):
                 MemberBatch,
             )
         )
-        if state in service.OPEN_STATES:
+        if state in OPEN_STATES:
             return back
         if state is None:
             return queue
@@ -256,10 +257,12 @@ class BatchView(DecisionRoute, _BatchScreen):
         return _decision_message(action, batch, len(self._ticked_rows()))
 
     def still_in_queue(self, batch: MemberBatch) -> bool:
-        return batch.state in service.OPEN_STATES
+        return batch.state in OPEN_STATES
 
 
-def _details_context(wf: Any, batch: MemberBatch, settings: service.Settings) -> dict[str, Any]:
+def _details_context(
+    wf: Any, batch: MemberBatch, settings: batch_intake.Settings
+) -> dict[str, Any]:
     # The buttons, and the reasons of what the user would expect to do but may not, from the
     # question ``decide`` asks.
     options = service.options(current_user, batch, settings)
@@ -386,10 +389,10 @@ class RegistrationQueueView(_BatchScreen):
     column_filters = []
 
     def get_query(self) -> Any:
-        return super().get_query().filter(MemberBatch.state.in_(service.OPEN_STATES))
+        return super().get_query().filter(MemberBatch.state.in_(OPEN_STATES))
 
     def get_count_query(self) -> Any:
-        return super().get_count_query().filter(MemberBatch.state.in_(service.OPEN_STATES))
+        return super().get_count_query().filter(MemberBatch.state.in_(OPEN_STATES))
 
 
 def waiting_batches() -> int:
@@ -400,7 +403,7 @@ def waiting_batches() -> int:
         select(func.count())
         .select_from(MemberBatch)
         .where(
-            MemberBatch.state.in_(service.OPEN_STATES),
+            MemberBatch.state.in_(OPEN_STATES),
             authz.row_condition(current_user, MemberBatch),
         )
     )

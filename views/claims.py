@@ -35,6 +35,7 @@ from backoffice.i18n import format_date, format_rupiah
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
+from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from backoffice.transaction import unit_of_work
 from models import (
@@ -250,13 +251,13 @@ def _due(view: Any, context: Any, model: Claim, name: str) -> Any:
     if model.due_date is None:
         return ""
     text = escape(format_date(model.due_date))
-    if service.is_overdue(model, today_in_jakarta()):
+    if claim_decisions.is_overdue(model, today_in_jakarta()):
         return Markup('<span class="overdue">{} &#9888; {}</span>').format(text, gettext("overdue"))
     return text
 
 
 def _stage(view: Any, context: Any, model: Claim, name: str) -> Any:
-    stage = service.stage_of(model)
+    stage = claim_decisions.stage_of(model)
     if model.state is ClaimState.VERIFIED and model.approval_level is not None:
         return f"{stage} ({label(model.approval_level)})"
     return stage
@@ -307,7 +308,7 @@ class _ClaimScreen(SecuredModelView):
     column_searchable_list = ["member.kpj", "member.name", "claimant_name"]
     column_sortable_list = ["id", "event_date", "amount", "due_date", "submitted_at"]
     column_default_sort = ("submitted_at", True)
-    workflow = service.WORKFLOW
+    workflow = claim_decisions.WORKFLOW
 
     def search_condition(self, search: str) -> Any:
         """Routed by the term: a member's KPJ or NIK (11 digits or more, a prefix), a claim
@@ -352,8 +353,10 @@ class ClaimView(DecisionRoute, _ClaimScreen):
     def get_list_row_actions(self) -> list[Any]:
         return with_allowed_edit(super().get_list_row_actions())
 
-    def document_settings(self) -> service.DocumentSettings:
-        return service.DocumentSettings.from_config(current_app.config, current_app.instance_path)
+    def document_settings(self) -> claim_documents.DocumentSettings:
+        return claim_documents.DocumentSettings.from_config(
+            current_app.config, current_app.instance_path
+        )
 
     # --- intake and correction ---------------------------------------------------------------
     @expose("/new/", methods=("GET", "POST"))
@@ -445,7 +448,7 @@ class ClaimView(DecisionRoute, _ClaimScreen):
         upload = form.file.data
         try:
             with unit_of_work(db.session):
-                service.upload_document(
+                claim_documents.upload_document(
                     db.session,
                     current_user,
                     claim,
@@ -471,7 +474,9 @@ class ClaimView(DecisionRoute, _ClaimScreen):
         claim_id = document.claim_id
         try:
             with unit_of_work(db.session):
-                service.check_document(db.session, current_user, document, ip=request.remote_addr)
+                claim_documents.check_document(
+                    db.session, current_user, document, ip=request.remote_addr
+                )
         except Forbidden:
             abort(403)
         except DomainError as exc:
@@ -519,7 +524,7 @@ class ClaimView(DecisionRoute, _ClaimScreen):
             except ValueError:
                 paid_on = None
         with unit_of_work(db.session):
-            return service.decide(
+            return claim_decisions.decide(
                 db.session,
                 current_user,
                 item_id,
@@ -543,7 +548,7 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
     cover = service.member_coverage(db.session, claim.member, claim.event_date)
     # The buttons, and the reasons of what the user would expect to do but may not, from the
     # question ``decide`` asks.
-    options = service.options(db.session, current_user, claim)
+    options = claim_decisions.options(db.session, current_user, claim)
     screen = authz.may(current_user, "claims", "edit")
     return {
         "claim": claim,
@@ -552,7 +557,7 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "lines": lines,
         "notes": notes,
         "coverage": cover,
-        "checklist": service.checklist(db.session, claim),
+        "checklist": claim_documents.checklist(db.session, claim),
         "editable": screen and bool(authz.check(current_user, "edit", claim)),
         "documents_editable": screen and bool(authz.check(current_user, "change_documents", claim)),
         "document_form": DocumentForm(formdata=None),
@@ -563,7 +568,7 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "locale": str(get_locale() or "id"),
         "school_levels": SCHOOL_LEVEL_LABELS,
         "transport_labels": TRANSPORT_LABELS,
-        "overdue": service.is_overdue(claim, today_in_jakarta()),
+        "overdue": claim_decisions.is_overdue(claim, today_in_jakarta()),
         "today": today_in_jakarta(),
     }
 
@@ -578,7 +583,7 @@ def _still_mine(claim: Claim) -> bool:
         db.session.scalar(
             select(func.count())
             .select_from(Claim)
-            .where(Claim.id == claim.id, service.queue_condition(current_user))
+            .where(Claim.id == claim.id, claim_decisions.queue_condition(current_user))
         )
     )
 
@@ -618,7 +623,7 @@ class ClaimQueueView(_ClaimScreen):
     can_create = False
 
     def get_query(self) -> Any:
-        query = super().get_query().filter(service.queue_condition(current_user), _OPEN)
+        query = super().get_query().filter(claim_decisions.queue_condition(current_user), _OPEN)
         if request.args.get("sort") is None:
             # The most urgent first: the earliest due date, claims without one after, oldest
             # first (the order of the partial index ix_claim_open_office_due).
@@ -626,7 +631,9 @@ class ClaimQueueView(_ClaimScreen):
         return query
 
     def get_count_query(self) -> Any:
-        return super().get_count_query().filter(service.queue_condition(current_user), _OPEN)
+        return (
+            super().get_count_query().filter(claim_decisions.queue_condition(current_user), _OPEN)
+        )
 
 
 #: Implied by every queue condition; stated as well so that PostgreSQL reads the office's open
@@ -644,7 +651,7 @@ def waiting_claims() -> int:
     waiting = (
         select(Claim.id)
         .where(
-            service.queue_condition(current_user),
+            claim_decisions.queue_condition(current_user),
             _OPEN,
             authz.row_condition(current_user, Claim),
         )

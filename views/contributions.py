@@ -18,6 +18,7 @@ from backoffice.extensions import db
 from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
 from backoffice.importing import FileRefused
+from backoffice.services import payer_columns, payer_tickets
 from backoffice.services import payer_import as service
 from backoffice.transaction import unit_of_work
 
@@ -43,8 +44,8 @@ class ContributionImportView(BaseView):
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         return deny_access()
 
-    def settings(self) -> service.Settings:
-        return service.Settings.from_config(current_app.config, current_app.instance_path)
+    def settings(self) -> payer_tickets.Settings:
+        return payer_tickets.Settings.from_config(current_app.config, current_app.instance_path)
 
     # --- upload ------------------------------------------------------------------------------
     @expose("/", methods=("GET", "POST"))
@@ -95,7 +96,7 @@ class ContributionImportView(BaseView):
             members = service.template_members(db.session, current_user, department)
             filename = f"iuran-instansi-{department.id}.xlsx"
         return Response(
-            service.template_xlsx(members),
+            payer_columns.template_xlsx(members),
             mimetype=XLSX,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
@@ -139,7 +140,7 @@ class ContributionImportView(BaseView):
             return service.preview(db.session, current_user, token, settings=self.settings())
         except NotFound:
             abort(404)
-        except service.Expired as exc:
+        except payer_tickets.Expired as exc:
             return self._back_to_upload(exc)
         except FileRefused as refused:
             return self._refused(refused)
@@ -184,7 +185,7 @@ class ContributionImportView(BaseView):
                 )
         except NotFound:
             abort(404)
-        except service.Expired as exc:
+        except payer_tickets.Expired as exc:
             return self._back_to_upload(exc)
         except FileRefused as refused:
             return self._refused(refused)

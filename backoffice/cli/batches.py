@@ -18,7 +18,7 @@ from ..clock import today_in_jakarta
 from ..errors import DomainError
 from ..extensions import db
 from ..importing import FileRefused
-from ..services import batches
+from ..services import batch_intake, batches
 from ..transaction import unit_of_work
 
 
@@ -63,12 +63,12 @@ def _fail(as_json: bool, message: str, code: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _read(user: User, path: Path, as_json: bool) -> batches.Upload:
+def _read(user: User, path: Path, as_json: bool) -> batch_intake.Upload:
     """Upload the file and check its rows at once (not on the task queue): a draft batch."""
-    settings = batches.Settings.from_config(current_app.config, current_app.instance_path)
+    settings = batch_intake.Settings.from_config(current_app.config, current_app.instance_path)
     try:
         with unit_of_work(db.session):
-            upload = batches.upload_batch(
+            upload = batch_intake.upload_batch(
                 db.session,
                 user,
                 path.read_bytes(),
@@ -82,8 +82,10 @@ def _read(user: User, path: Path, as_json: bool) -> batches.Upload:
         _fail(as_json, str(error.message), "forbidden")
     batch_id = upload.batch.id
     try:
-        with unit_of_work(db.session, on_failure=lambda: batches.mark_failed(db.session, batch_id)):
-            batch = batches.process_batch(db.session, batch_id, settings)
+        with unit_of_work(
+            db.session, on_failure=lambda: batch_intake.mark_failed(db.session, batch_id)
+        ):
+            batch = batch_intake.process_batch(db.session, batch_id, settings)
     except Exception:  # logged by mark_failed; the batch is marked failed
         _fail(
             as_json,
@@ -115,7 +117,7 @@ def _row_errors(batch: MemberBatch) -> list[dict[str, Any]]:
 
 
 def _echo_json(
-    upload: batches.Upload,
+    upload: batch_intake.Upload,
     batch: MemberBatch,
     submit_error: str | None,
     errors: list[dict[str, Any]],
@@ -135,7 +137,7 @@ def _echo_json(
 
 
 def _echo_text(
-    upload: batches.Upload,
+    upload: batch_intake.Upload,
     batch: MemberBatch,
     submit_error: str | None,
     errors: list[dict[str, Any]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -289,3 +290,21 @@ def parse_programmes(value: Any) -> frozenset[str]:
             _l("%(value)s does not name a programme; write e.g. JKK, JKM.", value=quote(value))
         )
     return codes
+
+
+#: Zero-width and bidirectional control characters: invisible, they would make "Ah\u200bmad" a
+#: name that a search for Ahmad does not find, or show a name reversed.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_text(value: Any) -> str | None:
+    """A text cell as kept: NFC, zero-width and bidi controls removed, trimmed, inner
+    whitespace collapsed; None when empty.
+
+    Nothing else is changed: markup or a leading "=" stays as typed (it is escaped or
+    neutralised wherever it is shown or exported).
+    """
+    if value is None:
+        return None
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", str(value)))
+    return " ".join(text.split()) or None

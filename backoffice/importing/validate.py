@@ -26,6 +26,7 @@ from .messages import lazy_message as _l
 from .nik import checked_nik
 from .parsers import (
     ParseError,
+    clean_text,
     is_blank,
     parse_date,
     parse_income,
@@ -157,18 +158,6 @@ def _add_nik_problem(result: ValidatedRow, message: Message) -> None:
     result.problems.insert(index, _problem("nik", message))
 
 
-def _clean_text(value: Any) -> str | None:
-    """Trimmed, inner whitespace collapsed; None when empty.
-
-    Nothing else is changed: markup or a leading "=" stays as typed (it is
-    escaped or neutralised wherever it is shown or exported).
-    """
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    return text or None
-
-
 def _rupiah(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
@@ -221,7 +210,7 @@ class _RowChecker:
         raw = row.raw
         problems: list[Problem] = []
 
-        name = _clean_text(raw.get("name"))
+        name = clean_text(raw.get("name"))
         if name is None:
             problems.append(self.missing["name"])
         elif len(name) > ctx.max_name_length:
@@ -243,7 +232,7 @@ class _RowChecker:
         if found:
             problems.extend(found)
 
-        address = _clean_text(raw.get("address"))
+        address = clean_text(raw.get("address"))
         if address is not None and len(address) > ctx.max_address_length:
             problems.append(
                 _problem(
@@ -264,7 +253,7 @@ class _RowChecker:
             except ParseError as error:
                 problems.append(_problem("phone", error.message))
 
-        occupation = _clean_text(raw.get("occupation"))
+        occupation = clean_text(raw.get("occupation"))
         if occupation is not None and len(occupation) > ctx.max_occupation_length:
             problems.append(
                 _problem(

@@ -18,7 +18,7 @@ from models import AuditChainHead, AuditEvent, BatchState, ClaimState
 
 from .. import audit
 from ..audit_keys import current_keyring
-from ..services.batches import RECORD_TYPE as BATCH_RECORD
+from ..services.batch_intake import RECORD_TYPE as BATCH_RECORD
 from ..services.batches import _ranges
 from ..services.claims import RECORD_TYPE as CLAIM_RECORD
 from .writer import Writer

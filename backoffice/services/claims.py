@@ -9,49 +9,38 @@ take it is asked of ``authz`` (``authz.CLAIMS``). Operations flush; the caller c
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
     Claim,
-    ClaimDocument,
     ClaimState,
     ClaimType,
     ContributionPayment,
-    DocumentRequirement,
     JhtReason,
     Member,
     Relationship,
-    Role,
     User,
 )
 
-from .. import audit, authz, benefit_texts, workflow
-from ..authz.claims import LEVELS, next_level
-from ..clock import jakarta_day, today_in_jakarta
+from .. import audit, authz, benefit_texts
+from ..clock import today_in_jakarta
 from ..errors import DomainError
 from ..importing import check_nik
 from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..rules import Finding, benefits, coverage, eligibility
 from ..rules.parameters import MissingParameter
-from ..rules.working_days import add_working_days
-from ..transaction import after_commit, after_rollback
 from . import reference
-from .batches import message_record, stored_message
-from .files import clean_filename
+from .messages import message_record, stored_message
 
 C = ClaimState
 RECORD_TYPE = "claim"
@@ -373,7 +362,7 @@ def register_claim(
         raise DomainError(
             refusals[0] if refusals else _l("This claim was already registered.")
         ) from None
-    _event(session, actor, claim, "create", None, C.SUBMITTED, ip, {"amount": claim.amount})
+    claim_event(session, actor, claim, "create", None, C.SUBMITTED, ip, {"amount": claim.amount})
     return claim
 
 
@@ -399,11 +388,13 @@ def update_claim(
     _refuse(assessment)
     _apply(claim, data, assessment)
     session.flush()
-    _event(session, actor, claim, "edit", claim.state, claim.state, ip, {"amount": claim.amount})
+    claim_event(
+        session, actor, claim, "edit", claim.state, claim.state, ip, {"amount": claim.amount}
+    )
     return claim
 
 
-def _event(
+def claim_event(
     session: Session,
     actor: User,
     claim: Claim,
@@ -425,438 +416,4 @@ def _event(
         details=details,
         region_id=claim.region_id,
         office_id=claim.office_id,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Documents
-# --------------------------------------------------------------------------------------------
-
-ALLOWED_TYPES = {
-    b"%PDF-": ("application/pdf", "pdf"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-}
-
-
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """Content type and extension told by the bytes, never by the file name."""
-    for signature, kind in ALLOWED_TYPES.items():
-        if data.startswith(signature):
-            return kind
-    return None
-
-
-def requirements_for(session: Session, claim: Claim) -> list[DocumentRequirement]:
-    stmt = select(DocumentRequirement).where(
-        DocumentRequirement.claim_type == claim.claim_type,
-        DocumentRequirement.active.is_(True),
-        or_(
-            DocumentRequirement.jht_reason.is_(None),
-            DocumentRequirement.jht_reason == claim.jht_reason,
-        ),
-    )
-    return list(
-        session.scalars(stmt.order_by(DocumentRequirement.sort_order, DocumentRequirement.id))
-    )
-
-
-@dataclass
-class ChecklistItem:
-    requirement: DocumentRequirement
-    document: ClaimDocument | None
-
-    @property
-    def present(self) -> bool:
-        return self.document is not None
-
-    @property
-    def checked(self) -> bool:
-        return self.document is not None and self.document.checked_at is not None
-
-
-def checklist(session: Session, claim: Claim) -> list[ChecklistItem]:
-    documents = {
-        d.requirement_id: d
-        for d in session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id == claim.id))
-    }
-    return [ChecklistItem(r, documents.get(r.id)) for r in requirements_for(session, claim)]
-
-
-@dataclass(frozen=True)
-class DocumentNames:
-    """Documents named in a message in the language of whoever reads it (chosen when the
-    message is shown, like the rest of it)."""
-
-    names: tuple[tuple[str, str], ...]  # (Indonesian, English)
-
-    @classmethod
-    def of(cls, items: list[ChecklistItem]) -> DocumentNames:
-        return cls(tuple((i.requirement.name, i.requirement.name_en) for i in items))
-
-    def __str__(self) -> str:
-        english = str(get_locale() or "id") == "en"
-        return ", ".join(en if english else name for name, en in self.names)
-
-
-def _documents_problem(session: Session, claim: Claim) -> Any:
-    items = [i for i in checklist(session, claim) if i.requirement.required]
-    missing = [i for i in items if not i.present]
-    if missing:
-        return _l("Documents are missing: %(names)s.", names=DocumentNames.of(missing))
-    unchecked = [i for i in items if not i.checked]
-    if unchecked:
-        return _l("Documents are not checked yet: %(names)s.", names=DocumentNames.of(unchecked))
-    return None
-
-
-@dataclass
-class DocumentSettings:
-    storage_dir: Path
-    max_bytes: int
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> DocumentSettings:
-        storage = config.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads")
-        return cls(Path(storage), int(config.get("CLAIM_DOCUMENT_MAX_BYTES") or 5 * 1024 * 1024))
-
-    def path_of(self, document: ClaimDocument) -> Path:
-        return self.storage_dir / "claims" / str(document.claim_id) / document.storage_name
-
-
-def upload_document(
-    session: Session,
-    actor: User,
-    claim: Claim,
-    requirement_id: int,
-    data: bytes,
-    filename: str,
-    *,
-    settings: DocumentSettings,
-    ip: str | None = None,
-) -> ClaimDocument:
-    """Store a document for one checklist item, replacing an earlier one (flushed and
-    audited; the file is removed again if the caller's transaction is not committed, and the
-    replaced file once it is)."""
-    authz.CLAIMS.check(actor, "change_documents", claim).require()
-    requirement = next(
-        (r for r in requirements_for(session, claim) if r.id == requirement_id), None
-    )
-    if requirement is None:
-        raise DomainError(_l("This document is not on the claim's checklist."))
-    if not data:
-        raise DomainError(_l("The file is empty."))
-    if len(data) > settings.max_bytes:
-        raise DomainError(
-            _l(
-                "The file is larger than %(limit)s MB.",
-                limit=max(1, settings.max_bytes // (1024 * 1024)),
-            )
-        )
-    kind = sniff(data)
-    if kind is None:
-        raise DomainError(
-            _l("Only PDF, JPEG and PNG files are accepted (judged by their content).")
-        )
-    content_type, extension = kind
-    old = session.scalar(
-        select(ClaimDocument).where(
-            ClaimDocument.claim_id == claim.id, ClaimDocument.requirement_id == requirement.id
-        )
-    )
-    old_path = settings.path_of(old) if old is not None else None
-    if old is not None:
-        session.delete(old)
-        session.flush()
-    now = datetime.now(UTC)
-    document = ClaimDocument(
-        claim_id=claim.id,
-        requirement_id=requirement.id,
-        filename=clean_filename(filename, "dokumen"),
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_name=f"{uuid.uuid4().hex}.{extension}",
-        uploaded_by_id=actor.id,
-        uploaded_at=now,
-    )
-    session.add(document)
-    session.flush()
-    path = settings.path_of(document)
-    after_rollback(session, lambda: path.unlink(missing_ok=True))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    _mark_complete(session, claim, now)
-    _event(
-        session,
-        actor,
-        claim,
-        "document_upload",
-        claim.state,
-        claim.state,
-        ip,
-        {"document": requirement.code, "sha256": document.sha256, "bytes": len(data)},
-    )
-    if old_path is not None:
-        after_commit(session, lambda: old_path.unlink(missing_ok=True))
-    return document
-
-
-def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
-    """The file is complete when every required document is there: the service clock starts."""
-    items = [i for i in checklist(session, claim) if i.requirement.required]
-    if claim.complete_at is None and all(i.present for i in items):
-        claim.complete_at = now
-        params = parameters_on(session, jakarta_day(now))
-        days = int(_param(params, f"sla.{claim.claim_type.value}.working_days"))
-        claim.due_date = add_working_days(jakarta_day(now), days)
-
-
-def check_document(
-    session: Session, actor: User, document: ClaimDocument, *, ip: str | None = None
-) -> ClaimDocument:
-    """A clerk confirms a document matches the claim (flushed and audited)."""
-    claim = document.claim
-    authz.CLAIMS.check(actor, "change_documents", claim).require()
-    document.checked_by_id = actor.id
-    document.checked_at = datetime.now(UTC)
-    _event(
-        session,
-        actor,
-        claim,
-        "document_check",
-        claim.state,
-        claim.state,
-        ip,
-        {"document": document.requirement.code},
-    )
-    session.flush()
-    return document
-
-
-# --------------------------------------------------------------------------------------------
-# The workflow
-# --------------------------------------------------------------------------------------------
-
-
-def _documents_complete(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    session = params.get("session")
-    return _documents_problem(session, claim) if session is not None else None
-
-
-class ApprovalLimits(Mapping[Role, int | None]):
-    """The approval limit of each level in force (reference data), read when a rule asks:
-    a missing one is an error the administrator can fix."""
-
-    def __init__(self, parameters: Mapping[str, Any]) -> None:
-        self.parameters = parameters
-
-    def __getitem__(self, role: Role) -> int | None:
-        if role not in LEVELS:
-            raise KeyError(role)
-        if role is LEVELS[-1]:
-            return None  # the last level decides any amount
-        return int(_param(self.parameters, f"approval.limit.{role.value}"))
-
-    def __iter__(self) -> Iterator[Role]:
-        return iter(LEVELS)
-
-    def __len__(self) -> int:
-        return len(LEVELS)
-
-
-def facts(session: Session, day: date | None = None) -> authz.Facts:
-    """What the rules of a claim's decisions need: the approval limits in force."""
-    parameters = parameters_on(session, day or today_in_jakarta())
-    return authz.Facts(approval_limits=ApprovalLimits(parameters))
-
-
-def _payment_given(actor: User, claim: Claim, params: dict[str, Any]) -> Any:
-    reference = (params.get("payment_reference") or "").strip()
-    paid_on = params.get("paid_on")
-    if not reference:
-        return _l("Enter the transfer reference.")
-    if len(reference) > 64:
-        return _l("The transfer reference is at most 64 characters.")
-    if not isinstance(paid_on, date):
-        return _l("Enter the transfer date.")
-    if paid_on > today_in_jakarta():
-        return _l("The transfer date cannot be in the future.")
-    if claim.approved_at is not None and paid_on < jakarta_day(claim.approved_at):
-        return _l("The transfer date cannot be before the approval.")
-    return None
-
-
-def _mark_verified(
-    session: Session, actor: User, claim: Claim, params: dict, now: datetime
-) -> dict:
-    claim.verified_by_id = actor.id
-    claim.verified_at = now
-    claim.approval_level = LEVELS[0]
-    return {"amount": claim.amount}
-
-
-def _record_decision(
-    session: Session, actor: User, claim: Claim, params: dict, now: datetime
-) -> None:
-    claim.decided_by_id = actor.id
-    claim.decision_comment = (params.get("comment") or "").strip() or None
-
-
-def _return(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> None:
-    _record_decision(session, actor, claim, params, now)
-    # Back to intake: it will be verified again, by whoever checks it then.
-    claim.verified_by_id = None
-    claim.verified_at = None
-    claim.approval_level = None
-
-
-def _resubmit(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> None:
-    claim.submitted_at = now
-
-
-def _approve(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> dict:
-    claim.approved_by_id = actor.id
-    claim.approved_at = now
-    claim.decision_comment = (params.get("comment") or "").strip() or claim.decision_comment
-    return {"amount": claim.amount, "level": actor.role.value}
-
-
-def _escalate(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> dict:
-    claim.approval_level = next_level(actor.role)
-    return {"amount": claim.amount, "escalated_to": claim.approval_level.value}
-
-
-def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetime) -> dict:
-    reference = params["payment_reference"].strip()
-    taken = session.scalar(select(Claim.id).where(Claim.payment_reference == reference))
-    if taken is not None:
-        raise DomainError(
-            _l(
-                "The transfer reference %(ref)s is already recorded for claim no. %(id)s.",
-                ref=reference,
-                id=taken,
-            )
-        )
-    claim.payment_reference = reference
-    claim.paid_on = params["paid_on"]
-    claim.paid_by_id = actor.id
-    claim.paid_at = now
-    return {"amount": claim.amount, "paid_on": claim.paid_on.isoformat()}
-
-
-A = authz.CLAIMS.actions
-
-WORKFLOW = workflow.Workflow(
-    authz.CLAIMS,
-    (
-        workflow.Transition(
-            A["verify"], C.VERIFIED, guards=(_documents_complete,), effect=_mark_verified
-        ),
-        workflow.Transition(
-            A["return"], C.RETURNED, comment_required=True, effect=_return, style="warning"
-        ),
-        workflow.Transition(A["resubmit"], C.SUBMITTED, effect=_resubmit),
-        workflow.Transition(A["approve"], C.APPROVED, effect=_approve, style="success"),
-        workflow.Transition(A["escalate"], C.VERIFIED, effect=_escalate, style="info"),
-        workflow.Transition(
-            A["reject"],
-            C.REJECTED,
-            comment_required=True,
-            effect=_record_decision,
-            style="danger",
-        ),
-        workflow.Transition(
-            A["pay"], C.PAID, guards=(_payment_given,), effect=_pay, style="success"
-        ),
-    ),
-    audit_scope=lambda c: (c.region_id, c.office_id, None),
-)
-
-
-def decide(
-    session: Session,
-    actor: User,
-    claim_id: int | None,
-    action: str,
-    *,
-    comment: str | None = None,
-    expected_version: int | None = None,
-    payment_reference: str | None = None,
-    paid_on: date | None = None,
-    ip: str | None = None,
-) -> Claim:
-    """Take a workflow action on a claim (flushed and audited; the caller commits).
-
-    ``approve`` by someone whose limit is below the amount moves the claim to the next level's
-    queue instead (the ``escalate`` transition), as the rules require.
-    """
-    known = facts(session)
-    params: dict[str, Any] = {"session": session}
-    if action == "pay":
-        params["payment_reference"] = payment_reference or ""
-        params["paid_on"] = paid_on
-    if action == "approve":
-        claim = session.get(Claim, claim_id) if claim_id is not None else None
-        if claim is not None:
-            action = _approve_or_escalate(known, actor, claim)
-    return workflow.apply(
-        session,
-        WORKFLOW,
-        claim_id,
-        action,
-        actor,
-        comment=comment,
-        expected_version=expected_version,
-        ip=ip,
-        params=params,
-        facts=known,
-    )
-
-
-def _approve_or_escalate(known: authz.Facts, actor: User, claim: Claim) -> str:
-    """``approve`` above the actor's limit is the ``escalate`` transition."""
-    above = actor.role in LEVELS and authz.claims.above_limit(known, actor.role, claim.amount)
-    return "escalate" if above else "approve"
-
-
-def options(session: Session, actor: User, claim: Claim) -> list[workflow.Option]:
-    """The claim's transitions as ``decide`` judges them for ``actor`` (a comment, the
-    transfer reference and date assumed given: the form asks for them)."""
-    today = today_in_jakarta()
-    params = {"session": session, "payment_reference": "-", "paid_on": today}
-    return WORKFLOW.options(actor, claim, params=params, facts=facts(session, today))
-
-
-# --------------------------------------------------------------------------------------------
-# Queues
-# --------------------------------------------------------------------------------------------
-
-
-def queue_condition(actor: User) -> Any:
-    """The claims waiting for ``actor``: to verify, approve at their level, pay, or correct."""
-    if actor.role is Role.BRANCH_CLERK:
-        return or_(
-            Claim.state.in_([C.SUBMITTED, C.RETURNED, C.APPROVED]),
-            and_(Claim.state == C.VERIFIED, Claim.approval_level == Role.BRANCH_CLERK),
-        )
-    if actor.role in (Role.BRANCH_HEAD, Role.REGIONAL_HEAD):
-        return and_(Claim.state == C.VERIFIED, Claim.approval_level == actor.role)
-    return Claim.id.is_(None)
-
-
-def stage_of(claim: Claim) -> Any:
-    return {
-        C.SUBMITTED: _l("to verify"),
-        C.RETURNED: _l("to correct"),
-        C.VERIFIED: _l("to approve"),
-        C.APPROVED: _l("to pay"),
-    }.get(claim.state, STATE_LABELS[claim.state])
-
-
-def is_overdue(claim: Claim, today: date) -> bool:
-    return (
-        claim.due_date is not None
-        and claim.state not in (C.PAID, C.REJECTED)
-        and claim.due_date < today
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,11 @@ from models import Office, OfficeProposal, OfficeType, ProposalState, Regency, U
 
 from .. import audit, authz, workflow
 from ..errors import DomainError
+
+#: As the office's code column holds it (also the proposal's copy of it).
+OFFICE_CODE_LENGTH = Office.__table__.c.code.type.length
+#: B01, B0104, K01: capital letters and digits ([A-Z], not \w: no other scripts' letters).
+_OFFICE_CODE = re.compile(r"[A-Z0-9]+")
 
 S = ProposalState
 
@@ -48,6 +54,13 @@ def _open_office(
     session: Session, actor: User, p: OfficeProposal, params: dict, now: datetime
 ) -> None:
     code = (params.get("office_code") or "").strip().upper() or next_office_code(session, p)
+    if len(code) > OFFICE_CODE_LENGTH or not _OFFICE_CODE.fullmatch(code):
+        raise DomainError(
+            _l(
+                "The office code has letters A-Z and digits 0-9 only, at most %(max)s of them.",
+                max=OFFICE_CODE_LENGTH,
+            )
+        )
     if session.scalar(select(Office.id).where(func.upper(Office.code) == code)) is not None:
         raise DomainError(_l("The office code %(code)s is already in use.", code=code))
     if session.scalar(
