@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -561,6 +562,36 @@ def test_verify_is_refused_while_documents_are_missing_or_unchecked(session, use
         )
     assert session.get(Claim, claim.id).state is C.SUBMITTED
     assert "verify" not in actions(session, claim)
+
+
+def test_whoever_changes_a_claims_payee_or_documents_may_not_approve_it(session, user, settings):
+    """The adversarial review's finding: a second clerk changed the bank account of a claim to
+    their own and, once the first clerk had verified it, approved it. A change of the claim's
+    decisive data makes its author one of the claim's makers, whatever screen they used."""
+    member = world.paid_member(session)
+    claim = register(session, user, world.jkm_data(member))
+    done(
+        session,
+        service.update_claim,
+        user(SECOND_CLERK),
+        claim,
+        replace(world.jkm_data(member), bank_account="9990001112"),
+    )
+    upload_all(session, user, claim, settings)
+    decide(session, user, claim, "verify", CLERK)
+    with pytest.raises(Forbidden, match="orang lain yang harus memutuskannya"):
+        decide(session, user, claim, "approve", SECOND_CLERK)
+    with pytest.raises(Forbidden):
+        decide(session, user, claim, "reject", SECOND_CLERK, comment="-")
+    offered = claim_decisions.options(session, user(SECOND_CLERK), claim)
+    assert not any(o.decision.allowed for o in offered if o.transition.permission.name == "approve")
+    # A document uploaded by a third person makes them a maker too.
+    other = register(session, user, world.jkm_data(world.paid_member(session)))
+    upload_all(session, user, other, settings, by=HEAD)
+    decide(session, user, other, "verify", CLERK)
+    with pytest.raises(Forbidden):
+        decide(session, user, other, "approve", HEAD)
+    assert decide(session, user, other, "approve", SECOND_CLERK).state is C.APPROVED
 
 
 def test_a_returned_claim_is_corrected_resubmitted_and_verified_again(session, user, settings):

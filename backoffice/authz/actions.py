@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from models import Role, User
+from models import AuditEvent, Role, User
 
 from ..errors import DomainError, Forbidden
 from ..labels import STATE_LABELS
@@ -103,6 +105,24 @@ class Action:
 
 def _no_makers(item: Any) -> Iterable[int | None]:
     return ()
+
+
+def editors(item: Any, record: str, actions: Iterable[str]) -> set[int | None]:
+    """Who changed an item's decisive data, as its audit trail says (each change is audited in
+    the transaction that makes it): they are makers of the item too, whatever screen they used.
+    An item not yet saved has none."""
+    session = object_session(item)
+    if session is None or getattr(item, "id", None) is None:
+        return set()
+    return set(
+        session.scalars(
+            select(AuditEvent.actor_id).where(
+                AuditEvent.record_type == record,
+                AuditEvent.record_id == str(item.id),
+                AuditEvent.action.in_(tuple(actions)),
+            )
+        )
+    )
 
 
 #: the policy of each model, for ``check``

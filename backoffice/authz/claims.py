@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from models import Claim, ClaimState, Member, Role, User
 
 from ..labels import label
-from .actions import Action, Facts, Policy, Rule, state_in
+from .actions import Action, Facts, Policy, Rule, editors, state_in
 from .scopes import works_for
 
 C = ClaimState
@@ -105,6 +105,10 @@ def _above_limit(user: User, claim: Claim, facts: Facts) -> Any:
     return None
 
 
+#: Changes of a claim's decisive data (payee, account, amounts, event data, documents): whoever
+#: made one is a maker of the claim and may not verify, approve or reject it.
+CLAIM_CHANGES = ("edit", "document_upload")
+
 OFFICE = Rule(_claim_office, forbids=True)
 REGISTERING_OFFICE = Rule(_registering_office, forbids=True)
 MEMBER_OFFICE = Rule(_member_office, forbids=True)
@@ -113,7 +117,7 @@ REGISTERS = _l("Only the staff of a branch office register claims.")
 CLAIMS = Policy(
     record="claim",
     model=Claim,
-    makers=lambda c: {c.registered_by_id, c.verified_by_id},
+    makers=lambda c: {c.registered_by_id, c.verified_by_id} | editors(c, "claim", CLAIM_CHANGES),
     actions={
         a.name: a
         for a in (

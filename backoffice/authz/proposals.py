@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import Office, OfficeProposal, ProposalState, Role, User
 
-from .actions import Action, Facts, Policy, Rule
+from .actions import Action, Facts, Policy, Rule, editors
 
 S = ProposalState
 PROPOSERS = frozenset({Role.BRANCH_HEAD, Role.ADMIN})
@@ -35,7 +35,8 @@ OPEN = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED})
 PROPOSALS = Policy(
     record="office_proposal",
     model=OfficeProposal,
-    makers=lambda p: {p.proposed_by_id},
+    # Whoever changed the proposal's data is a maker too (e.g. an administrator's correction).
+    makers=lambda p: {p.proposed_by_id} | editors(p, "office_proposal", ("create", "edit")),
     actions={
         a.name: a
         for a in (
