@@ -19,7 +19,13 @@ from backoffice.extensions import db
 from backoffice.i18n import format_number
 from backoffice.listing.bounds import last_page
 from backoffice.listing.pages import FAR_PAGE, Limits, ListQuery, read_page
-from backoffice.listing.search import Condition, apply_search
+from backoffice.listing.search import (
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    Condition,
+    apply_search,
+    search_within_bounds,
+)
 from backoffice.listing.words import WordIndex
 
 from .filters import never_failing, scoped_choices, with_scoped_options
@@ -135,6 +141,26 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
     def name_text(self) -> Any:
         """The text a ``NameSearch`` looks in, as SQL (the row's name)."""
         raise NotImplementedError
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's arguments from the URL, a search beyond the bounds dropped with a message
+        (before Flask-Admin builds anything of it)."""
+        args = super()._get_list_extra_args()
+        if args.search:
+            max_chars = current_app.config.get("LIST_SEARCH_MAX_CHARS", MAX_SEARCH_CHARS)
+            max_words = current_app.config.get("LIST_SEARCH_MAX_WORDS", MAX_SEARCH_WORDS)
+            if not search_within_bounds(args.search, max_chars, max_words):
+                flash(
+                    gettext(
+                        "A search is at most %(chars)s characters and %(words)s words: the "
+                        "list is shown unsearched.",
+                        chars=format_number(max_chars),
+                        words=format_number(max_words),
+                    ),
+                    "warning",
+                )
+                args.search = None
+        return args
 
     def get_list(  # type: ignore[override]
         self,
