@@ -144,8 +144,10 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
 
     def _get_list_extra_args(self) -> Any:
         """The list's arguments from the URL, a search beyond the bounds dropped with a message
-        (before Flask-Admin builds anything of it)."""
+        (before Flask-Admin builds anything of it). Filter values: ``filters.never_failing``."""
         args = super()._get_list_extra_args()
+        # No database stores a NUL in text (PostgreSQL refuses it): a search never has one.
+        args.search = (args.search or "").replace("\x00", "") or None
         if args.search:
             max_chars = current_app.config.get("LIST_SEARCH_MAX_CHARS", MAX_SEARCH_CHARS)
             max_words = current_app.config.get("LIST_SEARCH_MAX_WORDS", MAX_SEARCH_WORDS)
