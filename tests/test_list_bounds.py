@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models import Department, Member, Office, Regency, Region, User
 from tests import test_authorization_matrix as matrix
 from tests.test_sweeps import model_views
 from views.base import SecuredModelView
@@ -149,3 +153,38 @@ def test_sweep_of_generated_list_parameters(app: Any, login: Any):
         client = login(username)
         for view in model_views(app):
             sweep_of(client, view)()
+
+
+# --- exports: every cell formula-safe --------------------------------------------------------
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example","klik")'
+
+
+def test_every_export_neutralises_hostile_names_of_related_records(app: Any, login: Any, session):
+    """Names of users, departments, offices, regions, regencies and members like a formula come
+    out of every export (columns of the row, and related records) with the leading ``'``."""
+    for model, column in (
+        (User, "full_name"),
+        (Department, "name"),
+        (Office, "name"),
+        (Region, "name"),
+        (Regency, "name"),
+        (Member, "name"),
+    ):
+        unique = sa.literal(HOSTILE_NAME) + sa.cast(model.id, sa.String)  # names may be unique
+        session.execute(sa.update(model).values({column: unique}))
+    session.commit()
+    exported = 0
+    for view in model_views(app):
+        exporters = matrix.POLICY.get(f"{view.endpoint}.export")
+        if not exporters:
+            continue
+        client = login(matrix.ROLES[sorted(exporters)[0]])
+        response = client.get(f"/admin/{view.endpoint}/export/csv/")
+        assert response.status_code == 200, view.endpoint
+        cells = [
+            cell for row in csv.reader(io.StringIO(response.get_data(as_text=True))) for cell in row
+        ]
+        assert not [c for c in cells if c.lstrip().startswith("=")], view.endpoint
+        exported += any(c.startswith("'" + HOSTILE_NAME) for c in cells)
+    assert exported >= 5  # the hostile names did reach the exports

@@ -3,6 +3,8 @@ reads its list through ``backoffice.listing`` (counts, estimates, far pages, sea
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
@@ -297,4 +299,9 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
         return count, db.session.scalars(statement.execution_options(yield_per=EXPORT_BATCH))
 
     def get_export_value(self, model: Any, name: Any) -> Any:
-        return neutralise_formula(super().get_export_value(model, name))
+        """Every cell of an export through the one formula neutraliser, whatever gave it: a
+        column formatter, a type formatter, or a related record (written as its text)."""
+        value = super().get_export_value(model, name)
+        if value is not None and not isinstance(value, str | int | float | Decimal | date):
+            value = str(value)
+        return neutralise_formula(value)
