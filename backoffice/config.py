@@ -69,6 +69,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
 
+    # Searches of every list: longer ones are refused with a message, the list unsearched
+    # (each distinct number of words would otherwise build and cache statements of its own).
+    LIST_SEARCH_MAX_CHARS = _int_env("LIST_SEARCH_MAX_CHARS", 200)
+    LIST_SEARCH_MAX_WORDS = _int_env("LIST_SEARCH_MAX_WORDS", 8)
+
     # Uploads of member batches (bytes, data rows)
     IMPORT_MAX_BYTES = _int_env("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int_env("IMPORT_MAX_ROWS", 200_000)

@@ -3,6 +3,8 @@ reads its list through ``backoffice.listing`` (counts, estimates, far pages, sea
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
@@ -19,7 +21,13 @@ from backoffice.extensions import db
 from backoffice.i18n import format_number
 from backoffice.listing.bounds import last_page
 from backoffice.listing.pages import FAR_PAGE, Limits, ListQuery, read_page
-from backoffice.listing.search import Condition, apply_search
+from backoffice.listing.search import (
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    Condition,
+    apply_search,
+    search_within_bounds,
+)
 from backoffice.listing.words import WordIndex
 
 from .filters import never_failing, scoped_choices, with_scoped_options
@@ -135,6 +143,28 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
     def name_text(self) -> Any:
         """The text a ``NameSearch`` looks in, as SQL (the row's name)."""
         raise NotImplementedError
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's arguments from the URL, a search beyond the bounds dropped with a message
+        (before Flask-Admin builds anything of it). Filter values: ``filters.never_failing``."""
+        args = super()._get_list_extra_args()
+        # No database stores a NUL in text (PostgreSQL refuses it): a search never has one.
+        args.search = (args.search or "").replace("\x00", "") or None
+        if args.search:
+            max_chars = current_app.config.get("LIST_SEARCH_MAX_CHARS", MAX_SEARCH_CHARS)
+            max_words = current_app.config.get("LIST_SEARCH_MAX_WORDS", MAX_SEARCH_WORDS)
+            if not search_within_bounds(args.search, max_chars, max_words):
+                flash(
+                    gettext(
+                        "A search is at most %(chars)s characters and %(words)s words: the "
+                        "list is shown unsearched.",
+                        chars=format_number(max_chars),
+                        words=format_number(max_words),
+                    ),
+                    "warning",
+                )
+                args.search = None
+        return args
 
     def get_list(  # type: ignore[override]
         self,
@@ -269,4 +299,9 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
         return count, db.session.scalars(statement.execution_options(yield_per=EXPORT_BATCH))
 
     def get_export_value(self, model: Any, name: Any) -> Any:
-        return neutralise_formula(super().get_export_value(model, name))
+        """Every cell of an export through the one formula neutraliser, whatever gave it: a
+        column formatter, a type formatter, or a related record (written as its text)."""
+        value = super().get_export_value(model, name)
+        if value is not None and not isinstance(value, str | int | float | Decimal | date):
+            value = str(value)
+        return neutralise_formula(value)

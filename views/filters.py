@@ -4,6 +4,7 @@ values that never end in a 500."""
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -82,17 +83,37 @@ class ScopedChoiceFilter(FilterEqual):
         return int(value)
 
 
+#: The largest integer a filter compares with (a signed 64-bit column: BIGINT, SQLite INTEGER).
+MAX_FILTER_INT = 2**63 - 1
+#: The longest value a filter reads (a value longer than any column it could match).
+MAX_FILTER_CHARS = 200
+
+
+def _within_range(value: Any) -> bool:
+    """Whether a cleaned filter value can be sent to the database at all."""
+    values = value if isinstance(value, list | tuple) else [value]
+    for one in values:
+        if isinstance(one, int) and not isinstance(one, bool) and abs(one) > MAX_FILTER_INT:
+            return False
+        if isinstance(one, float) and not math.isfinite(one):
+            return False
+    return True
+
+
 def never_failing(filters: Iterable[Any]) -> None:
     """A hand-written URL with a bad filter value must not end in a 500 (Flask-Admin's enum
-    filter raises KeyError): an invalid value is simply not applied."""
+    filter raises KeyError, an integer beyond 64 bits overflows the driver): an invalid value
+    is not applied, and Flask-Admin says so."""
     for flt in filters:
         if not getattr(flt, "_safe_validate", False):
             original = flt.validate
 
-            def validate(value: Any, _original: Any = original) -> bool:
+            def validate(value: Any, _original: Any = original, _flt: Any = flt) -> bool:
+                if len(str(value)) > MAX_FILTER_CHARS or "\x00" in str(value):
+                    return False
                 try:
-                    return bool(_original(value))
-                except (LookupError, TypeError, ValueError):
+                    return bool(_original(value)) and _within_range(_flt.clean(value))
+                except (LookupError, TypeError, ValueError, OverflowError):
                     return False
 
             flt.validate = validate

@@ -27,6 +27,19 @@ class NameSearch:
         self.terms = search_terms(search)
 
 
+#: The longest search a list reads, in characters and in words (``LIST_SEARCH_MAX_CHARS``,
+#: ``LIST_SEARCH_MAX_WORDS``): each distinct number of words builds statements of its own.
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 8
+
+
+def search_within_bounds(
+    search: str, max_chars: int = MAX_SEARCH_CHARS, max_words: int = MAX_SEARCH_WORDS
+) -> bool:
+    """Whether a typed search is short enough to be read (its length, its number of words)."""
+    return len(search) <= max_chars and len(search.split()) <= max_words
+
+
 def search_digits(search: str) -> str | None:
     """The digits of a search that is a number (KPJ, NIK, claim number; separators allowed)."""
     compact = _SEPARATORS.sub("", search)
