@@ -660,18 +660,21 @@ def _xlsx_records(worksheet: Any) -> Iterator[Record]:
         yield number, [_cell_value(cell) for cell in cells]
 
 
-def _check_unpacked_size(data: bytes) -> list[zipfile.ZipInfo]:
-    """Refuse a workbook that would unpack to more than memory allows; its parts.
+def _open_archive(data: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _not_spreadsheet() from exc
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack to more than memory allows.
 
     A few MB of XLSX can unpack to gigabytes ("zip bomb"). The sheet is
     streamed, but openpyxl loads the shared-strings part whole. The sizes
     declared in the zip directory also cap what the zip module will unpack.
     """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise _not_spreadsheet() from exc
+    members = archive.infolist()
     total = sum(member.file_size for member in members)
     strings = sum(member.file_size for member in members if _is_shared_strings(member.filename))
     if total > MAX_UNPACKED_BYTES or strings > MAX_SHARED_STRINGS_BYTES:
@@ -679,7 +682,6 @@ def _check_unpacked_size(data: bytes) -> list[zipfile.ZipInfo]:
             _l("The workbook is too large once unpacked. Split it into smaller files."),
             "too_large",
         )
-    return members
 
 
 def _is_shared_strings(name: str) -> bool:
@@ -774,24 +776,21 @@ _RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOCUMENT = _RELS_NS + "/officeDocument"
 
 
-def _check_shape(
-    data: bytes, members: list[zipfile.ZipInfo], limits: ReadLimits, deadline: float
-) -> None:
+def _check_shape(archive: zipfile.ZipFile, limits: ReadLimits, deadline: float) -> None:
     """Scan the shared strings and the first sheet before openpyxl opens the workbook.
 
     openpyxl loads the shared strings whole, and when a sheet has no <dimension> it parses the
     whole sheet while opening it (a row at a time, each row whole): the shape must be known
     to be sane before that.
     """
-    sizes = {member.filename: member.file_size for member in members}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in sizes:
-            if _is_shared_strings(name):
-                _scan_part(archive, name, limits, deadline, cells=False)
-        first = _first_sheet_part(archive, sizes)
-        sheets = [first] if first else [n for n in sizes if n.startswith("xl/worksheets/")]
-        for name in sheets:
-            _scan_part(archive, name, limits, deadline, cells=True)
+    sizes = {member.filename: member.file_size for member in archive.infolist()}
+    for name in sizes:
+        if _is_shared_strings(name):
+            _scan_part(archive, name, limits, deadline, cells=False)
+    first = _first_sheet_part(archive, sizes)
+    sheets = [first] if first else [n for n in sizes if n.startswith("xl/worksheets/")]
+    for name in sheets:
+        _scan_part(archive, name, limits, deadline, cells=True)
 
 
 def _first_sheet_part(archive: zipfile.ZipFile, sizes: dict[str, int]) -> str | None:
@@ -860,8 +859,10 @@ def _resolve(folder: str, target: str) -> str:
 def _read_xlsx(
     data: bytes, max_rows: int, columns: ColumnSet, limits: ReadLimits, deadline: float
 ) -> Table:
-    members = _check_unpacked_size(data)
-    _check_shape(data, members, limits, deadline)
+    # One look at the zip directory for both checks; openpyxl opens its own afterwards.
+    with _open_archive(data) as archive:
+        _check_unpacked_size(archive)
+        _check_shape(archive, limits, deadline)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # a zip that is not a workbook: .docx, .ods, a damaged file
