@@ -287,8 +287,8 @@ def test_audit_checkpoint_and_verify_audit_against_it(app, session, db, backend,
     ok = runner.invoke(args=["verify-audit", "--checkpoint", str(path)])
     assert ok.exit_code == 0, ok.output
     assert "The chain extends the checkpoint of" in ok.output and "(3 events)" in ok.output
-    # The newest events removed and an older head put back: alone the chain looks whole.
-    old_head = session.execute(select(head_table)).one()._asdict()
+    # The newest events removed and a validly signed older head put back: alone the chain
+    # looks whole.
     with attacker(db, backend) as conn:
         conn.execute(delete(events_table).where(events_table.c.id >= ids[1]))
         previous = conn.execute(select(events_table).where(events_table.c.id == ids[0])).one()
@@ -301,7 +301,6 @@ def test_audit_checkpoint_and_verify_audit_against_it(app, session, db, backend,
                 mac=audit.head_mac(key, previous.id, previous.hash, 1),
             )
         )
-    del old_head
     assert runner.invoke(args=["verify-audit"]).exit_code == 0
     broken = runner.invoke(args=["verify-audit", "--checkpoint", str(path)])
     assert broken.exit_code == 1

@@ -115,15 +115,15 @@ def _rows(bind: sa.Connection, keyed: bool):
 def _verify(bind: sa.Connection, old_hash, keyed: bool) -> None:
     """Check the whole chain and its head under the old scheme before anything is changed (on
     SQLite a column added is there to stay, even when the migration then fails)."""
-    last_id, last_hash, _new, count = _resign(bind, old_hash, None, keyed)
+    last_id, last_hash, _new, count = _resign(bind, None, keyed, old_hash=old_hash)
     _check_head(bind, last_id, last_hash, count)
 
 
 def _resign(
-    bind: sa.Connection, old_hash, new_hash, keyed: bool
+    bind: sa.Connection, new_hash, keyed: bool, *, old_hash=None
 ) -> tuple[int | None, str, str, int]:
-    """Check each event under the old scheme and write it under the new one (with ``new_hash``
-    None, only check), in id order.
+    """Write each event under the new scheme, in id order; with ``old_hash``, only check each
+    under the old one (``_verify``: the pass that writes comes after it, and checks nothing).
 
     Returns the newest event's id, its old and new hash, and the count of events.
     """
@@ -141,7 +141,7 @@ def _resign(
     for batch in _rows(bind, keyed):
         changes = []
         for row in batch:
-            if row.prev_hash != old_prev or old_hash(row) != row.hash:
+            if old_hash is not None and (row.prev_hash != old_prev or old_hash(row) != row.hash):
                 raise RuntimeError(
                     f"The audit trail is broken at event {row.id}: it is not signed again. "
                     "Run `flask --app wsgi verify-audit` and investigate before migrating."
@@ -200,9 +200,7 @@ def upgrade():
         return compute_hash(fields, prev_hash, key), key.id
 
     _append_only_trigger(bind, False)
-    last_id, old_last, new_last, count = _resign(
-        bind, lambda row: _plain_hash(row, row.prev_hash), signed, keyed=False
-    )
+    last_id, old_last, new_last, count = _resign(bind, signed, keyed=False)
     _append_only_trigger(bind, True)
     _check_head(bind, last_id, old_last, count)
     bind.execute(
@@ -229,7 +227,7 @@ def downgrade():
     _verify(bind, keyed_hash, keyed=True)
     _append_only_trigger(bind, False)
     last_id, old_last, new_last, count = _resign(
-        bind, keyed_hash, lambda row, prev: (_plain_hash(row, prev), ""), keyed=True
+        bind, lambda row, prev: (_plain_hash(row, prev), ""), keyed=True
     )
     _append_only_trigger(bind, True)
     _check_head(bind, last_id, old_last, count)
