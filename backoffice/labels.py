@@ -77,6 +77,9 @@ ACTION_LABELS: dict[str, object] = {
     "document_upload": _l("document uploaded"),
     "document_check": _l("document checked"),
     "contribution": _l("contribution recorded"),
+    # UU 27/2022: personal data shown in full, or exported (masked or not)
+    "reveal_personal_data": _l("personal data shown in full"),
+    "export_personal_data": _l("list with personal data exported"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),

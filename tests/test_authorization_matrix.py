@@ -75,6 +75,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     "batch.template": frozenset({"liaison"}),
     "batch.error_report": EVERYONE,
     "batch.decide": frozenset({"liaison", "clerk", "branch_head"}),
+    # Personal data in full (UU 27/2022): the office's staff and the liaison who supplied them.
+    "batch.reveal_rows": frozenset({"liaison", "clerk", "branch_head"}),
+    "registration_queue.reveal_rows": frozenset({"clerk", "branch_head"}),
+    "member.reveal_personal_data": frozenset({"liaison", "clerk", "branch_head"}),
+    "claim.reveal_personal_data": frozenset({"clerk", "branch_head"}),
+    "claim_queue.reveal_personal_data": frozenset({"clerk", "branch_head"}),
     **model_view("registration_queue", read={"clerk", "branch_head"}, write=set(), export=set()),
     **model_view("member", read=EVERYONE, write=set(), export=EVERYONE),
     "member.record_contribution": frozenset({"clerk"}),

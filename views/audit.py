@@ -43,6 +43,7 @@ RECORD_TYPES = {
     "regency": _l("Regency/city"),
     "office": _l("Office"),
     "department": _l("Department"),
+    "list": _l("List (export)"),
 }
 #: The largest number an event id (BIGINT) can be.
 _MAX_ID_DIGITS = 18

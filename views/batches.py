@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from backoffice import audit, authz, tasks, workflow
 from backoffice.authz.batches import OPEN_STATES
+from backoffice.authz.personal_data import reveals_any
 from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
@@ -23,7 +24,8 @@ from backoffice.forms import AppForm
 from backoffice.i18n import format_date
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
-from backoffice.services import batch_intake, reference
+from backoffice.rules.personal_data import mask_nik
+from backoffice.services import batch_intake, personal_data, reference
 from backoffice.services import batches as service
 from backoffice.transaction import unit_of_work
 from models import BatchRow, BatchState, Department, Member, MemberBatch, RowState
@@ -32,6 +34,7 @@ from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter
 from .formats import menu_name_with_badge
+from .personal_data import REVEALED, no_store, reveal_button, revealed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows per page on a batch's details, errors listed on the preview.
@@ -120,6 +123,24 @@ class _BatchScreen(SecuredModelView):
 
     def details_context(self, model: MemberBatch) -> dict[str, Any]:
         return _details_context(self.workflow, model, self.settings())
+
+    @expose("/reveal-rows/", methods=("POST",))
+    def reveal_rows(self) -> Any:
+        """The NIKs of the page of rows shown, in full: one audited reveal naming the rows
+        (403 without the need, ``authz.may_reveal``; 404 out of scope)."""
+        if not reveals_any(current_user):
+            abort(403)
+        batch = self.get_one(request.args.get("id", ""))
+        rows = _rows_page(batch)[1]
+        try:
+            with unit_of_work(db.session):
+                values = personal_data.reveal_batch_rows(
+                    db.session, current_user, batch, rows, ip=request.remote_addr
+                )
+        except Forbidden:
+            abort(403)
+        g.setdefault(REVEALED, {}).update(values)
+        return no_store(self.details_view())
 
 
 class BatchView(DecisionRoute, _BatchScreen):
@@ -267,23 +288,7 @@ def _details_context(
     # question ``decide`` asks.
     options = service.options(current_user, batch, settings)
     transitions = [o.transition for o in options if o.decision]
-    row_state = request.args.get("rows", "")
-    if row_state not in {s.value for s in RowState}:
-        row_state = ""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = select(BatchRow).where(BatchRow.batch_id == batch.id)
-    count = select(func.count()).select_from(BatchRow).where(BatchRow.batch_id == batch.id)
-    if row_state:
-        stmt = stmt.where(BatchRow.state == RowState(row_state))
-        count = count.where(BatchRow.state == RowState(row_state))
-    total = db.session.scalar(count) or 0
-    pages = max((total + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
-    page = min(page, pages)
-    rows = list(
-        db.session.scalars(
-            stmt.order_by(BatchRow.number).offset((page - 1) * ROWS_PER_PAGE).limit(ROWS_PER_PAGE)
-        )
-    )
+    row_state, rows, total, page, pages = _rows_page(batch)
     kpjs = {}
     member_ids = [r.member_id for r in rows if r.member_id]
     if member_ids:
@@ -332,7 +337,52 @@ def _details_context(
         if batch.invalid_count and batch.state not in (BatchState.PROCESSING, BatchState.REFUSED)
         else None,
         "ignored_note": _ignored_note(batch),
+        "row_nik": _row_nik(batch),
+        "niks_revealed": bool(revealed()),
+        "reveal_rows": reveal_button(
+            url_for(".reveal_rows", id=batch.id, rows=row_state or None, page=page),
+            {},
+            "reveal-niks",
+            gettext("Show the NIKs of these rows"),
+        )
+        if rows and not revealed() and authz.may_reveal(current_user, batch)
+        else None,
     }
+
+
+def _rows_page(batch: MemberBatch) -> tuple[str, list[BatchRow], int, int, int]:
+    """The page of the batch's rows the URL asks for (``rows``: a state, ``page``): the state,
+    the rows, how many rows in all, the page and the number of pages."""
+    row_state = request.args.get("rows", "")
+    if row_state not in {s.value for s in RowState}:
+        row_state = ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = select(BatchRow).where(BatchRow.batch_id == batch.id)
+    count = select(func.count()).select_from(BatchRow).where(BatchRow.batch_id == batch.id)
+    if row_state:
+        stmt = stmt.where(BatchRow.state == RowState(row_state))
+        count = count.where(BatchRow.state == RowState(row_state))
+    total = db.session.scalar(count) or 0
+    pages = max((total + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
+    page = min(page, pages)
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(BatchRow.number).offset((page - 1) * ROWS_PER_PAGE).limit(ROWS_PER_PAGE)
+        )
+    )
+    return row_state, rows, total, page, pages
+
+
+def _row_nik(batch: MemberBatch) -> Any:
+    """How the rows table shows a row's NIK: masked (UU 27/2022), in full once revealed."""
+    shown = revealed()
+
+    def row_nik(row: BatchRow) -> str:
+        if not row.nik:
+            return "-"
+        return row.nik if row.id in shown else mask_nik(row.nik)
+
+    return row_nik
 
 
 def _ignored_note(batch: MemberBatch) -> str | None:

@@ -54,6 +54,7 @@ from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter, ScopedChoiceFilter
 from .formats import BadgeCount, menu_name_with_badge
+from .personal_data import RevealRoute, revealable
 from .row_actions import with_allowed_edit
 
 LABELS = {
@@ -263,7 +264,7 @@ def _stage(view: Any, context: Any, model: Claim, name: str) -> Any:
     return stage
 
 
-class _ClaimScreen(SecuredModelView):
+class _ClaimScreen(RevealRoute, SecuredModelView):
     """What the claims list and the work queue share: columns and the details page."""
 
     details_template = "admin/claim_details.html"
@@ -343,7 +344,10 @@ class _ClaimScreen(SecuredModelView):
         return Claim.claimant_name + " " + member_name
 
     def details_context(self, model: Claim) -> dict[str, Any]:
-        return _details_context(self.workflow, model)
+        # The claimant's NIK masked, "Show" for the office's staff (UU 27/2022).
+        return _details_context(self.workflow, model) | {
+            "claimant_nik": revealable(self, None, model, "claimant_nik")
+        }
 
 
 class ClaimView(DecisionRoute, _ClaimScreen):

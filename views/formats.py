@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from backoffice.i18n import format_date, format_number
 from backoffice.labels import label
 from backoffice.listing.counts import Count
+from backoffice.rules.personal_data import mask
 
 
 def _bool(view: Any, value: bool, name: str) -> str:
@@ -52,6 +53,22 @@ EXPORT_FORMATTERS = {
     enum.Enum: _enum,
     list: typefmt.list_formatter,
 }
+
+
+def personal_value(model: Any, name: str) -> tuple[str, str | None]:
+    """The personal data field a column shows (``member.nik`` is ``nik``) and its value."""
+    value: Any = model
+    for part in name.split("."):
+        value = None if value is None else getattr(value, part, None)
+    return name.rsplit(".", 1)[-1], None if value is None else str(value)
+
+
+def masked(view: Any, context: Any, model: Any, name: str) -> str:
+    """A list's, a search result's or an export's NIK, phone or address column: masked
+    (UU 27/2022; ``backoffice.rules.personal_data``). The full value is revealed on the
+    record's page only (``views.personal_data``)."""
+    field, value = personal_value(model, name)
+    return mask(field, value) or ""
 
 
 def format_count(value: int, estimated: bool = False) -> str:

@@ -31,6 +31,8 @@ from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
 from .filters import ScopedChoiceFilter
+from .formats import masked
+from .personal_data import RevealRoute, revealable
 
 
 class ContributionForm(AppForm):
@@ -57,7 +59,7 @@ def _sex(view: Any, context: Any, model: Member, name: str) -> Any:
     return _l("Male") if model.sex == "L" else _l("Female")
 
 
-class MemberView(SecuredModelView):
+class MemberView(RevealRoute, SecuredModelView):
     screen = "members"
     column_list = [
         "kpj",
@@ -123,11 +125,16 @@ class MemberView(SecuredModelView):
         "contribution_jht",
         "monthly_contribution",
     )
-    column_formatters = {name: _rupiah for name in money} | {"sex": _sex}
-    column_formatters_detail = column_formatters
-    column_formatters_export = {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money} | {
-        "sex": lambda v, c, m, n: m.sex
-    }
+    # Personal data (UU 27/2022): masked in the list, its searches and exports; on the details
+    # page masked with "Show" for those who need it (``authz.may_reveal``).
+    personal_columns = ("nik", "address", "phone")
+    column_formatters = {name: _rupiah for name in money} | {"sex": _sex, "nik": masked}
+    column_formatters_detail = column_formatters | {name: revealable for name in personal_columns}
+    column_formatters_export = (
+        {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money}
+        | {"sex": lambda v, c, m, n: m.sex}
+        | {name: masked for name in personal_columns}
+    )
     # Routed by the term (search_condition); never a scan for a substring of every column.
     column_searchable_list = ["kpj", "nik", "name"]
     column_filters = [ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str)]

@@ -8,12 +8,14 @@
   reason the user can read. Services refuse with it, the workflow engine asks it for the
   permission part of every transition, and screens show a button, or the reason, from it.
 - ``claims``, ``batches``, ``proposals``, ``members``: the actions of each kind of item.
+- ``personal_data``: who may see a record's NIK, phone and address in full (``may_reveal``).
 """
 
 from .actions import POLICIES, Action, Decision, Facts, Policy, Rule, check
 from .batches import BATCHES
 from .claims import CLAIMS
 from .members import MEMBERS, PAYERS
+from .personal_data import may_reveal
 from .proposals import PROPOSALS
 from .scopes import (
     Offices,
@@ -44,6 +46,7 @@ __all__ = [
     "check",
     "choosable",
     "may",
+    "may_reveal",
     "offices_of",
     "row_condition",
     "scope",
