@@ -298,7 +298,7 @@ def test_liaison_uploads_a_messy_file_and_the_clerk_accepts_part_of_it(session, 
     assert text[10, "NIK"] == "NIK ini sudah ada di baris 2 pada berkas ini."
 
     # The error report: the invalid rows exactly as uploaded, plus a column saying why.
-    report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch)))
+    report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch, masked=False)))
     sheet = report.active
     table = [["" if v is None else v for v in r] for r in sheet.iter_rows(values_only=True)]
     assert table[0] == [*MESSY_LINES[0].split(";"), "Kesalahan"]
@@ -423,7 +423,9 @@ def test_error_report_can_be_corrected_and_uploaded_again(session, user, setting
     assert (batch.valid_count, batch.invalid_count) == (1, 1)
     committed(session, batches.decide, user(LIAISON), batch.id, "submit")
 
-    workbook = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch)))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(batches.error_report(session, batch, masked=False))
+    )
     sheet = workbook.active
     assert [c.value for c in sheet[1]] == [*HEADERS, "Kesalahan"]
     assert sheet.max_row == 2 and sheet["A2"].value == bad["NIK"]
@@ -711,7 +713,9 @@ def test_rows_that_became_duplicates_since_the_preview_are_left_out_at_submit(
     details = json.loads(history(session, batch_intake.RECORD_TYPE, batch.id)[-1].details)
     assert details["newly_left_out"] == 1 and details["rows"] == 2
     # The row left out is in the error report, for the liaison to follow up.
-    report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch))).active
+    report = openpyxl.load_workbook(
+        io.BytesIO(batches.error_report(session, batch, masked=False))
+    ).active
     assert [r[0] for r in report.iter_rows(min_row=2, values_only=True)] == [person(2)["NIK"]]
     done = committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert done.state is B.COMPLETED and done.accepted_count == 2
@@ -830,7 +834,9 @@ def test_formulas_and_markup_in_names_are_kept_as_text(session, user, settings, 
     committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
     assert sorted(m.name for m in members_by_nik(session).values()) == sorted(HOSTILE_NAMES)
 
-    report = openpyxl.load_workbook(io.BytesIO(batches.error_report(session, batch))).active
+    report = openpyxl.load_workbook(
+        io.BytesIO(batches.error_report(session, batch, masked=False))
+    ).active
     cells = [c for row in report.iter_rows() for c in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     names = [row[1] for row in report.iter_rows(min_row=2)]

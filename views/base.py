@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, g, has_request_context, redirect, r
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Select
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Select, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 
@@ -29,9 +29,11 @@ from backoffice.listing.search import (
     search_within_bounds,
 )
 from backoffice.listing.words import WordIndex
+from backoffice.services import personal_data
+from backoffice.transaction import unit_of_work
 
 from .filters import never_failing, scoped_choices, with_scoped_options
-from .formats import EXPORT_FORMATTERS, LIST_FORMATTERS, ListCount
+from .formats import EXPORT_FORMATTERS, LIST_FORMATTERS, ListCount, masked
 from .saving import AuditedForm, SavingErrors
 
 #: Rows stream out of a CSV export this many at a time (never the whole list in memory).
@@ -132,6 +134,11 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
         return authz.scope(current_user, super().get_count_query(), self.model)
 
     # --- lists at scale (backoffice.listing) ---------------------------------------------------
+    #: A person's NIK, phone or address columns (UU 27/2022; ``rules.personal_data.MASKS``
+    #: names the field): masked in every export, whose every download is audited first. (An
+    #: office's address is no personal data.)
+    personal_columns: tuple[str, ...] = ()
+
     #: The screen's table of name words on PostgreSQL, for searches that return ``NameSearch``.
     word_index: WordIndex | None = None
 
@@ -296,11 +303,36 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
             execute=False,
             page_size=self.export_max_rows,
         )
+        personal = self.personal_export_columns()
+        if personal:
+            # UU 27/2022: the trail knows of the export, its rows and its personal data columns
+            # before the first row leaves (committed here; the rows stream afterwards).
+            rows = db.session.scalar(
+                select(func.count()).select_from(statement.order_by(None).subquery())
+            )
+            export = personal_data.ExportOf(
+                list=self.screen,
+                rows=rows or 0,
+                columns=personal,
+                masked=True,
+                search=args.search,
+                filters=[(name, value) for _idx, name, value in args.filters or ()],
+            )
+            with unit_of_work(db.session):
+                personal_data.audit_export(db.session, current_user, export, ip=request.remote_addr)
         return count, db.session.scalars(statement.execution_options(yield_per=EXPORT_BATCH))
+
+    def personal_export_columns(self) -> list[str]:
+        """The export's NIK, phone and address columns (always masked: ``get_export_value``)."""
+        return [name for name, _label in self._export_columns if name in self.personal_columns]
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         """Every cell of an export through the one formula neutraliser, whatever gave it: a
-        column formatter, a type formatter, or a related record (written as its text)."""
+        column formatter, a type formatter, or a related record (written as its text); a NIK,
+        phone or address column masked."""
+        if name in self.personal_columns:
+            # Masked whatever the screen's formatters say: an export never has them in full.
+            return neutralise_formula(masked(self, None, model, name))
         value = super().get_export_value(model, name)
         if value is not None and not isinstance(value, str | int | float | Decimal | date):
             value = str(value)

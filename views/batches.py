@@ -224,8 +224,20 @@ class BatchView(DecisionRoute, _BatchScreen):
         batch = self.get_one(request.args.get("id", ""))
         if not batch.invalid_count:
             abort(404)
+        # The rows in full for whoever corrects them (the uploading liaison, the office's
+        # staff: authz.may_reveal), masked for the others; audited before it is written.
+        full = bool(authz.may_reveal(current_user, batch))
+        export = personal_data.ExportOf(
+            list="batch_errors",
+            rows=service.count_invalid_rows(db.session, batch),
+            columns=[f for f in service.report_fields(batch) if f],
+            masked=not full,
+            item=batch,
+        )
+        with unit_of_work(db.session):
+            personal_data.audit_export(db.session, current_user, export, ip=request.remote_addr)
         return Response(
-            service.error_report(db.session, batch),
+            service.error_report(db.session, batch, masked=not full),
             mimetype=XLSX,
             headers={
                 "Content-Disposition": f'attachment; filename="kesalahan-batch-{batch.id}.xlsx"',

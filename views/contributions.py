@@ -18,7 +18,7 @@ from backoffice.extensions import db
 from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
 from backoffice.importing import FileRefused
-from backoffice.services import payer_columns, payer_tickets
+from backoffice.services import payer_columns, payer_tickets, personal_data
 from backoffice.services import payer_import as service
 from backoffice.transaction import unit_of_work
 
@@ -95,6 +95,12 @@ class ContributionImportView(BaseView):
                 abort(404)
             members = service.template_members(db.session, current_user, department)
             filename = f"iuran-instansi-{department.id}.xlsx"
+            # A list of members leaves the office: audited, though without NIKs (masked: none).
+            export = personal_data.ExportOf(
+                list="payer_template", rows=len(members), columns=[], masked=True
+            )
+            with unit_of_work(db.session):
+                personal_data.audit_export(db.session, current_user, export, ip=request.remote_addr)
         return Response(
             payer_columns.template_xlsx(members),
             mimetype=XLSX,
@@ -160,6 +166,18 @@ class ContributionImportView(BaseView):
             return preview
         if not preview.invalid_rows:
             abort(404)
+        # The uploading clerk's own file back (the ticket is theirs): in full, to correct it,
+        # and audited first (UU 27/2022).
+        export = personal_data.ExportOf(
+            list="payer_errors",
+            rows=len(preview.invalid_rows),
+            columns=[
+                payer_columns.PAYER_COLUMNS.field_for_header(h) or "" for h in preview.headers
+            ],
+            masked=False,
+        )
+        with unit_of_work(db.session):
+            personal_data.audit_export(db.session, current_user, export, ip=request.remote_addr)
         return Response(
             preview.error_report(),
             mimetype=XLSX,

@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -51,6 +51,7 @@ from ..importing import (
     ValidatedRow,
     error_report_xlsx,
 )
+from ..importing.columns import field_for_header
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..transaction import after_commit
 from . import numbering, reference
@@ -64,6 +65,7 @@ from .batch_intake import (
     uncell,
 )
 from .messages import message_record, stored_message
+from .personal_data import masked_cells
 
 B = BatchState
 R = RowState
@@ -505,8 +507,22 @@ def invalid_rows(session: Session, batch: MemberBatch) -> Iterator[BatchRow]:
     yield from session.scalars(stmt)
 
 
-def error_report(session: Session, batch: MemberBatch) -> bytes:
-    """The invalid rows as the liaison uploaded them plus an error column (formula-safe XLSX)."""
+def count_invalid_rows(session: Session, batch: MemberBatch) -> int:
+    """The rows of the error report (``error_report``), counted."""
+    stmt = select(func.count()).where(BatchRow.batch_id == batch.id, BatchRow.state == R.INVALID)
+    return session.scalar(stmt) or 0
+
+
+def report_fields(batch: MemberBatch) -> list[str | None]:
+    """The field each column of the batch's file (and of its error report) holds."""
+    return [field_for_header(h) for h in batch.headers or [HEADERS[f] for f in HEADERS]]
+
+
+def error_report(session: Session, batch: MemberBatch, *, masked: bool = True) -> bytes:
+    """The invalid rows as the liaison uploaded them plus an error column (formula-safe XLSX);
+    ``masked``: the NIK, phone and address cells masked (UU 27/2022), for whoever does not
+    correct the rows (``authz.may_reveal`` says who does)."""
+    fields = report_fields(batch)
 
     def validated() -> Iterator[ValidatedRow]:
         for row in invalid_rows(session, batch):
@@ -514,7 +530,10 @@ def error_report(session: Session, batch: MemberBatch) -> bytes:
                 Problem(p["column"], stored_message(p), p.get("field", ""))
                 for p in row.problems or ()
             ]
-            yield ValidatedRow(row.number, None, problems, [uncell(v) for v in row.original])
+            cells = [uncell(v) for v in row.original]
+            if masked:
+                cells = masked_cells(cells, fields)
+            yield ValidatedRow(row.number, None, problems, cells)
 
     headers = batch.headers or [HEADERS[f] for f in HEADERS]
     return error_report_xlsx(headers, validated())

@@ -423,7 +423,7 @@ def _text_cell(sheet: Any, row: int, column: int, text: str) -> None:
 
 def template_xlsx(members: Iterable[Member] = ()) -> bytes:
     """The payer's template: sheet "Iuran" with the columns (KPJ, NIK and the dates as text
-    columns), one row per member given (KPJ, NIK, name filled in), sheet "Petunjuk" with
+    columns), one row per member given (KPJ and name filled in, the NIK left empty), sheet "Petunjuk" with
     instructions (Indonesian: the file is filled in by Indonesian offices)."""
     workbook = Workbook()
     sheet = workbook.active
@@ -438,8 +438,9 @@ def template_xlsx(members: Iterable[Member] = ()) -> bytes:
             # English-locale spreadsheet cannot swap day and month.
             sheet.column_dimensions[letter].number_format = _TEXT
     for number, member in enumerate(members, start=2):
+        # The KPJ finds the member: their NIK (personal data, UU 27/2022) does not leave the
+        # office in a file for another agency.
         _text_cell(sheet, number, 1, member.kpj)
-        _text_cell(sheet, number, 2, member.nik)
         _text_cell(sheet, number, 3, member.name)
     sheet.freeze_panes = "A2"
 

@@ -23,7 +23,7 @@ from ..authz import may_reveal
 from ..authz.personal_data import ACTION as REVEAL
 from ..authz.scopes import region_id_of
 from ..errors import DomainError
-from ..rules.personal_data import is_personal
+from ..rules.personal_data import is_personal, mask
 
 EXPORT = "export_personal_data"
 #: The record type of an event about a whole list (its id is the list's screen name).
@@ -73,6 +73,7 @@ def reveal_batch_rows(
     may_reveal(actor, batch).require()
     if any(row.batch_id != batch.id for row in rows):
         raise DomainError(_unknown_field())
+    rows = [row for row in rows if row.nik]  # a row without a NIK reveals nothing
     details = {"fields": ["nik"], "rows": [row.number for row in rows]}
     _append(session, actor, REVEAL, "member_batch", batch, ip, details)
     return {row.id: row.nik for row in rows}
@@ -123,6 +124,18 @@ def audit_export(session: Session, actor: User, export: ExportOf, *, ip: str | N
     )
 
 
+def masked_cells(cells: Sequence[Any], fields: Sequence[str | None]) -> list[Any]:
+    """A spreadsheet row's cells with its personal data masked (``fields``: the field each
+    column holds, None for the others); a report for someone without the need gets these."""
+    out = list(cells)
+    for index, name in enumerate(fields):
+        if index < len(out) and name is not None and is_personal(name):
+            value = out[index]
+            if value is not None and value != "":
+                out[index] = mask(name, str(value))
+    return out
+
+
 def _append(
     session: Session,
     actor: User,
@@ -156,6 +169,7 @@ __all__ = [
     "RECORDS",
     "ExportOf",
     "audit_export",
+    "masked_cells",
     "personal_fields",
     "reveal",
     "reveal_batch_rows",
