@@ -233,7 +233,7 @@ def _samples(app: Any) -> dict[str, Any]:
         values = {
             "office": session.scalar(select(Office.id).where(Office.code == "B01")),
             "kpj": middle.kpj,
-            "nik_prefix": middle.nik[:12],
+            "nik": middle.nik,  # found only whole: a masked NIK (UU 27/2022)
             "name": " ".join(middle.name.split()[:2]),
             "common_name": "siti",
             "claim_kpj": claim.member.kpj,
@@ -257,7 +257,7 @@ def pages(values: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("members: office filter", "/admin/member/?flt0_0={office}", None),
         ("members: by start date", "/admin/member/?sort=9&desc=1", None),
         ("members: KPJ (exact)", "/admin/member/?search={kpj}", None),
-        ("members: NIK (prefix)", "/admin/member/?search={nik_prefix}", None),
+        ("members: NIK (whole)", "/admin/member/?search={nik}", None),
         ("members: name (2 words)", "/admin/member/?search={name}", None),
         ("members: common first name", "/admin/member/?search={common_name}", None),
         ("claims: first page", "/admin/claim/", None),

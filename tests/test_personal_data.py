@@ -189,6 +189,18 @@ def test_a_search_by_the_full_nik_finds_the_member_shown_masked(world, login):
     assert NIK not in claims
 
 
+def test_a_nik_is_found_only_whole_so_a_prefix_tells_nothing(world, login):
+    # Searching prefix after prefix would give a masked NIK's hidden digits away.
+    client = login(world.users["auditor"].username)
+    for prefix in (NIK[:6], NIK[:12], NIK[:15]):
+        assert world.member.kpj not in _list_table(client.get(f"/admin/member/?search={prefix}"))
+    assert world.member.kpj in _list_table(client.get(f"/admin/member/?search={NIK}"))
+    # A KPJ prefix still finds the member (the KPJ is shown in full).
+    assert world.member.kpj in _list_table(
+        client.get(f"/admin/member/?search={world.member.kpj[:8]}")
+    )
+
+
 def _list_table(response: Any) -> str:
     return Page(response).dom.one("table", "model-list").text
 

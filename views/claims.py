@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from wtforms import (
     BooleanField,
     DateField,
@@ -35,6 +35,7 @@ from backoffice.i18n import format_date, format_rupiah
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
+from backoffice.rules.nik import NIK_LENGTH
 from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from backoffice.transaction import unit_of_work
@@ -312,14 +313,16 @@ class _ClaimScreen(RevealRoute, SecuredModelView):
     workflow = claim_decisions.WORKFLOW
 
     def search_condition(self, search: str) -> Any:
-        """Routed by the term: a member's KPJ or NIK (11 digits or more, a prefix), a claim
-        number (``JKM-000123`` or ``123``), otherwise words of the claimant's or the member's
-        name (each typed word in one or the other)."""
+        """Routed by the term: a member's KPJ (11 digits or more, a prefix) or whole NIK (16
+        digits: never a prefix of a masked value, UU 27/2022), a claim number (``JKM-000123``
+        or ``123``), otherwise words of the claimant's or the member's name (each typed word
+        in one or the other)."""
         digits = search_digits(search)
         if digits and len(digits) >= 11:
-            members = select(Member.id).where(
-                or_(starts_with(Member.kpj, digits), starts_with(Member.nik, digits))
-            )
+            if len(digits) == NIK_LENGTH:
+                members = select(Member.id).where(Member.nik == digits)
+            else:
+                members = select(Member.id).where(starts_with(Member.kpj, digits))
             return Claim.member_id.in_(members)
         number = CLAIM_NUMBER.fullmatch(search.replace(" ", ""))
         if number:

@@ -9,7 +9,6 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -24,6 +23,7 @@ from backoffice.labels import choices
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
+from backoffice.rules.nik import NIK_LENGTH
 from backoffice.services import ledger, reference
 from backoffice.transaction import unit_of_work
 from models import Department, Member, Office, PaymentChannel
@@ -154,10 +154,15 @@ class MemberView(RevealRoute, SecuredModelView):
     )
 
     def search_condition(self, search: str) -> Any:
-        """A number: KPJ or NIK starting with it (exact when complete); words: the name."""
+        """A number: a KPJ starting with it, or the whole NIK (16 digits); words: the name.
+
+        A NIK is found only whole: the list shows it masked (UU 27/2022), and a search by its
+        prefix would tell its hidden digits one by one."""
         digits = search_digits(search)
         if digits:
-            return or_(starts_with(Member.kpj, digits), starts_with(Member.nik, digits))
+            if len(digits) == NIK_LENGTH:
+                return Member.nik == digits
+            return starts_with(Member.kpj, digits)
         return NameSearch(search)
 
     def name_text(self) -> Any:
