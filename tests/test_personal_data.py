@@ -45,6 +45,7 @@ NIK = "3604015203900001"
 PHONE = "081234567890"
 ADDRESS = "Kp. Pasir Gadung RT 002/RW 001, Kec. Cikande"
 OTHER_NIK = "3604015203900002"
+BAD_PHONE = "0899123456789"
 
 
 @dataclass
@@ -117,7 +118,14 @@ def world(session: Any) -> World:
                 "",
             ],
             problems=[
-                {"column": "Penghasilan", "field": "income", "msgid": "The income is empty."}
+                {"column": "Penghasilan", "field": "income", "msgid": "The income is empty."},
+                # A message quoting the value it refuses.
+                {
+                    "column": "No HP",
+                    "field": "phone",
+                    "msgid": "%(value)s is not a phone number.",
+                    "params": {"value": BAD_PHONE},
+                },
             ],
         )
     )
@@ -314,7 +322,8 @@ def test_an_export_is_audited_with_its_rows_search_and_columns_before_it_streams
         "masked": True,
     }
     assert len(rows) - 1 == 3
-    assert json.loads(second.details)["search"] == NIK
+    # The term was a NIK: the trail, read by auditors, has it masked too.
+    assert json.loads(second.details)["search"] == mask_nik(NIK)
     assert json.loads(second.details)["rows"] == 1
 
 
@@ -341,13 +350,20 @@ def test_the_batch_error_report_is_full_for_who_corrects_it_masked_else_audited(
     world, login, session
 ):
     url = f"/admin/batch/errors.xlsx?id={world.batch.id}"
-    (row,) = _report_rows(login(world.users["uploader"].username).get(url))
+    uploader = login(world.users["uploader"].username)
+    (row,) = _report_rows(uploader.get(url))
     assert row[0] == OTHER_NIK and row[4] == ADDRESS and row[5] == PHONE
+    assert BAD_PHONE in row[-1]
+    page = uploader.get(f"/admin/batch/details/?id={world.batch.id}")
+    assert BAD_PHONE in page.get_data(as_text=True)
     auditor = world.users["auditor"]
     (row,) = _report_rows(login(auditor.username).get(url))
     assert row[0] == mask_nik(OTHER_NIK)
     assert row[4] == mask_address(ADDRESS) and row[5] == mask_phone(PHONE)
     assert row[1] == "Siti Aminah"  # the rest as uploaded
+    assert BAD_PHONE not in row[-1] and mask_phone(BAD_PHONE) in row[-1]  # "Kesalahan"
+    page = login(auditor.username).get(f"/admin/batch/details/?id={world.batch.id}")
+    assert BAD_PHONE not in page.get_data(as_text=True)
     full, masked = _events(session, "export_personal_data")
     assert (full.record_type, full.record_id) == ("member_batch", str(world.batch.id))
     assert json.loads(full.details) == {

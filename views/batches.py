@@ -315,7 +315,8 @@ def _details_context(
             .order_by(BatchRow.number)
             .limit(ERRORS_SHOWN)
         )
-        errors = list(service.row_errors(invalid))[:ERRORS_SHOWN]
+        full = bool(authz.may_reveal(current_user, batch))
+        errors = list(service.row_errors(invalid, masked=not full))[:ERRORS_SHOWN]
     progress = (
         tasks.get_progress(service.progress_key(batch.id))
         if batch.state is BatchState.PROCESSING

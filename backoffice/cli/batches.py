@@ -112,7 +112,7 @@ def _row_errors(batch: MemberBatch) -> list[dict[str, Any]]:
     )
     return [
         {"row": e.row, "column": e.column, "message": str(e.message)}
-        for e in batches.row_errors(rows)
+        for e in batches.row_errors(rows, masked=False)
     ]
 
 

@@ -65,7 +65,7 @@ from .batch_intake import (
     uncell,
 )
 from .messages import message_record, stored_message
-from .personal_data import masked_cells
+from .personal_data import masked_cells, masked_problem
 
 B = BatchState
 R = RowState
@@ -491,10 +491,13 @@ class RowError:
     message: Message
 
 
-def row_errors(rows: Iterable[BatchRow]) -> Iterator[RowError]:
+def row_errors(rows: Iterable[BatchRow], *, masked: bool = True) -> Iterator[RowError]:
+    """Each problem of the rows; ``masked``: a NIK, phone or address quoted in a message is
+    masked (UU 27/2022) for whoever does not correct the rows."""
     for row in rows:
         for problem in row.problems or ():
-            yield RowError(row.number, problem["column"], stored_message(problem))
+            shown = masked_problem(problem) if masked else problem
+            yield RowError(row.number, problem["column"], stored_message(shown))
 
 
 def invalid_rows(session: Session, batch: MemberBatch) -> Iterator[BatchRow]:
@@ -527,7 +530,11 @@ def error_report(session: Session, batch: MemberBatch, *, masked: bool = True) -
     def validated() -> Iterator[ValidatedRow]:
         for row in invalid_rows(session, batch):
             problems = [
-                Problem(p["column"], stored_message(p), p.get("field", ""))
+                Problem(
+                    p["column"],
+                    stored_message(masked_problem(p) if masked else p),
+                    p.get("field", ""),
+                )
                 for p in row.problems or ()
             ]
             cells = [uncell(v) for v in row.original]

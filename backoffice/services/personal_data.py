@@ -23,7 +23,9 @@ from ..authz import may_reveal
 from ..authz.personal_data import ACTION as REVEAL
 from ..authz.scopes import region_id_of
 from ..errors import DomainError
-from ..rules.personal_data import is_personal, mask
+from ..listing.search import search_digits
+from ..rules.nik import NIK_LENGTH
+from ..rules.personal_data import is_personal, mask, mask_nik
 
 EXPORT = "export_personal_data"
 #: The record type of an event about a whole list (its id is the list's screen name).
@@ -100,7 +102,7 @@ def audit_export(session: Session, actor: User, export: ExportOf, *, ip: str | N
     columns = [c for c in export.columns if is_personal(c)]
     details: Mapping[str, Any] = {
         "list": export.list,
-        "search": export.search or None,
+        "search": _search_as_audited(export.search),
         "filters": [list(f) if isinstance(f, tuple | list) else f for f in export.filters],
         "rows": export.rows,
         "columns": columns,
@@ -124,6 +126,17 @@ def audit_export(session: Session, actor: User, export: ExportOf, *, ip: str | N
     )
 
 
+def _search_as_audited(search: str | None) -> str | None:
+    """The export's search term; a NIK masked: the trail is read by auditors, who see masked
+    values only (the member found is named by the rows the list shows)."""
+    if not search:
+        return None
+    digits = search_digits(search)
+    if digits is not None and len(digits) == NIK_LENGTH:
+        return mask_nik(digits)
+    return search
+
+
 def masked_cells(cells: Sequence[Any], fields: Sequence[str | None]) -> list[Any]:
     """A spreadsheet row's cells with its personal data masked (``fields``: the field each
     column holds, None for the others); a report for someone without the need gets these."""
@@ -134,6 +147,20 @@ def masked_cells(cells: Sequence[Any], fields: Sequence[str | None]) -> list[Any
             if value is not None and value != "":
                 out[index] = mask(name, str(value))
     return out
+
+
+def masked_problem(problem: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored problem of an uploaded row (``services.messages.message_record`` plus its
+    ``field``) whose text parameters are masked when the field is personal data: "found
+    3604-01x..." names the value it refuses."""
+    name = problem.get("field") or ""
+    if not is_personal(name):
+        return dict(problem)
+    params = {
+        k: mask(name, v) if isinstance(v, str) else v
+        for k, v in (problem.get("params") or {}).items()
+    }
+    return {**problem, "params": params}
 
 
 def _append(
@@ -170,6 +197,7 @@ __all__ = [
     "ExportOf",
     "audit_export",
     "masked_cells",
+    "masked_problem",
     "personal_fields",
     "reveal",
     "reveal_batch_rows",
