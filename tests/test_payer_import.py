@@ -6,6 +6,7 @@ report, recording all or nothing through the ledger, re-checking at confirm time
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -386,6 +387,13 @@ def test_the_template_round_trips_with_the_departments_members(app, session, log
     sheet = workbook.worksheets[0]
     rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
     assert member.kpj in rows
+    # A list of the department's members left the office: audited with its rows.
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export_personal_data")
+    ).one()
+    details = json.loads(event.details)
+    assert (details["list"], details["columns"], details["masked"]) == ("payer_template", [], True)
+    assert details["rows"] == len(rows)
     row = rows[member.kpj]
     # The NIK stays in the office (UU 27/2022): the KPJ finds the member.
     assert row[1].value is None and row[2].data_type == "s"  # a name is never a formula
@@ -668,6 +676,21 @@ def test_the_error_report_has_the_original_cells_and_no_formula(app, session, lo
     for r in sheet.iter_rows():
         for c in r:
             assert c.data_type != "f", (c.coordinate, c.value)
+    # The clerk's own file back, in full, audited first with its rows (UU 27/2022).
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "export_personal_data")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.actor_username == "petugas.serang" and event.record_id == "payer_errors"
+    assert json.loads(event.details) == {
+        "list": "payer_errors",
+        "search": None,
+        "filters": [],
+        "rows": 2,
+        "columns": ["nik"],
+        "masked": False,
+    }
     # No error report when every row is valid.
     _html, token, _expected = uploaded(client, csv_bytes(rows[:2]), dept)
     assert client.get(URL + f"errors.xlsx?t={token}").status_code == 404
