@@ -17,7 +17,7 @@ from .enums import (
     Role,
     RowState,
 )
-from .members import BatchRow, KpjCounter, Member, MemberBatch
+from .members import BatchRow, KpjCounter, Member, MemberBatch, MemberStatusChange
 from .org import Department, Office, Regency, Region
 from .proposals import OfficeProposal
 from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
@@ -42,6 +42,7 @@ __all__ = [
     "KpjCounter",
     "Member",
     "MemberBatch",
+    "MemberStatusChange",
     "Programme",
     "RowState",
     "AuditChainHead",

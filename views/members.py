@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
@@ -20,17 +21,17 @@ from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
-from backoffice.labels import choices
+from backoffice.labels import STATUS_REASONS, choices
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
-from backoffice.services import ledger, reference
+from backoffice.services import ledger, lifecycle, reference
 from backoffice.transaction import unit_of_work
-from models import Department, Member, Office, PaymentChannel
+from models import Department, Member, MemberStatus, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
-from .filters import ScopedChoiceFilter
+from .filters import EnumFilter, ScopedChoiceFilter
 
 
 class ContributionForm(AppForm):
@@ -57,6 +58,27 @@ def _sex(view: Any, context: Any, model: Member, name: str) -> Any:
     return _l("Male") if model.sex == "L" else _l("Female")
 
 
+#: The badge colour of each status (Bootstrap 4).
+STATUS_BADGES = {
+    MemberStatus.REGISTERED: "secondary",
+    MemberStatus.ACTIVE: "success",
+    MemberStatus.LAPSED: "warning",
+    MemberStatus.ENDED: "danger",
+    MemberStatus.DECEASED: "dark",
+    MemberStatus.EXITED: "info",
+}
+
+
+def status_badge(status: MemberStatus) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        STATUS_BADGES[status], lifecycle.status_label(status)
+    )
+
+
+def _status(view: Any, context: Any, model: Member, name: str) -> Any:
+    return status_badge(model.status)
+
+
 class MemberView(SecuredModelView):
     screen = "members"
     column_list = [
@@ -70,6 +92,7 @@ class MemberView(SecuredModelView):
         "programmes",
         "monthly_contribution",
         "start_date",
+        "status",
     ]
     column_details_list = [
         "kpj",
@@ -91,7 +114,8 @@ class MemberView(SecuredModelView):
         "monthly_contribution",
         "start_date",
         "registered_by",
-        "active",
+        "status",
+        "status_since",
     ]
     column_export_list = column_details_list
     column_labels = {
@@ -114,7 +138,8 @@ class MemberView(SecuredModelView):
         "monthly_contribution": _l("Monthly contribution"),
         "start_date": _l("Start date"),
         "registered_by": _l("Accepted by"),
-        "active": _l("Active"),
+        "status": _l("Membership status"),
+        "status_since": _l("Status since"),
     }
     money = (
         "income_level",
@@ -123,14 +148,18 @@ class MemberView(SecuredModelView):
         "contribution_jht",
         "monthly_contribution",
     )
-    column_formatters = {name: _rupiah for name in money} | {"sex": _sex}
+    column_formatters = {name: _rupiah for name in money} | {"sex": _sex, "status": _status}
     column_formatters_detail = column_formatters
     column_formatters_export = {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money} | {
-        "sex": lambda v, c, m, n: m.sex
+        "sex": lambda v, c, m, n: m.sex,
+        "status": lambda v, c, m, n: str(lifecycle.status_label(m.status)),
     }
     # Routed by the term (search_condition); never a scan for a substring of every column.
     column_searchable_list = ["kpj", "nik", "name"]
-    column_filters = [ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str)]
+    column_filters = [
+        ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str),
+        EnumFilter(Member.status, _l("Membership status"), MemberStatus),
+    ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
 
@@ -186,6 +215,11 @@ class MemberView(SecuredModelView):
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
+            "status_badge": status_badge(model.status),
+            "status_timeline": lifecycle.timeline(db.session, model),
+            "status_label": lifecycle.status_label,
+            "status_reason": lambda code: STATUS_REASONS.get(code, code),
+            "refunds": lifecycle.refunds(db.session, model),
         }
 
     @expose("/contribution/", methods=("POST",))

@@ -64,8 +64,10 @@ MEMBERSHIP_ENDED = "membership_ended"
 
 #: Statuses no payment changes.
 TERMINAL = frozenset({S.ENDED, S.DECEASED, S.EXITED})
-#: Statuses for which no contribution is recorded.
-CONTRIBUTIONS_CLOSED = frozenset({S.ENDED, S.DECEASED, S.EXITED})
+#: Statuses for which no contribution is recorded whatever its payment date. An ended
+#: membership takes none made from the day it ended (``payment_refusal``), but one made while
+#: it ran, recorded late, still counts: the history, not the stored status, decides.
+CONTRIBUTIONS_CLOSED = frozenset({S.DECEASED, S.EXITED})
 #: Statuses for which no claim is registered. An ended member keeps their JHT savings ("arrears
 #: never refuse a JHT claim") and the claims of events while covered: assumption, see README.
 CLAIMS_CLOSED = frozenset({S.DECEASED, S.EXITED})
@@ -250,3 +252,43 @@ def payment_refusal(before: Standing) -> Finding | None:
             MEMBERSHIP_ENDED, {"ended": before.protection_ends, "window": before.window_ends}
         )
     return None
+
+
+def closed_by_claim(
+    payments: Iterable[Paid], on: date, rules: Rules, closing: Change | None
+) -> tuple[Standing, list[Change]]:
+    """``replay``, then the change a paid claim or a deregistration made on ``closing.day``
+    (deceased, exited: no payment changes the status after it). ``closing.before`` is
+    ignored: the status the payments gave that day is the one it changed."""
+    if closing is None or closing.day > on:
+        return replay(payments, on, rules)
+    standing, changes = replay(payments, closing.day, rules)
+    if standing.status is closing.after:
+        return standing, changes
+    change = Change(closing.day, standing.status, closing.after, closing.reason)
+    return replace(standing, status=closing.after, since=closing.day), [*changes, change]
+
+
+def stored_dates(standing: Standing) -> tuple[date | None, date | None]:
+    """The member's ``lapses_on`` and ``ends_on`` columns: the first day without protection
+    (active: if nothing more is paid; lapsed and ended: the day it lapsed) and the day the
+    membership ends if no arrears are paid; None once deceased or exited."""
+    if standing.status in (S.DECEASED, S.EXITED) or standing.protection_ends is None:
+        return None, None
+    assert standing.window_ends is not None
+    one = timedelta(days=1)
+    return standing.protection_ends + one, standing.window_ends + one
+
+
+def from_stored(
+    status: MemberStatus, since: date | None, lapses_on: date | None, ends_on: date | None
+) -> Standing:
+    """The standing the member's columns keep (``stored_dates``' inverse, for the task)."""
+    one = timedelta(days=1)
+    return Standing(
+        status,
+        since,
+        None,
+        lapses_on - one if lapses_on is not None else None,
+        ends_on - one if ends_on is not None else None,
+    )
