@@ -80,6 +80,20 @@ ACTION_LABELS: dict[str, object] = {
     # UU 27/2022: personal data shown in full, or exported (masked or not)
     "reveal_personal_data": _l("personal data shown in full"),
     "export_personal_data": _l("list with personal data exported"),
+    "status": _l("membership status changed"),
+    "deregister": _l("deregistered at the member's request"),
+}
+
+#: Why a member's status changed (``rules.lifecycle`` reason codes).
+STATUS_REASONS: dict[str, object] = {
+    "first_payment": _l("first contribution paid: protection starts"),
+    "arrears": _l("more consecutive monthly contributions unpaid than allowed"),
+    "arrears_paid": _l("arrears paid within the window: protection restored"),
+    "window_passed": _l("arrears not paid within the window: membership ended"),
+    "death_claim_paid": _l("death benefit paid"),
+    "jht_paid": _l("JHT paid out in full"),
+    "deregistered": _l("deregistered at the member's request"),
+    "migration": _l("status set from the payment history"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),
@@ -101,6 +115,13 @@ STATE_LABELS: dict[str, object] = {
     "invalid": _l("invalid (left out)"),
     "pending": _l("waiting"),
     "accepted": _l("accepted"),
+    # a member's status (models.MemberStatus)
+    "registered": _l("registered, not yet paid"),
+    "active": _l("active"),
+    "lapsed": _l("lapsed"),
+    "ended": _l("ended"),
+    "deceased": _l("deceased"),
+    "exited": _l("exited"),
 }
 
 

@@ -78,7 +78,7 @@ JSONScalar = str | int | float | bool | None
 
 QUEUE_NAME = "backoffice"
 # Modules whose tasks the consumer process must know, besides those create_app() imports.
-TASK_MODULES: tuple[str, ...] = ("backoffice.services.batches",)
+TASK_MODULES: tuple[str, ...] = ("backoffice.services.batches", "backoffice.services.lifecycle")
 # The default SQLite database has one writer at a time: a second worker would only wait for it.
 EMBEDDED_WORKERS = 1
 # At exit, how long a running embedded task may take to finish (its transaction is otherwise lost,
@@ -286,6 +286,20 @@ def task(
     return decorator
 
 
+def periodic_task(
+    validate_datetime: Callable[[datetime], bool], **options: Any
+) -> Callable[[Callable[[], Any]], Any]:
+    """Declare a task the consumer runs by itself whenever ``validate_datetime(now)`` is true
+    (checked once a minute; ``now`` is naive UTC, huey's clock): ``@tasks.periodic_task(f)``.
+    The body runs like a ``task``'s, as one unit of work. Only a consumer runs periodic tasks
+    (``make worker``, or the embedded one once started); ``.call_local()`` runs it now."""
+
+    def decorator(fn: Callable[[], Any]) -> Any:
+        return huey.periodic_task(validate_datetime, **options)(run_in_app(fn))
+
+    return decorator
+
+
 def _import_task_modules() -> None:
     for name in TASK_MODULES:
         try:
@@ -389,6 +403,7 @@ __all__ = [
     "huey",
     "init_tasks",
     "parse_task_queue",
+    "periodic_task",
     "queue_mode",
     "queue_ok",
     "run_in_app",

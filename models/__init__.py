@@ -8,6 +8,7 @@ from .enums import (
     ClaimState,
     ClaimType,
     JhtReason,
+    MemberStatus,
     OfficeType,
     PaymentChannel,
     Programme,
@@ -16,7 +17,7 @@ from .enums import (
     Role,
     RowState,
 )
-from .members import BatchRow, KpjCounter, Member, MemberBatch
+from .members import BatchRow, KpjCounter, Member, MemberBatch, MemberStatusChange
 from .org import Department, Office, Regency, Region
 from .proposals import OfficeProposal
 from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
@@ -31,6 +32,7 @@ __all__ = [
     "ContributionPayment",
     "DocumentRequirement",
     "JhtReason",
+    "MemberStatus",
     "PaymentChannel",
     "Relationship",
     "BatchRow",
@@ -40,6 +42,7 @@ __all__ = [
     "KpjCounter",
     "Member",
     "MemberBatch",
+    "MemberStatusChange",
     "Programme",
     "RowState",
     "AuditChainHead",

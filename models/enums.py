@@ -108,3 +108,14 @@ class Relationship(enum.StrEnum):
     PARENT = "parent"
     SIBLING = "sibling"
     OTHER = "other"
+
+
+class MemberStatus(enum.StrEnum):
+    """Where a member stands in their membership (``backoffice.rules.lifecycle``)."""
+
+    REGISTERED = "registered"  # accepted, no contribution paid yet: not protected
+    ACTIVE = "active"  # protected since the first contribution paid
+    LAPSED = "lapsed"  # more than N consecutive due months unpaid; arrears may still be paid
+    ENDED = "ended"  # lapsed past the window for paying arrears
+    DECEASED = "deceased"  # a death claim (JKM, JKK death) was paid
+    EXITED = "exited"  # JHT paid out in full, or deregistered at their request

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin
-from .enums import BatchState, RowState, str_enum
+from .base import Base, TimestampMixin, utcnow
+from .enums import BatchState, MemberStatus, RowState, str_enum
 from .org import Department, Office, Region
 from .users import User
 
@@ -173,6 +173,18 @@ class Member(TimestampMixin, Base):
         Index("ix_member_contribution_id", "monthly_contribution", "id"),
         Index("ix_member_kpj_pattern", "kpj", postgresql_ops={"kpj": "varchar_pattern_ops"}),
         Index("ix_member_nik_pattern", "nik", postgresql_ops={"nik": "varchar_pattern_ops"}),
+        # ``active`` follows the status (migration 0015): False once the membership is over.
+        CheckConstraint(
+            "active = (status NOT IN ('ended', 'deceased', 'exited'))", name="active_follows_status"
+        ),
+        CheckConstraint(
+            "status = 'registered' OR status_since IS NOT NULL", name="status_has_since"
+        ),
+        # The status filter of the lists, in the default order of a region's list; the
+        # nightly task's lapses and ends.
+        Index("ix_member_status_region_created_id", "status", "region_id", "created_at", "id"),
+        Index("ix_member_status_lapses_on", "status", "lapses_on"),
+        Index("ix_member_status_ends_on", "status", "ends_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +204,18 @@ class Member(TimestampMixin, Base):
     contribution_jht: Mapped[int] = mapped_column(Integer, default=0)
     monthly_contribution: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The membership lifecycle (backoffice.rules.lifecycle; services.lifecycle changes it).
+    status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus, "member_status"),
+        default=MemberStatus.REGISTERED,
+        server_default=MemberStatus.REGISTERED.value,
+    )
+    status_since: Mapped[date | None] = mapped_column(Date)  # None while registered
+    # If nothing more is paid: the first day without protection (for a lapsed or ended member
+    # the day it lapsed) and the day the membership ends (the day after the window for
+    # arrears). Set from the payment history by each payment; read by the nightly task.
+    lapses_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
 
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
@@ -208,6 +232,35 @@ class Member(TimestampMixin, Base):
 
     def __str__(self) -> str:
         return f"{self.kpj} {self.name}"
+
+
+class MemberStatusChange(Base):
+    """One change of a member's status, with its reason (``rules.lifecycle`` reason codes)."""
+
+    __tablename__ = "member_status_change"
+    __table_args__ = (
+        Index("ix_member_status_change_member_day", "member_id", "day", "id"),
+        CheckConstraint("from_status <> to_status", name="changes_status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    from_status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus, "member_status_change_from")
+    )
+    to_status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus, "member_status_change_to")
+    )
+    reason: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)  # the first day of the new status
+    # Who made it (None: the nightly task, a payment file's import by the system, migration).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The paid claim that made the member deceased or exited.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    actor: Mapped[User | None] = relationship()
 
 
 class KpjCounter(Base):

@@ -278,7 +278,7 @@ def test_a_refused_registration_shows_why_and_keeps_nothing(login, session):
     assert page.status == 200 and page.has_id("claim-form")
     [message] = page.alerts("danger")
     assert message.startswith("Peserta tidak terlindungi pada ")
-    assert "bulan iuran belum dibayar" in message and "paling banyak 3 bulan" in message
+    assert "nonaktif sejak" in message and "lebih dari 3 bulan berturut-turut" in message
     assert claims_of(session, member) == 0
 
 

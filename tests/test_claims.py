@@ -332,23 +332,20 @@ def test_a_clerk_cannot_reject_a_claim_waiting_at_a_higher_level(session, user, 
 # --- 3. eligibility ----------------------------------------------------------------------------
 
 
-def _months_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
 def test_a_member_in_arrears_on_the_event_date_is_refused_with_the_unpaid_months(session, user):
     member = world.member_in_arrears(session)
     event = world.today() - timedelta(days=3)
-    # due: every month up to the event's month when past the 15th, else up to the one before
-    last_due = _months_index(event) - (0 if event.day > 15 else 1)
-    last_paid = _months_index(world.today()) - 6
-    unpaid = last_due - last_paid
-    assert unpaid > 3
+    # Paid up to six months ago: protection ended on the due date (the 15th) of the fourth
+    # consecutive month unpaid, and the member lapsed the day after.
+    last_paid = coverage.add_months(world.today().replace(day=1), -6)
+    ended = coverage.add_months(last_paid, 4).replace(day=15)
+    assert ended < event
     with pytest.raises(DomainError) as refused:
         done(session, service.register_claim, user(CLERK), world.jkm_data(member, event_date=event))
     assert str(refused.value) == (
-        f"Peserta tidak terlindungi pada {event:%d/%m/%Y}: saat itu {unpaid} bulan iuran belum "
-        "dibayar, sedangkan perlindungan hanya berlaku dengan tunggakan paling banyak 3 bulan."
+        f"Peserta tidak terlindungi pada {event:%d/%m/%Y}: nonaktif sejak "
+        f"{ended + timedelta(days=1):%d/%m/%Y}, perlindungan berakhir pada {ended:%d/%m/%Y} "
+        "setelah lebih dari 3 bulan berturut-turut iuran tidak dibayar."
     )
     assert refused.value.field == "eligibility"
     session.rollback()

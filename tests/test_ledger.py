@@ -33,6 +33,7 @@ from models import (
     ContributionPayment,
     Department,
     Member,
+    MemberStatus,
     Office,
     PaymentChannel,
     Programme,
@@ -117,6 +118,10 @@ def test_a_list_of_payments_is_recorded_together_with_one_event_each(session, us
     new_events = session.scalars(
         select(AuditEvent).where(AuditEvent.id > 0).order_by(AuditEvent.id).offset(events)
     ).all()
+    # Each payment, then each member's status from the history (``services.lifecycle``).
+    statuses = [e for e in new_events if e.action == "status"]
+    new_events = [e for e in new_events if e.action == "contribution"]
+    assert [e.record_id for e in statuses] == [str(m.id) for m in members]
     assert [e.record_id for e in new_events] == [str(m.id) for m in members]
     assert [json.loads(e.details)["months"] for e in new_events] == [1, 3, 1, 3, 1]
     # March to May 2026, paid by the members: the PP 50/2025 discount (half of JKK and JKM).
@@ -136,9 +141,11 @@ def test_one_refused_payment_of_a_list_records_none_and_names_it(
         make_member(session, nik="3604295212850102"),
     )
     if second == "already paid":
-        pay(session, clerk, other, date(2026, 4, 1))
+        # Recorded when it was paid: the member is active then (by TODAY they would have
+        # lapsed and their membership ended).
+        pay(session, clerk, other, date(2026, 4, 1), today=date(2026, 4, 10))
     if second == "not active":
-        other.active = False
+        other.status, other.status_since, other.active = MemberStatus.EXITED, TODAY, False
     session.commit()
     before = (count(session, ContributionPayment), count(session, AuditEvent))
     payments = [
@@ -156,7 +163,7 @@ def test_one_refused_payment_of_a_list_records_none_and_names_it(
     expected = {
         "already paid": "The contribution for 04/2026 is already paid; nothing was recorded.",
         "twice in the list": "The contribution for 05/2026 is already paid; nothing was recorded.",
-        "not active": "The member is not active: no contribution can be recorded.",
+        "not active": "The membership is exited since 22/11/2026: no contribution can be recorded.",
     }[second]
     assert message == expected
     assert (count(session, ContributionPayment), count(session, AuditEvent)) == before
@@ -249,7 +256,7 @@ def test_the_discount_applies_to_the_months_due_while_it_is_in_force(session, us
         ("02/2026", *half),
         ("03/2026", *half),
     ]
-    [event] = history(session, "member", member.id)
+    [event] = [e for e in history(session, "member", member.id) if e.action == "contribution"]
     assert json.loads(event.details)["total"] == 3 * 51_800 + 3 * 40_900
 
 
@@ -300,14 +307,16 @@ def test_recording_writes_one_audit_event_in_the_same_transaction(session, user)
     before = count(session, AuditEvent), count(session, ContributionPayment)
     member = make_member(session)
     pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7))
-    assert count(session, AuditEvent) == before[0] + 1
+    # The payment, and the member's status it changed (registered -> ...).
+    assert count(session, AuditEvent) == before[0] + 2
     session.rollback()  # the service does not commit: payments and event go together
     assert (count(session, AuditEvent), count(session, ContributionPayment)) == before
 
     member = make_member(session)
     pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7), ip="10.0.0.7")
     session.commit()
-    [event] = history(session, "member", member.id)
+    [event, status] = history(session, "member", member.id)
+    assert (status.action, status.from_state, status.actor_id) == ("status", "registered", clerk.id)
     assert event.action == "contribution" and event.actor_id == clerk.id
     assert event.ip == "10.0.0.7"
     assert (event.office_id, event.region_id) == (member.office_id, member.region_id)
@@ -391,11 +400,12 @@ def test_an_unknown_channel_is_refused(session, user):
     assert refused.value.field == "channel"
 
 
-def test_an_inactive_member_is_refused(session, user):
+def test_a_deceased_member_is_refused(session, user):
     member = make_member(session)
-    member.active = False
-    with pytest.raises(DomainError):
+    member.status, member.status_since, member.active = MemberStatus.DECEASED, START, False
+    with pytest.raises(DomainError) as refused:
         pay(session, user("petugas.serang"), member, date(2026, 1, 1))
+    assert "meninggal dunia" in str(refused.value)
 
 
 def test_a_clerk_of_another_office_is_forbidden(session, user):

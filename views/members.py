@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -19,18 +20,18 @@ from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
-from backoffice.labels import choices
+from backoffice.labels import STATUS_REASONS, choices
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
 from backoffice.rules.nik import NIK_LENGTH
-from backoffice.services import ledger, reference
+from backoffice.services import ledger, lifecycle, reference
 from backoffice.transaction import unit_of_work
-from models import Department, Member, Office, PaymentChannel
+from models import Department, Member, MemberStatus, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
-from .filters import ScopedChoiceFilter
+from .filters import EnumFilter, ScopedChoiceFilter
 from .formats import masked
 from .personal_data import RevealRoute, revealable
 
@@ -59,6 +60,27 @@ def _sex(view: Any, context: Any, model: Member, name: str) -> Any:
     return _l("Male") if model.sex == "L" else _l("Female")
 
 
+#: The badge colour of each status (Bootstrap 4).
+STATUS_BADGES = {
+    MemberStatus.REGISTERED: "secondary",
+    MemberStatus.ACTIVE: "success",
+    MemberStatus.LAPSED: "warning",
+    MemberStatus.ENDED: "danger",
+    MemberStatus.DECEASED: "dark",
+    MemberStatus.EXITED: "info",
+}
+
+
+def status_badge(status: MemberStatus) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        STATUS_BADGES[status], lifecycle.status_label(status)
+    )
+
+
+def _status(view: Any, context: Any, model: Member, name: str) -> Any:
+    return status_badge(model.status)
+
+
 class MemberView(RevealRoute, SecuredModelView):
     screen = "members"
     column_list = [
@@ -72,6 +94,7 @@ class MemberView(RevealRoute, SecuredModelView):
         "programmes",
         "monthly_contribution",
         "start_date",
+        "status",
     ]
     column_details_list = [
         "kpj",
@@ -93,7 +116,8 @@ class MemberView(RevealRoute, SecuredModelView):
         "monthly_contribution",
         "start_date",
         "registered_by",
-        "active",
+        "status",
+        "status_since",
     ]
     column_export_list = column_details_list
     column_labels = {
@@ -116,7 +140,8 @@ class MemberView(RevealRoute, SecuredModelView):
         "monthly_contribution": _l("Monthly contribution"),
         "start_date": _l("Start date"),
         "registered_by": _l("Accepted by"),
-        "active": _l("Active"),
+        "status": _l("Membership status"),
+        "status_since": _l("Status since"),
     }
     money = (
         "income_level",
@@ -128,16 +153,26 @@ class MemberView(RevealRoute, SecuredModelView):
     # Personal data (UU 27/2022): masked in the list, its searches and exports; on the details
     # page masked with "Show" for those who need it (``authz.may_reveal``).
     personal_columns = ("nik", "address", "phone")
-    column_formatters = {name: _rupiah for name in money} | {"sex": _sex, "nik": masked}
+    column_formatters = {name: _rupiah for name in money} | {
+        "sex": _sex,
+        "nik": masked,
+        "status": _status,
+    }
     column_formatters_detail = column_formatters | {name: revealable for name in personal_columns}
     column_formatters_export = (
         {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money}
-        | {"sex": lambda v, c, m, n: m.sex}
+        | {
+            "sex": lambda v, c, m, n: m.sex,
+            "status": lambda v, c, m, n: str(lifecycle.status_label(m.status)),
+        }
         | {name: masked for name in personal_columns}
     )
     # Routed by the term (search_condition); never a scan for a substring of every column.
     column_searchable_list = ["kpj", "nik", "name"]
-    column_filters = [ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str)]
+    column_filters = [
+        ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str),
+        EnumFilter(Member.status, _l("Membership status"), MemberStatus),
+    ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
 
@@ -198,6 +233,11 @@ class MemberView(RevealRoute, SecuredModelView):
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
+            "status_badge": status_badge(model.status),
+            "status_timeline": lifecycle.timeline(db.session, model),
+            "status_label": lifecycle.status_label,
+            "status_reason": lambda code: STATUS_REASONS.get(code, code),
+            "refunds": lifecycle.refunds(db.session, model),
         }
 
     @expose("/contribution/", methods=("POST",))

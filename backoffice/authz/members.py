@@ -7,8 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from models import Department, Member, Role, User
+from models import Department, Member, MemberStatus, Role, User
 
+from ..labels import STATE_LABELS
+from ..rules.lifecycle import CLAIMS_CLOSED, CONTRIBUTIONS_CLOSED
 from .actions import Action, Facts, Policy, Rule
 from .claims import MEMBER_OFFICE, REGISTERS, STAFF
 from .scopes import works_for
@@ -19,6 +21,35 @@ def _records_for_member(user: User, member: Member, facts: Facts) -> Any:
     if not works_for(user, member.office):
         return _l("Contributions are recorded by the office the member belongs to.")
     return None
+
+
+# The statuses closed to contributions and to claims are the rule's (authz reads the stored
+# status; the services also check the payment history).
+_NO_CONTRIBUTIONS = CONTRIBUTIONS_CLOSED
+_NO_CLAIMS = CLAIMS_CLOSED
+
+
+def _status_refusal(member: Member, closed: frozenset[MemberStatus], what: Any) -> Any:
+    if member is not None and member.status in closed:
+        return _l(
+            "The membership is %(status)s since %(since)s: %(what)s",
+            status=STATE_LABELS[member.status.value],
+            since=member.status_since.strftime("%d/%m/%Y") if member.status_since else "-",
+            what=what,
+        )
+    return None
+
+
+def _takes_contributions(user: User, member: Member, facts: Facts) -> Any:
+    return _status_refusal(member, _NO_CONTRIBUTIONS, _l("no contribution can be recorded."))
+
+
+def _takes_claims(user: User, member: Member, facts: Facts) -> Any:
+    return _status_refusal(member, _NO_CLAIMS, _l("no claim can be registered."))
+
+
+def _still_member(user: User, member: Member, facts: Facts) -> Any:
+    return _status_refusal(member, _NO_CLAIMS, _l("it cannot be deregistered."))
 
 
 MEMBERS = Policy(
@@ -32,14 +63,21 @@ MEMBERS = Policy(
                 _l("Register a claim"),
                 STAFF,
                 role_refusal=REGISTERS,
-                rules=(MEMBER_OFFICE,),
+                rules=(MEMBER_OFFICE, Rule(_takes_claims)),
             ),
             Action(
                 "record_contribution",
                 _l("Record a contribution"),
                 STAFF,
                 role_refusal=_l("Only the staff of a branch office record contributions."),
-                rules=(Rule(_records_for_member, forbids=True),),
+                rules=(Rule(_records_for_member, forbids=True), Rule(_takes_contributions)),
+            ),
+            Action(
+                "deregister",
+                _l("Deregister at the member's request"),
+                STAFF,
+                role_refusal=_l("Only the staff of a branch office deregister members."),
+                rules=(MEMBER_OFFICE, Rule(_still_member)),
             ),
         )
     },

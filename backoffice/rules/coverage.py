@@ -1,84 +1,85 @@
-"""Protection from the contributions paid: months due, arrears, the day protection ends.
+"""Protection on a day from the contributions paid: covered or not, the current arrears, the
+day protection ends.
 
-Pure functions of the member's start date and the months paid: a month's contribution is due by
-``due_day`` of that month, and protection holds while at most ``max_arrears`` due months are
-unpaid (both reference data, read by the caller on the day in question).
+A pure function of the payments (each month with its payment date) and the lifecycle's
+reference data (``lifecycle.Rules``: the arrears limit, the window for arrears, the due day,
+read by the caller for the day in question). Covered means ``active`` in the membership
+lifecycle (``rules.lifecycle``): protection starts with the first contribution paid and ends
+after more than ``max_arrears`` consecutive unpaid due months, not with scattered ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from models import MemberStatus
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
+from . import lifecycle
+from .lifecycle import Paid, Rules, Standing
+from .months import add_months, due_date, month_start, months_due, same_day_months_later
 
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def due_date(month: date, due_day: int) -> date:
-    """The day by which the contribution of ``month`` is paid."""
-    return month.replace(day=due_day)
-
-
-def months_due(start: date, on: date, due_day: int) -> list[date]:
-    """The months whose contribution is due on ``on`` (the first of each month)."""
-    first = month_start(start)
-    last = month_start(on) if on.day > due_day else add_months(month_start(on), -1)
-    months = []
-    month = first
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
+__all__ = [
+    "Coverage",
+    "Paid",
+    "Rules",
+    "add_months",
+    "coverage_on",
+    "due_date",
+    "month_start",
+    "months_due",
+    "same_day_months_later",
+]
 
 
 @dataclass(frozen=True)
 class Coverage:
     on: date
-    started: bool
-    paid_months: int  # months paid for up to ``on``
-    arrears_months: int  # due months unpaid on ``on``
+    standing: Standing
+    paid_months: int  # months paid for up to the month of ``on`` (ahead not counted)
     max_arrears: int
-    protection_ends: date | None  # the last day covered, assuming no further payment
+    #: the consecutive unpaid months due on ``on`` that end with the last month due
+    unpaid_run: list[date] = field(default_factory=list)
+
+    @property
+    def started(self) -> bool:
+        """Protection started: a contribution was paid by ``on``."""
+        return self.standing.status is not MemberStatus.REGISTERED
 
     @property
     def covered(self) -> bool:
-        return self.started and self.arrears_months <= self.max_arrears
+        return self.standing.covered
+
+    @property
+    def arrears_months(self) -> int:
+        return len(self.unpaid_run)
+
+    @property
+    def protection_ends(self) -> date | None:
+        """Covered: the last day protected if nothing more is paid; otherwise the day it ended
+        (None before the first payment)."""
+        return self.standing.protection_ends
+
+    @property
+    def window_ends(self) -> date | None:
+        return self.standing.window_ends
 
 
-def coverage_on(
-    start: date, paid: Iterable[date], on: date, *, max_arrears: int, due_day: int
-) -> Coverage:
-    paid_set = {month_start(p) for p in paid}
-    due = months_due(start, on, due_day)
-    arrears = sum(1 for m in due if m not in paid_set)
-    paid_until_on = sum(1 for m in paid_set if m <= month_start(on))
+def coverage_on(payments: Iterable[Paid], on: date, rules: Rules) -> Coverage:
+    """Protection on ``on`` from the payments made by then."""
+    made = [p for p in payments if p.paid_on <= on]
+    standing = lifecycle.standing_on(made, on, rules)
+    paid = {month_start(p.period) for p in made}
+    first = (
+        lifecycle.first_month_due(standing.protected_from, rules.due_day)
+        if standing.protected_from is not None
+        else None
+    )
     return Coverage(
         on=on,
-        started=start <= on,
-        paid_months=paid_until_on,
-        arrears_months=arrears,
-        max_arrears=max_arrears,
-        protection_ends=protection_ends(start, paid_set, max_arrears=max_arrears, due_day=due_day),
+        standing=standing,
+        paid_months=sum(1 for m in paid if m <= month_start(on)),
+        max_arrears=rules.max_arrears,
+        unpaid_run=lifecycle.unpaid_run(first, paid, on, rules.due_day),
     )
-
-
-def protection_ends(start: date, paid: set[date], *, max_arrears: int, due_day: int) -> date:
-    """The last day of protection if nothing more is paid: the due date on which the unpaid
-    months would become more than ``max_arrears``."""
-    month = month_start(start)
-    unpaid = 0
-    # Past the last paid month every month is unpaid: the loop ends at most max_arrears + 1
-    # months after it.
-    while True:
-        if month not in paid:
-            unpaid += 1
-            if unpaid > max_arrears:
-                return due_date(month, due_day)
-        month = add_months(month, 1)

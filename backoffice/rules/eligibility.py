@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from models import ClaimType, JhtReason, Relationship
+from models import ClaimType, JhtReason, MemberStatus, Relationship
 
 from .coverage import Coverage
 from .finding import Finding
+from .lifecycle import CLAIMS_CLOSED
 from .parameters import Params, count
 
 #: The benefit parameters the claim conditions read.
@@ -29,8 +30,10 @@ TOO_OLD = "too_old"  # age, max (the first age refused)
 #: Codes of ``event_findings`` and ``claim_findings``.
 EVENT_IN_FUTURE = "event_in_future"
 EVENT_BEFORE_START = "event_before_start"  # start: the member's start date
-MEMBER_INACTIVE = "member_inactive"
-NOT_COVERED = "not_covered"  # date, months (unpaid), max (allowed)
+MEMBER_CLOSED = "member_closed"  # status, since: deceased or exited, no claim any more
+NOT_PROTECTED_YET = "not_protected_yet"  # date: no contribution paid by then
+NOT_COVERED = "not_covered"  # date, ended (last day protected), max (consecutive months allowed)
+JHT_NOT_CHOSEN = "jht_not_chosen"
 JKK_CLAIM_TOO_LATE = "jkk_claim_too_late"  # years, date (of the accident)
 JKM_CLAIMED_BY_MEMBER = "jkm_claimed_by_member"
 JHT_REASON_MISSING = "jht_reason_missing"
@@ -91,28 +94,41 @@ def claim_findings(
     *,
     event_date: date,
     today: date,
-    active: bool,
+    status: MemberStatus,
+    since: date | None,
     cover: Coverage,
+    has_jht: bool,
     born: date,
     claimant: Relationship,
     jht_reason: JhtReason | None,
     params: Params,
 ) -> list[Finding]:
     """Why the member or claimant may not claim ``claim_type`` for an event on ``event_date``,
-    in the order a clerk reads them: the member (active, covered on the event date), then the
-    claim type's own conditions (JKK within ``jkk.claim_years`` of the accident, JKM by an heir,
-    JHT for age from ``jht.retirement_age``: the parameters in force on the event date, read
-    only for their case; ``MissingParameter`` when one is needed and absent)."""
+    in the order a clerk reads them: the member (not deceased or exited; for JKK and JKM
+    covered on the event date: "protection starts with the first contribution paid", "more
+    than 3 consecutive unpaid months ends the protection"), then the claim type's own
+    conditions (JKK within ``jkk.claim_years`` of the accident, JKM by an heir, JHT only for a
+    member who chose it - "only a member who chose JHT has a balance" - and never refused for
+    arrears - "JHT is the member's own savings" -, for age from ``jht.retirement_age``: the
+    parameters in force on the event date, read only for their case; ``MissingParameter``
+    when one is needed and absent)."""
     findings = []
-    if not active:
-        findings.append(Finding(MEMBER_INACTIVE))
-    elif cover.started and not cover.covered:
-        findings.append(
-            Finding(
-                NOT_COVERED,
-                {"date": event_date, "months": cover.arrears_months, "max": cover.max_arrears},
+    if status in CLAIMS_CLOSED:
+        findings.append(Finding(MEMBER_CLOSED, {"status": status, "since": since}))
+    elif claim_type is not ClaimType.JHT:
+        if not cover.started:
+            findings.append(Finding(NOT_PROTECTED_YET, {"date": event_date}))
+        elif not cover.covered:
+            findings.append(
+                Finding(
+                    NOT_COVERED,
+                    {
+                        "date": event_date,
+                        "ended": cover.protection_ends,
+                        "max": cover.max_arrears,
+                    },
+                )
             )
-        )
     if claim_type is ClaimType.JKK:
         years = count(params, JKK_CLAIM_YEARS_KEY)
         if today > jkk_claim_deadline(event_date, years):
@@ -120,6 +136,8 @@ def claim_findings(
     if claim_type is ClaimType.JKM and claimant is Relationship.SELF:
         findings.append(Finding(JKM_CLAIMED_BY_MEMBER))
     if claim_type is ClaimType.JHT:
+        if not has_jht:
+            findings.append(Finding(JHT_NOT_CHOSEN))
         if jht_reason is None:
             findings.append(Finding(JHT_REASON_MISSING))
         elif jht_reason is JhtReason.AGE:

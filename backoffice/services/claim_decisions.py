@@ -21,6 +21,7 @@ from .. import authz, workflow
 from ..authz.claims import LEVELS, next_level
 from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError
+from . import lifecycle as membership
 from . import reference
 from .claim_documents import documents_problem
 from .claims import STATE_LABELS, C
@@ -137,6 +138,9 @@ def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetim
     claim.paid_on = params["paid_on"]
     claim.paid_by_id = actor.id
     claim.paid_at = now
+    session.flush()
+    # A death benefit makes the member deceased, JHT paid out exited: in this transaction.
+    membership.on_claim_paid(session, actor, claim, ip=params.get("ip"))
     return {"amount": claim.amount, "paid_on": claim.paid_on.isoformat()}
 
 
@@ -187,7 +191,7 @@ def decide(
     queue instead (the ``escalate`` transition), as the rules require.
     """
     known = facts(session)
-    params: dict[str, Any] = {"session": session}
+    params: dict[str, Any] = {"session": session, "ip": ip}
     if action == "pay":
         params["payment_reference"] = payment_reference or ""
         params["paid_on"] = paid_on

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,8 @@ from models import (
     ContributionPayment,
     JhtReason,
     Member,
+    MemberStatus,
+    Programme,
     Relationship,
     User,
 )
@@ -45,6 +47,7 @@ from .messages import message_record, stored_message
 C = ClaimState
 RECORD_TYPE = "claim"
 STATE_LABELS = {state: STATE_TEXT[state.value] for state in ClaimState}
+STATUS_LABELS = {status: STATE_TEXT[status.value] for status in MemberStatus}
 SCHOOL_LEVELS = benefits.SCHOOL_LEVELS
 TRANSPORT_MODES = ("land", "sea", "air")
 
@@ -96,24 +99,23 @@ class Assessment:
     breakdown: benefits.Breakdown | None
 
 
-def ledger_periods(session: Session, member_id: int, until: date | None = None) -> list[date]:
-    stmt = select(ContributionPayment.period).where(ContributionPayment.member_id == member_id)
+def ledger_payments(
+    session: Session, member_id: int, until: date | None = None
+) -> list[coverage.Paid]:
+    """The member's months paid with their payment dates (made by ``until``)."""
+    stmt = select(ContributionPayment.period, ContributionPayment.paid_on).where(
+        ContributionPayment.member_id == member_id
+    )
     if until is not None:
         stmt = stmt.where(ContributionPayment.paid_on <= until)
-    return list(session.scalars(stmt))
+    return [coverage.Paid(period, paid_on) for period, paid_on in session.execute(stmt)]
 
 
 def member_coverage(session: Session, member: Member, on: date) -> coverage.Coverage:
-    params = parameters_on(session, on)
-    # Payments made after the event do not cover it retroactively.
-    paid = ledger_periods(session, member.id, until=on)
-    return coverage.coverage_on(
-        member.start_date,
-        paid,
-        on,
-        max_arrears=int(_param(params, "coverage.max_arrears_months")),
-        due_day=reference.due_day(params),
-    )
+    rules = reference.lifecycle_rules(parameters_on(session, on))
+    # Payments made after the event do not cover it retroactively (arrears paid within the
+    # window restore protection from the day they are paid).
+    return coverage.coverage_on(ledger_payments(session, member.id, until=on), on, rules)
 
 
 def jht_balance(session: Session, member_id: int, until: date) -> int:
@@ -148,8 +150,10 @@ def assess(
             data.claim_type,
             event_date=data.event_date,
             today=today,
-            active=member.active,
+            status=member.status,
+            since=member.status_since,
             cover=cover,
+            has_jht=Programme.JHT.value in member.programmes.split(","),
             born=member.birth_date,
             claimant=data.claimant_relationship,
             jht_reason=data.jht_reason,
@@ -176,13 +180,26 @@ _REFUSALS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
         "The member's protection started on %(start)s, after the event date.",
         start=_day(p["start"]),
     ),
-    eligibility.MEMBER_INACTIVE: lambda p: _l("The member is not active."),
-    eligibility.NOT_COVERED: lambda p: _l(
-        "The member was not covered on %(date)s: %(months)s monthly contributions were "
-        "unpaid by then, and protection allows at most %(max)s.",
+    eligibility.MEMBER_CLOSED: lambda p: _l(
+        "The member is %(status)s since %(since)s: no claim can be registered any more.",
+        status=STATUS_LABELS[p["status"]],
+        since=_day(p["since"]) if p["since"] else "-",
+    ),
+    eligibility.NOT_PROTECTED_YET: lambda p: _l(
+        "The member was not protected on %(date)s: no contribution had been paid by then, "
+        "and protection starts with the first contribution paid.",
         date=_day(p["date"]),
-        months=p["months"],
+    ),
+    eligibility.NOT_COVERED: lambda p: _l(
+        "The member was not covered on %(date)s: lapsed since %(lapsed)s, protection ended on "
+        "%(ended)s after more than %(max)s consecutive monthly contributions went unpaid.",
+        date=_day(p["date"]),
+        lapsed=_day(p["ended"] + timedelta(days=1)),
+        ended=_day(p["ended"]),
         max=p["max"],
+    ),
+    eligibility.JHT_NOT_CHOSEN: lambda p: _l(
+        "The member did not choose JHT: there is no JHT balance to claim."
     ),
     eligibility.JKK_CLAIM_TOO_LATE: lambda p: _l(
         "A work-accident claim must be made within %(years)s years of the accident; "

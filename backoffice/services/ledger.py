@@ -35,13 +35,14 @@ from models import (
 from .. import audit, authz
 from ..clock import today_in_jakarta
 from ..errors import DomainError
-from ..rules import contributions, coverage
+from ..rules import contributions, coverage, lifecycle
 from ..rules.coverage import add_months, month_start
+from . import lifecycle as membership
 from . import reference
 
 #: How far ahead of the payment date the last month paid may be.
 MAX_MONTHS_AHEAD = 12
-MAX_ARREARS_KEY = "coverage.max_arrears_months"
+MAX_ARREARS_KEY = lifecycle.MAX_ARREARS_KEY
 RECORD_TYPE = "member"
 REFERENCE_LENGTH = 64
 
@@ -159,8 +160,6 @@ def check_payment(
         )
     if payment.paid_on > today:
         raise DomainError(_l("The payment date cannot be in the future."), field="paid_on")
-    if not member.active:
-        raise DomainError(_l("The member is not active: no contribution can be recorded."))
     first = month_start(payment.period)
     last = add_months(first, payment.months - 1)
     start = month_start(member.start_date)
@@ -281,6 +280,16 @@ def record_payments(
         min(periods[0] for periods in months),
         max(periods[-1] for periods in months),
     )
+    # The membership's status on each payment date, from the history: past the window for
+    # arrears it ended (whether or not the nightly task has stored it yet).
+    histories = membership.histories(session, {payment.member.id for payment in payments})
+    lifecycle_rules = membership.rules_on(session, today)
+    for index, payment in enumerate(payments):
+        refusal = membership.payment_refusal(
+            payment.member, histories.get(payment.member.id, []), payment.paid_on, lifecycle_rules
+        )
+        if refusal is not None:
+            raise PaymentRefused(index, DomainError(refusal, field="paid_on"))
     recorded: list[ContributionPayment] = []
     events: list[dict[str, Any]] = []
     department_id = payer_department.id if payer_department is not None else None
@@ -341,6 +350,11 @@ def record_payments(
         )
     session.add_all(recorded)
     session.flush()
+    # Each member's status from the history with these payments (first payment, arrears paid
+    # within the window), audited with the payments.
+    events += membership.after_payments(
+        session, actor, [payment.member for payment in payments], today=today, ip=ip
+    )
     audit.append_events(session, events)
     return recorded
 
@@ -359,10 +373,12 @@ class LedgerSummary:
     payments: list[ContributionPayment]  # made by ``on``, by period
     paid_months: int  # months paid up to the month of ``on`` (months paid ahead not counted)
     paid_through: date | None  # the last month paid (may be ahead of ``on``)
-    arrears_months: int  # due months unpaid on ``on``
+    arrears_months: int  # consecutive due months unpaid on ``on`` (the current run)
     unpaid_months: list[date]  # those months (first of each)
     max_arrears: int
-    protection_ends: date  # the last day covered if nothing more is paid
+    #: covered: the last day covered if nothing more is paid; else the day protection ended
+    protection_ends: date | None
+    window_ends: date | None  # the last day arrears may be paid
     started: bool
     covered: bool
     totals: dict[Programme, int] = field(default_factory=dict)  # paid per programme
@@ -392,14 +408,9 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         )
     )
     paid = {p.period for p in payments}
-    params = reference.parameters_on(session, on)
-    # Unpaid due months protection allows, and the day of the month a contribution is due.
-    max_arrears = int(reference.parameter(params, MAX_ARREARS_KEY))
-    due_day = reference.due_day(params)
-    cover = coverage.coverage_on(
-        member.start_date, paid, on, max_arrears=max_arrears, due_day=due_day
-    )
-    unpaid = [m for m in coverage.months_due(member.start_date, on, due_day) if m not in paid]
+    # The arrears limit, the window for arrears and the due day in force on that day.
+    rules = reference.lifecycle_rules(reference.parameters_on(session, on))
+    cover = coverage.coverage_on([coverage.Paid(p.period, p.paid_on) for p in payments], on, rules)
     totals = {
         Programme.JKK: sum(p.jkk for p in payments),
         Programme.JKM: sum(p.jkm for p in payments),
@@ -412,11 +423,10 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         paid_months=cover.paid_months,
         paid_through=max(paid) if paid else None,
         arrears_months=cover.arrears_months,
-        unpaid_months=unpaid,
-        max_arrears=max_arrears,
-        protection_ends=coverage.protection_ends(
-            member.start_date, paid, max_arrears=max_arrears, due_day=due_day
-        ),
+        unpaid_months=cover.unpaid_run,
+        max_arrears=rules.max_arrears,
+        protection_ends=cover.protection_ends,
+        window_ends=cover.window_ends,
         started=cover.started,
         covered=cover.covered,
         totals=totals,

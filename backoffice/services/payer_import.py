@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import ContributionPayment, Department, Member, PaymentChannel, User
+from models import Department, Member, PaymentChannel, User
 
 from .. import authz
 from ..clock import today_in_jakarta
@@ -37,6 +37,7 @@ from ..importing.reader import read_table
 from ..rules.coverage import add_months, month_start
 from ..transaction import after_commit
 from . import ledger, reference
+from . import lifecycle as membership
 from .payer_columns import PAYER_COLUMNS, ParsedRow, PayerRow, column_problem, parse_row
 from .payer_tickets import Settings, discard, keep, load, open_ticket
 
@@ -198,21 +199,11 @@ def _members(
         for chunk in _chunks(sorted(values)):
             stmt = authz.scope(actor, select(Member).where(column.in_(chunk)), Member)
             for member in session.scalars(stmt):
-                if authz.check(actor, "record_contribution", member):
+                decision = authz.check(actor, "record_contribution", member)
+                # A membership closed to contributions is found, and its row refused with why.
+                if decision or not decision.forbidden:
                     found[name][getattr(member, name)] = member
     return found["kpj"], found["nik"]
-
-
-def _paid_periods(session: Session, member_ids: set[int]) -> dict[int, set[date]]:
-    paid: dict[int, set[date]] = {}
-    for chunk in _chunks(sorted(member_ids)):
-        for member_id, period in session.execute(
-            select(ContributionPayment.member_id, ContributionPayment.period).where(
-                ContributionPayment.member_id.in_(chunk)
-            )
-        ):
-            paid.setdefault(member_id, set()).add(period)
-    return paid
 
 
 def check_rows(
@@ -227,7 +218,9 @@ def check_rows(
         {p.kpj for p in parsed if p.kpj is not None},
         {p.nik for p in parsed if p.nik is not None},
     )
-    paid = _paid_periods(session, {m.id for m in (*by_kpj.values(), *by_nik.values())})
+    histories = membership.histories(session, {m.id for m in (*by_kpj.values(), *by_nik.values())})
+    paid = {member_id: {p.period for p in history} for member_id, history in histories.items()}
+    lifecycle_rules = membership.rules_on(session, today)
     #: member id -> month -> the row that pays it first in the file
     in_file: dict[int, dict[date, int]] = {}
     for item in parsed:
@@ -235,16 +228,18 @@ def check_rows(
         member = _member_of(item, by_kpj, by_nik)
         if member is None:
             continue
-        if not member.active:
+        refusal = membership.closed_refusal(member)
+        if refusal is None and row.paid_on is not None:
+            refusal = membership.payment_refusal(
+                member, histories.get(member.id, []), row.paid_on, lifecycle_rules
+            )
+        if refusal is not None:
             column = "kpj" if item.kpj is not None else "nik"
             row.problems.insert(
                 _identity_end(row),
                 column_problem(
                     column,
-                    _l(
-                        "The member %(kpj)s is not active: no contribution can be recorded.",
-                        kpj=member.kpj,
-                    ),
+                    _l("Member %(kpj)s: %(refusal)s", kpj=member.kpj, refusal=refusal),
                 ),
             )
         row.member = member

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
 
 from ..errors import DomainError
-from ..rules import contributions, eligibility
+from ..rules import contributions, eligibility, lifecycle
 
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition
@@ -72,6 +72,19 @@ def registration_ages_on(session: Session, day: date) -> eligibility.AgeBounds:
 def due_day(params: Mapping[str, Any]) -> int:
     """The day of the month by which a month's contribution is due, from ``parameters_on``."""
     return int(parameter(params, DUE_DAY_KEY))
+
+
+def lifecycle_rules(params: Mapping[str, Any]) -> lifecycle.Rules:
+    """The arrears limit, the window for arrears and the due day, from ``parameters_on``."""
+    return lifecycle.Rules(
+        max_arrears=int(parameter(params, lifecycle.MAX_ARREARS_KEY)),
+        window_months=int(parameter(params, lifecycle.WINDOW_KEY)),
+        due_day=due_day(params),
+    )
+
+
+def lifecycle_rules_on(session: Session, day: date) -> lifecycle.Rules:
+    return lifecycle_rules(parameters_on(session, day))
 
 
 def payment_periods(params: Mapping[str, Any]) -> tuple[int, ...]:

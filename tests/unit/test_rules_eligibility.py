@@ -18,8 +18,9 @@ from backoffice.rules.eligibility import (
     jkk_claim_deadline,
     registration_age_finding,
 )
+from backoffice.rules.lifecycle import Standing
 from backoffice.rules.parameters import MissingParameter
-from models import ClaimType, JhtReason, Relationship
+from models import ClaimType, JhtReason, MemberStatus, Relationship
 
 AGES = AgeBounds(15, 65)  # the reference data of migration 0013
 PARAMS = {"jkk.claim_years": 5, "jht.retirement_age": 56}
@@ -27,16 +28,23 @@ TODAY = date(2026, 11, 22)
 BORN = date(1970, 6, 2)
 
 
-def covered(on: date = TODAY, arrears: int = 0) -> Coverage:
-    return Coverage(on, True, 60, arrears, 3, None)
+def covered(on: date = TODAY) -> Coverage:
+    return Coverage(on, Standing(MemberStatus.ACTIVE, date(2021, 1, 5)), 60, 3)
+
+
+def lapsed(on: date, ended: date) -> Coverage:
+    standing = Standing(MemberStatus.LAPSED, ended, date(2021, 1, 5), ended, None)
+    return Coverage(on, standing, 60, 3)
 
 
 def findings(claim_type: ClaimType, **changes: object) -> list[Finding]:
     facts: dict[str, object] = {
         "event_date": date(2026, 10, 1),
         "today": TODAY,
-        "active": True,
+        "status": MemberStatus.ACTIVE,
+        "since": date(2021, 1, 5),
         "cover": covered(),
+        "has_jht": True,
         "born": BORN,
         "claimant": Relationship.SPOUSE,
         "jht_reason": None,
@@ -86,15 +94,55 @@ def test_the_event_is_past_and_after_the_start() -> None:
     ]
 
 
-def test_an_inactive_member_and_one_not_covered_cannot_claim() -> None:
+def test_a_deceased_or_exited_member_cannot_claim_any_more() -> None:
     assert findings(ClaimType.JKM) == []
-    assert findings(ClaimType.JKM, active=False) == [Finding(rule.MEMBER_INACTIVE)]
+    for status in (MemberStatus.DECEASED, MemberStatus.EXITED):
+        day = date(2026, 9, 1)
+        assert findings(ClaimType.JHT, status=status, since=day, jht_reason=JhtReason.AGE) == [
+            Finding(rule.MEMBER_CLOSED, {"status": status, "since": day})
+        ]
+
+
+def test_jkk_and_jkm_need_protection_on_the_event_date() -> None:
+    """domain.md: "JKM: paid when the member was covered on the date of death"; "more than 3
+    consecutive unpaid months ends the protection (lapsed)"."""
     event = date(2026, 10, 1)
-    assert findings(ClaimType.JKM, cover=covered(event, arrears=4)) == [
-        Finding(rule.NOT_COVERED, {"date": event, "months": 4, "max": 3})
+    ended = date(2026, 8, 15)
+    for claim_type in (ClaimType.JKM, ClaimType.JKK):
+        assert findings(claim_type, cover=lapsed(event, ended)) == [
+            Finding(rule.NOT_COVERED, {"date": event, "ended": ended, "max": 3})
+        ]
+
+
+def test_a_member_who_never_paid_is_not_protected() -> None:
+    """domain.md: "Protection starts with the first contribution paid (a registered member
+    who never paid is not protected)"."""
+    event = date(2026, 10, 1)
+    never_paid = Coverage(event, Standing(MemberStatus.REGISTERED), 0, 3)
+    assert findings(ClaimType.JKM, status=MemberStatus.REGISTERED, cover=never_paid) == [
+        Finding(rule.NOT_PROTECTED_YET, {"date": event})
     ]
-    not_started = Coverage(event, False, 0, 0, 3, None)
-    assert findings(ClaimType.JKM, cover=not_started) == []
+
+
+def test_arrears_never_refuse_jht() -> None:
+    """domain.md: "JHT is the member's own savings: arrears never refuse a JHT claim"."""
+    event = date(2026, 10, 1)
+    assert (
+        findings(
+            ClaimType.JHT,
+            cover=lapsed(event, date(2026, 3, 15)),
+            status=MemberStatus.ENDED,
+            jht_reason=JhtReason.STOPPED_WORKING,
+        )
+        == []
+    )
+
+
+def test_only_a_member_who_chose_jht_claims_it() -> None:
+    """domain.md: "only a member who chose JHT has a balance"."""
+    assert findings(ClaimType.JHT, has_jht=False, jht_reason=JhtReason.STOPPED_WORKING) == [
+        Finding(rule.JHT_NOT_CHOSEN)
+    ]
 
 
 def test_a_work_accident_is_claimed_within_five_years() -> None:
