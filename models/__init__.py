@@ -17,7 +17,7 @@ from .enums import (
     RowState,
 )
 from .members import BatchRow, KpjCounter, Member, MemberBatch
-from .org import Department, Office, Regency, Region
+from .org import Department, KemendagriRegency, Office, Regency, Region
 from .proposals import OfficeProposal
 from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
 from .users import ROLE_SCOPE_COLUMN, User
@@ -37,6 +37,7 @@ __all__ = [
     "BatchState",
     "ContributionRate",
     "IncomeLevel",
+    "KemendagriRegency",
     "KpjCounter",
     "Member",
     "MemberBatch",

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
+from models import BenefitParameter, ContributionRate, IncomeLevel, KemendagriRegency, Programme
 
 from ..errors import DomainError
 from ..rules import contributions, eligibility
@@ -23,6 +23,12 @@ from ..rules import contributions, eligibility
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition
     return and_(model.valid_from <= day, or_(model.valid_to.is_(None), model.valid_to >= day))
+
+
+def kemendagri_codes(session: Session) -> frozenset[str]:
+    """The four-digit province+regency codes of every regency and city of Indonesia: a NIK may
+    start with any of them (where it was first issued, not where its holder lives)."""
+    return frozenset(session.scalars(select(KemendagriRegency.code)))
 
 
 def parameters_on(session: Session, day: date) -> dict[str, int | Decimal]:
