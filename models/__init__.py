@@ -19,7 +19,13 @@ from .enums import (
 from .members import BatchRow, KpjCounter, Member, MemberBatch
 from .org import Department, KemendagriRegency, Office, Regency, Region
 from .proposals import OfficeProposal
-from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
+from .reference import (
+    BenefitParameter,
+    ContributionRate,
+    DocumentRequirement,
+    IncomeLevel,
+    Sector,
+)
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
@@ -56,5 +62,6 @@ __all__ = [
     "Regency",
     "Region",
     "Role",
+    "Sector",
     "User",
 ]

@@ -111,6 +111,9 @@ class Department(TimestampMixin, Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     contact_email: Mapped[str | None] = mapped_column(String(160))
     staff_count: Mapped[int | None] = mapped_column(Integer)
+    # The sector the regent gives the department (Diskoumperindag trade/UMKM, Dinas Pertanian
+    # agriculture, Dinas PU construction): its members' sector when their occupation names none.
+    sector: Mapped[str | None] = mapped_column(String(20))  # a code of ``sector``
 
     regency: Mapped[Regency] = relationship()
     office: Mapped[Office] = relationship()

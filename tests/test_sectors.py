@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
-from backoffice.services import reference
-from models import KemendagriRegency, Regency
-from tests.test_member_batches import csv_bytes, errors_of, load, nik, person, rows_of
+from backoffice.services import batches, reference
+from models import Department, KemendagriRegency, Member, Regency
+from tests.steps import done as committed
+from tests.test_member_batches import (
+    csv_bytes,
+    errors_of,
+    load,
+    nik,
+    person,
+    rows_of,
+    submitted,
+)
 from tests.test_member_batches import settings as settings  # noqa: F401 - a fixture
 
 TRADE_LIAISON = "diskoumperindag.serang"
@@ -46,3 +55,97 @@ def test_a_serang_trader_with_a_semarang_nik_imports(session, user, settings):
     assert errors_of(session, batch) == [
         (3, "NIK", "NIK diawali 9999, yang bukan kode provinsi dan kabupaten/kota yang dikenal.")
     ]
+
+
+# --- a member's sector and domicile ----------------------------------------------------------
+
+FARM_LIAISON = "dinas.pertanian.serang"
+CLERK = "petugas.serang"
+
+
+def test_the_batch_gives_each_member_a_sector_and_a_domicile(session, user, settings):
+    """The occupation names the sector (ojek: transport); a blank one takes the department's
+    (the regent gives Dinas Pertanian agriculture); a Sektor column wins; the domicile is the
+    batch's Domisili, else the regency of the office, never the NIK's prefix."""
+    rows = [
+        person(1, Pekerjaan="Tukang ojek"),
+        person(2, Pekerjaan=""),
+        person(3, Pekerjaan="Petani", Sektor="Nelayan"),
+        person(
+            4, NIK=nik(BORN, "L", 4, regency="3322"), **{"Kabupaten/Kota Domisili": "Kota Serang"}
+        ),
+        person(5, NIK=nik(BORN, "L", 5, regency="3322")),
+    ]
+    batch = submitted(session, user, settings, csv_bytes(rows), username=FARM_LIAISON)
+    committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
+    members = {
+        m.name: m for m in session.scalars(select(Member).where(Member.batch_id == batch.id))
+    }
+    assert {name: m.sector for name, m in members.items()} == {
+        "Peserta 1": "transport",
+        "Peserta 2": "agriculture",
+        "Peserta 3": "fisheries",
+        "Peserta 4": "agriculture",
+        "Peserta 5": "agriculture",
+    }
+    office_regency = members["Peserta 1"].office.regency.code
+    assert members["Peserta 4"].domicile_regency_code == "3673"
+    assert members["Peserta 5"].domicile_regency_code == office_regency != "3322"
+    assert members["Peserta 4"].domicile_regency.name == "Kota Serang"
+
+
+def test_the_migration_brings_existing_members_to_a_sector_and_a_domicile(app, db, session):
+    from flask_migrate import downgrade, upgrade
+
+    session.commit()
+    db.session.remove()
+    downgrade(revision="0014")
+    with db.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("member")}
+        discount = conn.execute(
+            text("SELECT valid_from FROM benefit_parameter WHERE key = :key"),
+            {"key": reference.DISCOUNT_KEY},
+        ).scalar()
+    assert "sector" not in columns and str(discount) == "2025-12-22"
+    upgrade()
+    members = {
+        m.name: m for m in db.session.scalars(select(Member).where(Member.batch_id.is_(None)))
+    }
+    assert members["Yayan Sopyan"].sector == "transport"  # Sopir angkot
+    assert members["Rizki Maulana"].sector == "transport"  # Pengemudi ojek online
+    assert members["Entin Kartini"].sector == "agriculture"  # Petani
+    assert members["Muhamad Jaelani"].sector == "fisheries"  # Nelayan
+    assert members["Wahyuni"].sector == "trade"  # Pedagang pakaian
+    assert members["Euis Komalasari"].sector == "other"  # Penjahit
+    # Pengrajin anyaman bambu names no sector: Diskoumperindag's, trade.
+    assert members["Enung Nurjanah"].sector == "trade"
+    jaenudin = members["Jaenudin"]
+    assert jaenudin.domicile_regency_code == jaenudin.office.regency.code
+    departments = dict(db.session.execute(select(Department.name, Department.sector)).all())
+    assert departments["Dinas PU Kab. Serang"] == "construction"
+    assert {d.sector for d in reference.discounts(db.session)} == {
+        "transport",
+        "trade",
+        "agriculture",
+        "construction",
+        "fisheries",
+        "other",
+    }
+
+
+def test_the_member_page_shows_the_sector_and_domicile_and_the_list_filters_them(session, login):
+    driver = session.scalar(select(Member).where(Member.name == "Yayan Sopyan"))  # Sopir angkot
+    clerk = login("petugas.serang")
+    page = clerk.get(f"/admin/member/details/?id={driver.id}").get_data(as_text=True)
+    domicile = session.get(KemendagriRegency, driver.domicile_regency_code)
+    assert "Sektor" in page and "Transportasi" in page
+    assert "Domisili (kabupaten/kota)" in page and domicile.name in page
+    listed = clerk.get("/admin/member/?flt0_1=transport").get_data(as_text=True)
+    assert "Yayan Sopyan" in listed and "Entin Kartini" not in listed  # a farmer
+    farmers = clerk.get("/admin/member/?flt0_1=agriculture").get_data(as_text=True)
+    assert "Entin Kartini" in farmers and "Yayan Sopyan" not in farmers
+    here = clerk.get(f"/admin/member/?flt0_2={domicile.code}").get_data(as_text=True)
+    assert "Yayan Sopyan" in here
+    assert "Yayan Sopyan" not in clerk.get("/admin/member/?flt0_2=3322").get_data(as_text=True)
+    # A value not in the lists is not applied, never a 500.
+    assert clerk.get("/admin/member/?flt0_1=astronaut").status_code == 200

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -26,11 +26,11 @@ from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
 from backoffice.services import ledger, reference
 from backoffice.transaction import unit_of_work
-from models import Department, Member, Office, PaymentChannel
+from models import Department, KemendagriRegency, Member, Office, PaymentChannel, Sector
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
-from .filters import ScopedChoiceFilter
+from .filters import ReferenceChoiceFilter, ScopedChoiceFilter
 
 
 class ContributionForm(AppForm):
@@ -57,6 +57,23 @@ def _sex(view: Any, context: Any, model: Member, name: str) -> Any:
     return _l("Male") if model.sex == "L" else _l("Female")
 
 
+def _sector(view: Any, context: Any, model: Member, name: str) -> str:
+    return model.sector_ref.label(str(get_locale() or "id"))
+
+
+def _sector_options() -> list[tuple[str, str]]:
+    locale = str(get_locale() or "id")
+    rows = db.session.scalars(select(Sector).order_by(Sector.sort_order, Sector.code))
+    return [(row.code, row.label(locale)) for row in rows]
+
+
+def _domicile_options() -> list[tuple[str, str]]:
+    rows = db.session.scalars(
+        select(KemendagriRegency).order_by(KemendagriRegency.province_code, KemendagriRegency.name)
+    )
+    return [(row.code, f"{row.name} ({row.province_name})") for row in rows]
+
+
 class MemberView(SecuredModelView):
     screen = "members"
     column_list = [
@@ -80,6 +97,8 @@ class MemberView(SecuredModelView):
         "address",
         "phone",
         "occupation",
+        "sector",
+        "domicile_regency",
         "office",
         "department",
         "batch",
@@ -103,6 +122,8 @@ class MemberView(SecuredModelView):
         "address": _l("Address"),
         "phone": _l("Phone"),
         "occupation": _l("Occupation"),
+        "sector": _l("Sector"),
+        "domicile_regency": _l("Domicile (regency/city)"),
         "office": _l("Branch office"),
         "department": _l("Department"),
         "batch": _l("Batch"),
@@ -123,14 +144,24 @@ class MemberView(SecuredModelView):
         "contribution_jht",
         "monthly_contribution",
     )
-    column_formatters = {name: _rupiah for name in money} | {"sex": _sex}
+    column_formatters = {name: _rupiah for name in money} | {"sex": _sex, "sector": _sector}
     column_formatters_detail = column_formatters
     column_formatters_export = {name: (lambda v, c, m, n: str(getattr(m, n))) for name in money} | {
-        "sex": lambda v, c, m, n: m.sex
+        "sex": lambda v, c, m, n: m.sex,
+        "sector": lambda v, c, m, n: m.sector,
+        "domicile_regency": lambda v, c, m, n: m.domicile_regency_code or "",
     }
     # Routed by the term (search_condition); never a scan for a substring of every column.
     column_searchable_list = ["kpj", "nik", "name"]
-    column_filters = [ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str)]
+    column_filters = [
+        ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str),
+        ReferenceChoiceFilter(Member.sector, _l("Sector"), lambda: _sector_options()),
+        ReferenceChoiceFilter(
+            Member.domicile_regency_code,
+            _l("Domicile (regency/city)"),
+            lambda: _domicile_options(),
+        ),
+    ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
 
@@ -139,7 +170,11 @@ class MemberView(SecuredModelView):
         return (
             super()
             .get_query()
-            .options(joinedload(Member.department).joinedload(Department.regency))
+            .options(
+                joinedload(Member.department).joinedload(Department.regency),
+                joinedload(Member.sector_ref),
+                joinedload(Member.domicile_regency),
+            )
         )
 
     word_index = WordIndex(
@@ -172,7 +207,7 @@ class MemberView(SecuredModelView):
         # government budget pays).
         standard = ledger.member_contribution(model)
         month = summary.first_unpaid
-        discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, today)
+        discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, model.sector)
         return {
             "ledger": summary,
             "next_month": month,

@@ -201,6 +201,8 @@ def validation_context(session: Session, batch: MemberBatch) -> ValidationContex
     return ValidationContext(
         registration_date=batch.registration_date,
         known_regencies=reference.kemendagri_codes(session),
+        sectors=tuple(reference.sectors(session)),
+        domiciles=reference.domicile_lookup(session),
         income_levels=reference.income_levels_on(session, batch.registration_date),
         registration_ages=reference.registration_ages_on(session, batch.registration_date),
         existing_niks=existing_niks(session, exclude_batch_id=batch.id),

@@ -84,12 +84,12 @@ def member_contribution(member: Member) -> contributions.Contribution:
 
 
 def month_discount_on(
-    session: Session, month: date, channel: PaymentChannel, today: date
+    session: Session, month: date, channel: PaymentChannel, sector: str
 ) -> Decimal:
-    """The percent off ``month`` paid through ``channel`` today (``contributions.month_discount``
-    with the discount rules and the due day of the reference data)."""
-    due_day = reference.due_day(reference.parameters_on(session, today))
-    return contributions.month_discount(month, channel, reference.discounts(session), due_day)
+    """The percent off the contribution month ``month`` of a member of ``sector`` paid through
+    ``channel`` (``contributions.month_discount`` with the discount rules of the reference
+    data)."""
+    return contributions.month_discount(month, channel, reference.discounts(session), sector)
 
 
 def periods_text(periods: Sequence[int]) -> Any:
@@ -274,7 +274,6 @@ def record_payments(
     if not payments:
         return []
     rules = reference.discounts(session)
-    due_day = reference.due_day(params)
     paid = _months_paid(
         session,
         sorted({payment.member.id for payment in payments}),
@@ -301,7 +300,9 @@ def record_payments(
         standard = member_contribution(member)
         rows = []
         for month in periods:
-            amounts = contributions.month_contribution(standard, month, channel, rules, due_day)
+            amounts = contributions.month_contribution(
+                standard, month, channel, rules, member.sector
+            )
             rows.append(
                 ContributionPayment(
                     member_id=member.id,
