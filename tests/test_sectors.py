@@ -6,12 +6,24 @@ Uploads go the integrated way of tests/test_member_batches.py (its helpers are r
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import func, inspect, select, text
 
-from backoffice.services import batches, reference
-from models import Department, KemendagriRegency, Member, Regency
+from backoffice.audit import history
+from backoffice.services import batches, ledger, reference
+from models import (
+    BenefitParameter,
+    ContributionPayment,
+    Department,
+    KemendagriRegency,
+    Member,
+    Office,
+    PaymentChannel,
+    Regency,
+)
+from tests import factories
 from tests.steps import done as committed
 from tests.test_member_batches import (
     csv_bytes,
@@ -25,6 +37,22 @@ from tests.test_member_batches import (
 from tests.test_member_batches import settings as settings  # noqa: F401 - a fixture
 
 TRADE_LIAISON = "diskoumperindag.serang"
+
+
+def ledger_member(session, *, jht: bool = True, **fields) -> Member:
+    """A member of KC Serang protected from January 2026, Rp1.500.000 (JKK Rp15.000, JKM
+    Rp6.800)."""
+    office = session.scalar(select(Office).where(Office.code == "B01"))
+    return factories.make_member(
+        session,
+        office=office,
+        income_level=1_500_000,
+        programmes="JKK,JKM,JHT" if jht else "JKK,JKM",
+        start_date=date(2026, 1, 10),
+        **fields,
+    )
+
+
 BORN = date(1990, 8, 17)
 
 
@@ -149,3 +177,96 @@ def test_the_member_page_shows_the_sector_and_domicile_and_the_list_filters_them
     assert "Yayan Sopyan" not in clerk.get("/admin/member/?flt0_2=3322").get_data(as_text=True)
     # A value not in the lists is not applied, never a 500.
     assert clerk.get("/admin/member/?flt0_1=astronaut").status_code == 200
+
+
+# --- PP 50/2025 in the ledger ----------------------------------------------------------------
+
+
+def _record(session, clerk, member, first: date, months: int, **kwargs):
+    kwargs.setdefault("channel", PaymentChannel.COUNTER)
+    return ledger.record_payment(
+        session,
+        clerk,
+        member,
+        period=first,
+        months=months,
+        paid_on=kwargs.pop("paid_on", first.replace(day=10)),
+        today=date(2026, 11, 22),
+        **kwargs,
+    )
+
+
+def test_a_driver_pays_half_in_january_2026_a_farmer_the_whole_month(session, user):
+    """PP 50/2025: transport from January 2026, the other sectors from April 2026; both half in
+    May 2026; never a month a department pays."""
+    clerk = user(CLERK)
+    driver = ledger_member(session, sector="transport", occupation="Ojek online", jht=False)
+    farmer = ledger_member(session, sector="agriculture", occupation="Petani", jht=False)
+    january, may = date(2026, 1, 1), date(2026, 5, 1)
+    assert [p.total for p in _record(session, clerk, driver, january, 1)] == [10_900]
+    assert [p.total for p in _record(session, clerk, farmer, january, 1)] == [21_800]
+    assert [p.total for p in _record(session, clerk, driver, may, 1)] == [10_900]
+    assert [p.total for p in _record(session, clerk, farmer, may, 1)] == [10_900]
+    department = session.scalar(select(Department).where(Department.name.like("Dinas Pertanian%")))
+    june = _record(
+        session,
+        clerk,
+        farmer,
+        date(2026, 6, 1),
+        1,
+        channel=PaymentChannel.PAYER,
+        payer_department=department,
+        reference="SP2D/DISTAN/2026/001",
+    )
+    assert [p.total for p in june] == [21_800]
+
+
+def test_what_was_paid_above_the_discount_pays_the_next_months(session, user):
+    """PP 50/2025: an amount already paid above the discounted one counts toward the next
+    months. A driver paid January - March 2026 in full before the rule was entered (Rp21.800
+    each, Rp10.900 discounted): Rp32.700 pays April - June."""
+    clerk = user(CLERK)
+    driver = ledger_member(session, sector="transport", occupation="Ojek online", jht=False)
+    rule = session.scalar(
+        select(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
+    )
+    kept = (rule.value, rule.valid_from, rule.valid_to, rule.note)
+    session.delete(rule)
+    session.flush()
+    early = _record(session, clerk, driver, date(2026, 1, 1), 3, paid_on=date(2025, 12, 20))
+    assert [p.paid for p in early] == [21_800] * 3
+    value, valid_from, valid_to, note = kept
+    session.add(
+        BenefitParameter(
+            key=reference.discount_key("transport"),
+            value=value,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            note=note,
+        )
+    )
+    session.flush()
+    assert ledger.member_ledger(session, driver, date(2026, 3, 31)).credit == 32_700
+    later = _record(session, clerk, driver, date(2026, 4, 1), 3)
+    assert [(p.total, p.credit, p.paid) for p in later] == [(10_900, 10_900, 0)] * 3
+    assert ledger.member_ledger(session, driver, date(2026, 6, 30)).credit == 0
+    [july] = _record(session, clerk, driver, date(2026, 7, 1), 1)
+    assert (july.total, july.credit, july.paid) == (10_900, 0, 10_900)
+    [event, *_] = [e for e in history(session, "member", driver.id) if e.action == "contribution"][
+        1:2
+    ]
+    assert json.loads(event.details)["credit"] == 32_700
+
+
+def test_the_member_page_shows_the_credit(session, user, login):
+    clerk = user(CLERK)
+    driver = ledger_member(session, sector="transport", occupation="Ojek online", jht=False)
+    _record(session, clerk, driver, date(2026, 1, 1), 1)
+    payment = session.scalar(
+        select(ContributionPayment).where(ContributionPayment.member_id == driver.id)
+    )
+    payment.jkk = 15_000  # paid in full before the discount was known
+    payment.jkm = 6_800
+    session.commit()
+    page = login(CLERK).get(f"/admin/member/details/?id={driver.id}").get_data(as_text=True)
+    assert "Kelebihan bayar atas iuran yang mendapat potongan: Rp10.900" in page

@@ -257,7 +257,7 @@ class MemberView(SecuredModelView):
             gettext(
                 "Contribution recorded for %(n)s month(s): %(amount)s.",
                 n=len(payments),
-                amount=format_rupiah(sum(p.total for p in payments)),
+                amount=format_rupiah(sum(p.paid for p in payments)),
             ),
             "success",
         )

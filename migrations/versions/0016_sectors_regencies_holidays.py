@@ -15,7 +15,8 @@ Create Date: 2026-12-03 06:30:00.000000
   department's, else "other"; and a domicile: the regency of their office.
 - PP 50/2025 by sector: the single discount rule from 22 December 2025 (migration 0011) becomes
   one dated rule per sector, for contribution months: transport January 2026 - March 2027, the
-  other sectors April - December 2026 (50% off JKK and JKM).
+  other sectors April - December 2026 (50% off JKK and JKM). ``contribution_payment.credit``: the
+  part of a month covered by what was paid above earlier discounted months.
 """
 
 from __future__ import annotations
@@ -149,6 +150,14 @@ def upgrade():
     op.create_index("ix_member_sector_id", "member", ["sector", "id"])
     op.create_index("ix_member_domicile_regency_code_id", "member", ["domicile_regency_code", "id"])
 
+    # Nothing references contribution_payment: SQLite may rebuild it for the CHECK.
+    with op.batch_alter_table("contribution_payment") as batch:
+        batch.add_column(sa.Column("credit", sa.Integer(), nullable=False, server_default="0"))
+        batch.create_check_constraint(
+            op.f("ck_contribution_payment_credit_within_month"),
+            "credit >= 0 AND credit <= jkk + jkm + jht",
+        )
+
     conn = op.get_bind()
     for prefix, code in DEPARTMENT_SECTORS:
         conn.execute(
@@ -226,6 +235,9 @@ def downgrade():
             }
         ],
     )
+    with op.batch_alter_table("contribution_payment") as batch:
+        batch.drop_constraint(op.f("ck_contribution_payment_credit_within_month"), type_="check")
+        batch.drop_column("credit")
     op.drop_index("ix_member_domicile_regency_code_id", table_name="member")
     op.drop_index("ix_member_sector_id", table_name="member")
     op.drop_column("member", "domicile_regency_code")
