@@ -38,6 +38,8 @@ HEADERS: tuple[str, ...] = (
     "Pekerjaan",
     "Penghasilan",
     "Program",
+    "Kabupaten/Kota Domisili",
+    "Sektor",
 )
 
 #: Banten regencies and cities (Kemendagri codes) with some of their districts.

@@ -18,9 +18,15 @@ from .enums import (
     RowState,
 )
 from .members import BatchRow, KpjCounter, Member, MemberBatch, MemberStatusChange
-from .org import Department, Office, Regency, Region
+from .org import Department, KemendagriRegency, Office, Regency, Region
 from .proposals import OfficeProposal
-from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
+from .reference import (
+    BenefitParameter,
+    ContributionRate,
+    DocumentRequirement,
+    IncomeLevel,
+    Sector,
+)
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "BatchState",
     "ContributionRate",
     "IncomeLevel",
+    "KemendagriRegency",
     "KpjCounter",
     "Member",
     "MemberBatch",
@@ -58,5 +65,6 @@ __all__ = [
     "Regency",
     "Region",
     "Role",
+    "Sector",
     "User",
 ]

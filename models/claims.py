@@ -39,6 +39,7 @@ class ContributionPayment(TimestampMixin, Base):
             "jkk >= 0 AND jkm >= 0 AND jht >= 0 AND jkk + jkm + jht > 0", name="amounts_valid"
         ),
         Index("ix_contribution_payment_member_period", "member_id", "period"),
+        CheckConstraint("credit >= 0 AND credit <= jkk + jkm + jht", name="credit_within_month"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -47,6 +48,9 @@ class ContributionPayment(TimestampMixin, Base):
     jkk: Mapped[int] = mapped_column(Integer)
     jkm: Mapped[int] = mapped_column(Integer)
     jht: Mapped[int] = mapped_column(Integer, default=0)
+    # The part of the month's amounts covered by what the member paid above earlier discounted
+    # months (PP 50/2025), not paid again: the money paid for the month is ``paid``.
+    credit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     paid_on: Mapped[date] = mapped_column(Date)
     channel: Mapped[PaymentChannel] = mapped_column(str_enum(PaymentChannel, "payment_channel"))
     reference: Mapped[str | None] = mapped_column(String(64))
@@ -60,6 +64,11 @@ class ContributionPayment(TimestampMixin, Base):
     @property
     def total(self) -> int:
         return self.jkk + self.jkm + self.jht
+
+    @property
+    def paid(self) -> int:
+        """The money paid for the month (its amounts less the credit that covered part)."""
+        return self.total - (self.credit or 0)
 
 
 #: Claims someone still has to act on (the partial index of the work queues).

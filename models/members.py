@@ -19,11 +19,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Base, TimestampMixin, utcnow
 from .enums import BatchState, MemberStatus, RowState, str_enum
-from .org import Department, Office, Region
+from .org import Department, KemendagriRegency, Office, Region
+from .reference import Sector
 from .users import User
 
 
@@ -162,6 +163,8 @@ class Member(TimestampMixin, Base):
         ),
         CheckConstraint("contribution_jkk > 0 AND contribution_jkm > 0", name="jkk_jkm_required"),
         Index("ix_member_office_created", "office_id", "created_at"),
+        Index("ix_member_sector_id", "sector", "id"),
+        Index("ix_member_domicile_regency_code_id", "domicile_regency_code", "id"),
         # Lists at scale (migration 0007): each list order (with the id that breaks ties), the
         # default order per region, KPJ/NIK prefixes, and names by trigram on PostgreSQL (there
         # these are GIN / pattern-ops indexes; a plain index elsewhere).
@@ -196,6 +199,13 @@ class Member(TimestampMixin, Base):
     address: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(20))
     occupation: Mapped[str | None] = mapped_column(String(100))
+    # From the batch's sector column or the occupation, else the department's (rules.sectors).
+    # No foreign keys (SQLite adds such columns in place only without): the values come from
+    # the reference lists ``sector`` and ``kemendagri_regency``.
+    sector: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    # Where the member lives (a Kemendagri code): the batch's domicile column, else the regency
+    # of the member's office; never the NIK's prefix (where the NIK was first issued).
+    domicile_regency_code: Mapped[str | None] = mapped_column(String(4))
     income_level: Mapped[int] = mapped_column(Integer)
     programmes: Mapped[str] = mapped_column(String(20))  # "JKK,JKM" or "JKK,JKM,JHT"
     start_date: Mapped[date] = mapped_column(Date)
@@ -229,6 +239,13 @@ class Member(TimestampMixin, Base):
     region: Mapped[Region] = relationship()
     registered_by: Mapped[User | None] = relationship()
     batch: Mapped[MemberBatch | None] = relationship()
+    sector_ref: Mapped[Sector] = relationship(
+        primaryjoin=lambda: foreign(Member.sector) == Sector.code, viewonly=True
+    )
+    domicile_regency: Mapped[KemendagriRegency | None] = relationship(
+        primaryjoin=lambda: foreign(Member.domicile_regency_code) == KemendagriRegency.code,
+        viewonly=True,
+    )
 
     def __str__(self) -> str:
         return f"{self.kpj} {self.name}"

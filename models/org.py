@@ -44,6 +44,26 @@ class Regency(Base):
         return f"{self.code} {self.name}"
 
 
+class KemendagriRegency(Base):
+    """A kabupaten/kota of Indonesia in the Kemendagri list (all of them, ~514): the codes a NIK
+    may start with and a member's domicile. Not the ``regency`` table, which holds only the
+    regencies the offices serve. Loaded from ``migrations/data/kemendagri_regencies.csv``."""
+
+    __tablename__ = "kemendagri_regency"
+    __table_args__ = (
+        CheckConstraint("length(code) = 4", name="code_four_digits"),
+        CheckConstraint("length(province_code) = 2", name="province_two_digits"),
+    )
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    province_name: Mapped[str] = mapped_column(String(120))
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Office(TimestampMixin, Base):
     """A Kantor Cabang (KC) or a Kantor Cabang Perintis (KCP) under a KC."""
 
@@ -91,6 +111,9 @@ class Department(TimestampMixin, Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     contact_email: Mapped[str | None] = mapped_column(String(160))
     staff_count: Mapped[int | None] = mapped_column(Integer)
+    # The sector the regent gives the department (Diskoumperindag trade/UMKM, Dinas Pertanian
+    # agriculture, Dinas PU construction): its members' sector when their occupation names none.
+    sector: Mapped[str | None] = mapped_column(String(20))  # a code of ``sector``
 
     regency: Mapped[Regency] = relationship()
     office: Mapped[Office] = relationship()

@@ -26,6 +26,26 @@ from .enums import ClaimType, JhtReason, Programme, str_enum
 VALIDITY_ORDER = "valid_to IS NULL OR valid_to >= valid_from"
 
 
+class Sector(Base):
+    """A sector of work of BPU members (transport, trade/UMKM, agriculture, ...) and the words
+    an occupation names it by (comma-separated), in ``sort_order``: the first sector whose word
+    an occupation contains is its sector (``rules.sectors``)."""
+
+    __tablename__ = "sector"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))  # Indonesian
+    name_en: Mapped[str] = mapped_column(String(80))
+    aliases: Mapped[str] = mapped_column(String(500), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class IncomeLevel(TimestampMixin, Base):
     """A declared monthly income a BPU member may choose (the base of percentage contributions)."""
 

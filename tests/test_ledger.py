@@ -58,7 +58,8 @@ def org(empty_db) -> Org:
 def make_member(
     session, office_code: str = "B01", *, start: date = START, jht: bool = True, nik: str = ""
 ) -> Member:
-    """A member registered at the counter on ``start``, Rp1.500.000 (Rp21.800 or Rp51.800)."""
+    """A member registered at the counter on ``start``, Rp1.500.000 (Rp21.800 or Rp51.800), an
+    online driver (transport: PP 50/2025 halves JKK and JKM from January 2026 to March 2027)."""
     office = session.scalar(select(Office).where(Office.code == office_code))
     return factories.make_member(
         session,
@@ -69,6 +70,8 @@ def make_member(
         income_level=1_500_000,
         programmes="JKK,JKM,JHT" if jht else "JKK,JKM",
         start_date=start,
+        occupation="Ojek online",
+        sector="transport",
         **({"nik": nik} if nik else {}),
     )
 
@@ -234,7 +237,7 @@ def test_a_branch_head_records_for_the_kcps_under_the_office(session, user):
     assert payment.recorded_by_id == user("kepala.serang").id
 
 
-# --- the PP 50/2025 discount (a dated benefit parameter, migration 0011) ----------------------
+# --- the PP 50/2025 discount (a dated benefit parameter per sector, migration 0016) -----------
 
 
 def _amounts(payments) -> list[tuple[str, int, int, int]]:
@@ -242,7 +245,7 @@ def _amounts(payments) -> list[tuple[str, int, int, int]]:
 
 
 def test_the_discount_applies_to_the_months_due_while_it_is_in_force(session, user):
-    """From 22 December 2025: December's contribution was due on the 15th, before it."""
+    """PP 50/2025: transport from the contribution month January 2026."""
     member = make_member(session, start=date(2025, 10, 3))
     payments = pay(
         session, user("petugas.serang"), member, date(2025, 10, 1), 6, paid_on=date(2026, 1, 5)
@@ -262,17 +265,19 @@ def test_the_discount_applies_to_the_months_due_while_it_is_in_force(session, us
 
 def test_the_discount_ends_with_the_end_date_the_administrator_gives_it(session, user):
     rule = session.scalar(
-        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+        select(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
     )
-    assert (rule.value, rule.valid_from, rule.valid_to) == (50, date(2025, 12, 22), None)
-    rule.valid_to = date(2026, 2, 20)
+    assert (rule.value, rule.valid_from, rule.valid_to) == (50, date(2026, 1, 1), date(2027, 3, 31))
+    rule.valid_to = date(2026, 2, 20)  # the contribution months up to February
     member = make_member(session)
     payments = pay(session, user("petugas.serang"), member, date(2026, 1, 1), 3)
     assert [p.total for p in payments] == [40_900, 40_900, 51_800]
 
 
 def test_without_a_discount_rule_the_members_contribution_is_paid(session, user):
-    session.execute(delete(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY))
+    session.execute(
+        delete(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
+    )
     member = make_member(session)
     payments = pay(session, user("petugas.serang"), member, date(2026, 1, 1), 3)
     assert {p.total for p in payments} == {51_800}
@@ -449,9 +454,9 @@ def test_the_member_page_says_what_the_next_month_costs(session, login, user):
     )
     # Once the discount has ended, the month costs the member's contribution, said plainly.
     rule = session.scalar(
-        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+        select(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
     )
-    rule.valid_to = date(2025, 12, 31)
+    session.delete(rule)
     session.commit()
     page = get(login("petugas.serang"), f"/admin/member/details/?id={member.id}")
     assert " ".join(page.text("next-month").split()) == "Iuran bulan 01/2026: Rp51.800"

@@ -534,7 +534,7 @@ def test_the_template_is_an_xlsx_attachment_with_a_text_nik_column(login):
     assert response.headers["Content-Disposition"].endswith('.xlsx"')
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
-    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.value for c in sheet[1]] == [*HEADERS, "Kabupaten/Kota Domisili", "Sektor"]
     assert sheet.column_dimensions["A"].number_format == "@"
     get(login(CLERK), href, status=403)
 

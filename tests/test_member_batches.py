@@ -494,6 +494,8 @@ def test_file_quirk_is_read_like_a_clean_file(session, user, settings, tmp_path,
             "occupation": p["Pekerjaan"],
             "income": {1_000_000: 1_000_000, "1.500.000": 1_500_000}[p["Penghasilan"]],
             "programmes": sorted(p["Program"].replace(" ", "").split(",")),
+            "domicile": None,
+            "sector": None,
         }
         for p in PEOPLE
     }

@@ -75,6 +75,18 @@ def world(session: Any) -> World:
         valid_count=1,
         invalid_count=1,
         accepted_count=1,
+        # The columns of the liaison's own file, as the importer stores them.
+        headers=[
+            "NIK",
+            "Nama Lengkap",
+            "Tanggal Lahir",
+            "Jenis Kelamin",
+            "Alamat",
+            "No HP",
+            "Pekerjaan",
+            "Penghasilan",
+            "Program",
+        ],
     )
     member = make_member(
         session,

@@ -224,7 +224,7 @@ def _discount_form(rule, **changes):
 
 def test_the_administrator_ends_the_contribution_discount_and_it_is_audited(login, session):
     rule = session.scalar(
-        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+        select(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
     )
     admin = login("admin")
     page = admin.get("/admin/benefit_parameter/?search=discount").get_data(as_text=True)
@@ -237,13 +237,13 @@ def test_the_administrator_ends_the_contribution_discount_and_it_is_audited(logi
     session.expire_all()
     assert session.get(BenefitParameter, rule.id).valid_to.isoformat() == "2026-06-30"
     (event,) = _events(session, "benefit_parameter", rule.id)
-    assert _changes(event) == {"valid_to": [None, "2026-06-30"]}
+    assert _changes(event) == {"valid_to": ["2027-03-31", "2026-06-30"]}
     assert verify_chain(session).ok
 
 
 def test_a_discount_over_100_percent_or_overlapping_another_is_refused(login, session):
     rule = session.scalar(
-        select(BenefitParameter).where(BenefitParameter.key == reference.DISCOUNT_KEY)
+        select(BenefitParameter).where(BenefitParameter.key == reference.discount_key("transport"))
     )
     admin = login("admin")
     events = len(_events(session, "benefit_parameter"))

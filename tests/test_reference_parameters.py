@@ -57,9 +57,8 @@ def test_a_period_added_by_the_administrator_is_accepted_from_its_date(session, 
     )
     assert [p.period for p in paid] == [first, add_months(first, 1)]
     standard = ledger.member_contribution(member)
-    due_day = reference.due_day(reference.parameters_on(session, today))
     expected = contributions.month_contribution(
-        standard, first, paid[0].channel, reference.discounts(session), due_day
+        standard, first, paid[0].channel, reference.discounts(session), member.sector
     )
     assert (paid[0].jkk, paid[0].jkm, paid[0].jht) == (expected.jkk, expected.jkm, expected.jht)
 

@@ -372,7 +372,6 @@ def test_demo_payments_look_real(session):
     ).all()
     assert len(rows) > 1000
     discounts = reference.discounts(session)
-    due_day = reference.due_day(reference.parameters_on(session, today))
     discounted: Counter[bool] = Counter()
     channels = Counter(p.channel for p, _m in rows)
     assert set(channels) == set(PaymentChannel)
@@ -380,10 +379,11 @@ def test_demo_payments_look_real(session):
         assert payment.period.day == 1 and payment.period >= month_start(member.start_date)
         assert member.start_date <= payment.paid_on <= today
         assert payment.period <= add_months(month_start(payment.paid_on), 12)
-        # The ledger's rule: the discount of the month's due date unless a department pays.
+        # The ledger's rule: the discount of the member's sector for the month, unless a
+        # department pays.
         standard = ledger.member_contribution(member)
         expected = contributions.month_contribution(
-            standard, payment.period, payment.channel, discounts, due_day
+            standard, payment.period, payment.channel, discounts, member.sector
         )
         assert (payment.jkk, payment.jkm, payment.jht) == (expected.jkk, expected.jkm, expected.jht)
         if payment.channel is PaymentChannel.PAYER:

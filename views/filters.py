@@ -83,6 +83,21 @@ class ScopedChoiceFilter(FilterEqual):
         return int(value)
 
 
+class ReferenceChoiceFilter(FilterEqual):
+    """Equality on a column holding a code of a reference list (a sector, a regency), offering
+    the list's entries read for each list page (``options`` a function of no arguments)."""
+
+    def __init__(self, column: Any, name: Any, options: Callable[[], list[tuple[str, str]]]):
+        super().__init__(column, name, options=[("", "")])
+        self.read_options = options
+
+    def scoped_options(self) -> list[tuple[str, str]]:
+        return self.read_options()
+
+    def validate(self, value: Any) -> bool:
+        return any(value == code for code, _label in self.read_options())
+
+
 #: The largest integer a filter compares with (a signed 64-bit column: BIGINT, SQLite INTEGER).
 MAX_FILTER_INT = 2**63 - 1
 #: The longest value a filter reads (a value longer than any column it could match).
@@ -125,6 +140,6 @@ def with_scoped_options(groups: Any, filters: list[Any]) -> Any:
     for items in (groups or {}).values():
         for item in items:
             flt = filters[item["index"]]
-            if isinstance(flt, ScopedChoiceFilter):
+            if isinstance(flt, ScopedChoiceFilter | ReferenceChoiceFilter):
                 item["options"] = flt.scoped_options()
     return groups

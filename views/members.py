@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -27,11 +28,19 @@ from backoffice.rules.contributions import discounted
 from backoffice.rules.nik import NIK_LENGTH
 from backoffice.services import ledger, lifecycle, reference
 from backoffice.transaction import unit_of_work
-from models import Department, Member, MemberStatus, Office, PaymentChannel
+from models import (
+    Department,
+    KemendagriRegency,
+    Member,
+    MemberStatus,
+    Office,
+    PaymentChannel,
+    Sector,
+)
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
-from .filters import EnumFilter, ScopedChoiceFilter
+from .filters import EnumFilter, ReferenceChoiceFilter, ScopedChoiceFilter
 from .formats import masked
 from .personal_data import RevealRoute, revealable
 
@@ -81,6 +90,23 @@ def _status(view: Any, context: Any, model: Member, name: str) -> Any:
     return status_badge(model.status)
 
 
+def _sector(view: Any, context: Any, model: Member, name: str) -> str:
+    return model.sector_ref.label(str(get_locale() or "id"))
+
+
+def _sector_options() -> list[tuple[str, str]]:
+    locale = str(get_locale() or "id")
+    rows = db.session.scalars(select(Sector).order_by(Sector.sort_order, Sector.code))
+    return [(row.code, row.label(locale)) for row in rows]
+
+
+def _domicile_options() -> list[tuple[str, str]]:
+    rows = db.session.scalars(
+        select(KemendagriRegency).order_by(KemendagriRegency.province_code, KemendagriRegency.name)
+    )
+    return [(row.code, f"{row.name} ({row.province_name})") for row in rows]
+
+
 class MemberView(RevealRoute, SecuredModelView):
     screen = "members"
     column_list = [
@@ -105,6 +131,8 @@ class MemberView(RevealRoute, SecuredModelView):
         "address",
         "phone",
         "occupation",
+        "sector",
+        "domicile_regency",
         "office",
         "department",
         "batch",
@@ -129,6 +157,8 @@ class MemberView(RevealRoute, SecuredModelView):
         "address": _l("Address"),
         "phone": _l("Phone"),
         "occupation": _l("Occupation"),
+        "sector": _l("Sector"),
+        "domicile_regency": _l("Domicile (regency/city)"),
         "office": _l("Branch office"),
         "department": _l("Department"),
         "batch": _l("Batch"),
@@ -157,6 +187,7 @@ class MemberView(RevealRoute, SecuredModelView):
         "sex": _sex,
         "nik": masked,
         "status": _status,
+        "sector": _sector,
     }
     column_formatters_detail = column_formatters | {name: revealable for name in personal_columns}
     column_formatters_export = (
@@ -164,6 +195,8 @@ class MemberView(RevealRoute, SecuredModelView):
         | {
             "sex": lambda v, c, m, n: m.sex,
             "status": lambda v, c, m, n: str(lifecycle.status_label(m.status)),
+            "sector": lambda v, c, m, n: m.sector,
+            "domicile_regency": lambda v, c, m, n: m.domicile_regency_code or "",
         }
         | {name: masked for name in personal_columns}
     )
@@ -172,6 +205,12 @@ class MemberView(RevealRoute, SecuredModelView):
     column_filters = [
         ScopedChoiceFilter(Member.office_id, _l("Branch office"), Office, str),
         EnumFilter(Member.status, _l("Membership status"), MemberStatus),
+        ReferenceChoiceFilter(Member.sector, _l("Sector"), lambda: _sector_options()),
+        ReferenceChoiceFilter(
+            Member.domicile_regency_code,
+            _l("Domicile (regency/city)"),
+            lambda: _domicile_options(),
+        ),
     ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]
@@ -181,7 +220,11 @@ class MemberView(RevealRoute, SecuredModelView):
         return (
             super()
             .get_query()
-            .options(joinedload(Member.department).joinedload(Department.regency))
+            .options(
+                joinedload(Member.department).joinedload(Department.regency),
+                joinedload(Member.sector_ref),
+                joinedload(Member.domicile_regency),
+            )
         )
 
     word_index = WordIndex(
@@ -219,7 +262,7 @@ class MemberView(RevealRoute, SecuredModelView):
         # government budget pays).
         standard = ledger.member_contribution(model)
         month = summary.first_unpaid
-        discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, today)
+        discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, model.sector)
         return {
             "ledger": summary,
             "next_month": month,
@@ -274,7 +317,7 @@ class MemberView(RevealRoute, SecuredModelView):
             gettext(
                 "Contribution recorded for %(n)s month(s): %(amount)s.",
                 n=len(payments),
-                amount=format_rupiah(sum(p.total for p in payments)),
+                amount=format_rupiah(sum(p.paid for p in payments)),
             ),
             "success",
         )

@@ -107,5 +107,14 @@ class BenefitParameterView(_ReferenceView):
             raise DomainError(_l("Name the parameter."))
         if model.value is None or model.value < 0:
             raise DomainError(_l("The value cannot be negative."))
-        if model.key == reference.DISCOUNT_KEY and model.value > 100:
-            raise DomainError(_l("A discount is at most 100 percent."))
+        if model.key.startswith(reference.DISCOUNT_KEY):
+            sector = model.key.removeprefix(reference.DISCOUNT_KEY + ".")
+            if sector not in {s.code for s in reference.sectors(db.session)}:
+                raise DomainError(
+                    _l(
+                        "A discount is given for one sector: %(key)s.<sector code>.",
+                        key=reference.DISCOUNT_KEY,
+                    )
+                )
+            if model.value > 100:
+                raise DomainError(_l("A discount is at most 100 percent."))

@@ -25,6 +25,9 @@ FIELDS: tuple[str, ...] = (
     "occupation",
     "income",
     "programmes",
+    # Optional, added later (after the columns offices' own lists already have).
+    "domicile",
+    "sector",
 )
 
 #: The Indonesian template header of each field. Shown to users in both
@@ -36,8 +39,10 @@ HEADERS: Mapping[str, str] = MappingProxyType(
         "birth_date": "Tanggal Lahir",
         "sex": "Jenis Kelamin",
         "address": "Alamat",
+        "domicile": "Kabupaten/Kota Domisili",
         "phone": "No HP",
         "occupation": "Pekerjaan",
+        "sector": "Sektor",
         "income": "Penghasilan",
         "programmes": "Program",
     }
@@ -62,8 +67,10 @@ ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "birth_date": ("Tgl Lahir", "Tanggal Lahir (dd/mm/yyyy)"),
         "sex": ("L/P", "JK", "Kelamin"),
         "address": ("Alamat Lengkap",),
+        "domicile": ("Domisili", "Kab/Kota Domisili", "Kabupaten/Kota", "Kab/Kota"),
         "phone": ("Nomor HP", "No Handphone", "No Telepon", "No Telp", "Nomor Telepon", "HP"),
         "occupation": ("Jenis Pekerjaan",),
+        "sector": ("Sektor Usaha", "Sektor Pekerjaan"),
         "income": ("Penghasilan (Rp)", "Penghasilan per Bulan", "Penghasilan Bulanan"),
         "programmes": ("Programs", "Program BPJS", "Program BPJSTK"),
     }
@@ -127,8 +134,10 @@ MEMBER_WIDTHS: Mapping[str, int] = MappingProxyType(
         "birth_date": 14,
         "sex": 14,
         "address": 40,
+        "domicile": 24,
         "phone": 16,
         "occupation": 22,
+        "sector": 16,
         "income": 14,
         "programmes": 16,
     }

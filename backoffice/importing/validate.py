@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,8 @@ from ..rules.eligibility import (
     AgeBounds,
     registration_age_finding,
 )
+from ..rules.regencies import regency_named
+from ..rules.sectors import SectorTerms, sector_named
 from .columns import HEADERS
 from .messages import Message
 from .messages import lazy_message as _l
@@ -61,6 +64,10 @@ class ValidationContext:
     income_levels: frozenset[int]
     #: the registration ages in force on the registration date (at least 15, under 65)
     registration_ages: AgeBounds
+    #: the sectors in their order with their words (an explicit Sektor column names one)
+    sectors: tuple[SectorTerms, ...] = ()
+    #: ``rules.regencies.regency_lookup`` of the Kemendagri list (a Domisili column names one)
+    domiciles: Mapping[str, str] = dataclass_field(default_factory=dict)
     existing_niks: ExistingNiks = _nothing_known
     #: rows per existing_niks call: one query per chunk, never one per row
     chunk_size: int = 1000
@@ -184,6 +191,10 @@ class _RowChecker:
             [*sorted(ctx.required_programmes), *sorted(ctx.optional_programmes)]
         )
         self.required_text = ", ".join(sorted(ctx.required_programmes))
+        # Each sector by its first word of the reference list (its Indonesian name).
+        self.sectors_text = ", ".join(
+            (sector.terms[0] if sector.terms else sector.code) for sector in ctx.sectors
+        )
         # One shared Problem per required column: lazy strings are immutable.
         self.missing = {
             field: Problem(
@@ -245,6 +256,22 @@ class _RowChecker:
                 )
             )
 
+        domicile: str | None = None
+        text = clean_text(raw.get("domicile"))
+        if text is not None:
+            domicile = regency_named(text, ctx.domiciles)
+            if domicile is None:
+                problems.append(
+                    _problem(
+                        "domicile",
+                        _l(
+                            "%(value)s is not a regency or city of Indonesia: write its name "
+                            "(Kabupaten Serang, Kota Serang) or its Kemendagri code (3604).",
+                            value=quote(text),
+                        ),
+                    )
+                )
+
         phone: str | None = None
         value = raw.get("phone")
         if not is_blank(value):
@@ -265,6 +292,23 @@ class _RowChecker:
                     ),
                 )
             )
+
+        sector: str | None = None
+        text = clean_text(raw.get("sector"))
+        if text is not None:
+            sector = sector_named(text, ctx.sectors)
+            if sector is None:
+                problems.append(
+                    _problem(
+                        "sector",
+                        _l(
+                            "%(value)s is not a sector; write one of %(sectors)s or leave it "
+                            "empty.",
+                            value=quote(text),
+                            sectors=self.sectors_text,
+                        ),
+                    )
+                )
 
         income, found = self._cached("income", raw.get("income"), self._income)
         if found:
@@ -297,8 +341,10 @@ class _RowChecker:
                 "birth_date": birth_date,
                 "sex": sex,
                 "address": address,
+                "domicile": domicile,
                 "phone": phone,
                 "occupation": occupation,
+                "sector": sector,
                 "income": income,
                 "programmes": programmes,
             }

@@ -2,8 +2,9 @@
 
 JKK and JKM always, JHT when chosen, each from its rate in force: a percent of the declared
 income level or a flat amount (at Rp1.000.000: JKK 1% + JKM Rp6.800 = Rp16.800, Rp36.800 with
-JHT 2%). A discount rule (PP 50/2025) takes a percent off JKK and JKM of the months whose due
-date falls in its period, unless a government budget pays (a department, channel ``payer``).
+JHT 2%). A discount rule (PP 50/2025) takes a percent off JKK and JKM of the contribution months
+of its period for the members of its sector, unless a government budget pays (a department,
+channel ``payer``); what was paid above a discounted month is credit for the next months.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from models import PaymentChannel, Programme
 
 from ..errors import DomainError
-from .coverage import due_date
 
 _HUNDRED = Decimal(100)
 
@@ -78,20 +78,29 @@ def monthly_contribution(
 
 @dataclass(frozen=True)
 class Discount:
-    """Percent off the JKK and JKM contributions, in force from ``valid_from`` to ``valid_to``."""
+    """Percent off the JKK and JKM contributions of the members of ``sector``, for the
+    contribution months from ``valid_from`` to ``valid_to`` (PP 50/2025: transport January 2026 -
+    March 2027, the other sectors April - December 2026)."""
 
     percent: Decimal
     valid_from: date
     valid_to: date | None
+    sector: str
 
-    def in_force(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+    def in_force(self, month: date, sector: str) -> bool:
+        """For the contribution month ``month`` (any day of it) of a member of ``sector``."""
+        first = month.replace(day=1)
+        return (
+            self.sector == sector
+            and self.valid_from.replace(day=1) <= first
+            and (self.valid_to is None or first <= self.valid_to)
+        )
 
 
-def discount_on(rules: Iterable[Discount], day: date) -> Decimal:
-    """The percent off in force on ``day`` (0 when none is); ``rules`` the newest first (a newer
-    rule wins where two are in force)."""
-    return next((rule.percent for rule in rules if rule.in_force(day)), Decimal(0))
+def discount_on(rules: Iterable[Discount], month: date, sector: str) -> Decimal:
+    """The percent off the contribution month ``month`` of a member of ``sector`` (0 when no
+    rule is in force); ``rules`` the newest first (a newer rule wins where two are in force)."""
+    return next((rule.percent for rule in rules if rule.in_force(month, sector)), Decimal(0))
 
 
 def discounted(contribution: Contribution, percent: Decimal) -> Contribution:
@@ -107,13 +116,14 @@ def discounted(contribution: Contribution, percent: Decimal) -> Contribution:
 
 
 def month_discount(
-    month: date, channel: PaymentChannel, rules: Iterable[Discount], due_day: int
+    month: date, channel: PaymentChannel, rules: Iterable[Discount], sector: str
 ) -> Decimal:
-    """The percent off ``month`` paid through ``channel``: the discount in force on the month's
-    due date, none when a government budget pays (a department, channel ``payer``)."""
+    """The percent off the contribution month ``month`` of a member of ``sector`` paid through
+    ``channel``: the discount of the sector for that month, none when a government budget pays
+    (a department, channel ``payer``: PP 50/2025 excludes contributions paid from APBN/APBD)."""
     if channel is PaymentChannel.PAYER:
         return Decimal(0)
-    return discount_on(rules, due_date(month, due_day))
+    return discount_on(rules, month, sector)
 
 
 def month_contribution(
@@ -121,7 +131,16 @@ def month_contribution(
     month: date,
     channel: PaymentChannel,
     rules: Iterable[Discount],
-    due_day: int,
+    sector: str,
 ) -> Contribution:
-    """What is paid for ``month`` through ``channel``: ``standard`` less ``month_discount``."""
-    return discounted(standard, month_discount(month, channel, rules, due_day))
+    """What is paid for ``month`` through ``channel`` by a member of ``sector``: ``standard``
+    less ``month_discount``."""
+    return discounted(standard, month_discount(month, channel, rules, sector))
+
+
+def carried_credit(paid: Iterable[tuple[int, int]]) -> int:
+    """What a member paid above what their months cost, carried forward to the next months
+    (PP 50/2025: an amount already paid above the discounted one counts toward the next
+    contributions). ``paid`` holds (amount paid, amount the month costs) per month paid; a
+    month paid short is not set against the others."""
+    return sum(max(0, amount - cost) for amount, cost in paid)

@@ -44,7 +44,7 @@ from models import (
 )
 
 from ..clock import today_in_jakarta
-from ..rules import contributions
+from ..rules import contributions, sectors
 from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
 from ..services import reference
@@ -89,10 +89,11 @@ OFFICES = [
     ("D21", OfficeType.KC, "Jakarta Salemba", "DKI", None, "3173", None, True),
 ]
 
+# name, regency, office, the sector the regent of Kab. Serang gives the department
 DEPARTMENTS = [
-    ("Diskoumperindag Kab. Serang", "3604", "B01"),
-    ("Dinas Pertanian Kab. Serang", "3604", "B01"),
-    ("Dinas PU Kab. Serang", "3604", "B01"),
+    ("Diskoumperindag Kab. Serang", "3604", "B01", "trade"),
+    ("Dinas Pertanian Kab. Serang", "3604", "B01", "agriculture"),
+    ("Dinas PU Kab. Serang", "3604", "B01", "construction"),
 ]
 
 # username, full name, role, scope key (region code / office code / department name)
@@ -429,10 +430,10 @@ def seed_demo(
     session.flush()
 
     departments: dict[str, Department] = {d.name: d for d in session.scalars(select(Department))}
-    for name, regency, office in DEPARTMENTS:
+    for name, regency, office, sector in DEPARTMENTS:
         if name not in departments:
             departments[name] = Department(
-                name=name, regency=regencies[regency], office=offices[office]
+                name=name, regency=regencies[regency], office=offices[office], sector=sector
             )
             session.add(departments[name])
             report.add("department")
@@ -543,6 +544,7 @@ def _seed_members(
     now = datetime.now(UTC)
     kpjs = reserve_kpj(session, len(new))
     rates: dict[date, Any] = {}
+    sector_terms = reference.sectors(session)
     members: list[dict[str, Any]] = []
     plans: dict[str, tuple[DemoPerson, date, random.Random]] = {}
     for person, kpj in zip(new, kpjs, strict=True):
@@ -555,6 +557,7 @@ def _seed_members(
             rates[start] = reference.rates_on(session, start)
         contribution = contributions.monthly_contribution(person.income, programmes, rates[start])
         office = offices[person.office]
+        department = departments[person.department] if person.department else None
         prefix = rng.choice(("0812", "0813", "0821", "0852", "0857", "0877", "0895"))
         phone = f"{prefix}{rng.randint(0, 10**8 - 1):08d}"
         members.append(
@@ -567,6 +570,12 @@ def _seed_members(
                 "address": person.address,
                 "phone": phone,
                 "occupation": person.occupation,
+                # The ledger's rule: a member's sector from their occupation, else their
+                # department's; their domicile the regency of their office.
+                "sector": sectors.member_sector(
+                    None, person.occupation, department and department.sector, sector_terms
+                ),
+                "domicile_regency_code": reference.kemendagri_code_of(session, office.regency),
                 "income_level": person.income,
                 "programmes": ",".join(p.value for p in programmes),
                 "start_date": start,
@@ -575,7 +584,7 @@ def _seed_members(
                 "contribution_jht": contribution.jht,
                 "monthly_contribution": contribution.total,
                 "active": True,
-                "department_id": departments[person.department].id if person.department else None,
+                "department_id": department.id if department else None,
                 "office_id": office.id,
                 "region_id": office.region_id,
                 "batch_id": None,
@@ -625,7 +634,7 @@ def _seed_members(
                 period = add_months(block.first, i)
                 # The ledger's rule: the discount of the month, unless a government budget pays.
                 amounts = contributions.month_contribution(
-                    standard, period, channel, discounts, due_day
+                    standard, period, channel, discounts, row["sector"]
                 )
                 payments.append(
                     {

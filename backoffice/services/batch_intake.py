@@ -21,7 +21,6 @@ from models import (
     BatchState,
     Member,
     MemberBatch,
-    Regency,
     RowState,
     User,
 )
@@ -201,7 +200,9 @@ def existing_niks(session: Session, exclude_batch_id: int | None = None):  # noq
 def validation_context(session: Session, batch: MemberBatch) -> ValidationContext:
     return ValidationContext(
         registration_date=batch.registration_date,
-        known_regencies=frozenset(session.scalars(select(Regency.code))),
+        known_regencies=reference.kemendagri_codes(session),
+        sectors=tuple(reference.sectors(session)),
+        domiciles=reference.domicile_lookup(session),
         income_levels=reference.income_levels_on(session, batch.registration_date),
         registration_ages=reference.registration_ages_on(session, batch.registration_date),
         existing_niks=existing_niks(session, exclude_batch_id=batch.id),

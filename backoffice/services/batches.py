@@ -53,6 +53,7 @@ from ..importing import (
 )
 from ..importing.columns import field_for_header
 from ..labels import STATE_LABELS as STATE_TEXT
+from ..rules import sectors
 from ..transaction import after_commit
 from . import numbering, reference
 from .batch_intake import (
@@ -313,6 +314,10 @@ def accept_rows(
     """
     today = jakarta_day(now)
     rates = reference.rates_on(session, today)
+    sector_terms = reference.sectors(session)
+    department_sector = batch.department.sector
+    # A member lives where the batch says, else in the regency of the office serving them.
+    office_regency = reference.kemendagri_code_of(session, batch.office.regency)
     accepted: list[_Accepted] = []
     refused: list[BatchRow] = []
     for start in range(0, len(rows), CHUNK):
@@ -350,6 +355,10 @@ def accept_rows(
                     "address": data.get("address"),
                     "phone": data.get("phone"),
                     "occupation": data.get("occupation"),
+                    "sector": sectors.member_sector(
+                        data.get("sector"), data.get("occupation"), department_sector, sector_terms
+                    ),
+                    "domicile_regency_code": data.get("domicile") or office_regency,
                     "income_level": data["income"],
                     "programmes": ",".join(p.value for p in programmes),
                     "start_date": today,

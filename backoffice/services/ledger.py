@@ -3,9 +3,11 @@
 A clerk records the contribution of several consecutive months at once (one of the BPU payment
 periods, 1, 3, 6 or 12: benefit parameters), all or nothing, with one audit event; a payer's
 file records many such payments at once (``record_payments``). Each month costs the member's
-contribution less the discount in force on its due date (PP 50/2025, a dated benefit
-parameter), unless a government budget pays (a department, channel ``payer``): the rule is
-``rules.contributions``. ``member_ledger`` reads the payments known on a day and what they mean
+contribution less the discount of the member's sector for that month (PP 50/2025, dated
+benefit parameters), unless a government budget pays (a department, channel ``payer``): the rule
+is ``rules.contributions``; what a member paid above what earlier months cost (the discount
+entered after they paid, say) is credit that pays their next months first (``credit``; never a
+month a department pays). ``member_ledger`` reads the payments known on a day and what they mean
 for protection (``rules.coverage``): the same rules as the claims service (payments count from
 the day they were made; the arrears limit and the due day are the benefit parameters in force
 on that day).
@@ -13,14 +15,14 @@ on that day).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -85,12 +87,56 @@ def member_contribution(member: Member) -> contributions.Contribution:
 
 
 def month_discount_on(
-    session: Session, month: date, channel: PaymentChannel, today: date
+    session: Session, month: date, channel: PaymentChannel, sector: str
 ) -> Decimal:
-    """The percent off ``month`` paid through ``channel`` today (``contributions.month_discount``
-    with the discount rules and the due day of the reference data)."""
-    due_day = reference.due_day(reference.parameters_on(session, today))
-    return contributions.month_discount(month, channel, reference.discounts(session), due_day)
+    """The percent off the contribution month ``month`` of a member of ``sector`` paid through
+    ``channel`` (``contributions.month_discount`` with the discount rules of the reference
+    data)."""
+    return contributions.month_discount(month, channel, reference.discounts(session), sector)
+
+
+def _credit_of(
+    member: Member, payments: Iterable[Any], rules: Sequence[contributions.Discount]
+) -> int:
+    """What ``member`` paid above what their months cost under ``rules`` (PP 50/2025: counts
+    toward the next months), less the credit already used; ``payments`` are rows or ``Row``s
+    with period, channel, jkk, jkm, jht and credit."""
+    standard = member_contribution(member)
+    pairs: list[tuple[int, int]] = []
+    used = 0
+    for p in payments:
+        cost = contributions.month_contribution(
+            standard, p.period, PaymentChannel(p.channel), rules, member.sector
+        )
+        pairs.append((p.jkk + p.jkm + p.jht, cost.total))
+        used += p.credit or 0
+    return max(0, contributions.carried_credit(pairs) - used)
+
+
+def _credits(
+    session: Session, members: dict[int, Member], rules: Sequence[contributions.Discount]
+) -> dict[int, int]:
+    """Each member's credit (``_credit_of``) before a payment is recorded. Only the months a
+    discount rule covers can have been paid above their cost, and only the rows that used
+    credit reduce it: those are read, a thousand members at a time."""
+    first = min((rule.valid_from for rule in rules), default=None)
+    last = max((rule.valid_to or date.max for rule in rules), default=None)
+    CP = ContributionPayment
+    found: dict[int, list[Any]] = {member_id: [] for member_id in members}
+    for chunk in _chunks(sorted(members)):
+        condition = CP.credit > 0
+        if first is not None and last is not None:
+            condition = or_(condition, CP.period.between(first.replace(day=1), last))
+        rows = session.execute(
+            select(CP.member_id, CP.period, CP.channel, CP.jkk, CP.jkm, CP.jht, CP.credit).where(
+                CP.member_id.in_(chunk), condition
+            )
+        )
+        for row in rows:
+            found[row.member_id].append(row)
+    return {
+        member_id: _credit_of(members[member_id], rows, rules) for member_id, rows in found.items()
+    }
 
 
 def periods_text(periods: Sequence[int]) -> Any:
@@ -273,7 +319,6 @@ def record_payments(
     if not payments:
         return []
     rules = reference.discounts(session)
-    due_day = reference.due_day(params)
     paid = _months_paid(
         session,
         sorted({payment.member.id for payment in payments}),
@@ -290,6 +335,8 @@ def record_payments(
         )
         if refusal is not None:
             raise PaymentRefused(index, DomainError(refusal, field="paid_on"))
+    # Read after the members are locked: two recordings cannot use the same credit.
+    credit = _credits(session, {payment.member.id: payment.member for payment in payments}, rules)
     recorded: list[ContributionPayment] = []
     events: list[dict[str, Any]] = []
     department_id = payer_department.id if payer_department is not None else None
@@ -310,7 +357,12 @@ def record_payments(
         standard = member_contribution(member)
         rows = []
         for month in periods:
-            amounts = contributions.month_contribution(standard, month, channel, rules, due_day)
+            amounts = contributions.month_contribution(
+                standard, month, channel, rules, member.sector
+            )
+            # What was paid above earlier discounted months pays this one first.
+            used = 0 if channel is PaymentChannel.PAYER else min(credit[member.id], amounts.total)
+            credit[member.id] -= used
             rows.append(
                 ContributionPayment(
                     member_id=member.id,
@@ -318,6 +370,7 @@ def record_payments(
                     jkk=amounts.jkk,
                     jkm=amounts.jkm,
                     jht=amounts.jht,
+                    credit=used,
                     paid_on=payment.paid_on,
                     channel=channel,
                     reference=payment_ref,
@@ -338,6 +391,7 @@ def record_payments(
                     "first_period": periods[0],
                     "last_period": periods[-1],
                     "total": sum(row.total for row in rows),
+                    "credit": sum(row.credit for row in rows),
                     "paid_on": payment.paid_on,
                     "channel": channel,
                     "reference": payment_ref,
@@ -383,6 +437,8 @@ class LedgerSummary:
     covered: bool
     totals: dict[Programme, int] = field(default_factory=dict)  # paid per programme
     jht_balance: int = 0  # JHT contributions paid (returns are not modelled)
+    #: paid above what the months cost (PP 50/2025), not used yet: pays the next months
+    credit: int = 0
 
     @property
     def total(self) -> int:
@@ -431,4 +487,5 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         covered=cover.covered,
         totals=totals,
         jht_balance=totals[Programme.JHT],
+        credit=_credit_of(member, payments, reference.discounts(session)),
     )

@@ -149,6 +149,11 @@ def masked_cells(cells: Sequence[Any], fields: Sequence[str | None]) -> list[Any
     return out
 
 
+#: Parameters that quote only what the mask shows anyway: the province and regency code, the
+#: NIK's first 4 digits ("The NIK starts with 9999, ...").
+_SHOWN_BY_MASK = frozenset({"code"})
+
+
 def masked_problem(problem: Mapping[str, Any]) -> dict[str, Any]:
     """A stored problem of an uploaded row (``services.messages.message_record`` plus its
     ``field``) whose text parameters are masked when the field is personal data: "found
@@ -157,7 +162,7 @@ def masked_problem(problem: Mapping[str, Any]) -> dict[str, Any]:
     if not is_personal(name):
         return dict(problem)
     params = {
-        k: mask(name, v) if isinstance(v, str) else v
+        k: mask(name, v) if isinstance(v, str) and k not in _SHOWN_BY_MASK else v
         for k, v in (problem.get("params") or {}).items()
     }
     return {**problem, "params": params}

@@ -15,14 +15,44 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
+from models import (
+    BenefitParameter,
+    ContributionRate,
+    IncomeLevel,
+    KemendagriRegency,
+    Programme,
+    Regency,
+    Sector,
+)
 
 from ..errors import DomainError
-from ..rules import contributions, eligibility, lifecycle
+from ..rules import contributions, eligibility, lifecycle, regencies
+from ..rules.sectors import SectorTerms
 
 
 def _in_force(model: type, day: date):  # noqa: ANN202 - an SQL condition
     return and_(model.valid_from <= day, or_(model.valid_to.is_(None), model.valid_to >= day))
+
+
+def kemendagri_codes(session: Session) -> frozenset[str]:
+    """The four-digit province+regency codes of every regency and city of Indonesia: a NIK may
+    start with any of them (where it was first issued, not where its holder lives)."""
+    return frozenset(session.scalars(select(KemendagriRegency.code)))
+
+
+def kemendagri_code_of(session: Session, regency: Regency | None) -> str | None:
+    """The Kemendagri code of an office's regency, when the list has it (a member's domicile
+    by default)."""
+    if regency is None or session.get(KemendagriRegency, regency.code) is None:
+        return None
+    return regency.code
+
+
+def domicile_lookup(session: Session) -> dict[str, str]:
+    """``rules.regencies.regency_lookup`` of the Kemendagri list: a domicile by code or name."""
+    return regencies.regency_lookup(
+        session.execute(select(KemendagriRegency.code, KemendagriRegency.name)).all()
+    )
 
 
 def parameters_on(session: Session, day: date) -> dict[str, int | Decimal]:
@@ -129,19 +159,40 @@ def contribution_of(
         ) from None
 
 
-#: The benefit parameter of a discount on the JKK and JKM contributions, in percent (PP 50/2025:
-#: 50 from 22 December 2025, for a limited period; migration 0011).
+#: The benefit parameters of the discount on the JKK and JKM contributions, in percent, one per
+#: sector: ``contribution.discount.jkk_jkm_percent.transport`` (PP 50/2025: 50 for the contribution
+#: months January 2026 - March 2027 for transport, April - December 2026 for the other sectors;
+#: migration 0016). Their validity dates are contribution months.
 DISCOUNT_KEY = "contribution.discount.jkk_jkm_percent"
 
 
+def discount_key(sector: str) -> str:
+    return f"{DISCOUNT_KEY}.{sector}"
+
+
 def discounts(session: Session) -> list[contributions.Discount]:
-    """Every discount rule, the newest first (a newer rule wins where two are in force)."""
+    """Every discount rule of every sector, the newest first (a newer rule wins where two are
+    in force)."""
     rows = session.scalars(
         select(BenefitParameter)
-        .where(BenefitParameter.key == DISCOUNT_KEY)
-        .order_by(BenefitParameter.valid_from.desc())
+        .where(BenefitParameter.key.startswith(DISCOUNT_KEY + ".", autoescape=True))
+        .order_by(BenefitParameter.valid_from.desc(), BenefitParameter.id.desc())
     )
-    return [contributions.Discount(row.value, row.valid_from, row.valid_to) for row in rows]
+    return [
+        contributions.Discount(
+            row.value, row.valid_from, row.valid_to, row.key.removeprefix(DISCOUNT_KEY + ".")
+        )
+        for row in rows
+    ]
+
+
+def sectors(session: Session) -> list[SectorTerms]:
+    """The sectors in their order, each with the words an occupation names it by."""
+    rows = session.scalars(select(Sector).order_by(Sector.sort_order, Sector.code))
+    return [
+        SectorTerms(row.code, (row.name, row.name_en, *(a for a in row.aliases.split(",") if a)))
+        for row in rows
+    ]
 
 
 def overlapping(session: Session, obj: IncomeLevel | ContributionRate | BenefitParameter) -> bool:

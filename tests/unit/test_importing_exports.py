@@ -208,7 +208,7 @@ def test_fixed_error_report_can_be_uploaded_again() -> None:
 # --- template ---------------------------------------------------------------------------------
 
 
-def test_template_has_the_nine_headers_in_order_and_text_columns() -> None:
+def test_template_has_the_eleven_headers_in_order_and_text_columns() -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(template_xlsx(LEVELS, ages=AGES)))
     sheet = workbook.worksheets[0]
     assert sheet.title == "Peserta"
@@ -222,6 +222,8 @@ def test_template_has_the_nine_headers_in_order_and_text_columns() -> None:
         "Pekerjaan",
         "Penghasilan",
         "Program",
+        "Kabupaten/Kota Domisili",
+        "Sektor",
     ]
     assert sheet.column_dimensions["A"].number_format == "@"  # NIK
     assert sheet.column_dimensions["F"].number_format == "@"  # No HP

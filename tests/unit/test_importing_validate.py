@@ -33,9 +33,15 @@ from backoffice.importing import (
 )
 from backoffice.rules.eligibility import AgeBounds
 from backoffice.rules.nik import make_nik
+from backoffice.rules.regencies import regency_lookup
+from backoffice.rules.sectors import SectorTerms
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "backoffice" / "translations" / "id" / "LC_MESSAGES" / "messages-importing.po"
+#: The importer's messages are translated in these catalogs (merged by ``make translations``).
+PO_FILES = sorted(
+    (ROOT / "backoffice" / "translations" / "id" / "LC_MESSAGES").glob("messages-*.po")
+)
 LEVELS = frozenset([1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 20_700_000])
 BANTEN = frozenset({"3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"})
 REGISTRATION = date(2025, 1, 15)
@@ -104,6 +110,8 @@ def test_valid_row_gives_normalised_values() -> None:
         "occupation": "Petani",
         "income": 1_000_000,
         "programmes": frozenset({"JKK", "JKM", "JHT"}),
+        "domicile": None,
+        "sector": None,
     }
     assert row.number == 2
     assert row.original == list(
@@ -575,14 +583,13 @@ def _importing_msgids() -> set[str]:
 
 
 def test_every_message_has_an_indonesian_translation() -> None:
-    with PO_FILE.open("rb") as handle:
-        catalog = read_po(handle, locale="id")
-    assert catalog.num_plurals == 1
-    missing = [
-        msgid for msgid in _importing_msgids() if msgid not in catalog or not catalog[msgid].string
-    ]
-    assert missing == []
-    assert list(catalog.check()) == []  # placeholders agree
+    translated: set[str] = set()
+    for path in PO_FILES:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale="id")
+        assert list(catalog.check()) == []  # placeholders agree
+        translated |= {message.id for message in catalog if message.id and message.string}
+    assert sorted(_importing_msgids() - translated) == []
 
 
 @pytest.fixture
@@ -620,3 +627,35 @@ def test_quoted_user_text_is_escaped_when_a_message_is_rendered_as_html() -> Non
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<script>" in str(problem.message)  # plain text for XLSX / CSV
     assert str(escape(problem.message)).startswith("&lt;script&gt;")
+
+
+# --- domicile and sector (optional columns) ---------------------------------------------------
+
+SECTORS = (
+    SectorTerms("transport", ("Transportasi", "ojek", "sopir")),
+    SectorTerms("agriculture", ("Pertanian", "petani")),
+)
+PLACES = regency_lookup([("3604", "Kabupaten Serang"), ("3673", "Kota Serang")])
+
+
+def test_a_domicile_and_a_sector_are_read_from_their_columns() -> None:
+    ctx = context(sectors=SECTORS, domiciles=PLACES)
+    (row,) = validate(source(domicile="Kab. Serang", sector="Ojek"), ctx=ctx)
+    assert row.valid and row.values is not None
+    assert (row.values["domicile"], row.values["sector"]) == ("3604", "transport")
+
+
+def test_an_unknown_domicile_or_sector_is_a_problem_of_its_column() -> None:
+    ctx = context(sectors=SECTORS, domiciles=PLACES)
+    (row,) = validate(source(domicile="Serang Raya", sector="Astronot"), ctx=ctx)
+    assert problems_of(row) == [
+        (
+            "Kabupaten/Kota Domisili",
+            "Serang Raya is not a regency or city of Indonesia: write its name (Kabupaten "
+            "Serang, Kota Serang) or its Kemendagri code (3604).",
+        ),
+        (
+            "Sektor",
+            "Astronot is not a sector; write one of Transportasi, Pertanian or leave it empty.",
+        ),
+    ]

@@ -69,3 +69,25 @@ def test_the_century_comes_from_the_stated_birth_date() -> None:
     assert codes("3604012902000001") == []
     assert codes("3604012902000001", birth_date=date(1900, 2, 28)) == [rule.NOT_A_REAL_DATE]
     assert codes("3604012902010001") == [rule.NOT_A_REAL_DATE]
+
+
+def _kemendagri_codes() -> frozenset[str]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations/data/kemendagri_regencies.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        return frozenset(row["code"] for row in csv.DictReader(f))
+
+
+def test_a_nik_from_any_regency_of_indonesia_is_valid_one_of_none_is_not() -> None:
+    """Domain: "the region part is where the NIK was first issued, not the current address. So
+    every Kemendagri province+regency code of Indonesia (about 514 regencies/cities) is valid in
+    a NIK, not only Banten's". 3322 is Kabupaten Semarang; no province has the code 99."""
+    everywhere = _kemendagri_codes()
+    assert len(everywhere) == 514 and BANTEN <= everywhere
+    semarang = make_nik("3322", 1, date(1990, 8, 17), "L", 1)
+    assert nik_findings(semarang, known_regencies=everywhere) == []
+    assert nik_findings("9999011708900001", known_regencies=everywhere) == [
+        Finding(rule.UNKNOWN_REGENCY, {"code": "9999"})
+    ]
