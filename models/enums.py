@@ -108,3 +108,11 @@ class Relationship(enum.StrEnum):
     PARENT = "parent"
     SIBLING = "sibling"
     OTHER = "other"
+
+
+class CorrectionState(enum.StrEnum):
+    """A proposed correction of a member's data (maker-checker: another person decides)."""
+
+    SUBMITTED = "submitted"  # proposed by a clerk, waiting for another user of the office
+    APPROVED = "approved"  # applied to the member
+    REJECTED = "rejected"  # the member was left as they were

@@ -125,3 +125,20 @@ def month_contribution(
 ) -> Contribution:
     """What is paid for ``month`` through ``channel``: ``standard`` less ``month_discount``."""
     return discounted(standard, month_discount(month, channel, rules, due_day))
+
+
+@dataclass(frozen=True)
+class PastAmount:
+    """The contribution owed for every month up to and including ``until`` (the first day of
+    that month), before a correction changed it."""
+
+    until: date
+    contribution: Contribution
+
+
+def owed_for_month(current: Contribution, past: Iterable[PastAmount], month: date) -> Contribution:
+    """The contribution owed for ``month`` (its first day): that of the earliest past amount
+    reaching it, else ``current`` (a correction changes the contribution from the month after
+    it is approved; the months before keep what they were owed)."""
+    reaching = [p for p in past if p.until >= month]
+    return min(reaching, key=lambda p: p.until).contribution if reaching else current

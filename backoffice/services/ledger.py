@@ -27,6 +27,7 @@ from models import (
     ContributionPayment,
     Department,
     Member,
+    PastContribution,
     PaymentChannel,
     Programme,
     User,
@@ -77,10 +78,37 @@ CHUNK = 1000
 
 
 def member_contribution(member: Member) -> contributions.Contribution:
-    """The member's monthly contribution without any discount (set when they registered)."""
+    """The member's newest monthly contribution without any discount (set when they registered,
+    changed by an approved correction from the month after it)."""
     return contributions.Contribution(
         member.contribution_jkk, member.contribution_jkm, member.contribution_jht
     )
+
+
+def past_amounts(
+    session: Session, member_ids: Sequence[int]
+) -> dict[int, list[contributions.PastAmount]]:
+    """The contributions the members owed before a correction changed them, per member (read a
+    thousand members at a time; most members have none)."""
+    found: dict[int, list[contributions.PastAmount]] = {}
+    for chunk in _chunks(sorted(set(member_ids))):
+        rows = session.scalars(
+            select(PastContribution).where(PastContribution.member_id.in_(chunk))
+        )
+        for row in rows:
+            found.setdefault(row.member_id, []).append(
+                contributions.PastAmount(
+                    row.until_period, contributions.Contribution(row.jkk, row.jkm, row.jht)
+                )
+            )
+    return found
+
+
+def owed_contribution(session: Session, member: Member, month: date) -> contributions.Contribution:
+    """What ``month`` of the member owes without any discount: the contribution in force for it
+    (``rules.contributions.owed_for_month``)."""
+    past = past_amounts(session, [member.id]).get(member.id, [])
+    return contributions.owed_for_month(member_contribution(member), past, month_start(month))
 
 
 def month_discount_on(
@@ -281,6 +309,7 @@ def record_payments(
         min(periods[0] for periods in months),
         max(periods[-1] for periods in months),
     )
+    past = past_amounts(session, [payment.member.id for payment in payments])
     recorded: list[ContributionPayment] = []
     events: list[dict[str, Any]] = []
     department_id = payer_department.id if payer_department is not None else None
@@ -298,9 +327,11 @@ def record_payments(
             raise PaymentRefused(index, error)
         paid.update((member.id, month) for month in periods)
         payment_ref = (payment.reference or "").strip() or None
-        standard = member_contribution(member)
+        newest = member_contribution(member)
         rows = []
         for month in periods:
+            # The amount in force for the month: a correction changes it from a month on.
+            standard = contributions.owed_for_month(newest, past.get(member.id, ()), month)
             amounts = contributions.month_contribution(standard, month, channel, rules, due_day)
             rows.append(
                 ContributionPayment(
