@@ -77,6 +77,9 @@ ACTION_LABELS: dict[str, object] = {
     "document_upload": _l("document uploaded"),
     "document_check": _l("document checked"),
     "contribution": _l("contribution recorded"),
+    "propose": _l("correction proposed"),
+    "correct": _l("data corrected"),
+    "deregister": _l("membership ended"),
 }
 STATE_LABELS: dict[str, object] = {
     "draft": _l("draft"),

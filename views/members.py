@@ -30,6 +30,7 @@ from models import Department, Member, Office, PaymentChannel
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
+from .corrections import may_propose, propose_view
 from .filters import ScopedChoiceFilter
 
 
@@ -185,8 +186,16 @@ class MemberView(SecuredModelView):
             "contribution_form": form,
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
+            "may_correct": may_propose(model),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
         }
+
+    @expose("/correction/", methods=("GET", "POST"))
+    def propose_correction(self) -> Any:
+        """The clerk's "Propose a correction" form (views/corrections.py)."""
+        if not authz.MEMBERS.may_take(current_user, "propose_correction"):
+            abort(403)
+        return propose_view(self, self.get_one(request.args.get("id", "")))
 
     @expose("/contribution/", methods=("POST",))
     def record_contribution(self) -> Any:

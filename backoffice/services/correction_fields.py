@@ -1,0 +1,371 @@
+"""The fields of a member a correction may change, declared as data: one entry per field.
+
+Each entry says how the field is labelled and entered (a text, a date, a choice, a tick box),
+how its current value is read (as the correction keeps it in JSON: text, ISO dates, whole
+numbers, booleans), how a typed value is parsed and checked, how it is shown, and how an
+approved value is applied to the member. The correction service, the proposal form and the
+decision page all read this one registry: a field added here (a member's sector or domicile
+regency) is proposed, checked, shown, applied and audited like the others.
+
+Checks that concern several fields at once (the NIK against the birth date and sex, the NIK
+unique, the contribution from the income level and JHT) are the service's
+(``corrections.check_changes``), run when the correction is proposed and again when it is
+approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Department, Member, Programme, User
+
+from .. import audit
+from ..errors import DomainError
+from ..i18n import format_rupiah
+from ..importing.parsers import ParseError, clean_text, parse_date, parse_phone, parse_sex
+from ..rules.coverage import add_months, month_start
+from . import reference
+
+#: The member's record in the audit trail (the ledger's too).
+MEMBER_RECORD = "member"
+
+
+@dataclass
+class Context:
+    """What parsing and applying a value may need: the member and who acts, on which day."""
+
+    session: Session
+    member: Member
+    actor: User
+    today: date
+    reason: str = ""
+
+    @property
+    def next_month(self) -> date:
+        """The first month a changed contribution applies."""
+        return add_months(month_start(self.today), 1)
+
+
+#: kinds of input on the proposal form
+TEXT, DATE, CHOICE, FLAG = "text", "date", "choice", "flag"
+
+
+@dataclass(frozen=True)
+class CorrectionField:
+    name: str
+    label: Any
+    kind: str
+    #: the member's current value, as the correction keeps it (JSON)
+    read: Callable[[Member], Any]
+    #: the typed text -> the value as kept, or DomainError with a message for the clerk
+    parse: Callable[[Context, str], Any]
+    #: sets an approved value on the member (flushed by the service)
+    apply: Callable[[Context, Any], None]
+    #: a kept value as a screen shows it
+    show: Callable[[Session, Any], str] = lambda session, value: "" if value is None else str(value)
+    #: a kept value as the form's input holds it
+    form_value: Callable[[Any], str] = lambda value: "" if value is None else str(value)
+    #: the choices of a CHOICE field: [(value, label)] for the member
+    choices: Callable[[Context], list[tuple[str, str]]] | None = None
+    max_length: int | None = None
+    #: a change needs a supporting document (identity data, the end of membership)
+    needs_document: bool = False
+    #: the NIK is checked again against the birth date and sex
+    identity: bool = False
+    #: the monthly contribution is computed again, from the next month
+    contribution: bool = False
+    #: applied after every other field (ending the membership)
+    last: bool = False
+
+
+def _refused(field: str, message: Any) -> DomainError:
+    return DomainError(message, field=field)
+
+
+def _set(column: str) -> Callable[[Context, Any], None]:
+    def apply(ctx: Context, value: Any) -> None:
+        setattr(ctx.member, column, value)
+
+    return apply
+
+
+def text_field(
+    name: str, label: Any, *, max_length: int, required: bool = False, **options: Any
+) -> CorrectionField:
+    """A text column of the member, cleaned as uploads are (NFC, no invisible characters)."""
+
+    def parse(ctx: Context, raw: str) -> str | None:
+        value = clean_text(raw)
+        if value is None and required:
+            raise _refused(name, _l("%(field)s cannot be empty.", field=label))
+        if value is not None and len(value) > max_length:
+            raise _refused(
+                name, _l("%(field)s has at most %(n)s characters.", field=label, n=max_length)
+            )
+        return value
+
+    return CorrectionField(
+        name,
+        label,
+        TEXT,
+        read=lambda m: getattr(m, name),
+        parse=parse,
+        apply=_set(name),
+        max_length=max_length,
+        **options,
+    )
+
+
+# --- the fields ----------------------------------------------------------------------------------
+
+
+def _parse_birth_date(ctx: Context, raw: str) -> str:
+    try:
+        value = parse_date((raw or "").strip() or None)
+    except ParseError as error:
+        raise _refused("birth_date", error.message) from None
+    if value > ctx.today:
+        raise _refused("birth_date", _l("The birth date cannot be in the future."))
+    if value.year < 1900:
+        raise _refused("birth_date", _l("The birth date is before 1900."))
+    return value.isoformat()
+
+
+def _show_date(session: Session, value: Any) -> str:
+    return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
+
+
+def _parse_sex(ctx: Context, raw: str) -> str:
+    try:
+        return parse_sex(raw)
+    except ParseError as error:
+        raise _refused("sex", error.message) from None
+
+
+def _show_sex(session: Session, value: Any) -> str:
+    return str(_l("Male") if value == "L" else _l("Female")) if value else ""
+
+
+def _parse_nik(ctx: Context, raw: str) -> str:
+    # Its structure, region, agreement and uniqueness: ``corrections.check_changes``.
+    value = "".join((raw or "").split())
+    if not value:
+        raise _refused("nik", _l("The NIK is empty."))
+    return value
+
+
+def _parse_phone(ctx: Context, raw: str) -> str | None:
+    if not (raw or "").strip():
+        return None
+    try:
+        return parse_phone(raw)
+    except ParseError as error:
+        raise _refused("phone", error.message) from None
+
+
+def _income_levels(ctx: Context) -> list[tuple[str, str]]:
+    levels = sorted(reference.income_levels_on(ctx.session, ctx.next_month))
+    return [(str(level), format_rupiah(level)) for level in levels]
+
+
+def _parse_income(ctx: Context, raw: str) -> int:
+    levels = reference.income_levels_on(ctx.session, ctx.next_month)
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        value = None
+    if value not in levels:
+        raise _refused(
+            "income_level", _l("Choose one of the income levels in force from next month.")
+        )
+    return value
+
+
+def _show_rupiah(session: Session, value: Any) -> str:
+    return format_rupiah(value) if value is not None else ""
+
+
+def _has_jht(member: Member) -> bool:
+    return Programme.JHT.value in member.programmes.split(",")
+
+
+def _parse_flag(ctx: Context, raw: str) -> bool:
+    return (raw or "").strip().lower() in ("1", "y", "yes", "on", "true")
+
+
+def _apply_jht(ctx: Context, value: bool) -> None:
+    programmes = [Programme.JKK.value, Programme.JKM.value]
+    ctx.member.programmes = ",".join([*programmes, Programme.JHT.value] if value else programmes)
+
+
+def _show_yes_no(session: Session, value: Any) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def _departments(ctx: Context) -> list[tuple[str, str]]:
+    """The departments served by the member's office (a member stays with their office)."""
+    rows = ctx.session.execute(
+        select(Department.id, Department.name)
+        .where(Department.office_id == ctx.member.office_id)
+        .order_by(Department.name)
+    )
+    return [("", str(_l("(none)")))] + [(str(i), name) for i, name in rows]
+
+
+def _parse_department(ctx: Context, raw: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    served = {value for value, _label in _departments(ctx) if value}
+    if raw not in served:
+        raise _refused("department_id", _l("Choose a department served by the member's office."))
+    return int(raw)
+
+
+def _show_department(session: Session, value: Any) -> str:
+    if value is None:
+        return str(_l("(none)"))
+    return session.scalar(select(Department.name).where(Department.id == value)) or f"#{value}"
+
+
+def _read_deregistration(member: Member) -> bool:
+    return not member.active
+
+
+def _parse_deregistration(ctx: Context, raw: str) -> bool:
+    # An ended membership is not restored by a correction: nothing to change then.
+    return _parse_flag(ctx, raw) or not ctx.member.active
+
+
+def _apply_deregistration(session: Session, member: Member, actor: User, reason: str) -> None:
+    """End the member's membership (the one place a correction does it), audited on the member.
+
+    For now the member is made inactive; the member lifecycle service takes over here when it
+    lands (``backoffice.services.lifecycle.deregister``).
+    """
+    member.active = False
+    session.flush()
+    audit.append_event(
+        session,
+        actor=actor,
+        action="deregister",
+        record_type=MEMBER_RECORD,
+        record_id=member.id,
+        comment=reason,
+        details={"active": [True, False]},
+        region_id=member.region_id,
+        office_id=member.office_id,
+        department_id=member.department_id,
+    )
+
+
+def _apply_deregistration_field(ctx: Context, value: bool) -> None:
+    if value:
+        _apply_deregistration(ctx.session, ctx.member, ctx.actor, ctx.reason)
+
+
+def _show_deregistration(session: Session, value: Any) -> str:
+    return str(_l("Membership ended") if value else _l("Member"))
+
+
+FIELDS: tuple[CorrectionField, ...] = (
+    text_field("name", _l("Name"), max_length=100, required=True, needs_document=True),
+    CorrectionField(
+        "birth_date",
+        _l("Birth date"),
+        DATE,
+        read=lambda m: m.birth_date.isoformat(),
+        parse=_parse_birth_date,
+        apply=lambda ctx, v: setattr(ctx.member, "birth_date", date.fromisoformat(v)),
+        show=_show_date,
+        needs_document=True,
+        identity=True,
+    ),
+    CorrectionField(
+        "sex",
+        _l("Sex"),
+        CHOICE,
+        read=lambda m: m.sex,
+        parse=_parse_sex,
+        apply=_set("sex"),
+        show=_show_sex,
+        choices=lambda ctx: [("L", str(_l("Male"))), ("P", str(_l("Female")))],
+        needs_document=True,
+        identity=True,
+    ),
+    CorrectionField(
+        "nik",
+        "NIK",
+        TEXT,
+        read=lambda m: m.nik,
+        parse=_parse_nik,
+        apply=_set("nik"),
+        max_length=16,
+        needs_document=True,
+        identity=True,
+    ),
+    CorrectionField(
+        "phone",
+        _l("Phone"),
+        TEXT,
+        read=lambda m: m.phone,
+        parse=_parse_phone,
+        apply=_set("phone"),
+        max_length=20,
+    ),
+    text_field("address", _l("Address"), max_length=255),
+    CorrectionField(
+        "income_level",
+        _l("Income level"),
+        CHOICE,
+        read=lambda m: m.income_level,
+        parse=_parse_income,
+        apply=_set("income_level"),
+        show=_show_rupiah,
+        choices=_income_levels,
+        contribution=True,
+    ),
+    CorrectionField(
+        "jht",
+        _l("JHT (old-age savings)"),
+        FLAG,
+        read=_has_jht,
+        parse=_parse_flag,
+        apply=_apply_jht,
+        show=_show_yes_no,
+        form_value=lambda v: "1" if v else "",
+        contribution=True,
+    ),
+    CorrectionField(
+        "department_id",
+        _l("Department"),
+        CHOICE,
+        read=lambda m: m.department_id,
+        parse=_parse_department,
+        apply=_set("department_id"),
+        show=_show_department,
+        choices=_departments,
+    ),
+    CorrectionField(
+        "deregistration",
+        _l("End the membership (deregistration)"),
+        FLAG,
+        read=_read_deregistration,
+        parse=_parse_deregistration,
+        apply=_apply_deregistration_field,
+        show=_show_deregistration,
+        form_value=lambda v: "1" if v else "",
+        needs_document=True,
+        last=True,
+    ),
+)
+
+#: The registry by name, in form order (a field marked ``last`` is applied after the others).
+REGISTRY: dict[str, CorrectionField] = {f.name: f for f in FIELDS}
