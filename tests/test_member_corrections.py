@@ -563,3 +563,24 @@ def test_the_supporting_document_downloads_for_the_office_only(
     response = login("kepala.serang").get(f"/admin/correction/document/?id={correction.id}")
     assert response.status_code == 200 and response.data == world.PDF
     assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_member_page_and_a_payers_file_owe_this_month_the_old_amount(
+    session, user, login, member, settings
+):
+    from backoffice.rules.contributions import Contribution, PastAmount
+    from backoffice.services.payer_columns import PayerRow
+
+    correction = propose(
+        session, user("petugas.serang"), member, {"income_level": "2000000", "jht": "1"}, settings
+    )
+    decide(session, user("petugas2.serang"), correction, "approve")
+    page = login("petugas.serang").get(f"/admin/member/details/?id={member.id}")
+    [line] = re.findall(r'<p id="next-month">(.*?)</p>', page.get_data(as_text=True), re.S)
+    assert "66.800" not in line and ("16.800" in line or "8.400" in line)
+
+    this_month = month_start(today_in_jakarta())
+    member = session.get(Member, member.id)
+    row = PayerRow(1, [], member=member, period=this_month, months=3)
+    row.past = [PastAmount(this_month, Contribution(10_000, 6_800, 0))]
+    assert row.amount == 16_800 + 2 * 66_800

@@ -171,8 +171,9 @@ class MemberView(SecuredModelView):
         form.paid_on.data = today
         # What the next month costs when the member pays (at the counter), and whole (what a
         # government budget pays).
-        standard = ledger.member_contribution(model)
         month = summary.first_unpaid
+        # The month's own amount: a corrected contribution applies from a month on.
+        standard = ledger.owed_contribution(db.session, model, month)
         discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, today)
         return {
             "ledger": summary,

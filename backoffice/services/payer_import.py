@@ -227,7 +227,9 @@ def check_rows(
         {p.kpj for p in parsed if p.kpj is not None},
         {p.nik for p in parsed if p.nik is not None},
     )
-    paid = _paid_periods(session, {m.id for m in (*by_kpj.values(), *by_nik.values())})
+    member_ids = {m.id for m in (*by_kpj.values(), *by_nik.values())}
+    paid = _paid_periods(session, member_ids)
+    past = ledger.past_amounts(session, list(member_ids))
     #: member id -> month -> the row that pays it first in the file
     in_file: dict[int, dict[date, int]] = {}
     for item in parsed:
@@ -248,6 +250,7 @@ def check_rows(
                 ),
             )
         row.member = member
+        row.past = past.get(member.id, [])
         _check_months(row, member, paid.get(member.id, set()), in_file.setdefault(member.id, {}))
     return [item.row for item in parsed]
 
