@@ -183,7 +183,11 @@ def _form_fields(member: Member) -> list[dict[str, Any]]:
         if field.name == "deregistration" and not member.active:
             continue  # an ended membership has nothing to end
         current = field.read(member)
-        value = request.form.get(field.name, "") if posted else field.form_value(current)
+        value = (
+            request.form.getlist(field.name)[-1]
+            if posted and field.name in request.form
+            else field.form_value(current)
+        )
         shown.append(
             {
                 "field": field,
@@ -208,7 +212,11 @@ def propose_view(view: Any, member: Member) -> Any:
             if upload is not None and upload.filename
             else None
         )
-        values = {f.name: request.form.get(f.name, "") for f in FIELDS}
+        # A field the form did not send is left as it is; a tick box sends a hidden "" first,
+        # then "1" when ticked (the last value counts).
+        values = {
+            f.name: request.form.getlist(f.name)[-1] for f in FIELDS if f.name in request.form
+        }
         if not member.active:
             values.pop("deregistration", None)
         try:
