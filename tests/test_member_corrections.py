@@ -84,6 +84,14 @@ def correct_nik_for(member, born: date, sex: str) -> str:
     return make_nik("3604", 71, born, sex, 4321)
 
 
+def waiting(session, member) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(MemberCorrection)
+        .where(MemberCorrection.member_id == member.id)
+    )
+
+
 def member_events(session, member, action):
     return list(
         session.scalars(
@@ -262,7 +270,7 @@ def test_users_of_other_offices_get_404_and_other_roles_403(session, user, login
 def test_an_invalid_nik_is_refused_when_proposed(session, user, member, settings, nik, words):
     with pytest.raises(DomainError, match=words):
         propose(session, user("petugas.serang"), member, {"nik": nik}, settings, document=PDF)
-    assert session.scalar(select(func.count()).select_from(MemberCorrection)) == 0
+    assert waiting(session, member) == 0
 
 
 def test_a_nik_must_agree_with_the_birth_date_and_sex_after_the_change(
@@ -497,7 +505,9 @@ def test_a_clerk_proposes_on_the_member_page_and_another_approves(session, login
     }
     response = clerk.post(f"/admin/member/correction/?id={member.id}", values)
     assert response.status_code == 302, response.get_data(as_text=True)
-    correction = session.scalar(select(MemberCorrection))
+    correction = session.scalar(
+        select(MemberCorrection).where(MemberCorrection.member_id == member.id)
+    )
     assert set(correction.changes) == {"address", "jht"}
     listed = clerk.get("/admin/correction/?flt0_0=submitted").get_data(as_text=True)
     assert member.name in listed
@@ -529,7 +539,7 @@ def test_the_form_keeps_what_was_typed_and_names_the_problem(session, login, mem
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "0000" in html and 'value="3604011705800000"' in html
-    assert session.scalar(select(func.count()).select_from(MemberCorrection)) == 0
+    assert waiting(session, member) == 0
 
 
 def test_proposing_and_deciding_need_the_csrf_token(session, user, login, member, settings):
@@ -540,7 +550,7 @@ def test_proposing_and_deciding_need_the_csrf_token(session, user, login, member
         csrf=False,
     )
     assert response.status_code == 400 and CSRF_MESSAGE in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(MemberCorrection)) == 0
+    assert waiting(session, member) == 0
 
     correction = propose(session, user("petugas.serang"), member, {"address": "Jl. A"}, settings)
     checker = login("petugas2.serang")
@@ -584,3 +594,18 @@ def test_the_member_page_and_a_payers_file_owe_this_month_the_old_amount(
     row = PayerRow(1, [], member=member, period=this_month, months=3)
     row.past = [PastAmount(this_month, Contribution(10_000, 6_800, 0))]
     assert row.amount == 16_800 + 2 * 66_800
+
+
+def test_the_demo_has_a_correction_of_kc_serang_waiting_for_another_user(session, login):
+    from backoffice.seed.demo import DEMO_CORRECTION
+
+    correction = session.scalar(select(MemberCorrection))
+    assert correction.state is CorrectionState.SUBMITTED
+    assert correction.proposed_by.username == "petugas.serang"
+    assert correction.office.code == "B01"
+    assert correction.member.name == DEMO_CORRECTION["member"]
+    url = f"/admin/correction/details/?id={correction.id}"
+    assert 'id="action-approve"' not in login("petugas.serang").get(url).get_data(as_text=True)
+    for username in ("petugas2.serang", "kepala.serang"):
+        assert 'id="action-approve"' in login(username).get(url).get_data(as_text=True)
+    assert login("petugas.cilegon").get(url).status_code == 404

@@ -184,13 +184,17 @@ def propose(
     reason: str,
     *,
     document: Upload | None,
-    settings: DocumentSettings,
+    settings: DocumentSettings | None = None,
     ip: str | None = None,
     today: date | None = None,
+    demo: bool = False,
 ) -> MemberCorrection:
     """A clerk of the member's office proposes the changes of ``values`` (the form's text per
     field; a field left as it is changes nothing). Flushed and audited; the document is stored
-    and removed again if the caller's transaction is not committed."""
+    and removed again if the caller's transaction is not committed.
+
+    ``demo=True`` only for the demo data: a fixture rather than anyone's act, like the rest of
+    the demo data (not audited)."""
     authz.MEMBERS.check(actor, "propose_correction", member).require()
     reason = " ".join((reason or "").split())
     if not reason:
@@ -228,7 +232,11 @@ def propose(
             ),
             field="document",
         )
-    kind = _checked_document(document, settings) if document is not None else None
+    kind = None
+    if document is not None:
+        if settings is None:
+            raise ValueError("storing a document needs the document settings")
+        kind = _checked_document(document, settings)
     correction = MemberCorrection(
         state=S.SUBMITTED,
         member_id=member.id,
@@ -252,6 +260,8 @@ def propose(
         after_rollback(session, lambda: path.unlink(missing_ok=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(document.data)
+    if demo:
+        return correction
     audit.append_event(
         session,
         actor=actor,
