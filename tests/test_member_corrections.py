@@ -609,3 +609,52 @@ def test_the_demo_has_a_correction_of_kc_serang_waiting_for_another_user(session
     for username in ("petugas2.serang", "kepala.serang"):
         assert 'id="action-approve"' in login(username).get(url).get_data(as_text=True)
     assert login("petugas.cilegon").get(url).status_code == 404
+
+
+def test_two_deciders_at_once_apply_a_correction_once(
+    app, session, user, member, settings, postgres_only
+):
+    import threading
+
+    from backoffice.extensions import db
+    from backoffice.transaction import unit_of_work
+    from models import PastContribution, User
+
+    correction = propose(
+        session, user("petugas.serang"), member, {"income_level": "2000000"}, settings
+    )
+    correction_id = correction.id  # read here: the test's session is not the threads'
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def approve_as(username: str) -> None:
+        with app.app_context():
+            try:
+                actor = db.session.scalar(select(User).where(User.username == username))
+                barrier.wait()
+                with unit_of_work(db.session):
+                    service.decide(db.session, actor, correction_id, "approve")
+                results.append("approved")
+            except DomainError as error:
+                results.append(str(error))
+            except Exception as error:  # noqa: BLE001 - a thread reports what it met
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=approve_as, args=(name,))
+        for name in ("petugas2.serang", "kepala.serang")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("approved") == 1 and len(results) == 2, results
+    # The other waited for the row lock, then found it decided.
+    [refused] = [r for r in results if r != "approved"]
+    assert "sudah disetujui" in refused
+    session.expire_all()
+    assert len(member_events(session, member, "correct")) == 1
+    past = session.scalars(select(PastContribution).where(PastContribution.member_id == member.id))
+    assert len(list(past)) == 1

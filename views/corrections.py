@@ -11,6 +11,7 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit, authz, workflow
 from backoffice.clock import today_in_jakarta
@@ -25,6 +26,7 @@ from models import CorrectionState, Member, MemberCorrection
 from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter
+from .saving import conflict_message
 
 LABELS = {
     "id": _l("No."),
@@ -236,6 +238,9 @@ def propose_view(view: Any, member: Member) -> Any:
         except DomainError as exc:
             flash(str(exc.message), "error")
             error_field = exc.field
+        except IntegrityError:
+            # Another correction of the member proposed at the same moment: nothing was saved.
+            flash(conflict_message(), "error")
         else:
             flash(
                 gettext(
