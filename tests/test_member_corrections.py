@@ -605,9 +605,12 @@ def test_the_demo_has_a_correction_of_kc_serang_waiting_for_another_user(session
     assert correction.office.code == "B01"
     assert correction.member.name == DEMO_CORRECTION["member"]
     url = f"/admin/correction/details/?id={correction.id}"
-    assert 'id="action-approve"' not in login("petugas.serang").get(url).get_data(as_text=True)
+    page = login("petugas.serang").get(url).get_data(as_text=True)
+    assert 'id="action-approve"' not in page and 'id="correction-count"' not in page
     for username in ("petugas2.serang", "kepala.serang"):
-        assert 'id="action-approve"' in login(username).get(url).get_data(as_text=True)
+        page = login(username).get(url).get_data(as_text=True)
+        assert 'id="action-approve"' in page
+        assert re.search(r'id="correction-count">1<', page)  # waiting for them, in the menu
     assert login("petugas.cilegon").get(url).status_code == 404
 
 

@@ -11,6 +11,8 @@ from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit, authz, workflow
@@ -26,6 +28,7 @@ from models import CorrectionState, Member, MemberCorrection
 from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .filters import EnumFilter
+from .formats import menu_name_with_badge
 from .saving import conflict_message
 
 LABELS = {
@@ -257,4 +260,27 @@ def propose_view(view: Any, member: Member) -> Any:
         reason=request.form.get("reason", "") if request.method == "POST" else "",
         error_field=error_field,
         return_url=back,
+    )
+
+
+def waiting_count() -> int:
+    """Corrections waiting for the current user's decision (menu badge): submitted, of their
+    offices, proposed by someone else."""
+    if not authz.may(current_user, "corrections"):
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(MemberCorrection)
+        .where(
+            MemberCorrection.state == CorrectionState.SUBMITTED,
+            MemberCorrection.proposed_by_id != current_user.id,
+            authz.row_condition(current_user, MemberCorrection),
+        )
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def menu_name() -> Markup:
+    return menu_name_with_badge(
+        gettext("Member data corrections"), waiting_count(), "correction-count"
     )
