@@ -30,6 +30,7 @@ from models import (
     Member,
     MemberCorrection,
     PastContribution,
+    Programme,
     Regency,
     User,
 )
@@ -89,7 +90,9 @@ def new_contribution(ctx: Context, changes: Mapping[str, Any]) -> Contribution |
     if not any(REGISTRY[name].contribution for name in changes):
         return None
     income = _after(ctx.member, changes, "income_level")
-    programmes = ["JKK", "JKM"] + (["JHT"] if _after(ctx.member, changes, "jht") else [])
+    programmes = [Programme.JKK, Programme.JKM]
+    if _after(ctx.member, changes, "jht"):
+        programmes.append(Programme.JHT)
     rates = reference.rates_on(ctx.session, ctx.next_month)
     return reference.contribution_of(income, programmes, rates)
 
@@ -339,10 +342,10 @@ def _apply(
     changes = correction.changes
     ctx = _context(session, correction, actor)
     contribution = new_contribution(ctx, changes)
-    for name in sorted(changes, key=lambda n: REGISTRY[n].last):
-        field = REGISTRY[name]
-        if not field.last:
-            field.apply(ctx, changes[name]["new"])
+    # Every field but those applied last (ending the membership), which follow the audit event.
+    for name, change in changes.items():
+        if not REGISTRY[name].last:
+            REGISTRY[name].apply(ctx, change["new"])
     details: dict[str, Any] = {
         "correction_id": correction.id,
         "changes": {name: [c["old"], c["new"]] for name, c in changes.items()},
