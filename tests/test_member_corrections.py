@@ -661,3 +661,31 @@ def test_two_deciders_at_once_apply_a_correction_once(
     assert len(member_events(session, member, "correct")) == 1
     past = session.scalars(select(PastContribution).where(PastContribution.member_id == member.id))
     assert len(list(past)) == 1
+
+
+def test_a_field_is_one_registry_entry_parsed_shown_and_applied(session, user):
+    """How the lead adds ``sector`` or ``domicile_regency``: one helper call each."""
+    from types import SimpleNamespace
+
+    from backoffice.services.correction_fields import Context, enum_field, row_choice_field
+    from models import Regency
+
+    clerk = user("petugas.serang")
+    regency = row_choice_field("regency_id", "Domisili", Regency, Regency.name)
+    thing = SimpleNamespace(regency_id=None, channel=PaymentChannel.COUNTER, office_id=1)
+    ctx = Context(session, thing, clerk, today_in_jakarta())
+    serang = session.scalar(select(Regency).where(Regency.code == "3604"))
+    assert (str(serang.id), serang.name) in regency.choices(ctx)
+    assert regency.parse(ctx, str(serang.id)) == serang.id
+    with pytest.raises(DomainError):
+        regency.parse(ctx, "999999")
+    regency.apply(ctx, serang.id)
+    assert regency.read(thing) == serang.id and regency.show(session, serang.id) == serang.name
+
+    channel = enum_field("channel", "Saluran", PaymentChannel)
+    assert channel.read(thing) == "counter"
+    with pytest.raises(DomainError):
+        channel.parse(ctx, "cash")
+    channel.apply(ctx, channel.parse(ctx, "bank"))
+    assert thing.channel is PaymentChannel.BANK
+    assert channel.show(session, "bank") == "bank atau mitra pembayaran"

@@ -15,6 +15,7 @@ approved.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,8 @@ from .. import audit
 from ..errors import DomainError
 from ..i18n import format_rupiah
 from ..importing.parsers import ParseError, clean_text, parse_date, parse_phone, parse_sex
+from ..labels import choices
+from ..labels import label as label_of
 from ..rules.coverage import add_months, month_start
 from . import reference
 
@@ -209,30 +212,79 @@ def _show_yes_no(session: Session, value: Any) -> str:
     return str(_l("Yes") if value else _l("No"))
 
 
-def _departments(ctx: Context) -> list[tuple[str, str]]:
-    """The departments served by the member's office (a member stays with their office)."""
-    rows = ctx.session.execute(
-        select(Department.id, Department.name)
-        .where(Department.office_id == ctx.member.office_id)
-        .order_by(Department.name)
+def row_choice_field(
+    name: str,
+    label: Any,
+    model: type,
+    label_column: Any,
+    *,
+    where: Callable[[Context], Any] | None = None,
+    refusal: Any = None,
+    **options: Any,
+) -> CorrectionField:
+    """A foreign key of the member (``name``, e.g. ``department_id``), chosen among the rows
+    of ``model`` that ``where(ctx)`` selects (every row without it), or none."""
+
+    def rows(ctx: Context) -> list[tuple[str, str]]:
+        stmt = select(model.id, label_column).order_by(label_column)
+        if where is not None:
+            stmt = stmt.where(where(ctx))
+        return [("", str(_l("(none)")))] + [
+            (str(i), str(text)) for i, text in ctx.session.execute(stmt)
+        ]
+
+    def parse(ctx: Context, raw: str) -> int | None:
+        raw = (raw or "").strip()
+        if not raw:
+            return None
+        if raw not in {value for value, _text in rows(ctx) if value}:
+            raise _refused(name, refusal or _l("Choose one of the values offered."))
+        return int(raw)
+
+    def show(session: Session, value: Any) -> str:
+        if value is None:
+            return str(_l("(none)"))
+        found = session.scalar(select(label_column).where(model.id == value))
+        return str(found) if found is not None else f"#{value}"
+
+    return CorrectionField(
+        name,
+        label,
+        CHOICE,
+        read=lambda m: getattr(m, name),
+        parse=parse,
+        apply=_set(name),
+        show=show,
+        choices=rows,
+        **options,
     )
-    return [("", str(_l("(none)")))] + [(str(i), name) for i, name in rows]
 
 
-def _parse_department(ctx: Context, raw: str) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    served = {value for value, _label in _departments(ctx) if value}
-    if raw not in served:
-        raise _refused("department_id", _l("Choose a department served by the member's office."))
-    return int(raw)
+def enum_field(name: str, label: Any, enum_cls: type[enum.Enum], **options: Any) -> CorrectionField:
+    """An enum column of the member (kept as its value), chosen among the enum's members
+    named in the user's language."""
 
+    def parse(ctx: Context, raw: str) -> str:
+        value = (raw or "").strip()
+        if value not in {m.value for m in enum_cls}:
+            raise _refused(name, _l("Choose one of the values offered."))
+        return value
 
-def _show_department(session: Session, value: Any) -> str:
-    if value is None:
-        return str(_l("(none)"))
-    return session.scalar(select(Department.name).where(Department.id == value)) or f"#{value}"
+    def read(member: Member) -> str | None:
+        value = getattr(member, name)
+        return value.value if isinstance(value, enum.Enum) else value
+
+    return CorrectionField(
+        name,
+        label,
+        CHOICE,
+        read=read,
+        parse=parse,
+        apply=lambda ctx, value: setattr(ctx.member, name, enum_cls(value)),
+        show=lambda session, value: label_of(enum_cls(value)) if value else "",
+        choices=lambda ctx: choices(enum_cls),
+        **options,
+    )
 
 
 def _read_deregistration(member: Member) -> bool:
@@ -343,15 +395,14 @@ FIELDS: tuple[CorrectionField, ...] = (
         form_value=lambda v: "1" if v else "",
         contribution=True,
     ),
-    CorrectionField(
+    # A member stays with their office: the departments it serves.
+    row_choice_field(
         "department_id",
         _l("Department"),
-        CHOICE,
-        read=lambda m: m.department_id,
-        parse=_parse_department,
-        apply=_set("department_id"),
-        show=_show_department,
-        choices=_departments,
+        Department,
+        Department.name,
+        where=lambda ctx: Department.office_id == ctx.member.office_id,
+        refusal=_l("Choose a department served by the member's office."),
     ),
     CorrectionField(
         "deregistration",
