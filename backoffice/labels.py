@@ -82,6 +82,8 @@ ACTION_LABELS: dict[str, object] = {
     "export_personal_data": _l("list with personal data exported"),
     "status": _l("membership status changed"),
     "deregister": _l("deregistered at the member's request"),
+    "propose": _l("correction proposed"),
+    "correct": _l("data corrected"),
 }
 
 #: Why a member's status changed (``rules.lifecycle`` reason codes).

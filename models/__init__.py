@@ -3,10 +3,12 @@
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
 from .claims import Claim, ClaimDocument, ContributionPayment
+from .corrections import MemberCorrection, PastContribution
 from .enums import (
     BatchState,
     ClaimState,
     ClaimType,
+    CorrectionState,
     JhtReason,
     MemberStatus,
     OfficeType,
@@ -36,6 +38,9 @@ __all__ = [
     "ClaimState",
     "ClaimType",
     "ContributionPayment",
+    "CorrectionState",
+    "MemberCorrection",
+    "PastContribution",
     "DocumentRequirement",
     "JhtReason",
     "MemberStatus",

@@ -119,3 +119,11 @@ class MemberStatus(enum.StrEnum):
     ENDED = "ended"  # lapsed past the window for paying arrears
     DECEASED = "deceased"  # a death claim (JKM, JKK death) was paid
     EXITED = "exited"  # JHT paid out in full, or deregistered at their request
+
+
+class CorrectionState(enum.StrEnum):
+    """A proposed correction of a member's data (maker-checker: another person decides)."""
+
+    SUBMITTED = "submitted"  # proposed by a clerk, waiting for another user of the office
+    APPROVED = "approved"  # applied to the member
+    REJECTED = "rejected"  # the member was left as they were

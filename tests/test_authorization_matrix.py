@@ -84,6 +84,11 @@ POLICY: dict[str, frozenset[str] | str] = {
     **model_view("registration_queue", read={"clerk", "branch_head"}, write=set(), export=set()),
     **model_view("member", read=EVERYONE, write=set(), export=EVERYONE),
     "member.record_contribution": frozenset({"clerk"}),
+    # Corrections of member data: a clerk proposes, another user of the member's office decides.
+    "member.propose_correction": frozenset({"clerk"}),
+    **model_view("correction", read={"clerk", "branch_head"}, write=set(), export=set()),
+    "correction.decide": frozenset({"clerk", "branch_head"}),
+    "correction.document": frozenset({"clerk", "branch_head"}),
     # A payer's contribution file: a branch clerk, for a department their office serves.
     "contribution_import.index": frozenset({"clerk"}),
     "contribution_import.template": frozenset({"clerk"}),

@@ -19,6 +19,7 @@ MENU = [
     ("Claims", "claim"),
     ("Member batches", "batch"),
     ("Members", "member"),
+    ("Member data corrections", "correction"),
     ("Import contributions", "contribution_import"),
     ("Offices", "office"),
     ("Departments", "department"),

@@ -132,6 +132,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "user": len(USERS),
         "member": len(PEOPLE),
         "contribution_payment": made[ContributionPayment],
+        "member_correction": 1,
     }
     assert made[Member] == len(PEOPLE) and made[ContributionPayment] > 1000
     # Everything is keyed by its natural key: a second run finds it all and adds nothing.

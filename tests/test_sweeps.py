@@ -44,6 +44,7 @@ from backoffice.services import (
     batches,
     claim_decisions,
     claim_documents,
+    corrections,
     ledger,
     proposals,
 )
@@ -285,6 +286,16 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
     )
     member = world.paid_member(session)
     summary = ledger.member_ledger(session, member, today_in_jakarta())
+    # Proposed by petugas2.serang: petugas.serang may approve it.
+    correction = corrections.propose(
+        session,
+        user("petugas2.serang"),
+        world.paid_member(session),
+        {"phone": "081355556666"},
+        "Nomor telepon berganti.",
+        document=None,
+        settings=settings,
+    )
     session.commit()
     ids = {
         "batch": batch.id,
@@ -296,6 +307,7 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
         "queued_proposal": queued.id,
         "bulk_proposal": bulk.id,
         "member": member.id,
+        "correction": correction.id,
         "serang": session.scalar(select(Office.id).where(Office.code == "B01")),
         "cilegon": session.scalar(select(Office.id).where(Office.code == "B02")),
         "banten": session.scalar(select(Region.id).where(Region.code == "BTN")),
@@ -308,6 +320,7 @@ def csrf_targets(app: Any, session: Any, user: Any) -> CsrfTargets:
         "verified_claim": verified.version,
         "queued_proposal": queued.version,
         "proposal_to_submit": to_submit.version,
+        "correction": correction.version,
     }
     return CsrfTargets(
         ids,
@@ -427,6 +440,16 @@ def csrf_payloads(t: CsrfTargets) -> dict[str, Callable[[], Payload]]:
                 "channel": "counter",
                 "reference": "LOKET-CSRF-1",
             },
+        ),
+        "member.propose_correction": lambda: (
+            "clerk",
+            f"/admin/member/correction/?id={ids['member']}",
+            {"address": "Jl. Koreksi Csrf No. 1", "reason": "Alamat pindah."},
+        ),
+        "correction.decide": lambda: (
+            "clerk",
+            "/admin/correction/decide/",
+            {"id": ids["correction"], "action": "approve", "version": v["correction"]},
         ),
         "proposal.create_view": lambda: (
             "branch_head",
@@ -828,6 +851,16 @@ def _foreign_group(
         )
         f.add(claim, heir, f"JKM-{claim.id:06d}")
         f.add(document, document.filename)
+        correction = corrections.propose(
+            session,
+            user(clerk),
+            member,
+            {"address": f"Jl. Koreksi Rahasia {tag}"},
+            "Alamat pindah.",
+            document=corrections.Upload(world.PDF, f"koreksi-rahasia-{tag.lower()}.pdf"),
+            settings=doc_settings,
+        )
+        f.add(correction, f"Jl. Koreksi Rahasia {tag}", correction.document_filename)
         f.searches += [member.kpj, heir]
     for event in session.scalars(select(AuditEvent).where(AuditEvent.id > first_event)):
         f.add(event)

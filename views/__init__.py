@@ -23,6 +23,7 @@ from models import (
     IncomeLevel,
     Member,
     MemberBatch,
+    MemberCorrection,
     Office,
     OfficeProposal,
     Regency,
@@ -36,6 +37,8 @@ from .batches import queue_menu_name as registration_menu_name
 from .claims import ClaimQueueView, ClaimView
 from .claims import queue_menu_name as claim_menu_name
 from .contributions import ContributionImportView
+from .corrections import CorrectionView
+from .corrections import menu_name as correction_menu_name
 from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
@@ -81,6 +84,13 @@ SCREENS = (
     Screen(ClaimView, Claim, _l("Claims"), "claim"),
     Screen(BatchView, MemberBatch, _l("Member batches"), "batch"),
     Screen(MemberView, Member, _l("Members"), "member"),
+    Screen(
+        CorrectionView,
+        MemberCorrection,
+        _l("Member data corrections"),
+        "correction",
+        menu_name=correction_menu_name,
+    ),
     Screen(ContributionImportView, None, _l("Import contributions"), "contribution_import"),
     Screen(OfficeView, Office, _l("Offices"), "office"),
     Screen(DepartmentView, Department, _l("Departments"), "department"),

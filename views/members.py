@@ -40,6 +40,7 @@ from models import (
 from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
+from .corrections import may_propose, propose_view
 from .filters import EnumFilter, ReferenceChoiceFilter, ScopedChoiceFilter
 from .formats import masked
 from .personal_data import RevealRoute, revealable
@@ -260,8 +261,9 @@ class MemberView(RevealRoute, SecuredModelView):
         form.paid_on.data = today
         # What the next month costs when the member pays (at the counter), and whole (what a
         # government budget pays).
-        standard = ledger.member_contribution(model)
         month = summary.first_unpaid
+        # The month's own amount: a corrected contribution applies from a month on.
+        standard = ledger.owed_contribution(db.session, model, month)
         discount = ledger.month_discount_on(db.session, month, PaymentChannel.COUNTER, model.sector)
         return {
             "ledger": summary,
@@ -275,6 +277,7 @@ class MemberView(RevealRoute, SecuredModelView):
             "contribution_form": form,
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
+            "may_correct": may_propose(model),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
             "status_badge": status_badge(model.status),
             "status_timeline": lifecycle.timeline(db.session, model),
@@ -282,6 +285,13 @@ class MemberView(RevealRoute, SecuredModelView):
             "status_reason": lambda code: STATUS_REASONS.get(code, code),
             "refunds": lifecycle.refunds(db.session, model),
         }
+
+    @expose("/correction/", methods=("GET", "POST"))
+    def propose_correction(self) -> Any:
+        """The clerk's "Propose a correction" form (views/corrections.py)."""
+        if not authz.MEMBERS.may_take(current_user, "propose_correction"):
+            abort(403)
+        return propose_view(self, self.get_one(request.args.get("id", "")))
 
     @expose("/contribution/", methods=("POST",))
     def record_contribution(self) -> Any:

@@ -7,13 +7,15 @@
   and limit); ``check(user, action, item, facts)`` gives a ``Decision``, allowed or not with a
   reason the user can read. Services refuse with it, the workflow engine asks it for the
   permission part of every transition, and screens show a button, or the reason, from it.
-- ``claims``, ``batches``, ``proposals``, ``members``: the actions of each kind of item.
+- ``claims``, ``batches``, ``proposals``, ``members``, ``corrections``: the actions of each kind
+  of item.
 - ``personal_data``: who may see a record's NIK, phone and address in full (``may_reveal``).
 """
 
 from .actions import POLICIES, Action, Decision, Facts, Policy, Rule, check
 from .batches import BATCHES
 from .claims import CLAIMS
+from .corrections import CORRECTIONS
 from .members import MEMBERS, PAYERS
 from .personal_data import may_reveal
 from .proposals import PROPOSALS
@@ -31,6 +33,7 @@ from .screens import SCREENS, Screen, may
 __all__ = [
     "BATCHES",
     "CLAIMS",
+    "CORRECTIONS",
     "MEMBERS",
     "PAYERS",
     "POLICIES",

@@ -1,5 +1,5 @@
-"""Who may act on a member: register a claim for them, record their contributions, and import a
-paying department's file of contributions."""
+"""Who may act on a member: register a claim for them, record their contributions, propose a
+correction of their data, and import a paying department's file of contributions."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def _still_member(user: User, member: Member, facts: Facts) -> Any:
     return _status_refusal(member, _NO_CLAIMS, _l("it cannot be deregistered."))
 
 
+def _corrected_by_member_office(user: User, member: Member, facts: Facts) -> Any:
+    if not works_for(user, member.office):
+        return _l("A member's data is corrected by the office the member belongs to.")
+    return None
+
+
 MEMBERS = Policy(
     record="member",
     model=Member,
@@ -64,6 +70,13 @@ MEMBERS = Policy(
                 STAFF,
                 role_refusal=REGISTERS,
                 rules=(MEMBER_OFFICE, Rule(_takes_claims)),
+            ),
+            Action(
+                "propose_correction",
+                _l("Propose a correction"),
+                frozenset({Role.BRANCH_CLERK}),
+                role_refusal=_l("Only a branch clerk proposes a correction of a member's data."),
+                rules=(Rule(_corrected_by_member_office, forbids=True),),
             ),
             Action(
                 "record_contribution",

@@ -114,6 +114,9 @@ SCREENS: dict[str, Screen] = {
             "claim_queue",
             {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ, Role.REGIONAL_HEAD: READ},
         ),
+        # Corrections of member data: a clerk proposes them from the member's page (the
+        # member's "propose_correction" action), another clerk or the branch head decides.
+        Screen("corrections", {Role.BRANCH_CLERK: READ, Role.BRANCH_HEAD: READ}),
         Screen(
             "contributions",
             {

@@ -144,3 +144,20 @@ def carried_credit(paid: Iterable[tuple[int, int]]) -> int:
     contributions). ``paid`` holds (amount paid, amount the month costs) per month paid; a
     month paid short is not set against the others."""
     return sum(max(0, amount - cost) for amount, cost in paid)
+
+
+@dataclass(frozen=True)
+class PastAmount:
+    """The contribution owed for every month up to and including ``until`` (the first day of
+    that month), before a correction changed it."""
+
+    until: date
+    contribution: Contribution
+
+
+def owed_for_month(current: Contribution, past: Iterable[PastAmount], month: date) -> Contribution:
+    """The contribution owed for ``month`` (its first day): that of the earliest past amount
+    reaching it, else ``current`` (a correction changes the contribution from the month after
+    it is approved; the months before keep what they were owed)."""
+    reaching = [p for p in past if p.until >= month]
+    return min(reaching, key=lambda p: p.until).contribution if reaching else current

@@ -33,6 +33,7 @@ from models import (
     ContributionPayment,
     Department,
     Member,
+    MemberCorrection,
     Office,
     OfficeType,
     PaymentChannel,
@@ -47,7 +48,7 @@ from ..clock import today_in_jakarta
 from ..rules import contributions, sectors
 from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
-from ..services import reference
+from ..services import corrections, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
 
@@ -458,7 +459,50 @@ def seed_demo(
     session.flush()
 
     _seed_members(session, report, offices, departments, today or today_in_jakarta())
+    _seed_correction(session, report, today or today_in_jakarta())
     return report
+
+
+#: The demo's waiting correction: petugas.serang proposes it, petugas2.serang or kepala.serang
+#: decides it (the proposer may not). A higher income level and JHT change the contribution
+#: from the month after the approval.
+DEMO_CORRECTION = {
+    "member": "Muhamad Jaelani",
+    "proposer": "petugas.serang",
+    "values": {
+        "income_level": "1500000",
+        "jht": "1",
+        "address": "Kp. Pasauran RT 002/RW 001, Desa Bandulu, Kec. Anyar",
+    },
+    "reason": "Peserta melaporkan penghasilan baru dan memilih ikut JHT; pindah RT "
+    "(formulir perubahan data ditandatangani peserta).",
+}
+
+
+def _seed_correction(session: Session, report: SeedReport, today: date) -> None:
+    """The waiting correction of KC Serang, unless the member already has a correction."""
+    member = session.scalar(
+        select(Member).where(
+            Member.name == DEMO_CORRECTION["member"],
+            Member.office.has(Office.code == "B01"),
+        )
+    )
+    proposer = session.scalar(select(User).where(User.username == DEMO_CORRECTION["proposer"]))
+    if member is None or proposer is None:
+        return
+    if session.scalar(select(MemberCorrection.id).where(MemberCorrection.member_id == member.id)):
+        return
+    corrections.propose(
+        session,
+        proposer,
+        member,
+        DEMO_CORRECTION["values"],
+        DEMO_CORRECTION["reason"],
+        document=None,
+        today=today,
+        demo=True,
+    )
+    report.add("member_correction")
 
 
 # --------------------------------------------------------------------------------------------

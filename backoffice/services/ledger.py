@@ -29,6 +29,7 @@ from models import (
     ContributionPayment,
     Department,
     Member,
+    PastContribution,
     PaymentChannel,
     Programme,
     User,
@@ -80,10 +81,37 @@ CHUNK = 1000
 
 
 def member_contribution(member: Member) -> contributions.Contribution:
-    """The member's monthly contribution without any discount (set when they registered)."""
+    """The member's newest monthly contribution without any discount (set when they registered,
+    changed by an approved correction from the month after it)."""
     return contributions.Contribution(
         member.contribution_jkk, member.contribution_jkm, member.contribution_jht
     )
+
+
+def past_amounts(
+    session: Session, member_ids: Sequence[int]
+) -> dict[int, list[contributions.PastAmount]]:
+    """The contributions the members owed before a correction changed them, per member (read a
+    thousand members at a time; most members have none)."""
+    found: dict[int, list[contributions.PastAmount]] = {}
+    for chunk in _chunks(sorted(set(member_ids))):
+        rows = session.scalars(
+            select(PastContribution).where(PastContribution.member_id.in_(chunk))
+        )
+        for row in rows:
+            found.setdefault(row.member_id, []).append(
+                contributions.PastAmount(
+                    row.until_period, contributions.Contribution(row.jkk, row.jkm, row.jht)
+                )
+            )
+    return found
+
+
+def owed_contribution(session: Session, member: Member, month: date) -> contributions.Contribution:
+    """What ``month`` of the member owes without any discount: the contribution in force for it
+    (``rules.contributions.owed_for_month``)."""
+    past = past_amounts(session, [member.id]).get(member.id, [])
+    return contributions.owed_for_month(member_contribution(member), past, month_start(month))
 
 
 def month_discount_on(
@@ -96,15 +124,20 @@ def month_discount_on(
 
 
 def _credit_of(
-    member: Member, payments: Iterable[Any], rules: Sequence[contributions.Discount]
+    member: Member,
+    payments: Iterable[Any],
+    rules: Sequence[contributions.Discount],
+    past: Sequence[contributions.PastAmount] = (),
 ) -> int:
     """What ``member`` paid above what their months cost under ``rules`` (PP 50/2025: counts
     toward the next months), less the credit already used; ``payments`` are rows or ``Row``s
     with period, channel, jkk, jkm, jht and credit."""
-    standard = member_contribution(member)
+    newest = member_contribution(member)
     pairs: list[tuple[int, int]] = []
     used = 0
     for p in payments:
+        # Each month costs the amount in force for it (a correction changes it from a month on).
+        standard = contributions.owed_for_month(newest, past, p.period)
         cost = contributions.month_contribution(
             standard, p.period, PaymentChannel(p.channel), rules, member.sector
         )
@@ -114,7 +147,10 @@ def _credit_of(
 
 
 def _credits(
-    session: Session, members: dict[int, Member], rules: Sequence[contributions.Discount]
+    session: Session,
+    members: dict[int, Member],
+    rules: Sequence[contributions.Discount],
+    past: dict[int, list[contributions.PastAmount]],
 ) -> dict[int, int]:
     """Each member's credit (``_credit_of``) before a payment is recorded. Only the months a
     discount rule covers can have been paid above their cost, and only the rows that used
@@ -135,7 +171,8 @@ def _credits(
         for row in rows:
             found[row.member_id].append(row)
     return {
-        member_id: _credit_of(members[member_id], rows, rules) for member_id, rows in found.items()
+        member_id: _credit_of(members[member_id], rows, rules, past.get(member_id, ()))
+        for member_id, rows in found.items()
     }
 
 
@@ -335,8 +372,11 @@ def record_payments(
         )
         if refusal is not None:
             raise PaymentRefused(index, DomainError(refusal, field="paid_on"))
+    past = past_amounts(session, [payment.member.id for payment in payments])
     # Read after the members are locked: two recordings cannot use the same credit.
-    credit = _credits(session, {payment.member.id: payment.member for payment in payments}, rules)
+    credit = _credits(
+        session, {payment.member.id: payment.member for payment in payments}, rules, past
+    )
     recorded: list[ContributionPayment] = []
     events: list[dict[str, Any]] = []
     department_id = payer_department.id if payer_department is not None else None
@@ -354,9 +394,11 @@ def record_payments(
             raise PaymentRefused(index, error)
         paid.update((member.id, month) for month in periods)
         payment_ref = (payment.reference or "").strip() or None
-        standard = member_contribution(member)
+        newest = member_contribution(member)
         rows = []
         for month in periods:
+            # The amount in force for the month: a correction changes it from a month on.
+            standard = contributions.owed_for_month(newest, past.get(member.id, ()), month)
             amounts = contributions.month_contribution(
                 standard, month, channel, rules, member.sector
             )
@@ -487,5 +529,10 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
         covered=cover.covered,
         totals=totals,
         jht_balance=totals[Programme.JHT],
-        credit=_credit_of(member, payments, reference.discounts(session)),
+        credit=_credit_of(
+            member,
+            payments,
+            reference.discounts(session),
+            past_amounts(session, [member.id]).get(member.id, ()),
+        ),
     )

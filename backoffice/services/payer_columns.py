@@ -23,6 +23,7 @@ from ..importing.messages import Message
 from ..importing.messages import lazy_message as _l
 from ..importing.nik import checked_nik
 from ..importing.parsers import ParseError, clean_text, is_blank, parse_date, quote
+from ..rules.contributions import Contribution, PastAmount, owed_for_month
 from ..rules.coverage import add_months
 from ..rules.kpj import kpj_is_valid
 from . import ledger
@@ -312,6 +313,8 @@ class PayerRow:
     paid_on: date | None = None
     reference: str | None = None
     name: str | None = None  # as written in the file
+    #: what the member owed before a correction changed their contribution
+    past: list[PastAmount] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -330,13 +333,17 @@ class PayerRow:
 
     @property
     def amount(self) -> int:
-        """What the row pays: the member's monthly contributions times the months."""
+        """What the row pays: the member's monthly contribution of each month it pays (a
+        corrected contribution applies from a month on: ``past``)."""
         if self.member is None or self.months is None:
             return 0
         member = self.member
-        return self.months * (
-            member.contribution_jkk + member.contribution_jkm + member.contribution_jht
+        newest = Contribution(
+            member.contribution_jkk, member.contribution_jkm, member.contribution_jht
         )
+        if not self.past or self.period is None:
+            return self.months * newest.total
+        return sum(owed_for_month(newest, self.past, month).total for month in self.periods)
 
 
 @dataclass

@@ -218,9 +218,11 @@ def check_rows(
         {p.kpj for p in parsed if p.kpj is not None},
         {p.nik for p in parsed if p.nik is not None},
     )
-    histories = membership.histories(session, {m.id for m in (*by_kpj.values(), *by_nik.values())})
+    member_ids = {m.id for m in (*by_kpj.values(), *by_nik.values())}
+    histories = membership.histories(session, member_ids)
     paid = {member_id: {p.period for p in history} for member_id, history in histories.items()}
     lifecycle_rules = membership.rules_on(session, today)
+    past = ledger.past_amounts(session, list(member_ids))
     #: member id -> month -> the row that pays it first in the file
     in_file: dict[int, dict[date, int]] = {}
     for item in parsed:
@@ -243,6 +245,7 @@ def check_rows(
                 ),
             )
         row.member = member
+        row.past = past.get(member.id, [])
         _check_months(row, member, paid.get(member.id, set()), in_file.setdefault(member.id, {}))
     return [item.row for item in parsed]
 
