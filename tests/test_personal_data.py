@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.authz import may_reveal
+from backoffice.clock import today_in_jakarta
+from backoffice.rules.coverage import add_months, month_start
 from backoffice.rules.personal_data import mask_address, mask_nik, mask_phone
 from models import (
     AuditEvent,
@@ -35,6 +37,7 @@ from tests.factories import (
     make_department,
     make_member,
     make_office,
+    make_payments,
     make_user,
 )
 from tests.html_page import Page
@@ -98,7 +101,9 @@ def world(session: Any) -> World:
         address=ADDRESS,
         department=department,
         batch=batch,
+        start_date=add_months(month_start(today_in_jakarta()), -24),
     )
+    make_payments(session, member, months=25)  # covered: the claim is eligible
     row = BatchRow(
         batch=batch,
         number=2,
@@ -387,3 +392,33 @@ def test_the_batch_error_report_is_full_for_who_corrects_it_masked_else_audited(
         "masked": False,
     }
     assert masked.actor_id == auditor.id and json.loads(masked.details)["masked"] is True
+
+
+def test_the_claim_correction_form_keeps_the_nik_masked(world, login, session):
+    clerk = login(world.users["clerk"].username)
+    url = f"/admin/claim/edit/?id={world.claim.id}"
+    form = Page(clerk.get(url))
+    field = form.dom.one("input", name="claimant_nik")
+    assert field.attrs["value"] == mask_nik(NIK) and NIK not in form.html
+    # Sent back masked, the NIK stays as it was; a whole NIK typed corrects it.
+    data = {
+        i.attrs["name"]: i.attrs.get("value", "")
+        for i in form.dom.all("input")
+        if i.attrs.get("name") and i.attrs.get("type") != "checkbox"
+    }
+    data |= {
+        s.attrs["name"]: next(
+            (o.attrs.get("value", "") for o in s.all("option") if "selected" in o.attrs),
+            "",
+        )
+        for s in form.dom.all("select")
+    }
+    data.pop("csrf_token", None)
+    answer = clerk.post(url, data)
+    assert answer.status_code == 302, Page(answer).alerts("danger")
+    session.refresh(world.claim)
+    assert world.claim.claimant_nik == NIK
+    corrected = clerk.post(url, data | {"claimant_nik": OTHER_NIK})
+    assert corrected.status_code == 302, Page(corrected).alerts("danger")
+    session.refresh(world.claim)
+    assert world.claim.claimant_nik == OTHER_NIK

@@ -36,6 +36,7 @@ from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.nik import NIK_LENGTH
+from backoffice.rules.personal_data import mask_nik
 from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from backoffice.transaction import unit_of_work
@@ -103,7 +104,11 @@ class ClaimForm(AppForm):
     claimant_name = StringField(_l("Claimant's name"), validators=[DataRequired(), Length(max=100)])
     claimant_nik = StringField(
         _l("Claimant's NIK"),
-        validators=[DataRequired(), Regexp(r"^\s*\d{16}\s*$", message=_l("A NIK has 16 digits."))],
+        # 16 digits, or the masked NIK a correction form shows (kept as it was).
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*(\d{16}|\d{4}\*{8}\d{4})\s*$", message=_l("A NIK has 16 digits.")),
+        ],
     )
     claimant_relationship = SelectField(
         _l("Relationship to the member"), choices=lambda: choices(Relationship)
@@ -416,9 +421,15 @@ class ClaimView(DecisionRoute, _ClaimScreen):
                 abort(403)
             return self.render("admin/claim_form.html", form=None, claim=claim, return_url=back)
         form = ClaimForm()
+        # The claimant's NIK reads masked here too (UU 27/2022): the masked value sent back
+        # keeps the NIK; typing a whole one corrects it. The full one is on the details page.
+        masked_nik = mask_nik(claim.claimant_nik)
         if request.method == "GET":
             form.fill_from(claim)
+            form.claimant_nik.data = masked_nik
         elif form.validate_on_submit():
+            if (form.claimant_nik.data or "").strip() == masked_nik:
+                form.claimant_nik.data = claim.claimant_nik
             member = form.member()
             if member is None:
                 form.kpj.errors.append(gettext("No member with this KPJ in your office."))
@@ -437,6 +448,8 @@ class ClaimView(DecisionRoute, _ClaimScreen):
                 else:
                     flash(gettext("The claim was saved."), "success")
                     return redirect(back)
+        if form.claimant_nik.data == claim.claimant_nik:
+            form.claimant_nik.data = masked_nik
         return self.render("admin/claim_form.html", form=form, claim=claim, return_url=back)
 
     # --- documents ---------------------------------------------------------------------------

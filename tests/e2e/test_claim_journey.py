@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 
 from backoffice.clock import today_in_jakarta
+from backoffice.rules.personal_data import mask_nik
 from backoffice.seed.demo import DEMO_MEMBERS
 from tests.e2e import ui
 from tests.fixtures import claim_world as world
@@ -40,7 +41,7 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     clerk = actors.login(CLERK)
     ui.open_menu(clerk, "Peserta")
     ui.search_list(clerk, MEMBER_NIK)
-    row = ui.list_row(clerk, MEMBER_NIK)
+    row = ui.list_row(clerk, mask_nik(MEMBER_NIK))  # found by the whole NIK, shown masked
     kpj = row.locator("td.col-kpj").inner_text().strip()
     assert re.fullmatch(r"\d{11}", kpj), kpj
     expect(row.locator("td.col-name")).to_have_text("Jaenudin")

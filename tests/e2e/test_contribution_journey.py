@@ -14,6 +14,7 @@ import re
 import pytest
 
 from backoffice.clock import today_in_jakarta
+from backoffice.rules.personal_data import mask_nik
 from backoffice.seed import demo
 from tests.e2e import ui
 
@@ -39,7 +40,7 @@ def _next_month(page) -> tuple[str, str, str]:
 def _open_member(page) -> None:
     ui.open_menu(page, "Peserta")
     ui.search_list(page, NIK)
-    ui.open_details(ui.list_row(page, NIK))
+    ui.open_details(ui.list_row(page, mask_nik(NIK)))  # found by the whole NIK, shown masked
     expect(page.locator("#next-month")).to_be_visible()
 
 
