@@ -15,6 +15,7 @@ from .i18n import format_rupiah
 from .importing.messages import Message
 from .importing.messages import lazy_message as _l
 from .rules.benefits import PERIODIC_LINES, BenefitLine, Note
+from .rules.jht import JhtNote
 
 _TRANSPORT_LABELS = {
     "land": _l("Transport by land"),
@@ -28,14 +29,16 @@ _LABELS = {
     "jkk.treatment": _l("Medical treatment"),
     "jkk.disability": _l("Permanent disability"),
     "jkk.death.lump_sum": _l("Death benefit"),
-    "jht.contributions": _l("JHT contributions"),
-    "jht.returns": _l("Returns on the JHT balance"),
 }
 
 
 def _number(value: Decimal | int) -> str:
     """``50``, ``12.5``: no exponent, no trailing zeros."""
     return format(Decimal(value).normalize(), "f")
+
+
+#: A percent as the texts show it (``5.63``, ``6``).
+percent_text = _number
 
 
 def _scholarship_label(level: str, number: int) -> Message:
@@ -48,6 +51,36 @@ def _scholarship_label(level: str, number: int) -> Message:
     return _l("Scholarship, child %(n)s (university/training)", n=number)
 
 
+def _jht_detail(facts: Any) -> Message:
+    figures = {
+        "contributions": format_rupiah(facts["contributions"]),
+        "returns": format_rupiah(facts["returns"]),
+        "rate": _number(facts["rate"]),
+        "months": facts["months"],
+        "opening": format_rupiah(facts["opening"]),
+        "closing": format_rupiah(facts["closing"]),
+    }
+    if facts["rate_year"] is None:
+        return _l(
+            "Opening balance %(opening)s, contributions %(contributions)s, no return rate "
+            "declared; closing balance %(closing)s",
+            **figures,
+        )
+    if facts["rate_year"] != facts["year"]:
+        return _l(
+            "Opening balance %(opening)s, contributions %(contributions)s, returns %(returns)s "
+            "(%(rate)s%%, the rate of %(rate_year)s, for %(months)s months); closing balance "
+            "%(closing)s",
+            rate_year=facts["rate_year"],
+            **figures,
+        )
+    return _l(
+        "Opening balance %(opening)s, contributions %(contributions)s, returns %(returns)s "
+        "(%(rate)s%% for %(months)s months); closing balance %(closing)s",
+        **figures,
+    )
+
+
 def label(line: BenefitLine) -> Message:
     """What the line pays."""
     facts = line.facts
@@ -57,6 +90,8 @@ def label(line: BenefitLine) -> Message:
         return _scholarship_label(facts["level"], facts["child"])
     if line.code == "jkk.transport":
         return _TRANSPORT_LABELS[facts["mode"]]
+    if line.code.startswith("jht.year."):
+        return _l("JHT %(year)s: contributions and returns", year=facts["year"])
     if line.code == "jkk.stmb.full":
         return _l("Temporary disability (STMB), first %(days)s days at 100%%", days=facts["days"])
     if line.code == "jkk.stmb.reduced":
@@ -84,6 +119,8 @@ def detail(line: BenefitLine) -> Message | None:
             amount=format_rupiah(facts["per_year"]),
             years=facts["years"],
         )
+    if line.code.startswith("jht.year."):
+        return _jht_detail(facts)
     if line.code == "jkk.transport":
         if facts["cost"] <= facts["cap"]:
             return None
@@ -160,5 +197,23 @@ def note_text(note: Note) -> Message:
             "Scholarship for these children: at most %(total)s in total over the years.",
             total=format_rupiah(facts["total"]),
         )
+    if note.code == "jht.rate_assumed":
+        return _l(
+            "No JHT return rate is declared for %(year)s yet: the last declared one, %(rate)s%% "
+            "of %(rate_year)s, is used.",
+            year=facts["year"],
+            rate=_number(facts["rate"]),
+            rate_year=facts["rate_year"],
+        )
+    if note.code == "jht.no_rate":
+        return _l(
+            "No JHT return rate is declared for %(year)s or before: no returns for that year.",
+            year=facts["year"],
+        )
     assert note.code == "jkk.disability_not_paid", note.code
     return _l("Permanent disability is not paid: the member died of the accident.")
+
+
+def statement_note(note: JhtNote) -> Message:
+    """A note of a JHT statement (``rules.jht``) in the reader's language."""
+    return note_text(Note(note.code, facts=note.facts))

@@ -19,7 +19,13 @@ from .enums import (
 from .members import BatchRow, KpjCounter, Member, MemberBatch
 from .org import Department, Office, Regency, Region
 from .proposals import OfficeProposal
-from .reference import BenefitParameter, ContributionRate, DocumentRequirement, IncomeLevel
+from .reference import (
+    BenefitParameter,
+    ContributionRate,
+    DocumentRequirement,
+    IncomeLevel,
+    JhtReturnRate,
+)
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "BatchState",
     "ContributionRate",
     "IncomeLevel",
+    "JhtReturnRate",
     "KpjCounter",
     "Member",
     "MemberBatch",

@@ -29,7 +29,7 @@ from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.rules import benefits, coverage
 from backoffice.rules.working_days import add_working_days
-from backoffice.services import claim_decisions, claim_documents
+from backoffice.services import claim_decisions, claim_documents, ledger
 from backoffice.services import claims as service
 from models import (
     AuditEvent,
@@ -396,8 +396,16 @@ def test_jht_for_age_is_refused_under_56_and_paid_from_the_balance_at_57(session
     old = world.aged_member(session, age=57)
     claim = register(session, user, world.jht_data(old, event_date=event))
     assert claim.jht_reason is JhtReason.AGE
-    assert claim.amount == 120 * 20_000  # ten years of JHT contributions at Rp20.000
-    assert [line["code"] for line in claim.breakdown["lines"]] == ["jht.contributions"]
+    # domain.md: "JHT: balance of contributions plus returns" - one line per year.
+    statement = ledger.jht_statement(session, old.id, event)
+    assert claim.amount == statement.balance == 120 * 20_000 + statement.returns
+    assert statement.returns > 0
+    assert [line["code"] for line in claim.breakdown["lines"]] == [
+        f"jht.year.{y.year}" for y in statement.years
+    ]
+    assert [line["amount"] for line in claim.breakdown["lines"]] == [
+        y.contributions + y.returns for y in statement.years
+    ]
     assert [r.code for r in claim_documents.requirements_for(session, claim)] == [
         "card",
         "id_member",

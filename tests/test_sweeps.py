@@ -60,6 +60,7 @@ from models import (
     ContributionRate,
     Department,
     IncomeLevel,
+    JhtReturnRate,
     Member,
     MemberBatch,
     Office,
@@ -1103,6 +1104,7 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
             IncomeLevel,
             ContributionRate,
             BenefitParameter,
+            JhtReturnRate,
         )
     for model in (BatchRow, ContributionPayment, ClaimDocument):
         assert foreign.ids.get(model), f"no foreign {model.__name__} was made"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from backoffice import audit, authz
+from backoffice import audit, authz, benefit_texts
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
@@ -47,6 +47,11 @@ class ContributionForm(AppForm):
     reference = StringField(
         _l("Payment reference"), validators=[Optional(), Length(max=ledger.REFERENCE_LENGTH)]
     )
+
+
+def _jht_notes(statement: Any) -> list[Any]:
+    """The statement's notes in the reader's language."""
+    return [benefit_texts.statement_note(note) for note in statement.notes]
 
 
 def _rupiah(view: Any, context: Any, model: Member, name: str) -> str:
@@ -186,6 +191,12 @@ class MemberView(SecuredModelView):
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
+            # Only a member who chose JHT has a balance (domain.md).
+            "jht": ledger.jht_statement(db.session, model.id, today)
+            if ledger.has_jht(model)
+            else None,
+            "jht_notes": _jht_notes,
+            "jht_percent": benefit_texts.percent_text,
         }
 
     @expose("/contribution/", methods=("POST",))

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
+from .jht import RATE_ASSUMED, JhtStatement
 from .parameters import Params, count, number
 
 SCHOOL_LEVELS = ("tk_sd", "smp", "sma", "pt")
@@ -314,12 +315,40 @@ def jkk_benefit(
 
 # --- JHT --------------------------------------------------------------------------------
 
+#: The code of the JHT line of a year of the statement.
+JHT_YEAR_LINE = "jht.year.{}"
 
-def jht_benefit(*, contributions: int, returns: int = 0) -> Breakdown:
-    """Old-age savings: the balance of the member's contributions plus the returns on it."""
-    contributions = _amount("contributions", contributions)
-    returns = _amount("returns", returns)
-    lines = [BenefitLine("jht.contributions", contributions)]
-    if returns:
-        lines.append(BenefitLine("jht.returns", returns))
-    return Breakdown(tuple(lines))
+
+def jht_benefit(statement: JhtStatement) -> Breakdown:
+    """Old-age savings: the balance of the member's contributions plus the returns on it
+    (domain.md), one line per year of the statement (``rules.jht``): the year's contributions
+    plus its returns. The lines add up to the closing balance."""
+    lines = [
+        _line(
+            JHT_YEAR_LINE.format(year.year),
+            year.contributions + year.returns,
+            year=year.year,
+            opening=year.opening,
+            contributions=year.contributions,
+            returns=year.returns,
+            closing=year.closing,
+            rate=year.rate,
+            rate_year=year.rate_year,
+            months=year.months,
+        )
+        for year in statement.years
+    ]
+    notes = []
+    for item in statement.notes:
+        if item.code == RATE_ASSUMED:
+            notes.append(
+                _note(
+                    item.code,
+                    dict(item.facts),
+                    year=item.facts["year"],
+                    rate_year=item.facts["rate_year"],
+                )
+            )
+        else:
+            notes.append(_note(item.code, year=item.facts["year"]))
+    return Breakdown(tuple(lines), tuple(notes))

@@ -39,7 +39,7 @@ from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..rules import Finding, benefits, coverage, eligibility
 from ..rules.parameters import MissingParameter
-from . import reference
+from . import ledger, reference
 from .messages import message_record, stored_message
 
 C = ClaimState
@@ -252,9 +252,7 @@ def _compute(
                 children=list(details.get("children") or []),
                 contribution_months=cover.paid_months,
             )
-        return benefits.jht_benefit(
-            contributions=jht_balance(session, data.member.id, data.event_date)
-        )
+        return benefits.jht_benefit(ledger.jht_statement(session, data.member.id, data.event_date))
     except MissingParameter as missing:
         raise reference.missing_parameter(missing.key) from None
     except ValueError as error:

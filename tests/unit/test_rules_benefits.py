@@ -6,6 +6,7 @@ Assertions are on line codes, amounts and note figures; texts are only checked t
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -25,6 +26,7 @@ from backoffice.rules.benefits import (
     jkm_benefit,
     scholarship_lines,
 )
+from backoffice.rules.jht import JhtContribution, JhtStatement, jht_statement
 from backoffice.rules.parameters import MissingParameter
 
 PARAMS: dict[str, int] = {
@@ -376,22 +378,35 @@ def test_non_integer_amounts_are_refused() -> None:
 # --- JHT --------------------------------------------------------------------------------
 
 
-def test_jht_is_the_balance_of_contributions() -> None:
-    breakdown = jht_benefit(contributions=7_200_000)
-    assert amounts(breakdown) == {"jht.contributions": 7_200_000}
-    assert breakdown.total == 7_200_000
+def statement(*payments: tuple[date, int], until: date = date(2026, 7, 1)) -> JhtStatement:
+    rates = {2024: Decimal(6), 2025: Decimal("5.5")}
+    return jht_statement([JhtContribution(d, a) for d, a in payments], rates, until)
 
 
-def test_jht_adds_the_returns() -> None:
-    breakdown = jht_benefit(contributions=7_200_000, returns=431_250)
-    assert amounts(breakdown) == {"jht.contributions": 7_200_000, "jht.returns": 431_250}
-    assert breakdown.total == 7_631_250
+def test_jht_pays_contributions_plus_returns_one_line_per_year() -> None:
+    """domain.md: "JHT: balance of contributions plus returns" (PP 82/2019)."""
+    breakdown = jht_benefit(statement((date(2024, 1, 10), 1_200_000), (date(2025, 6, 10), 600_000)))
+    # 2024: 1.200.000 x 6% x 11/12 = 66.000; 2025: 1.266.000 x 5,5% + 600.000 x 5,5% x 6/12
+    # = 69.630 + 16.500; 2026 (January-June, 2025's rate): 1.952.130 x 5,5% x 6/12 = 53.683,58
+    assert amounts(breakdown) == {
+        "jht.year.2024": 1_266_000,
+        "jht.year.2025": 686_130,
+        "jht.year.2026": 53_684,
+    }
+    assert breakdown.total == 2_005_814 == 1_800_000 + 66_000 + 86_130 + 53_684
+    assert [(n.code, dict(n.data)) for n in breakdown.notes] == [
+        ("jht.rate_assumed", {"year": 2026, "rate_year": 2025})
+    ]
 
 
-@pytest.mark.parametrize(("contributions", "returns"), [(-1, 0), (1_000, -1)])
-def test_jht_negative_amounts_are_refused(contributions: int, returns: int) -> None:
-    with pytest.raises(ValueError):
-        jht_benefit(contributions=contributions, returns=returns)
+def test_jht_total_is_the_statements_balance() -> None:
+    s = statement((date(2024, 3, 1), 30_000), (date(2024, 4, 1), 30_000))
+    assert jht_benefit(s).total == s.balance == s.contributions + s.returns
+
+
+def test_jht_without_contributions_pays_nothing() -> None:
+    breakdown = jht_benefit(statement())
+    assert breakdown.lines == () and breakdown.total == 0
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -455,7 +470,7 @@ def test_deterministic_and_inputs_untouched() -> None:
 
 
 def test_results_are_immutable() -> None:
-    breakdown = jht_benefit(contributions=1)
+    breakdown = jht_benefit(statement((date(2025, 1, 1), 1)))
     with pytest.raises(AttributeError):
         breakdown.lines = ()  # type: ignore[misc]
     with pytest.raises(AttributeError):
@@ -494,7 +509,7 @@ def sample_breakdowns() -> list[Breakdown]:
             disability_percent=Decimal("80.5"),
         ),
         jkk_benefit(PARAMS, income=INCOME, disability_percent=5, death=True),
-        jht_benefit(contributions=1, returns=1),
+        jht_benefit(statement((date(2014, 5, 1), 1_000), (date(2024, 5, 1), 1_000))),
     ]
 
 
