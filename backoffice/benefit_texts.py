@@ -41,14 +41,34 @@ def _number(value: Decimal | int) -> str:
 percent_text = _number
 
 
-def _scholarship_label(level: str, number: int) -> Message:
+def _scholarship_label(facts: Any) -> Message:
+    figures = {
+        "n": facts["child"],
+        "name": facts["name"],
+        "year": facts["school_year"],
+        "next": facts["school_year"] + 1,
+    }
+    level = facts["level"]
     if level == "tk_sd":
-        return _l("Scholarship, child %(n)s (kindergarten/primary school)", n=number)
+        return _l(
+            "Scholarship, %(name)s (child %(n)s, kindergarten/primary school), "
+            "school year %(year)s/%(next)s",
+            **figures,
+        )
     if level == "smp":
-        return _l("Scholarship, child %(n)s (junior high school)", n=number)
+        return _l(
+            "Scholarship, %(name)s (child %(n)s, junior high school), school year %(year)s/%(next)s",
+            **figures,
+        )
     if level == "sma":
-        return _l("Scholarship, child %(n)s (senior high school)", n=number)
-    return _l("Scholarship, child %(n)s (university/training)", n=number)
+        return _l(
+            "Scholarship, %(name)s (child %(n)s, senior high school), school year %(year)s/%(next)s",
+            **figures,
+        )
+    return _l(
+        "Scholarship, %(name)s (child %(n)s, university/training), school year %(year)s/%(next)s",
+        **figures,
+    )
 
 
 def _jht_detail(facts: Any) -> Message:
@@ -87,7 +107,7 @@ def label(line: BenefitLine) -> Message:
     if line.code in PERIODIC_LINES:
         return _l("Periodic benefit (24 months, paid at once)")
     if line.code.startswith("scholarship.child_"):
-        return _scholarship_label(facts["level"], facts["child"])
+        return _scholarship_label(facts)
     if line.code == "jkk.transport":
         return _TRANSPORT_LABELS[facts["mode"]]
     if line.code.startswith("jht.year."):
@@ -111,8 +131,8 @@ def detail(line: BenefitLine) -> Message | None:
     if line.code.startswith("scholarship.child_"):
         if facts["capped"]:
             return _l(
-                "First year limited to the maximum scholarship total of %(cap)s",
-                cap=format_rupiah(facts["cap"]),
+                "%(amount)s per year, limited by the maximum scholarship total",
+                amount=format_rupiah(facts["per_year"]),
             )
         return _l(
             "%(amount)s per year, up to %(years)s years",
@@ -196,6 +216,27 @@ def note_text(note: Note) -> Message:
         return _l(
             "Scholarship for these children: at most %(total)s in total over the years.",
             total=format_rupiah(facts["total"]),
+        )
+    if note.code == "scholarship.not_qualifying.married":
+        return _l("Child %(n)s is married: no scholarship.", n=facts["child"])
+    if note.code == "scholarship.not_qualifying.working":
+        return _l("Child %(n)s is working: no scholarship.", n=facts["child"])
+    if note.code == "scholarship.not_qualifying.age":
+        return _l("Child %(n)s has reached the scholarship's age limit.", n=facts["child"])
+    if note.code == "scholarship.birth_date_unknown":
+        return _l(
+            "Child %(n)s has no birth date: the age limit could not be applied; correct the "
+            "claim to enter it.",
+            n=facts["child"],
+        )
+    if note.code == "scholarship.paid_yearly":
+        return _l(
+            "The later school years (%(later)s in all, from %(first)s/%(next)s) are paid year by "
+            "year while the child qualifies: in school, under the age limit, not married, not "
+            "working.",
+            later=format_rupiah(facts["later"]),
+            first=facts["first"],
+            next=facts["first"] + 1,
         )
     if note.code == "jht.rate_assumed":
         return _l(

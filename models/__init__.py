@@ -2,7 +2,7 @@
 
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
-from .claims import Claim, ClaimDocument, ContributionPayment
+from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, ContributionPayment
 from .enums import (
     BatchState,
     ClaimState,
@@ -31,7 +31,9 @@ from .users import ROLE_SCOPE_COLUMN, User
 __all__ = [
     "BenefitParameter",
     "Claim",
+    "ClaimChild",
     "ClaimDocument",
+    "SCHOOL_LEVELS",
     "ClaimState",
     "ClaimType",
     "ContributionPayment",

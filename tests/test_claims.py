@@ -182,20 +182,35 @@ def test_jkm_claim_with_two_children_in_school_is_registered_verified_approved_a
     assert paid.paid_on == world.today() and paid.paid_by.username == CLERK and paid.paid_at
 
     lines = {line["code"]: line["amount"] for line in paid.breakdown["lines"]}
+    year = world.school_year(claim.event_date)
+    # PP 82/2019: the scholarship of this school year is paid now, per child (TK-SD, SMP).
     assert lines == {
         "jkm.lump_sum": 20_000_000,
         "jkm.periodic": 12_000_000,
         "jkm.funeral": 10_000_000,
-        "scholarship.child_1": 1_500_000,
-        "scholarship.child_2": 2_000_000,
+        f"scholarship.child_1.{year}": 1_500_000,
+        f"scholarship.child_2.{year}": 2_000_000,
     }
     assert paid.amount == paid.breakdown["total"] == 45_500_000
     shown, notes = service.shown_breakdown(paid)
     assert [str(line.label) for line in shown][-2:] == [
-        "Beasiswa, anak ke-1 (TK/SD)",
-        "Beasiswa, anak ke-2 (SMP)",
+        f"Beasiswa, Anak 1 (anak ke-1, TK/SD), tahun ajaran {year}/{year + 1}",
+        f"Beasiswa, Anak 2 (anak ke-2, SMP), tahun ajaran {year}/{year + 1}",
     ]
     assert str(shown[-1].detail) == "Rp2.000.000 per tahun, paling lama 3 tahun"
+    # The children are records of the claim; the later school years are a schedule.
+    assert [(c.position, c.name, c.school_level) for c in paid.children] == [
+        (1, "Anak 1", "tk_sd"),
+        (2, "Anak 2", "smp"),
+    ]
+    schedule = service.shown_schedule(paid)
+    assert [(y["school_year"], y["child"]) for y in schedule if y["paid_now"]] == [
+        (year, 1),
+        (year, 2),
+    ]
+    # Each moves up a level after its years, until 23: from TK at 6, 8 + 3 + 3 years and 3 of
+    # university (63 M); from SMP at 13, 3 + 3 years and 4 of university (63 M).
+    assert sum(y["amount"] for y in schedule) == 63_000_000 + 63_000_000
     # every step is in the claim's history, and the chain holds
     assert actions(session, claim) == (
         ["create"]
@@ -965,7 +980,11 @@ def test_the_amount_is_the_pure_computation_with_the_parameters_of_the_event_dat
     paid = service.member_coverage(session, member, data.event_date).paid_months
     assert paid >= 36
     expected = benefits.jkm_benefit(
-        params, children=data.details["children"], contribution_months=paid
+        params,
+        children=data.children,
+        contribution_months=paid,
+        event_date=data.event_date,
+        today=world.today(),
     )
     assert (
         claim.amount

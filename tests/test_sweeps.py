@@ -334,10 +334,9 @@ def _claim_form(kpj: str, **overrides: Any) -> dict[str, Any]:
         "bank_account": "0123-01-000123-50-1",
         "account_holder": world.HEIR_NAME,
         "transport_mode": "",
-        "child_1": "tk_sd",
-        "child_2": "",
-        "child_3": "",
-        "child_4": "",
+        "children-0-child_name": "Putri",
+        "children-0-birth_date": "2018-02-01",
+        "children-0-level": "tk_sd",
         **overrides,
     }
 
