@@ -585,3 +585,12 @@ def test_a_liaison_has_no_claim_screens(login):
     for url in ("/admin/claim/", "/admin/claim_queue/", "/admin/claim/new/"):
         assert liaison.get(url).status_code == 403, url
     assert not Page(liaison.get("/admin/")).has_id("claim-count")
+
+
+def test_the_claim_form_names_each_childs_fields_by_its_row(login, session):
+    page = get(login(CLERK), "/admin/claim/new/")
+    for row in range(1, 5):
+        cells = page.by_id(f"child-row-{row}")
+        labels = [node.attrs.get("aria-label") for node in cells.all("input") + cells.all("select")]
+        assert f"Nama anak {row}" in labels and f"Tanggal lahir {row}" in labels
+        assert f"Jenjang sekolah {row}" in labels and f"Menikah {row}" in labels
