@@ -2,7 +2,7 @@
 
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
-from .claims import Claim, ClaimDocument, ContributionPayment
+from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, ContributionPayment
 from .corrections import MemberCorrection, PastContribution
 from .enums import (
     BatchState,
@@ -27,6 +27,7 @@ from .reference import (
     ContributionRate,
     DocumentRequirement,
     IncomeLevel,
+    JhtReturnRate,
     Sector,
 )
 from .users import ROLE_SCOPE_COLUMN, User
@@ -34,7 +35,9 @@ from .users import ROLE_SCOPE_COLUMN, User
 __all__ = [
     "BenefitParameter",
     "Claim",
+    "ClaimChild",
     "ClaimDocument",
+    "SCHOOL_LEVELS",
     "ClaimState",
     "ClaimType",
     "ContributionPayment",
@@ -50,6 +53,7 @@ __all__ = [
     "BatchState",
     "ContributionRate",
     "IncomeLevel",
+    "JhtReturnRate",
     "KemendagriRegency",
     "KpjCounter",
     "Member",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -164,7 +165,7 @@ class Claim(TimestampMixin, Base):
     bank_name: Mapped[str] = mapped_column(String(60))
     bank_account: Mapped[str] = mapped_column(String(30))
     account_holder: Mapped[str] = mapped_column(String(100))
-    # What the type needs: JKK accident facts and costs, JKM children's school levels.
+    # What the type needs: JKK accident facts and costs (the children are ``children``).
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     # The computed benefit: total and itemised lines ({code, msgid, params, amount, detail}).
@@ -199,11 +200,46 @@ class Claim(TimestampMixin, Base):
     documents: Mapped[list[ClaimDocument]] = relationship(
         back_populates="claim", order_by="ClaimDocument.id"
     )
+    #: The member's children for the scholarship (JKM, JKK death or total permanent disability).
+    children: Mapped[list[ClaimChild]] = relationship(
+        back_populates="claim",
+        order_by="ClaimChild.position",
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return f"{self.claim_type.value}-{self.id:06d}"
+
+
+#: School levels of the scholarship (PP 82/2019): TK-SD, SMP, SMA, university or training.
+SCHOOL_LEVELS = ("tk_sd", "smp", "sma", "pt")
+
+
+class ClaimChild(Base):
+    """A child of the member named on a claim, for the scholarship: in school at the event,
+    and whether married or working (which ends the scholarship)."""
+
+    __tablename__ = "claim_child"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "position", name="uq_claim_child_claim_position"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("school_level IN ('tk_sd', 'smp', 'sma', 'pt')", name="school_level_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"))
+    #: the order the clerk entered (the first children are the ones paid)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    #: None only for a child migrated from the old school-level fields (migration 0017)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    school_level: Mapped[str] = mapped_column(String(10))
+    married: Mapped[bool] = mapped_column(Boolean, default=False)
+    working: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    claim: Mapped[Claim] = relationship(back_populates="children")
 
 
 class ClaimDocument(Base):

@@ -123,6 +123,26 @@ class BenefitParameter(TimestampMixin, Base):
         return f"{self.key} = {self.value.normalize():f}"
 
 
+class JhtReturnRate(TimestampMixin, Base):
+    """The yearly return on JHT balances (hasil pengembangan) the agency declared for a year, in
+    percent: the statement credits each year's balance with its year's rate."""
+
+    __tablename__ = "jht_return_rate"
+    __table_args__ = (
+        CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),
+        CheckConstraint("year >= 1977 AND year <= 2200", name="year_range"),
+        UniqueConstraint("year", name="uq_jht_return_rate_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.percent.normalize():f}%"
+
+
 class DocumentRequirement(TimestampMixin, Base):
     """A document a claim of a type needs (for JHT possibly only for one reason)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -53,7 +53,7 @@ def claim_form(member: Any, **overrides: Any) -> dict[str, Any]:
     data = {
         "kpj": member.kpj,
         "claim_type": "JKM",
-        "event_date": (world.today() - timedelta(days=3)).isoformat(),
+        "event_date": world.recent_event().isoformat(),
         "jht_reason": "",
         "claimant_name": world.HEIR_NAME,
         "claimant_nik": world.HEIR_NIK,
@@ -62,13 +62,24 @@ def claim_form(member: Any, **overrides: Any) -> dict[str, Any]:
         "bank_account": "0123-01-000123-50-1",
         "account_holder": world.HEIR_NAME,
         "transport_mode": "",
-        "child_1": "tk_sd",
-        "child_2": "smp",
-        "child_3": "",
-        "child_4": "",
+        **child_fields(("Putri", 8, "tk_sd"), ("Bagas", 14, "smp")),
     }
     data.update(overrides)
     return data
+
+
+def child_fields(*children: tuple[str, int, str], **flags: str) -> dict[str, str]:
+    """The children rows of the claim form: (name, age this year, school level) each."""
+    fields: dict[str, str] = {}
+    for n in range(4):
+        name, age, level = children[n] if n < len(children) else ("", 0, "")
+        born = date(world.today().year - age, 2, 1).isoformat() if name else ""
+        fields |= {
+            f"children-{n}-child_name": name,
+            f"children-{n}-birth_date": born,
+            f"children-{n}-level": level,
+        }
+    return fields | flags
 
 
 def registered(client: Any, member: Any, **overrides: Any) -> int:
@@ -171,8 +182,23 @@ def test_clerk_registers_documents_and_verifies_a_jkm_claim_another_clerk_approv
         "Rp2.000.000",
     ]
     assert breakdown[0][0] == "Santunan sekaligus"
-    assert breakdown[3][0].startswith("Beasiswa, anak ke-1 (TK/SD)")
-    assert breakdown[4][0].startswith("Beasiswa, anak ke-2 (SMP)")
+    year = world.school_year(world.recent_event())
+    assert breakdown[3][0].startswith(
+        f"Beasiswa, Putri (anak ke-1, TK/SD), tahun ajaran {year}/{year + 1}"
+    )
+    assert breakdown[4][0].startswith("Beasiswa, Bagas (anak ke-2, SMP)")
+    # The children as entered, and the scholarship school year by school year: this school
+    # year paid with the claim, the next ones later, while the child qualifies (PP 82/2019).
+    assert [row[1:4] for row in page.table("claim-children")] == [
+        ["Putri", f"01/02/{world.today().year - 8}", "TK/SD"],
+        ["Bagas", f"01/02/{world.today().year - 14}", "SMP"],
+    ]
+    schedule = page.table("scholarship-schedule")
+    assert schedule[0][:2] == [f"{year}/{year + 1}", "Putri"]
+    assert schedule[0][5] == "bersama klaim ini" and schedule[1][1] == "Bagas"
+    assert schedule[2][0] == f"{year + 1}/{year + 2}"
+    assert schedule[2][5] == "pada tahun ajaran itu, dengan bukti bersekolah"
+    assert len(schedule) == len(service.shown_schedule(session.get(Claim, claim_id)))
     assert page.text("coverage").startswith("Pada tanggal kejadian: 48 bulan iuran dibayar")
     documents = page.table("documents")
     assert len(documents) == len(world.JKM_DOCUMENTS)
@@ -280,6 +306,36 @@ def test_a_refused_registration_shows_why_and_keeps_nothing(login, session):
     assert message.startswith("Peserta tidak terlindungi pada ")
     assert "nonaktif sejak" in message and "lebih dari 3 bulan berturut-turut" in message
     assert claims_of(session, member) == 0
+
+
+def test_a_child_needs_a_name_a_birth_date_and_a_level(login, session):
+    member = world.paid_member(session)
+    incomplete = child_fields(("Putri", 8, "tk_sd")) | {"children-0-birth_date": ""}
+    page = Page(login(CLERK).post("/admin/claim/new/", data=claim_form(member, **incomplete)))
+    assert page.status == 200 and page.has_id("claim-form")
+    assert "Isi tanggal lahir anak." in page.text("child-row-1")
+    future = child_fields(("Putri", 8, "tk_sd")) | {"children-0-birth_date": "2999-01-01"}
+    page = Page(login(CLERK).post("/admin/claim/new/", data=claim_form(member, **future)))
+    assert "Tanggal lahir tidak boleh di masa depan." in page.text("child-row-1")
+    assert claims_of(session, member) == 0
+
+
+def test_a_work_accident_death_lists_the_childrens_scholarship_without_a_minimum(login, session):
+    """domain.md: JKK (death ...) has no minimum of contributions for the scholarship."""
+    member = world.make_member(session, paid_months=5)  # far from 36 months
+    form = claim_form(
+        member,
+        claim_type="JKK",
+        claimant_relationship="spouse",
+        death="y",
+        accident_place="Jl. Raya Serang",
+        event_date=world.recent_event(days=10).isoformat(),
+    )
+    claim_id = registered(login(CLERK), member, **form)
+    page = get(login(CLERK), details_url(claim_id))
+    schedule = page.table("scholarship-schedule")
+    assert {row[1] for row in schedule} == {"Putri", "Bagas"}
+    assert page.text("total") == "Rp73.500.000"  # 48 x 1 M + 10 M + 12 M + 1,5 M + 2 M
 
 
 # --- 2. approval levels ------------------------------------------------------------------------
@@ -478,7 +534,10 @@ def test_a_returned_claim_is_corrected_through_the_form_and_verified_again(
     assert form.dom.one("input", name="kpj").attrs["value"] == member.kpj
     saved = follow(
         clerk,
-        clerk.post(f"/admin/claim/edit/?id={claim.id}", data=claim_form(member, child_2="sma")),
+        clerk.post(
+            f"/admin/claim/edit/?id={claim.id}",
+            data=claim_form(member, **{"children-1-level": "sma"}),
+        ),
     )
     assert saved.alerts("success") == ["Klaim telah disimpan."]
     assert saved.text("total") == "Rp46.500.000"
@@ -526,3 +585,12 @@ def test_a_liaison_has_no_claim_screens(login):
     for url in ("/admin/claim/", "/admin/claim_queue/", "/admin/claim/new/"):
         assert liaison.get(url).status_code == 403, url
     assert not Page(liaison.get("/admin/")).has_id("claim-count")
+
+
+def test_the_claim_form_names_each_childs_fields_by_its_row(login, session):
+    page = get(login(CLERK), "/admin/claim/new/")
+    for row in range(1, 5):
+        cells = page.by_id(f"child-row-{row}")
+        labels = [node.attrs.get("aria-label") for node in cells.all("input") + cells.all("select")]
+        assert f"Nama anak {row}" in labels and f"Tanggal lahir {row}" in labels
+        assert f"Jenjang sekolah {row}" in labels and f"Menikah {row}" in labels

@@ -29,7 +29,7 @@ from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.rules import benefits, coverage
 from backoffice.rules.working_days import add_working_days
-from backoffice.services import claim_decisions, claim_documents
+from backoffice.services import claim_decisions, claim_documents, ledger
 from backoffice.services import claims as service
 from models import (
     AuditEvent,
@@ -182,20 +182,35 @@ def test_jkm_claim_with_two_children_in_school_is_registered_verified_approved_a
     assert paid.paid_on == world.today() and paid.paid_by.username == CLERK and paid.paid_at
 
     lines = {line["code"]: line["amount"] for line in paid.breakdown["lines"]}
+    year = world.school_year(claim.event_date)
+    # PP 82/2019: the scholarship of this school year is paid now, per child (TK-SD, SMP).
     assert lines == {
         "jkm.lump_sum": 20_000_000,
         "jkm.periodic": 12_000_000,
         "jkm.funeral": 10_000_000,
-        "scholarship.child_1": 1_500_000,
-        "scholarship.child_2": 2_000_000,
+        f"scholarship.child_1.{year}": 1_500_000,
+        f"scholarship.child_2.{year}": 2_000_000,
     }
     assert paid.amount == paid.breakdown["total"] == 45_500_000
     shown, notes = service.shown_breakdown(paid)
     assert [str(line.label) for line in shown][-2:] == [
-        "Beasiswa, anak ke-1 (TK/SD)",
-        "Beasiswa, anak ke-2 (SMP)",
+        f"Beasiswa, Anak 1 (anak ke-1, TK/SD), tahun ajaran {year}/{year + 1}",
+        f"Beasiswa, Anak 2 (anak ke-2, SMP), tahun ajaran {year}/{year + 1}",
     ]
     assert str(shown[-1].detail) == "Rp2.000.000 per tahun, paling lama 3 tahun"
+    # The children are records of the claim; the later school years are a schedule.
+    assert [(c.position, c.name, c.school_level) for c in paid.children] == [
+        (1, "Anak 1", "tk_sd"),
+        (2, "Anak 2", "smp"),
+    ]
+    schedule = service.shown_schedule(paid)
+    assert [(y["school_year"], y["child"]) for y in schedule if y["paid_now"]] == [
+        (year, 1),
+        (year, 2),
+    ]
+    # Each moves up a level after its years, until 23: from TK at 6, 8 + 3 + 3 years and 3 of
+    # university (63 M); from SMP at 13, 3 + 3 years and 4 of university (63 M).
+    assert sum(y["amount"] for y in schedule) == 63_000_000 + 63_000_000
     # every step is in the claim's history, and the chain holds
     assert actions(session, claim) == (
         ["create"]
@@ -393,8 +408,16 @@ def test_jht_for_age_is_refused_under_56_and_paid_from_the_balance_at_57(session
     old = world.aged_member(session, age=57)
     claim = register(session, user, world.jht_data(old, event_date=event))
     assert claim.jht_reason is JhtReason.AGE
-    assert claim.amount == 120 * 20_000  # ten years of JHT contributions at Rp20.000
-    assert [line["code"] for line in claim.breakdown["lines"]] == ["jht.contributions"]
+    # domain.md: "JHT: balance of contributions plus returns" - one line per year.
+    statement = ledger.jht_statement(session, old.id, event)
+    assert claim.amount == statement.balance == 120 * 20_000 + statement.returns
+    assert statement.returns > 0
+    assert [line["code"] for line in claim.breakdown["lines"]] == [
+        f"jht.year.{y.year}" for y in statement.years
+    ]
+    assert [line["amount"] for line in claim.breakdown["lines"]] == [
+        y.contributions + y.returns for y in statement.years
+    ]
     assert [r.code for r in claim_documents.requirements_for(session, claim)] == [
         "card",
         "id_member",
@@ -954,7 +977,11 @@ def test_the_amount_is_the_pure_computation_with_the_parameters_of_the_event_dat
     paid = service.member_coverage(session, member, data.event_date).paid_months
     assert paid >= 36
     expected = benefits.jkm_benefit(
-        params, children=data.details["children"], contribution_months=paid
+        params,
+        children=data.children,
+        contribution_months=paid,
+        event_date=data.event_date,
+        today=world.today(),
     )
     assert (
         claim.amount

@@ -106,7 +106,14 @@ def make_clerks(office: Office) -> list[str]:
 def make_claims(office: Office, registrar: User, verifier: User, count: int = CLAIMS) -> list[int]:
     """JKM claims of Rp45.500.000 (within a clerk's limit), verified, one member each."""
     parameters = claim_service.parameters_on(db.session, TODAY)
-    breakdown = benefits.jkm_benefit(parameters, children=["tk_sd", "smp"], contribution_months=48)
+    children = [
+        benefits.Child("Putri", date(2018, 2, 1), "tk_sd"),
+        benefits.Child("Bagas", date(2012, 2, 1), "smp"),
+    ]
+    event = TODAY - timedelta(days=3)
+    breakdown = benefits.jkm_benefit(
+        parameters, children=children, contribution_months=48, event_date=event, today=event
+    )
     record = claim_service.breakdown_record(breakdown)
     now = datetime.now(UTC)
     claims = []
@@ -133,14 +140,13 @@ def make_claims(office: Office, registrar: User, verifier: User, count: int = CL
                 member=member,
                 office_id=office.id,
                 region_id=office.region_id,
-                event_date=TODAY - timedelta(days=3),
+                event_date=event,
                 claimant_name="Siti Rahmawati",
                 claimant_nik="3604015203820001",
                 claimant_relationship=Relationship.SPOUSE,
                 bank_name="BRI",
                 bank_account="0123-01-000123-50-1",
                 account_holder="Siti Rahmawati",
-                details={"children": ["tk_sd", "smp"]},
                 amount=breakdown.total,
                 breakdown=record,
                 registered_by_id=registrar.id,

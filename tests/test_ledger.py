@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
@@ -32,6 +33,7 @@ from models import (
     BenefitParameter,
     ContributionPayment,
     Department,
+    JhtReturnRate,
     Member,
     MemberStatus,
     Office,
@@ -460,3 +462,50 @@ def test_the_member_page_says_what_the_next_month_costs(session, login, user):
     session.commit()
     page = get(login("petugas.serang"), f"/admin/member/details/?id={member.id}")
     assert " ".join(page.text("next-month").split()) == "Iuran bulan 01/2026: Rp51.800"
+
+
+# --------------------------------------------------------------------------------------------
+# The JHT statement
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_jht_statement_credits_each_year_with_its_declared_return(session):
+    """domain.md: JHT balance = contributions + yearly returns (a rate declared each year)."""
+    member = make_member(session, start=date(2024, 1, 10))  # JHT Rp30.000 a month
+    factories.make_payments(session, member, date(2024, 1, 1), 24)  # paid on the 11th
+    session.commit()
+    statement = ledger.jht_statement(session, member.id, date(2026, 3, 20))
+    y2024, y2025, y2026 = statement.years
+    # 2024 at 6,2% (migration 0017): each month earns for the months after it, 66 in all
+    assert (y2024.contributions, y2024.rate, y2024.returns) == (360_000, Decimal("6.2"), 10_230)
+    # 2025 at 6%: 370.230 the whole year = 22.213,8, and 30.000 x 66 / 12 x 6% = 9.900
+    assert (y2025.opening, y2025.returns, y2025.closing) == (370_230, 32_114, 762_344)
+    # 2026 is not declared yet: 2025's 6%, for January and February, on the opening balance
+    assert (y2026.rate_year, y2026.months, y2026.returns) == (2025, 2, 7_623)
+    assert statement.balance == 720_000 + 10_230 + 32_114 + 7_623
+    # A rate the administrator declares for 2026 is used from then on.
+    session.add(JhtReturnRate(year=2026, percent=Decimal("7.5")))
+    session.commit()
+    again = ledger.jht_statement(session, member.id, date(2026, 3, 20))
+    assert (again.years[-1].rate_year, again.years[-1].returns) == (2026, 9_529)
+    assert again.notes == ()
+
+
+def test_the_member_page_shows_the_jht_statement_year_by_year(session, login):
+    member = make_member(session, start=date(2024, 1, 10))
+    factories.make_payments(session, member, date(2024, 1, 1), 24)
+    without = make_member(session, jht=False, nik="3604295212850077")
+    factories.make_payments(session, without, date(2024, 1, 1), 24)
+    session.commit()
+    statement = ledger.jht_statement(session, member.id, today_in_jakarta())
+    page = get(login("petugas.serang"), f"/admin/member/details/?id={member.id}")
+    rows = page.table("jht-statement")
+    assert [row[0] for row in rows] == [str(y.year) for y in statement.years]
+    assert rows[0][1:] == ["Rp0", "Rp360.000", "6.2%", "Rp10.230", "Rp370.230"]
+    assert rows[1][2:] == ["Rp360.000", "6%", "Rp32.114", "Rp762.344"]
+    assert f"Rp{statement.balance:,}".replace(",", ".") in page.text("jht-balance")
+    # The current year is not declared yet: the last declared rate, and a note saying so.
+    assert "Belum ada hasil pengembangan JHT yang ditetapkan untuk tahun" in page.html
+    # A member without JHT has no JHT balance, so no statement.
+    page = get(login("petugas.serang"), f"/admin/member/details/?id={without.id}")
+    assert not page.has_id("jht-statement") and "Saldo JHT" not in page.html

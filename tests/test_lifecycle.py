@@ -328,7 +328,12 @@ def test_a_jht_claim_of_a_member_in_arrears_is_accepted_and_its_payment_exits(se
     session.refresh(member)
     assert member.status is S.ENDED  # nine months unpaid: past the window
     claim = _paid_claim(session, user, app, world.jht_data(member, reason=JhtReason.AGE))
-    assert claim.amount == 100 * member.contribution_jht
+    # The whole balance: the 100 contributions plus the declared returns, one line a year.
+    statement = ledger.jht_statement(session, member.id, claim.event_date)
+    assert statement.contributions == 100 * member.contribution_jht
+    assert claim.amount == statement.balance > statement.contributions
+    years = [line["code"] for line in claim.breakdown["lines"]]
+    assert years == [f"jht.year.{y.year}" for y in statement.years]
     done(
         session,
         claim_decisions.decide,

@@ -83,3 +83,45 @@ def test_downgrade_to_base_and_upgrade_again(app, db):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+
+
+def test_0017_turns_the_childrens_school_levels_into_records_and_back(app, empty_db):
+    """Migration 0017: the school levels kept in a claim's details become child records (named
+    by their order, without a birth date: it was never asked); downgrading puts them back."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+
+    from models import Claim, ClaimChild, ClaimType
+    from tests import factories
+
+    session = empty_db
+    jkm = factories.make_claim(session, claim_type=ClaimType.JKM, details={})
+    jkm.children = [
+        ClaimChild(position=1, name="Putri", birth_date=date(2018, 2, 1), school_level="tk_sd"),
+        ClaimChild(position=2, name="Bagas", birth_date=date(2012, 2, 1), school_level="smp"),
+    ]
+    jkk = factories.make_claim(session)
+    session.commit()
+    ids = (jkm.id, jkk.id)
+    session.remove()
+    downgrade(revision="0014")
+    with session.get_bind().connect() as conn:
+        details = dict(conn.execute(text("SELECT id, details FROM claim")).all())
+    assert _json(details[ids[0]]) == {"children": ["tk_sd", "smp"]}
+    assert "children" not in _json(details[ids[1]])
+    upgrade()
+    session.expire_all()
+    claim = session.get(Claim, ids[0])
+    assert claim.details == {}
+    assert [(c.position, c.name, c.birth_date, c.school_level) for c in claim.children] == [
+        (1, "Anak 1", None, "tk_sd"),
+        (2, "Anak 2", None, "smp"),
+    ]
+    assert session.get(Claim, ids[1]).children == []
+
+
+def _json(value):
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from models import (
     BenefitParameter,
     ContributionRate,
     Department,
+    JhtReturnRate,
     Office,
     Programme,
     Regency,
@@ -265,3 +267,41 @@ def test_a_discount_over_100_percent_or_overlapping_another_is_refused(login, se
         )
         is None
     )
+
+
+def test_the_administrator_declares_a_years_jht_return_and_it_is_audited(login, session):
+    """domain.md: JHT returns are "a rate declared each year: reference data"."""
+    admin = login("admin")
+    page = admin.get("/admin/jht_return_rate/").get_data(as_text=True)
+    assert "7.19%" in page  # 2016, announced (migration 0017)
+    response = admin.post(
+        "/admin/jht_return_rate/new/", data={"year": "2026", "percent": "6.15", "note": ""}
+    )
+    assert response.status_code == 302
+    rate = session.scalar(select(JhtReturnRate).where(JhtReturnRate.year == 2026))
+    assert str(rate.percent) == "6.150"
+    (event,) = _events(session, "jht_return_rate", rate.id)
+    assert (event.action, event.actor_username) == ("create", "admin")
+    assert _changes(event) == {"year": 2026, "percent": "6.15"}
+    assert reference.jht_return_rates(session)[2026] == rate.percent
+    # The audit list names the record type in the user's language.
+    page = admin.get(f"/admin/audit/?search={event.id}").get_data(as_text=True)
+    assert "Hasil pengembangan JHT" in page
+    assert verify_chain(session).ok
+
+
+def test_a_second_rate_for_a_year_or_a_negative_rate_is_refused(login, session):
+    admin = login("admin")
+    events = len(_events(session, "jht_return_rate"))
+    response = admin.post(
+        "/admin/jht_return_rate/new/", data={"year": "2020", "percent": "6", "note": ""}
+    )
+    assert "Hasil pengembangan untuk tahun ini sudah ditetapkan" in response.get_data(as_text=True)
+    response = admin.post(
+        "/admin/jht_return_rate/new/", data={"year": "2026", "percent": "-1", "note": ""}
+    )
+    assert "persentase antara 0 dan 100" in response.get_data(as_text=True)
+    session.expire_all()
+    assert reference.jht_return_rates(session)[2020] == Decimal("5.630")
+    assert 2026 not in reference.jht_return_rates(session)
+    assert len(_events(session, "jht_return_rate")) == events

@@ -34,6 +34,7 @@ from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import member_ledger, record_payment
 from models import (
     Claim,
+    ClaimState,
     ClaimType,
     ContributionPayment,
     Department,
@@ -105,7 +106,7 @@ def test_demo_users_exist_with_hashed_passwords(session):
         assert check_password_hash(user.password_hash, "demo1234")
 
 
-SEEDED = (Region, Regency, Office, Department, User, Member, ContributionPayment)
+SEEDED = (Region, Regency, Office, Department, User, Member, ContributionPayment, Claim)
 
 
 def counts(session) -> dict[type, int]:
@@ -113,6 +114,9 @@ def counts(session) -> dict[type, int]:
 
 
 def test_seeding_twice_changes_nothing(session):
+    # The test database's demo is seeded without the claims: the first run adds only them.
+    assert seed_demo(session).created == {"claim": 2}
+    session.commit()
     before = counts(session)
     report = seed_demo(session)
     session.commit()
@@ -133,6 +137,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "member": len(PEOPLE),
         "contribution_payment": made[ContributionPayment],
         "member_correction": 1,
+        "claim": 2,
     }
     assert made[Member] == len(PEOPLE) and made[ContributionPayment] > 1000
     # Everything is keyed by its natural key: a second run finds it all and adds nothing.
@@ -203,6 +208,9 @@ def test_demo_members_with_their_contributions(session):
 
 
 def test_seed_command_is_idempotent_and_prints_logins(app):
+    # The test database's demo has no claims yet: the first run loads them, the second nothing.
+    first = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert first.output.startswith("Demo data loaded: 2 claim."), first.output
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "nothing changed" in result.output
@@ -494,3 +502,35 @@ def test_bulk_members_and_claims_keep_the_rules(session):
             )
             assert (claim.jht_reason is JhtReason.AGE) == old_enough
     assert kinds == set(ClaimType)
+
+
+def test_the_demo_jht_claim_pays_contributions_and_returns_year_by_year(session):
+    """domain.md: "JHT balance = contributions + yearly returns"; one line per year."""
+    seed_demo(session)
+    member = demo_member(session, "serang_jht_long")
+    (claim,) = session.scalars(select(Claim).where(Claim.member_id == member.id))
+    assert claim.claim_type is ClaimType.JHT and claim.state is ClaimState.SUBMITTED
+    statement = ledger.jht_statement(session, member.id, claim.event_date)
+    assert len(statement.years) >= 6 and statement.returns > 0
+    assert [line["code"] for line in claim.breakdown["lines"]] == [
+        f"jht.year.{y.year}" for y in statement.years
+    ]
+    assert claim.amount == statement.balance == statement.contributions + statement.returns
+
+
+def test_the_demo_jkk_death_claim_has_two_children_and_their_yearly_schedule(session):
+    """PP 82/2019: the scholarship each school year for at most 2 children; JKK no minimum."""
+    seed_demo(session)
+    member = demo_member(session, "serang_jkk_death")
+    (claim,) = session.scalars(select(Claim).where(Claim.member_id == member.id))
+    assert claim.claim_type is ClaimType.JKK and claim.details["death"] is True
+    assert [(c.name, c.school_level) for c in claim.children] == [
+        (name, level) for name, _, level in demo.JKK_CHILDREN
+    ]
+    schedule = claims.shown_schedule(claim)
+    assert {y["child"] for y in schedule} == {1, 2}
+    now = [y for y in schedule if y["paid_now"]]
+    assert len(now) == 2 and len({y["school_year"] for y in now}) == 1
+    assert len(schedule) > 10  # the later school years, paid year by year
+    lines = [line for line in claim.breakdown["lines"] if line["code"].startswith("scholarship")]
+    assert [line["amount"] for line in lines] == [y["amount"] for y in now]

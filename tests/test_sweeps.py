@@ -63,6 +63,7 @@ from models import (
     ContributionRate,
     Department,
     IncomeLevel,
+    JhtReturnRate,
     Member,
     MemberBatch,
     Office,
@@ -362,10 +363,9 @@ def _claim_form(kpj: str, **overrides: Any) -> dict[str, Any]:
         "bank_account": "0123-01-000123-50-1",
         "account_holder": world.HEIR_NAME,
         "transport_mode": "",
-        "child_1": "tk_sd",
-        "child_2": "",
-        "child_3": "",
-        "child_4": "",
+        "children-0-child_name": "Putri",
+        "children-0-birth_date": "2018-02-01",
+        "children-0-level": "tk_sd",
         **overrides,
     }
 
@@ -1166,6 +1166,7 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
             IncomeLevel,
             ContributionRate,
             BenefitParameter,
+            JhtReturnRate,
         )
     for model in (BatchRow, ContributionPayment, ClaimDocument):
         assert foreign.ids.get(model), f"no foreign {model.__name__} was made"

@@ -21,6 +21,7 @@ from models import (
     ContributionRate,
     Department,
     IncomeLevel,
+    JhtReturnRate,
     Member,
     MemberBatch,
     MemberCorrection,
@@ -43,7 +44,12 @@ from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
-from .reference import BenefitParameterView, ContributionRateView, IncomeLevelView
+from .reference import (
+    BenefitParameterView,
+    ContributionRateView,
+    IncomeLevelView,
+    JhtReturnRateView,
+)
 from .users import UserView
 
 
@@ -118,6 +124,13 @@ SCREENS = (
         BenefitParameter,
         _l("Benefit parameters"),
         "benefit_parameter",
+        REFERENCE_DATA,
+    ),
+    Screen(
+        JhtReturnRateView,
+        JhtReturnRate,
+        _l("JHT returns"),
+        "jht_return_rate",
         REFERENCE_DATA,
     ),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),

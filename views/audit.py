@@ -37,6 +37,7 @@ RECORD_TYPES = {
     "income_level": _l("Income level"),
     "contribution_rate": _l("Contribution rate"),
     "benefit_parameter": _l("Benefit parameter"),
+    "jht_return_rate": _l("JHT return"),
     "office_proposal": _l("Office proposal"),
     "user": _l("User"),
     "region": _l("Region"),

@@ -19,6 +19,9 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -31,10 +34,11 @@ from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.forms import AppForm
-from backoffice.i18n import format_date, format_rupiah
+from backoffice.i18n import format_date, format_rupiah, wtforms_translations
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
+from backoffice.rules import benefits
 from backoffice.rules.nik import NIK_LENGTH
 from backoffice.rules.personal_data import mask_nik
 from backoffice.services import claim_decisions, claim_documents
@@ -85,6 +89,57 @@ CLAIM_NUMBER = re.compile(r"(?:(JKM|JKK|JHT)-?)?0*(\d{1,9})", re.IGNORECASE)
 
 def _school_choices() -> list[tuple[str, str]]:
     return [("", gettext("(none)"))] + [(k, str(v)) for k, v in SCHOOL_LEVEL_LABELS.items()]
+
+
+#: Rows of children on the claim form (the scholarship pays at most 2: the others are listed
+#: so the breakdown can say why they are not paid).
+MAX_CHILD_ROWS = 4
+
+
+class ChildForm(Form):
+    """One child of the member: all of name, birth date and school level, or none."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> object:
+            return wtforms_translations
+
+    child_name = StringField(_l("Child's name"), validators=[Optional(), Length(max=100)])
+    birth_date = DateField(_l("Birth date"), validators=[Optional()])
+    level = SelectField(_l("School level"), choices=_school_choices, validators=[Optional()])
+    married = BooleanField(_l("Married"))
+    working = BooleanField(_l("Working"))
+
+    def filled(self) -> bool:
+        return bool((self.child_name.data or "").strip() or self.birth_date.data or self.level.data)
+
+    def check_complete(self) -> bool:
+        if not self.filled():
+            return True
+        complete = True
+        for field, message in (
+            (self.child_name, _l("Enter the child's name.")),
+            (self.birth_date, _l("Enter the child's birth date.")),
+            (self.level, _l("Choose the child's school level.")),
+        ):
+            if not (field.data.strip() if isinstance(field.data, str) else field.data):
+                field.errors = [*field.errors, message]
+                complete = False
+        if self.birth_date.data and self.birth_date.data > today_in_jakarta():
+            self.birth_date.errors = [
+                *self.birth_date.errors,
+                _l("The birth date cannot be in the future."),
+            ]
+            complete = False
+        return complete
+
+    def record(self) -> benefits.Child:
+        return benefits.Child(
+            name=(self.child_name.data or "").strip(),
+            birth_date=self.birth_date.data,
+            level=self.level.data,
+            married=bool(self.married.data),
+            working=bool(self.working.data),
+        )
 
 
 class ClaimForm(AppForm):
@@ -148,18 +203,9 @@ class ClaimForm(AppForm):
         _l("Permanent disability (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
     )
     death = BooleanField(_l("The member died of the accident"))
-    # JKM: school levels of the children for the scholarship
-    child_1 = SelectField(
-        _l("Child 1: school level"), choices=_school_choices, validators=[Optional()]
-    )
-    child_2 = SelectField(
-        _l("Child 2: school level"), choices=_school_choices, validators=[Optional()]
-    )
-    child_3 = SelectField(
-        _l("Child 3: school level"), choices=_school_choices, validators=[Optional()]
-    )
-    child_4 = SelectField(
-        _l("Child 4: school level"), choices=_school_choices, validators=[Optional()]
+    # JKM, JKK death or total permanent disability: the children for the scholarship
+    children = FieldList(
+        FormField(ChildForm), min_entries=MAX_CHILD_ROWS, max_entries=MAX_CHILD_ROWS
     )
 
     JKK_FIELDS = (
@@ -172,7 +218,12 @@ class ClaimForm(AppForm):
         "disability_percent",
         "death",
     )
-    JKM_FIELDS = ("child_1", "child_2", "child_3", "child_4")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for entry in self.children:
+            valid = entry.form.check_complete() and valid
+        return valid
 
     def member(self) -> Member | None:
         kpj = (self.kpj.data or "").strip()
@@ -191,15 +242,15 @@ class ClaimForm(AppForm):
                 "stmb_days": self.stmb_days.data or 0,
                 "disability_percent": str(self.disability_percent.data or 0),
                 "death": bool(self.death.data),
-                # A work-accident death also brings the scholarship for the children.
-                "children": self.children() if self.death.data else [],
             }
-        if claim_type is ClaimType.JKM:
-            return {"children": self.children()}
         return {}
 
-    def children(self) -> list[str]:
-        return [self[f].data for f in self.JKM_FIELDS if self[f].data in SCHOOL_LEVEL_LABELS]
+    def child_records(self, claim_type: ClaimType) -> list[benefits.Child]:
+        """The rows filled in (a work-accident claim's count on death or total permanent
+        disability only: the rule decides)."""
+        if claim_type is ClaimType.JHT:
+            return []
+        return [entry.form.record() for entry in self.children if entry.form.filled()]
 
     def data_object(self, member: Member) -> service.ClaimData:
         claim_type = ClaimType(self.claim_type.data)
@@ -215,6 +266,7 @@ class ClaimForm(AppForm):
             account_holder=self.account_holder.data or "",
             jht_reason=JhtReason(self.jht_reason.data) if self.jht_reason.data else None,
             details=self.details(claim_type),
+            children=self.child_records(claim_type),
         )
 
     def fill_from(self, claim: Claim) -> None:
@@ -233,8 +285,12 @@ class ClaimForm(AppForm):
             if name in details:
                 value = details[name]
                 self[name].data = Decimal(value) if name == "disability_percent" else value
-        for field_name, level in zip(self.JKM_FIELDS, details.get("children") or [], strict=False):
-            self[field_name].data = level
+        for entry, child in zip(self.children, claim.children, strict=False):
+            entry.form.child_name.data = child.name
+            entry.form.birth_date.data = child.birth_date
+            entry.form.level.data = child.school_level
+            entry.form.married.data = child.married
+            entry.form.working.data = child.working
 
 
 class DocumentForm(AppForm):
@@ -565,6 +621,7 @@ class ClaimView(DecisionRoute, _ClaimScreen):
 
 def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
     lines, notes = service.shown_breakdown(claim)
+    schedule = service.shown_schedule(claim)
     cover = service.member_coverage(db.session, claim.member, claim.event_date)
     # The buttons, and the reasons of what the user would expect to do but may not, from the
     # question ``decide`` asks.
@@ -587,6 +644,9 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "decide_url": url_for("claim.decide"),
         "locale": str(get_locale() or "id"),
         "school_levels": SCHOOL_LEVEL_LABELS,
+        "schedule": schedule,
+        "schedule_total": sum(year["amount"] for year in schedule),
+        "schedule_now": sum(year["amount"] for year in schedule if year["paid_now"]),
         "transport_labels": TRANSPORT_LABELS,
         "overdue": claim_decisions.is_overdue(claim, today_in_jakarta()),
         "today": today_in_jakarta(),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import DateField, MonthField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from backoffice import audit, authz
+from backoffice import audit, authz, benefit_texts
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
@@ -60,6 +60,11 @@ class ContributionForm(AppForm):
     reference = StringField(
         _l("Payment reference"), validators=[Optional(), Length(max=ledger.REFERENCE_LENGTH)]
     )
+
+
+def _jht_notes(statement: Any) -> list[Any]:
+    """The statement's notes in the reader's language."""
+    return [benefit_texts.statement_note(note) for note in statement.notes]
 
 
 def _rupiah(view: Any, context: Any, model: Member, name: str) -> str:
@@ -284,6 +289,12 @@ class MemberView(RevealRoute, SecuredModelView):
             "status_label": lifecycle.status_label,
             "status_reason": lambda code: STATUS_REASONS.get(code, code),
             "refunds": lifecycle.refunds(db.session, model),
+            # Only a member who chose JHT has a balance (domain.md).
+            "jht": ledger.jht_statement(db.session, model.id, today)
+            if ledger.has_jht(model)
+            else None,
+            "jht_notes": _jht_notes,
+            "jht_percent": benefit_texts.percent_text,
         }
 
     @expose("/correction/", methods=("GET", "POST"))

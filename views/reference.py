@@ -1,5 +1,6 @@
 """Reference data with validity dates: income levels, contribution rates and the benefit
-parameters (amounts, limits, the contribution discount), kept by the administrator."""
+parameters (amounts, limits, the contribution discount), and the yearly JHT returns, kept by
+the administrator."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from backoffice.benefit_texts import percent_text
 from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
-from models import BenefitParameter, ContributionRate, IncomeLevel, Programme
+from models import BenefitParameter, ContributionRate, IncomeLevel, JhtReturnRate, Programme
 
 from .base import SecuredModelView
 from .filters import EnumFilter
@@ -27,6 +29,8 @@ LABELS = {
     "key": _l("Parameter"),
     "value": _l("Value"),
     "created_at": _l("Created"),
+    "year": _l("Year"),
+    "rate_percent": _l("Return (percent a year)"),
 }
 
 
@@ -118,3 +122,26 @@ class BenefitParameterView(_ReferenceView):
                 )
             if model.value > 100:
                 raise DomainError(_l("A discount is at most 100 percent."))
+
+
+class JhtReturnRateView(SecuredModelView):
+    """The yearly return on JHT balances (hasil pengembangan) declared for each year: one row a
+    year; a year without a row uses the last declared rate (the statement says so)."""
+
+    screen = "reference"
+    audit_record_type = "jht_return_rate"
+    column_labels = {**LABELS, "percent": LABELS["rate_percent"]}
+    column_list = ["year", "percent", "note"]
+    column_formatters = {"percent": lambda v, c, m, n: f"{percent_text(m.percent)}%"}
+    column_default_sort = ("year", True)
+    form_columns = ["year", "percent", "note"]
+
+    def on_model_change(self, form: Any, model: JhtReturnRate, is_created: bool) -> None:
+        if model.year is None or not 1977 <= model.year <= 2200:
+            raise DomainError(_l("Give the year the rate was declared for."))
+        if model.percent is None or not 0 <= model.percent <= 100:
+            raise DomainError(_l("The return is a percentage between 0 and 100."))
+        if reference.jht_rate_year_taken(db.session, model):
+            raise DomainError(
+                _l("A return is already declared for this year: correct that row instead.")
+            )

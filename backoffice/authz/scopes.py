@@ -27,6 +27,7 @@ from models import (
     Department,
     DocumentRequirement,
     IncomeLevel,
+    JhtReturnRate,
     Member,
     MemberBatch,
     Office,
@@ -276,6 +277,11 @@ def _income_level_scope(user: User) -> ColumnElement[bool]:
 @scoper(ContributionRate)
 def _rate_scope(user: User) -> ColumnElement[bool]:
     return true()
+
+
+@scoper(JhtReturnRate)
+def _jht_return_rate_scope(user: User) -> ColumnElement[bool]:
+    return true()  # national reference data
 
 
 def choosable(user: User | None, model: type) -> ColumnElement[bool]:

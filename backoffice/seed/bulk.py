@@ -399,7 +399,6 @@ def _claim_row(
             "stmb_days": days,
             "disability_percent": "0",
             "death": False,
-            "children": [],
         }
         amount = benefits.jkk_benefit(
             ctx.params,
@@ -414,7 +413,6 @@ def _claim_row(
         heir_sex = "P" if member[_I["sex"]] == "L" else "L"
         claimant = person_name(rng, heir_sex)
         claimant_nik = _heir_nik(ctx, rng, member[_I["nik"]], born, relationship, heir_sex)
-        details = {"children": []}
         amount = ctx.jkm_amount
     else:
         old_enough = age_on(born, event) >= ctx.retirement_age

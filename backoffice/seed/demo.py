@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Claim,
+    ClaimType,
     ContributionPayment,
     Department,
+    JhtReason,
     Member,
     MemberCorrection,
     Office,
@@ -40,14 +43,16 @@ from models import (
     Programme,
     Regency,
     Region,
+    Relationship,
     Role,
     User,
 )
 
 from ..clock import today_in_jakarta
-from ..rules import contributions, sectors
+from ..rules import benefits, contributions, sectors
 from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
+from ..services import claims as claim_service
 from ..services import corrections, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
@@ -233,7 +238,7 @@ PEOPLE: list[DemoPerson] = [
                "Buruh harian lepas", 1_000_000, False, "B01", 24, ARREARS(10), 1, COUNTER),
     DemoPerson("Agus Salim", "L", date(1978, 7, 7), "3673", 5, 2,
                "Kp. Gelam RT 002/RW 006, Kel. Dalung, Kec. Cipocok Jaya", "Tukang las",
-               3_000_000, True, "B01", 40, PAID, 1, BANK),
+               3_000_000, True, "B01", 40, PAID, 1, BANK, key="serang_jkk_death"),
     DemoPerson("Muhamad Jaelani", "L", date(1999, 10, 10), "3604", 25, 3,
                "Kp. Pasauran RT 001/RW 001, Desa Bandulu, Kec. Anyar", "Nelayan", 1_000_000,
                False, "B01", 18, PAID, 3, COUNTER),
@@ -341,7 +346,9 @@ PEOPLE: list[DemoPerson] = [
 #: - serang_age_56: KC Serang, aged 59, JHT, paid quarterly since 90 months ago: covered, a JHT
 #:   balance, eligible for a JHT age claim.
 #: - serang_jht_long: KC Serang, aged 44, JHT, paid monthly online since 80 months ago: JHT
-#:   balance.
+#:   balance year by year, and the demo's JHT claim (stopped working) paying it.
+#: - serang_jkk_death: KC Serang, JHT, paid monthly at the bank since 40 months ago: died in a
+#:   work accident (the demo's JKK claim, with two children in school).
 #: - serang_in_arrears: KC Serang, last month paid 7 months ago: not covered, protection ended.
 #: - serang_lapsed: KC Serang, last month paid 20 months ago (after 41 months paid).
 #: - serang_age_56_in_arrears: KC Serang, aged 57, JHT, last month paid 5 months ago: not
@@ -393,9 +400,16 @@ class SeedReport:
 
 
 def seed_demo(
-    session: Session, password: str = DEMO_PASSWORD, *, today: date | None = None
+    session: Session,
+    password: str = DEMO_PASSWORD,
+    *,
+    today: date | None = None,
+    claims: bool = True,
 ) -> SeedReport:
-    """Load what is missing (flushed, not committed). ``today`` ends the contribution histories."""
+    """Load what is missing (flushed, not committed). ``today`` ends the contribution histories.
+
+    ``claims``: also the demo claims (``_seed_claims``), registered through the claims service
+    and so audited; without them the demo writes no audit event."""
     report = SeedReport()
     regions: dict[str, Region] = {r.code: r for r in session.scalars(select(Region))}
     for code, name in REGIONS:
@@ -458,8 +472,11 @@ def seed_demo(
         report.add("user")
     session.flush()
 
-    _seed_members(session, report, offices, departments, today or today_in_jakarta())
-    _seed_correction(session, report, today or today_in_jakarta())
+    today = today or today_in_jakarta()
+    _seed_members(session, report, offices, departments, today)
+    _seed_correction(session, report, today)
+    if claims:
+        _seed_claims(session, report, today)
     return report
 
 
@@ -698,3 +715,94 @@ def _seed_members(
     session.execute(insert(ContributionPayment).execution_options(render_nulls=True), payments)
     report.add("contribution_payment", len(payments))
     session.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Demo claims: registered through the claims service, as a clerk would
+# --------------------------------------------------------------------------------------------
+
+#: The widow of the JKK death claim: born 12/04/1981 in Kota Serang (day + 40 in the NIK).
+JKK_HEIR = ("Rina Marlina", date(1981, 4, 12), "3673", 5, 7)
+#: Their children in school: (name, birth date, school level).
+JKK_CHILDREN = (
+    ("Dewi Salim", date(2013, 8, 17), "smp"),
+    ("Fajar Salim", date(2018, 3, 2), "tk_sd"),
+)
+
+
+def _recent(session: Session, today: date, days: int) -> date:
+    """``days`` before ``today``, or ``today`` when that was in the previous school year (the
+    claim then shows one school year of scholarship paid now, the current one)."""
+    start = int(reference.parameters_on(session, today)["scholarship.school_year_start_month"])
+    day = today - timedelta(days=days)
+    same = benefits.school_year_of(day, start) == benefits.school_year_of(today, start)
+    return day if same else today
+
+
+def _seed_claims(session: Session, report: SeedReport, today: date) -> None:
+    """A JHT claim paying the balance year by year (contributions plus the declared returns)
+    and a JKK death claim with two children and their scholarship schedule; each only when its
+    member has no claim of its type yet."""
+    clerk = session.scalar(select(User).where(User.username == "petugas.serang"))
+    members = {
+        key: session.scalar(select(Member).where(Member.nik == DEMO_MEMBERS[key]))
+        for key in ("serang_jht_long", "serang_jkk_death")
+    }
+    if clerk is None or None in members.values():
+        return
+    saver, worker = members["serang_jht_long"], members["serang_jkk_death"]
+    wanted = []
+    if not _has_claim(session, saver, ClaimType.JHT):
+        wanted.append(
+            claim_service.ClaimData(
+                claim_type=ClaimType.JHT,
+                member=saver,
+                event_date=today - timedelta(days=5),
+                claimant_name=saver.name,
+                claimant_nik=saver.nik,
+                claimant_relationship=Relationship.SELF,
+                bank_name="BRI",
+                bank_account="0021-01-034567-50-3",
+                account_holder=saver.name,
+                jht_reason=JhtReason.STOPPED_WORKING,
+            )
+        )
+    if not _has_claim(session, worker, ClaimType.JKK):
+        heir, born, regency, district, serial = JKK_HEIR
+        wanted.append(
+            claim_service.ClaimData(
+                claim_type=ClaimType.JKK,
+                member=worker,
+                event_date=_recent(session, today, 20),
+                claimant_name=heir,
+                claimant_nik=make_nik(regency, district, born, "P", serial),
+                claimant_relationship=Relationship.SPOUSE,
+                bank_name="Bank Banten",
+                bank_account="5010-0077-4321",
+                account_holder=heir,
+                details={
+                    "accident_place": "Jl. Raya Serang-Cilegon Km 5, Kec. Kramatwatu",
+                    "on_commute": True,
+                    "treatment_cost": 4_500_000,
+                    "transport_mode": "land",
+                    "transport_cost": 750_000,
+                    "stmb_days": 0,
+                    "disability_percent": "0",
+                    "death": True,
+                },
+                children=[benefits.Child(n, b, level) for n, b, level in JKK_CHILDREN],
+            )
+        )
+    for data in wanted:
+        claim_service.register_claim(session, clerk, data, today=today)
+        report.add("claim")
+    session.flush()
+
+
+def _has_claim(session: Session, member: Member, claim_type: ClaimType) -> bool:
+    return (
+        session.scalar(
+            select(Claim.id).where(Claim.member_id == member.id, Claim.claim_type == claim_type)
+        )
+        is not None
+    )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Claim,
+    ClaimChild,
     ClaimState,
     ClaimType,
     ContributionPayment,
@@ -41,7 +42,7 @@ from ..importing.messages import Message
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..rules import Finding, benefits, coverage, eligibility
 from ..rules.parameters import MissingParameter
-from . import reference
+from . import ledger, reference
 from .messages import message_record, stored_message
 
 C = ClaimState
@@ -86,8 +87,10 @@ class ClaimData:
     account_holder: str
     jht_reason: JhtReason | None = None
     # JKK: accident_place, on_commute, treatment_cost, transport_mode, transport_cost, stmb_days,
-    # disability_percent, death; JKM: children (school levels).
+    # disability_percent, death.
     details: dict[str, Any] = field(default_factory=dict)
+    # JKM, JKK death or total permanent disability: the member's children for the scholarship.
+    children: list[benefits.Child] = field(default_factory=list)
 
 
 @dataclass
@@ -165,7 +168,7 @@ def assess(
     refusals.extend(_duplicate_refusals(session, data, claim_id))
     breakdown = None
     if not refusals:
-        breakdown = _compute(session, data, params, cover)
+        breakdown = _compute(session, data, params, cover, today)
     return Assessment(refusals, cover, breakdown)
 
 
@@ -246,15 +249,21 @@ def _duplicate_refusals(session: Session, data: ClaimData, claim_id: int | None)
 
 
 def _compute(
-    session: Session, data: ClaimData, params: Mapping[str, Any], cover: coverage.Coverage
+    session: Session,
+    data: ClaimData,
+    params: Mapping[str, Any],
+    cover: coverage.Coverage,
+    today: date,
 ) -> benefits.Breakdown:
     details = data.details
     try:
         if data.claim_type is ClaimType.JKM:
             return benefits.jkm_benefit(
                 params,
-                children=list(details.get("children") or []),
+                children=data.children,
                 contribution_months=cover.paid_months,
+                event_date=data.event_date,
+                today=today,
             )
         if data.claim_type is ClaimType.JKK:
             return benefits.jkk_benefit(
@@ -266,12 +275,11 @@ def _compute(
                 stmb_days=_int(details, "stmb_days"),
                 disability_percent=Decimal(str(details.get("disability_percent") or 0)),
                 death=bool(details.get("death")),
-                children=list(details.get("children") or []),
-                contribution_months=cover.paid_months,
+                children=data.children,
+                event_date=data.event_date,
+                today=today,
             )
-        return benefits.jht_benefit(
-            contributions=jht_balance(session, data.member.id, data.event_date)
-        )
+        return benefits.jht_benefit(ledger.jht_statement(session, data.member.id, data.event_date))
     except MissingParameter as missing:
         raise reference.missing_parameter(missing.key) from None
     except ValueError as error:
@@ -296,6 +304,20 @@ def breakdown_record(breakdown: benefits.Breakdown) -> dict[str, Any]:
         ],
         "notes": [message_record(benefit_texts.note_text(note)) for note in breakdown.notes],
         "total": breakdown.total,
+        # The scholarship school year by school year; the years begun are lines above.
+        "schedule": [
+            {
+                "school_year": year.school_year,
+                "child": year.child,
+                "name": year.name,
+                "level": year.level,
+                "per_year": year.per_year,
+                "amount": year.amount,
+                "age": year.age,
+                "paid_now": year.paid_now,
+            }
+            for year in breakdown.schedule
+        ],
     }
 
 
@@ -319,9 +341,28 @@ def shown_breakdown(claim: Claim) -> tuple[list[ShownLine], list[Message]]:
     return lines, [stored_message(n) for n in record.get("notes", [])]
 
 
+def shown_schedule(claim: Claim) -> list[dict[str, Any]]:
+    """The claim's scholarship school year by school year, as computed with its benefit."""
+    return list((claim.breakdown or {}).get("schedule") or [])
+
+
+def claim_children(claim: Claim) -> list[benefits.Child]:
+    """The children recorded on a claim, as the rules read them."""
+    return [
+        benefits.Child(c.name, c.birth_date, c.school_level, c.married, c.working)
+        for c in claim.children
+    ]
+
+
 def _refuse(assessment: Assessment) -> None:
     if assessment.refusals:
         raise DomainError(assessment.refusals[0], field="eligibility")
+
+
+def _children_for(data: ClaimData) -> list[benefits.Child]:
+    """The children a claim keeps: a JKM claim's, a JKK claim's on death or total permanent
+    disability (the form asks for them only then); none for JHT."""
+    return [] if data.claim_type is ClaimType.JHT else list(data.children)
 
 
 def _apply(claim: Claim, data: ClaimData, assessment: Assessment) -> None:
@@ -338,6 +379,19 @@ def _apply(claim: Claim, data: ClaimData, assessment: Assessment) -> None:
     claim.bank_account = data.bank_account.strip()
     claim.account_holder = data.account_holder.strip()
     claim.details = dict(data.details)
+    # The rows kept by position (updated in place: a new row at a taken position would be
+    # inserted before the old one is deleted).
+    rows = {row.position: row for row in claim.children}
+    kept = []
+    for position, child in enumerate(_children_for(data), start=1):
+        row = rows.get(position) or ClaimChild(position=position)
+        row.name = child.name.strip()
+        row.birth_date = child.birth_date
+        row.school_level = child.level
+        row.married = child.married
+        row.working = child.working
+        kept.append(row)
+    claim.children = kept
     assert assessment.breakdown is not None
     claim.breakdown = breakdown_record(assessment.breakdown)
     claim.amount = assessment.breakdown.total

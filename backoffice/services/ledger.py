@@ -38,7 +38,7 @@ from models import (
 from .. import audit, authz
 from ..clock import today_in_jakarta
 from ..errors import DomainError
-from ..rules import contributions, coverage, lifecycle
+from ..rules import contributions, coverage, jht, lifecycle
 from ..rules.coverage import add_months, month_start
 from . import lifecycle as membership
 from . import reference
@@ -478,7 +478,7 @@ class LedgerSummary:
     started: bool
     covered: bool
     totals: dict[Programme, int] = field(default_factory=dict)  # paid per programme
-    jht_balance: int = 0  # JHT contributions paid (returns are not modelled)
+    jht_balance: int = 0  # JHT contributions paid (without returns: see ``jht_statement``)
     #: paid above what the months cost (PP 50/2025), not used yet: pays the next months
     credit: int = 0
 
@@ -536,3 +536,22 @@ def member_ledger(session: Session, member: Member, on: date) -> LedgerSummary:
             past_amounts(session, [member.id]).get(member.id, ()),
         ),
     )
+
+
+def has_jht(member: Member) -> bool:
+    """Did the member choose JHT (the optional old-age savings)?"""
+    return Programme.JHT.value in (member.programmes or "").split(",")
+
+
+def jht_statement(session: Session, member_id: int, until: date) -> jht.JhtStatement:
+    """The member's JHT balance year by year on ``until``: the JHT contributions paid by then
+    and the declared yearly returns (``rules.jht``)."""
+    rows = session.execute(
+        select(ContributionPayment.paid_on, ContributionPayment.jht).where(
+            ContributionPayment.member_id == member_id,
+            ContributionPayment.paid_on <= until,
+            ContributionPayment.jht > 0,
+        )
+    ).all()
+    paid = [jht.JhtContribution(paid_on, amount) for paid_on, amount in rows]
+    return jht.jht_statement(paid, reference.jht_return_rates(session), until)

@@ -19,6 +19,7 @@ from models import (
     BenefitParameter,
     ContributionRate,
     IncomeLevel,
+    JhtReturnRate,
     KemendagriRegency,
     Programme,
     Regency,
@@ -157,6 +158,23 @@ def contribution_of(
                 programmes=", ".join(missing.programmes),
             )
         ) from None
+
+
+def jht_return_rates(session: Session) -> dict[int, Decimal]:
+    """Every declared yearly return on JHT balances: ``{year: percent}``."""
+    return {
+        row.year: row.percent
+        for row in session.scalars(select(JhtReturnRate).order_by(JhtReturnRate.year))
+    }
+
+
+def jht_rate_year_taken(session: Session, obj: JhtReturnRate) -> bool:
+    """Is a rate already declared for ``obj``'s year (another row)?"""
+    stmt = select(JhtReturnRate.id).where(JhtReturnRate.year == obj.year)
+    if obj.id is not None:
+        stmt = stmt.where(JhtReturnRate.id != obj.id)
+    with session.no_autoflush:
+        return session.scalar(stmt.limit(1)) is not None
 
 
 #: The benefit parameters of the discount on the JKK and JKM contributions, in percent, one per

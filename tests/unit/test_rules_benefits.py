@@ -6,6 +6,7 @@ Assertions are on line codes, amounts and note figures; texts are only checked t
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -20,11 +21,12 @@ from backoffice.i18n import TRANSLATIONS_DIR
 from backoffice.rules.benefits import (
     SCHOOL_LEVELS,
     Breakdown,
+    Child,
     jht_benefit,
     jkk_benefit,
     jkm_benefit,
-    scholarship_lines,
 )
+from backoffice.rules.jht import JhtContribution, JhtStatement, jht_statement
 from backoffice.rules.parameters import MissingParameter
 
 PARAMS: dict[str, int] = {
@@ -42,6 +44,8 @@ PARAMS: dict[str, int] = {
     "scholarship.sma.max_years": 3,
     "scholarship.pt.per_year": 12_000_000,
     "scholarship.pt.max_years": 5,
+    "scholarship.max_age": 23,
+    "scholarship.school_year_start_month": 7,
     "jkk.transport.land": 5_000_000,
     "jkk.transport.sea": 2_000_000,
     "jkk.transport.air": 10_000_000,
@@ -55,6 +59,15 @@ PARAMS: dict[str, int] = {
     "jkk.death.periodic": 12_000_000,
 }
 INCOME = 1_000_000
+EVENT = date(2026, 9, 15)  # school year 2026/2027
+#: A child at each level, in its first year (the scholarship's own tests:
+#: test_rules_scholarship.py).
+CHILD = {
+    "tk_sd": Child("Anak TK", date(2020, 3, 1), "tk_sd"),
+    "smp": Child("Anak SMP", date(2013, 3, 1), "smp"),
+    "sma": Child("Anak SMA", date(2010, 3, 1), "sma"),
+    "pt": Child("Anak PT", date(2007, 3, 1), "pt"),
+}
 JKM_BASE = {"jkm.lump_sum": 20_000_000, "jkm.periodic": 12_000_000, "jkm.funeral": 10_000_000}
 CAPS = {"land": 5_000_000, "sea": 2_000_000, "air": 10_000_000}
 PER_YEAR = {"tk_sd": 1_500_000, "smp": 2_000_000, "sma": 3_000_000, "pt": 12_000_000}
@@ -101,109 +114,6 @@ def test_jkm_without_children_is_42_million() -> None:
 
 def test_jkm_without_children_needs_no_scholarship_parameters() -> None:
     assert jkm_benefit(JKM_BASE, contribution_months=0).total == 42_000_000
-
-
-def test_jkm_with_two_children_example_of_the_brief() -> None:
-    breakdown = jkm_benefit(PARAMS, children=["tk_sd", "smp"], contribution_months=40)
-    assert amounts(breakdown) == {
-        "jkm.lump_sum": 20_000_000,
-        "jkm.periodic": 12_000_000,
-        "jkm.funeral": 10_000_000,
-        "scholarship.child_1": 1_500_000,
-        "scholarship.child_2": 2_000_000,
-    }
-    assert breakdown.total == 45_500_000
-
-
-@pytest.mark.parametrize(("months", "eligible"), [(0, False), (35, False), (36, True), (120, True)])
-def test_scholarship_needs_36_months_of_contributions(months: int, eligible: bool) -> None:
-    breakdown = jkm_benefit(PARAMS, children=["sma"], contribution_months=months)
-    if eligible:
-        assert amounts(breakdown)["scholarship.child_1"] == 3_000_000
-        assert "scholarship.not_eligible" not in note_codes(breakdown)
-    else:
-        assert breakdown.total == 42_000_000
-        assert note_codes(breakdown) == ["scholarship.not_eligible"]
-        assert dict(note(breakdown, "scholarship.not_eligible").data) == {
-            "months": months,
-            "needed": 36,
-        }
-
-
-def test_scholarship_for_at_most_two_children_in_the_order_given() -> None:
-    breakdown = jkm_benefit(PARAMS, children=["pt", "sma", "tk_sd", "smp"], contribution_months=36)
-    scholarship = {c: a for c, a in amounts(breakdown).items() if c.startswith("scholarship")}
-    assert scholarship == {"scholarship.child_1": 12_000_000, "scholarship.child_2": 3_000_000}
-    assert dict(note(breakdown, "scholarship.children_left_out").data) == {"max": 2, "count": 2}
-    # the maximum total counts only the children paid: 12M x 5 + 3M x 3
-    assert note(breakdown, "scholarship.max_total").data["total"] == 69_000_000
-
-
-def test_max_children_is_a_parameter() -> None:
-    lines, notes = scholarship_lines(
-        with_params(scholarship__max_children=3), ["smp", "smp", "smp"], 36
-    )
-    assert [line.amount for line in lines] == [2_000_000] * 3
-    assert [n.code for n in notes] == ["scholarship.max_total"]
-
-
-@pytest.mark.parametrize("level", SCHOOL_LEVELS)
-def test_each_school_level_pays_its_yearly_amount(level: str) -> None:
-    lines, _ = scholarship_lines(PARAMS, [level], 36)
-    (line,) = lines
-    assert (line.code, line.amount) == ("scholarship.child_1", PER_YEAR[level])
-    assert detail(line) is not None
-
-
-def test_max_total_note_when_the_cap_does_not_bite() -> None:
-    lines, notes = scholarship_lines(PARAMS, ["pt", "pt"], 36)
-    assert [line.amount for line in lines] == [12_000_000, 12_000_000]
-    (cap_note,) = notes
-    assert cap_note.code == "scholarship.max_total"
-    assert dict(cap_note.data) == {
-        "total": 120_000_000,  # 2 x 12M x 5 years
-        "entitlement": 120_000_000,
-        "cap": 174_000_000,
-    }
-
-
-def test_max_total_note_when_the_cap_bites() -> None:
-    lines, notes = scholarship_lines(
-        with_params(scholarship__max_total=100_000_000), ["pt", "pt"], 36
-    )
-    assert [line.amount for line in lines] == [12_000_000, 12_000_000]
-    (cap_note,) = notes
-    assert dict(cap_note.data) == {
-        "total": 100_000_000,
-        "entitlement": 120_000_000,
-        "cap": 100_000_000,
-    }
-
-
-def test_first_year_lines_never_exceed_the_cap() -> None:
-    lines, notes = scholarship_lines(
-        with_params(scholarship__max_total=20_000_000), ["pt", "pt"], 36
-    )
-    assert [line.amount for line in lines] == [12_000_000, 8_000_000]
-    assert note_data(notes, "scholarship.max_total")["total"] == 20_000_000
-
-
-def test_no_first_year_line_once_the_cap_is_used_up() -> None:
-    lines, _ = scholarship_lines(with_params(scholarship__max_total=12_000_000), ["pt", "pt"], 36)
-    assert [(line.code, line.amount) for line in lines] == [("scholarship.child_1", 12_000_000)]
-
-
-def test_unknown_school_level_is_refused() -> None:
-    with pytest.raises(ValueError, match="sd"):
-        jkm_benefit(PARAMS, children=["sd"], contribution_months=36)
-    # refused even when the member is not eligible or the child is beyond the maximum
-    with pytest.raises(ValueError):
-        jkm_benefit(PARAMS, children=["smp", "smp", "kuliah"], contribution_months=1)
-
-
-def test_children_must_be_a_sequence_not_a_string() -> None:
-    with pytest.raises(TypeError):
-        jkm_benefit(PARAMS, children="smp", contribution_months=36)
 
 
 def test_negative_contribution_months_are_refused() -> None:
@@ -344,16 +254,6 @@ def test_on_death_disability_is_not_paid_but_incurred_costs_are() -> None:
     assert note_codes(breakdown) == ["jkk.disability_not_paid"]
 
 
-def test_jkk_scholarship_on_death_and_on_total_permanent_disability_only() -> None:
-    kids = {"children": ["smp"], "contribution_months": 36}
-    death = jkk_benefit(PARAMS, income=INCOME, death=True, **kids)
-    assert amounts(death)["scholarship.child_1"] == 2_000_000
-    total = jkk_benefit(PARAMS, income=INCOME, disability_percent=70, **kids)
-    assert amounts(total)["scholarship.child_1"] == 2_000_000
-    partial = jkk_benefit(PARAMS, income=INCOME, disability_percent=69, **kids)
-    assert "scholarship.child_1" not in amounts(partial) and partial.notes == ()
-
-
 @pytest.mark.parametrize("income", [0, -1_000_000])
 def test_income_must_be_positive(income: int) -> None:
     with pytest.raises(ValueError, match="income"):
@@ -376,22 +276,35 @@ def test_non_integer_amounts_are_refused() -> None:
 # --- JHT --------------------------------------------------------------------------------
 
 
-def test_jht_is_the_balance_of_contributions() -> None:
-    breakdown = jht_benefit(contributions=7_200_000)
-    assert amounts(breakdown) == {"jht.contributions": 7_200_000}
-    assert breakdown.total == 7_200_000
+def statement(*payments: tuple[date, int], until: date = date(2026, 7, 1)) -> JhtStatement:
+    rates = {2024: Decimal(6), 2025: Decimal("5.5")}
+    return jht_statement([JhtContribution(d, a) for d, a in payments], rates, until)
 
 
-def test_jht_adds_the_returns() -> None:
-    breakdown = jht_benefit(contributions=7_200_000, returns=431_250)
-    assert amounts(breakdown) == {"jht.contributions": 7_200_000, "jht.returns": 431_250}
-    assert breakdown.total == 7_631_250
+def test_jht_pays_contributions_plus_returns_one_line_per_year() -> None:
+    """domain.md: "JHT: balance of contributions plus returns" (PP 82/2019)."""
+    breakdown = jht_benefit(statement((date(2024, 1, 10), 1_200_000), (date(2025, 6, 10), 600_000)))
+    # 2024: 1.200.000 x 6% x 11/12 = 66.000; 2025: 1.266.000 x 5,5% + 600.000 x 5,5% x 6/12
+    # = 69.630 + 16.500; 2026 (January-June, 2025's rate): 1.952.130 x 5,5% x 6/12 = 53.683,58
+    assert amounts(breakdown) == {
+        "jht.year.2024": 1_266_000,
+        "jht.year.2025": 686_130,
+        "jht.year.2026": 53_684,
+    }
+    assert breakdown.total == 2_005_814 == 1_800_000 + 66_000 + 86_130 + 53_684
+    assert [(n.code, dict(n.data)) for n in breakdown.notes] == [
+        ("jht.rate_assumed", {"year": 2026, "rate_year": 2025})
+    ]
 
 
-@pytest.mark.parametrize(("contributions", "returns"), [(-1, 0), (1_000, -1)])
-def test_jht_negative_amounts_are_refused(contributions: int, returns: int) -> None:
-    with pytest.raises(ValueError):
-        jht_benefit(contributions=contributions, returns=returns)
+def test_jht_total_is_the_statements_balance() -> None:
+    s = statement((date(2024, 3, 1), 30_000), (date(2024, 4, 1), 30_000))
+    assert jht_benefit(s).total == s.balance == s.contributions + s.returns
+
+
+def test_jht_without_contributions_pays_nothing() -> None:
+    breakdown = jht_benefit(statement())
+    assert breakdown.lines == () and breakdown.total == 0
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -399,8 +312,8 @@ def test_jht_negative_amounts_are_refused(contributions: int, returns: int) -> N
 
 def compute_everything(params: dict[str, int]) -> None:
     """Calls that, together, read every parameter."""
-    jkm_benefit(params, children=["tk_sd", "smp"], contribution_months=36)
-    jkm_benefit(params, children=["sma", "pt"], contribution_months=36)
+    for level in SCHOOL_LEVELS:
+        jkm_benefit(params, children=[CHILD[level]], contribution_months=36, event_date=EVENT)
     for mode in CAPS:
         jkk_benefit(params, income=INCOME, transport_mode=mode, transport_cost=1)
     jkk_benefit(params, income=INCOME, stmb_days=400, disability_percent=10)
@@ -441,10 +354,10 @@ def test_days_per_month_must_be_positive() -> None:
 
 def test_deterministic_and_inputs_untouched() -> None:
     params = MappingProxyType(dict(PARAMS))  # a read-only mapping works too
-    children = ["pt", "sma", "smp"]
+    children = [CHILD["pt"], CHILD["sma"], CHILD["smp"]]
     before = (copy.deepcopy(dict(params)), list(children))
-    first = jkm_benefit(params, children=children, contribution_months=48)
-    second = jkm_benefit(params, children=children, contribution_months=48)
+    first = jkm_benefit(params, children=children, contribution_months=48, event_date=EVENT)
+    second = jkm_benefit(params, children=children, contribution_months=48, event_date=EVENT)
     assert first == second and first.total == second.total
     assert [(n.code, dict(n.data)) for n in first.notes] == [
         (n.code, dict(n.data)) for n in second.notes
@@ -455,7 +368,7 @@ def test_deterministic_and_inputs_untouched() -> None:
 
 
 def test_results_are_immutable() -> None:
-    breakdown = jht_benefit(contributions=1)
+    breakdown = jht_benefit(statement((date(2025, 1, 1), 1)))
     with pytest.raises(AttributeError):
         breakdown.lines = ()  # type: ignore[misc]
     with pytest.raises(AttributeError):
@@ -479,10 +392,18 @@ def all_texts(breakdown: Breakdown) -> list[str]:
 
 def sample_breakdowns() -> list[Breakdown]:
     return [
-        jkm_benefit(PARAMS, children=["tk_sd", "smp", "pt"], contribution_months=40),
-        jkm_benefit(PARAMS, children=["sma"], contribution_months=12),
         jkm_benefit(
-            with_params(scholarship__max_total=1_000_000), children=["pt"], contribution_months=40
+            PARAMS,
+            children=[CHILD["tk_sd"], CHILD["smp"], CHILD["pt"]],
+            contribution_months=40,
+            event_date=EVENT,
+        ),
+        jkm_benefit(PARAMS, children=[CHILD["sma"]], contribution_months=12, event_date=EVENT),
+        jkm_benefit(
+            with_params(scholarship__max_total=1_000_000),
+            children=[CHILD["pt"]],
+            contribution_months=40,
+            event_date=EVENT,
         ),
         jkk_benefit(
             PARAMS,
@@ -494,7 +415,7 @@ def sample_breakdowns() -> list[Breakdown]:
             disability_percent=Decimal("80.5"),
         ),
         jkk_benefit(PARAMS, income=INCOME, disability_percent=5, death=True),
-        jht_benefit(contributions=1, returns=1),
+        jht_benefit(statement((date(2014, 5, 1), 1_000), (date(2024, 5, 1), 1_000))),
     ]
 
 
@@ -525,7 +446,9 @@ def test_texts_are_a_msgid_with_flat_parameters() -> None:
 
 
 def test_notes_are_escaped_in_html() -> None:
-    (n,) = jkm_benefit(PARAMS, children=["smp"], contribution_months=1).notes
+    (n,) = jkm_benefit(
+        PARAMS, children=[CHILD["smp"]], contribution_months=1, event_date=EVENT
+    ).notes
     text = note_text(n)
     assert text.__html__() == str(text)  # nothing to escape, but the method exists and escapes
 
@@ -554,7 +477,6 @@ def test_transport_line_never_exceeds_the_cap(mode: str, cost: int) -> None:
     percent=st.decimals(min_value=0, max_value=100, places=2),
     death=st.booleans(),
     children=levels,
-    months=st.integers(min_value=0, max_value=600),
 )
 def test_jkk_total_is_the_sum_of_whole_rupiah_lines(
     income: int,
@@ -565,7 +487,6 @@ def test_jkk_total_is_the_sum_of_whole_rupiah_lines(
     percent: Decimal,
     death: bool,
     children: list[str],
-    months: int,
 ) -> None:
     breakdown = jkk_benefit(
         PARAMS,
@@ -576,23 +497,14 @@ def test_jkk_total_is_the_sum_of_whole_rupiah_lines(
         stmb_days=days,
         disability_percent=percent,
         death=death,
-        children=children,
-        contribution_months=months,
+        children=[CHILD[level] for level in children],
+        event_date=EVENT,
     )
     assert all(type(line.amount) is int and line.amount >= 0 for line in breakdown.lines)
     assert breakdown.total == sum(line.amount for line in breakdown.lines)
     codes = [line.code for line in breakdown.lines]
     assert len(codes) == len(set(codes))
     assert not (death and "jkk.disability" in codes)
-
-
-@FAST
-@given(children=levels, months=st.integers(min_value=0, max_value=600))
-def test_jkm_total_is_base_plus_first_year_scholarship(children: list[str], months: int) -> None:
-    breakdown = jkm_benefit(PARAMS, children=children, contribution_months=months)
-    paid = children[:2] if months >= 36 else []
-    assert breakdown.total == 42_000_000 + sum(PER_YEAR[level] for level in paid)
-    assert breakdown.total == sum(line.amount for line in breakdown.lines)
 
 
 @FAST
