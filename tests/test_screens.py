@@ -10,6 +10,7 @@ REFERENCE_DATA = [
     ("Income levels", "income_level"),
     ("Contribution rates", "contribution_rate"),
     ("Benefit parameters", "benefit_parameter"),
+    ("Holidays and cuti bersama", "holiday_correction"),
 ]
 #: The menu, top to bottom: (label, endpoint), or (category, its entries).
 MENU = [

@@ -21,6 +21,7 @@ from backoffice.rules.nik import nik_findings
 from backoffice.seed import demo
 from backoffice.seed.bulk import seed_bulk
 from backoffice.seed.demo import (
+    CUTI_BERSAMA,
     DEMO_MEMBERS,
     DEPARTMENTS,
     OFFICES,
@@ -130,6 +131,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "office": len(OFFICES),
         "department": len(DEPARTMENTS),
         "user": len(USERS),
+        "holiday_correction": len(CUTI_BERSAMA),
         "member": len(PEOPLE),
         "contribution_payment": made[ContributionPayment],
     }

@@ -59,6 +59,7 @@ from models import (
     ContributionPayment,
     ContributionRate,
     Department,
+    HolidayCorrection,
     IncomeLevel,
     Member,
     MemberBatch,
@@ -1103,6 +1104,7 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
             IncomeLevel,
             ContributionRate,
             BenefitParameter,
+            HolidayCorrection,
         )
     for model in (BatchRow, ContributionPayment, ClaimDocument):
         assert foreign.ids.get(model), f"no foreign {model.__name__} was made"

@@ -20,6 +20,7 @@ from models import (
     Claim,
     ContributionRate,
     Department,
+    HolidayCorrection,
     IncomeLevel,
     Member,
     MemberBatch,
@@ -40,7 +41,12 @@ from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
-from .reference import BenefitParameterView, ContributionRateView, IncomeLevelView
+from .reference import (
+    BenefitParameterView,
+    ContributionRateView,
+    HolidayCorrectionView,
+    IncomeLevelView,
+)
 from .users import UserView
 
 
@@ -108,6 +114,13 @@ SCREENS = (
         BenefitParameter,
         _l("Benefit parameters"),
         "benefit_parameter",
+        REFERENCE_DATA,
+    ),
+    Screen(
+        HolidayCorrectionView,
+        HolidayCorrection,
+        _l("Holidays and cuti bersama"),
+        "holiday_correction",
         REFERENCE_DATA,
     ),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),

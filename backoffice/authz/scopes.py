@@ -26,6 +26,7 @@ from models import (
     ContributionRate,
     Department,
     DocumentRequirement,
+    HolidayCorrection,
     IncomeLevel,
     Member,
     MemberBatch,
@@ -276,6 +277,11 @@ def _income_level_scope(user: User) -> ColumnElement[bool]:
 @scoper(ContributionRate)
 def _rate_scope(user: User) -> ColumnElement[bool]:
     return true()
+
+
+@scoper(HolidayCorrection)
+def _holiday_scope(user: User) -> ColumnElement[bool]:
+    return true()  # national reference data
 
 
 def choosable(user: User | None, model: type) -> ColumnElement[bool]:

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from models import (
     ContributionPayment,
     Department,
+    HolidayCorrection,
+    HolidayKind,
     Member,
     Office,
     OfficeType,
@@ -122,6 +124,30 @@ USERS = [
 ]
 
 DEMO_PASSWORD = "demo1234"
+
+#: Cuti bersama (collective leave) decreed by the joint ministerial decree (SKB 3 Menteri) for
+#: 2025 and 2026: days off besides the public holidays the ``holidays`` library knows.
+CUTI_BERSAMA = [
+    (date(2025, 1, 28), "Cuti bersama Tahun Baru Imlek 2576"),
+    (date(2025, 3, 28), "Cuti bersama Hari Suci Nyepi"),
+    (date(2025, 4, 2), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 3), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 4), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 7), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 5, 13), "Cuti bersama Waisak"),
+    (date(2025, 5, 30), "Cuti bersama Kenaikan Yesus Kristus"),
+    (date(2025, 6, 9), "Cuti bersama Idul Adha 1446 H"),
+    (date(2025, 8, 18), "Cuti bersama Hari Kemerdekaan"),
+    (date(2025, 12, 26), "Cuti bersama Natal"),
+    (date(2026, 2, 16), "Cuti bersama Tahun Baru Imlek 2577"),
+    (date(2026, 3, 18), "Cuti bersama Hari Suci Nyepi"),
+    (date(2026, 3, 20), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 3, 23), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 3, 24), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 5, 15), "Cuti bersama Kenaikan Yesus Kristus"),
+    (date(2026, 5, 28), "Cuti bersama Idul Adha 1447 H"),
+    (date(2026, 12, 24), "Cuti bersama Natal"),
+]
 
 # --------------------------------------------------------------------------------------------
 # Demo members (BPU) and their contributions
@@ -457,6 +483,12 @@ def seed_demo(
         report.add("user")
     session.flush()
 
+    known = set(session.scalars(select(HolidayCorrection.day)))
+    for day, name in CUTI_BERSAMA:
+        if day not in known:
+            session.add(HolidayCorrection(day=day, name=name, kind=HolidayKind.ADD))
+            report.add("holiday_correction")
+    session.flush()
     _seed_members(session, report, offices, departments, today or today_in_jakarta())
     return report
 
