@@ -495,3 +495,26 @@ def test_bulk_members_and_claims_keep_the_rules(session):
             )
             assert (claim.jht_reason is JhtReason.AGE) == old_enough
     assert kinds == set(ClaimType)
+
+
+def test_a_driver_and_a_farmer_of_kc_serang_show_the_pp_50_2025_difference(session):
+    """PP 50/2025: transport pays half of JKK and JKM from January 2026, the other sectors from
+    April 2026 (both to December 2026 at least); JHT is never discounted."""
+    driver, farmer = demo_member(session, "serang_transport"), demo_member(session, "serang_farmer")
+    assert (driver.sector, farmer.sector) == ("transport", "agriculture")
+    assert driver.office.code == farmer.office.code == "B01"
+
+    def month(member, period):
+        return session.scalar(
+            select(ContributionPayment).where(
+                ContributionPayment.member_id == member.id, ContributionPayment.period == period
+            )
+        )
+
+    january, may = date(2026, 1, 1), date(2026, 5, 1)
+    for member, whole_in_january in ((driver, False), (farmer, True)):
+        jan, mid = month(member, january), month(member, may)
+        half_jkk = round(member.contribution_jkk / 2)
+        assert jan.jkk == (member.contribution_jkk if whole_in_january else half_jkk)
+        assert mid.jkk == half_jkk and mid.jkm == member.contribution_jkm // 2
+        assert jan.jht == mid.jht == member.contribution_jht
