@@ -93,6 +93,11 @@ class PaymentChannel(enum.StrEnum):
     ONLINE = "online"
 
 
+class HolidayKind(enum.StrEnum):
+    ADD = "add"  # a day off besides the public holidays (cuti bersama, a new holiday)
+    REMOVE = "remove"  # a public holiday of the library that is a working day after all
+
+
 class JhtReason(enum.StrEnum):
     AGE = "age"  # reached the retirement age
     STOPPED_WORKING = "stopped_working"

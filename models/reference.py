@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, TimestampMixin
-from .enums import ClaimType, JhtReason, Programme, str_enum
+from .enums import ClaimType, HolidayKind, JhtReason, Programme, str_enum
 
 VALIDITY_ORDER = "valid_to IS NULL OR valid_to >= valid_from"
 
@@ -44,6 +44,23 @@ class Sector(Base):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HolidayCorrection(TimestampMixin, Base):
+    """A correction of Indonesia's public holidays (the ``holidays`` library) that working days
+    skip: a day off added (cuti bersama, decreed yearly) or a library holiday removed (moved by
+    the government). Kept by the administrator."""
+
+    __tablename__ = "holiday_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[HolidayKind] = mapped_column(str_enum(HolidayKind, "holiday_kind"))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.name}"
 
 
 class IncomeLevel(TimestampMixin, Base):

@@ -115,6 +115,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     **model_view("contribution_rate", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view("benefit_parameter", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view("jht_return_rate", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
+    **model_view("holiday_correction", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
         "user",
         read={"admin", "regional_head", "auditor"},

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from backoffice.clock import jakarta_day
 from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.rules import benefits, coverage
 from backoffice.rules.working_days import add_working_days
-from backoffice.services import claim_decisions, claim_documents, ledger
+from backoffice.services import claim_decisions, claim_documents, ledger, reference
 from backoffice.services import claims as service
 from models import (
     AuditEvent,
@@ -38,6 +38,8 @@ from models import (
     ClaimDocument,
     ClaimState,
     ClaimType,
+    HolidayCorrection,
+    HolidayKind,
     JhtReason,
     Member,
     Relationship,
@@ -151,12 +153,12 @@ def actions(session: Any, claim: Claim) -> list[str]:
     return [event.action for event in history(session, "claim", claim.id)]
 
 
-def working_days_after(day: date, n: int) -> date:
-    """Counted here on its own: ``n`` Mondays-to-Fridays after ``day``."""
+def working_days_after(day: date, n: int, off: frozenset[date] = frozenset()) -> date:
+    """Counted here on its own: ``n`` Mondays-to-Fridays not in ``off`` after ``day``."""
     current = day
     while n:
         current += timedelta(days=1)
-        if current.isoweekday() <= 5:
+        if current.isoweekday() <= 5 and current not in off:
             n -= 1
     return current
 
@@ -924,7 +926,8 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     claim = session.get(Claim, claim.id)
     assert claim.complete_at is not None
     complete_day = jakarta_day(claim.complete_at)
-    assert claim.due_date == working_days_after(complete_day, 3)  # sla.JKM.working_days
+    off = reference.days_off(session, complete_day)  # public holidays and cuti bersama
+    assert claim.due_date == working_days_after(complete_day, 3, off)  # sla.JKM.working_days
     assert claim.due_date.isoweekday() <= 5
     # a document uploaded again does not restart the clock
     started = claim.complete_at
@@ -938,7 +941,8 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
     upload_all(session, user, jkk, settings, check=False)
     session.expire_all()
     jkk = session.get(Claim, jkk.id)
-    assert jkk.due_date == working_days_after(jakarta_day(jkk.complete_at), 5)  # sla.JKK
+    jkk_day = jakarta_day(jkk.complete_at)
+    assert jkk.due_date == working_days_after(jkk_day, 5, reference.days_off(session, jkk_day))
 
 
 @pytest.mark.parametrize(
@@ -949,7 +953,7 @@ def test_the_service_clock_starts_when_the_last_required_document_arrives(sessio
         (date(2026, 11, 16), 5, date(2026, 11, 23)),  # Monday + 5 -> next Monday
     ],
 )
-def test_working_days_skip_the_weekend(start, days, due):
+def test_working_days_skip_the_weekend(start, days, due):  # no holiday in these weeks
     assert add_working_days(start, days) == due == working_days_after(start, days)
 
 
@@ -1154,3 +1158,24 @@ def test_two_clerks_paying_at_once_pay_once(app, session, user, settings, postgr
     assert paid.payment_reference == {CLERK: "TRF-A", SECOND_CLERK: "TRF-B"}[winner]
     assert _events(session, claim.id, "pay") == 1
     assert verify_chain(session).ok
+
+
+def test_a_due_date_skips_public_holidays_and_cuti_bersama(session, user, settings, monkeypatch):
+    """Domain: working days skip Indonesian public holidays and cuti bersama. A JKM file complete
+    on Wednesday 24/12/2025 is due 3 working days later: not 25/12 (Christmas), not 26/12 (cuti
+    bersama, reference data), not the weekend: 31/12/2025."""
+    session.add(
+        HolidayCorrection(day=date(2025, 12, 26), name="Cuti bersama Natal", kind=HolidayKind.ADD)
+    )
+    claim = register(session, user, world.jkm_data(world.paid_member(session)))
+    upload_all(session, user, claim, settings, check=False, skip=("heir_statement",))
+
+    class ChristmasEve(datetime):
+        @classmethod
+        def now(cls, tz=None):  # 10:00 in Jakarta
+            return datetime(2025, 12, 24, 3, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(claim_documents, "datetime", ChristmasEve)
+    _upload(session, user, claim, settings, "heir_statement", world.PDF, "ahli-waris.pdf")
+    session.expire_all()
+    assert session.get(Claim, claim.id).due_date == date(2025, 12, 31)

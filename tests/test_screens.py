@@ -11,6 +11,7 @@ REFERENCE_DATA = [
     ("Contribution rates", "contribution_rate"),
     ("Benefit parameters", "benefit_parameter"),
     ("JHT returns", "jht_return_rate"),
+    ("Holidays and cuti bersama", "holiday_correction"),
 ]
 #: The menu, top to bottom: (label, endpoint), or (category, its entries).
 MENU = [

@@ -94,7 +94,8 @@ CLERK = "petugas.serang"
 def test_the_batch_gives_each_member_a_sector_and_a_domicile(session, user, settings):
     """The occupation names the sector (ojek: transport); a blank one takes the department's
     (the regent gives Dinas Pertanian agriculture); a Sektor column wins; the domicile is the
-    batch's Domisili, else the regency of the office, never the NIK's prefix."""
+    batch's Domisili, else the regency the address names, else the regency of the office, never
+    the NIK's prefix."""
     rows = [
         person(1, Pekerjaan="Tukang ojek"),
         person(2, Pekerjaan=""),
@@ -103,6 +104,7 @@ def test_the_batch_gives_each_member_a_sector_and_a_domicile(session, user, sett
             4, NIK=nik(BORN, "L", 4, regency="3322"), **{"Kabupaten/Kota Domisili": "Kota Serang"}
         ),
         person(5, NIK=nik(BORN, "L", 5, regency="3322")),
+        person(6, Alamat="Jl. Ki Mas Jong RT 005/RW 007, Kel. Cipare, Kota Serang"),
     ]
     batch = submitted(session, user, settings, csv_bytes(rows), username=FARM_LIAISON)
     committed(session, batches.decide, user(CLERK), batch.id, "accept_all")
@@ -115,11 +117,14 @@ def test_the_batch_gives_each_member_a_sector_and_a_domicile(session, user, sett
         "Peserta 3": "fisheries",
         "Peserta 4": "agriculture",
         "Peserta 5": "agriculture",
+        "Peserta 6": "agriculture",
     }
     office_regency = members["Peserta 1"].office.regency.code
     assert members["Peserta 4"].domicile_regency_code == "3673"
     assert members["Peserta 5"].domicile_regency_code == office_regency != "3322"
     assert members["Peserta 4"].domicile_regency.name == "Kota Serang"
+    # No Domisili column, an address naming its city: that city.
+    assert members["Peserta 6"].domicile_regency_code == "3673"
 
 
 def test_the_migration_brings_existing_members_to_a_sector_and_a_domicile(app, db, session):

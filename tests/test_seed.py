@@ -21,6 +21,7 @@ from backoffice.rules.nik import nik_findings
 from backoffice.seed import demo
 from backoffice.seed.bulk import seed_bulk
 from backoffice.seed.demo import (
+    CUTI_BERSAMA,
     DEMO_MEMBERS,
     DEPARTMENTS,
     OFFICES,
@@ -134,6 +135,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "office": len(OFFICES),
         "department": len(DEPARTMENTS),
         "user": len(USERS),
+        "holiday_correction": len(CUTI_BERSAMA),
         "member": len(PEOPLE),
         "contribution_payment": made[ContributionPayment],
         "member_correction": 1,
@@ -534,3 +536,26 @@ def test_the_demo_jkk_death_claim_has_two_children_and_their_yearly_schedule(ses
     assert len(schedule) > 10  # the later school years, paid year by year
     lines = [line for line in claim.breakdown["lines"] if line["code"].startswith("scholarship")]
     assert [line["amount"] for line in lines] == [y["amount"] for y in now]
+
+
+def test_a_driver_and_a_farmer_of_kc_serang_show_the_pp_50_2025_difference(session):
+    """PP 50/2025: transport pays half of JKK and JKM from January 2026, the other sectors from
+    April 2026 (both to December 2026 at least); JHT is never discounted."""
+    driver, farmer = demo_member(session, "serang_transport"), demo_member(session, "serang_farmer")
+    assert (driver.sector, farmer.sector) == ("transport", "agriculture")
+    assert driver.office.code == farmer.office.code == "B01"
+
+    def month(member, period):
+        return session.scalar(
+            select(ContributionPayment).where(
+                ContributionPayment.member_id == member.id, ContributionPayment.period == period
+            )
+        )
+
+    january, may = date(2026, 1, 1), date(2026, 5, 1)
+    for member, whole_in_january in ((driver, False), (farmer, True)):
+        jan, mid = month(member, january), month(member, may)
+        half_jkk = round(member.contribution_jkk / 2)
+        assert jan.jkk == (member.contribution_jkk if whole_in_january else half_jkk)
+        assert mid.jkk == half_jkk and mid.jkm == member.contribution_jkm // 2
+        assert jan.jht == mid.jht == member.contribution_jht

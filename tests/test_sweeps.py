@@ -62,6 +62,7 @@ from models import (
     ContributionPayment,
     ContributionRate,
     Department,
+    HolidayCorrection,
     IncomeLevel,
     JhtReturnRate,
     Member,
@@ -1167,6 +1168,7 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
             ContributionRate,
             BenefitParameter,
             JhtReturnRate,
+            HolidayCorrection,
         )
     for model in (BatchRow, ContributionPayment, ClaimDocument):
         assert foreign.ids.get(model), f"no foreign {model.__name__} was made"

@@ -20,6 +20,7 @@ from models import (
     Claim,
     ContributionRate,
     Department,
+    HolidayCorrection,
     IncomeLevel,
     JhtReturnRate,
     Member,
@@ -47,6 +48,7 @@ from .proposals import ProposalQueueView, ProposalView, queue_menu_name
 from .reference import (
     BenefitParameterView,
     ContributionRateView,
+    HolidayCorrectionView,
     IncomeLevelView,
     JhtReturnRateView,
 )
@@ -131,6 +133,13 @@ SCREENS = (
         JhtReturnRate,
         _l("JHT returns"),
         "jht_return_rate",
+        REFERENCE_DATA,
+    ),
+    Screen(
+        HolidayCorrectionView,
+        HolidayCorrection,
+        _l("Holidays and cuti bersama"),
+        "holiday_correction",
         REFERENCE_DATA,
     ),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),

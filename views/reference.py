@@ -13,7 +13,15 @@ from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
-from models import BenefitParameter, ContributionRate, IncomeLevel, JhtReturnRate, Programme
+from models import (
+    BenefitParameter,
+    ContributionRate,
+    HolidayCorrection,
+    HolidayKind,
+    IncomeLevel,
+    JhtReturnRate,
+    Programme,
+)
 
 from .base import SecuredModelView
 from .filters import EnumFilter
@@ -145,3 +153,35 @@ class JhtReturnRateView(SecuredModelView):
             raise DomainError(
                 _l("A return is already declared for this year: correct that row instead.")
             )
+
+
+class HolidayCorrectionView(SecuredModelView):
+    """The cuti bersama decreed each year and the corrections of the public holidays the
+    ``holidays`` library knows: the days off that working days (service targets) skip."""
+
+    screen = "reference"
+    audit_record_type = "holiday_correction"
+    column_labels = {
+        "day": _l("Date"),
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "note": _l("Note"),
+    }
+    column_list = ["day", "name", "kind", "note"]
+    column_formatters = {"kind": lambda v, c, m, n: HOLIDAY_KINDS[m.kind]}
+    column_filters = [EnumFilter(HolidayCorrection.kind, _l("Kind"), HolidayKind)]
+    column_default_sort = ("day", True)
+    column_searchable_list = ["name"]
+    form_columns = ["day", "name", "kind", "note"]
+
+    def on_model_change(self, form: Any, model: HolidayCorrection, is_created: bool) -> None:
+        if model.day is None:
+            raise DomainError(_l("Give the date."))
+        if not (model.name or "").strip():
+            raise DomainError(_l("Name the day."))
+
+
+HOLIDAY_KINDS = {
+    HolidayKind.ADD: _l("day off (cuti bersama or a holiday the calendar lacks)"),
+    HolidayKind.REMOVE: _l("working day (a public holiday moved away)"),
+}

@@ -26,6 +26,7 @@ from models import (
     ContributionRate,
     Department,
     DocumentRequirement,
+    HolidayCorrection,
     IncomeLevel,
     JhtReturnRate,
     Member,
@@ -281,6 +282,11 @@ def _rate_scope(user: User) -> ColumnElement[bool]:
 
 @scoper(JhtReturnRate)
 def _jht_return_rate_scope(user: User) -> ColumnElement[bool]:
+    return true()  # national reference data
+
+
+@scoper(HolidayCorrection)
+def _holiday_scope(user: User) -> ColumnElement[bool]:
     return true()  # national reference data
 
 

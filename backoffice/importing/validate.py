@@ -21,7 +21,7 @@ from ..rules.eligibility import (
     AgeBounds,
     registration_age_finding,
 )
-from ..rules.regencies import regency_named
+from ..rules.regencies import regency_in_address, regency_named
 from ..rules.sectors import SectorTerms, sector_named
 from .columns import HEADERS
 from .messages import Message
@@ -256,7 +256,8 @@ class _RowChecker:
                 )
             )
 
-        domicile: str | None = None
+        # The Domisili column when given, else the regency the address names with its kind.
+        domicile = regency_in_address(address, ctx.domiciles) if address else None
         text = clean_text(raw.get("domicile"))
         if text is not None:
             domicile = regency_named(text, ctx.domiciles)

@@ -57,3 +57,22 @@ def regency_named(text: str | None, lookup: Mapping[str, str]) -> str | None:
     if found and found[0] in _ABBREVIATIONS:
         found[0] = _ABBREVIATIONS[found[0]]
     return lookup.get(_key(tuple(found)))
+
+
+def regency_in_address(text: str | None, lookup: Mapping[str, str]) -> str | None:
+    """The regency or city an address names with its kind ("..., Kec. Ciruas, Kab. Serang",
+    "Jl. Ki Mas Jong, Kota Serang"), the last one named; None when it names none (a district or
+    a village name alone is never taken for a regency)."""
+    if not text:
+        return None
+    found = [_ABBREVIATIONS.get(word, word) for word in words(text)]
+    code = None
+    for start, word in enumerate(found):
+        if word not in ("kabupaten", "kota"):
+            continue
+        for end in range(len(found), start + 1, -1):
+            match = lookup.get(_key(tuple(found[start:end])))
+            if match is not None:
+                code = match
+                break
+    return code

@@ -34,6 +34,8 @@ from models import (
     ClaimType,
     ContributionPayment,
     Department,
+    HolidayCorrection,
+    HolidayKind,
     JhtReason,
     Member,
     MemberCorrection,
@@ -128,6 +130,30 @@ USERS = [
 ]
 
 DEMO_PASSWORD = "demo1234"
+
+#: Cuti bersama (collective leave) decreed by the joint ministerial decree (SKB 3 Menteri) for
+#: 2025 and 2026: days off besides the public holidays the ``holidays`` library knows.
+CUTI_BERSAMA = [
+    (date(2025, 1, 28), "Cuti bersama Tahun Baru Imlek 2576"),
+    (date(2025, 3, 28), "Cuti bersama Hari Suci Nyepi"),
+    (date(2025, 4, 2), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 3), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 4), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 4, 7), "Cuti bersama Idul Fitri 1446 H"),
+    (date(2025, 5, 13), "Cuti bersama Waisak"),
+    (date(2025, 5, 30), "Cuti bersama Kenaikan Yesus Kristus"),
+    (date(2025, 6, 9), "Cuti bersama Idul Adha 1446 H"),
+    (date(2025, 8, 18), "Cuti bersama Hari Kemerdekaan"),
+    (date(2025, 12, 26), "Cuti bersama Natal"),
+    (date(2026, 2, 16), "Cuti bersama Tahun Baru Imlek 2577"),
+    (date(2026, 3, 18), "Cuti bersama Hari Suci Nyepi"),
+    (date(2026, 3, 20), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 3, 23), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 3, 24), "Cuti bersama Idul Fitri 1447 H"),
+    (date(2026, 5, 15), "Cuti bersama Kenaikan Yesus Kristus"),
+    (date(2026, 5, 28), "Cuti bersama Idul Adha 1447 H"),
+    (date(2026, 12, 24), "Cuti bersama Natal"),
+]
 
 # --------------------------------------------------------------------------------------------
 # Demo members (BPU) and their contributions
@@ -232,7 +258,8 @@ PEOPLE: list[DemoPerson] = [
                1_000_000, True, "B01", 44, PAID, 1, ONLINE),
     DemoPerson("Yayan Sopyan", "L", date(1986, 4, 4), "3604", 22, 2,
                "Kp. Cibeber RT 001/RW 003, Desa Waringin Kurung, Kec. Waringinkurung",
-               "Sopir angkot", 2_500_000, True, "B01", 52, PAID, 3, COUNTER),
+               "Sopir angkot", 2_500_000, True, "B01", 52, PAID, 3, COUNTER,
+               key="serang_transport"),
     DemoPerson("Ade Irma Suryani", "P", date(1991, 3, 8), "3673", 6, 4,
                "Kp. Kalang Anyar RT 004/RW 001, Kel. Kalang Anyar, Kec. Taktakan",
                "Buruh harian lepas", 1_000_000, False, "B01", 24, ARREARS(10), 1, COUNTER),
@@ -244,7 +271,7 @@ PEOPLE: list[DemoPerson] = [
                False, "B01", 18, PAID, 3, COUNTER),
     DemoPerson("Entin Kartini", "P", date(1976, 1, 15), "3604", 2, 1,
                "Kp. Cisaat RT 003/RW 002, Desa Cisaat, Kec. Padarincang", "Petani", 1_000_000,
-               True, "B01", 64, PAID, 12, COUNTER),
+               True, "B01", 64, PAID, 12, COUNTER, key="serang_farmer"),
     DemoPerson("Asep Saepudin", "L", date(1993, 8, 23), "3673", 2, 6,
                "Kp. Banten Lama RT 002/RW 002, Kel. Banten, Kec. Kasemen", "Tukang parkir",
                1_000_000, False, "B01", 20, ARREARS(1), 1, ONLINE),
@@ -358,6 +385,10 @@ PEOPLE: list[DemoPerson] = [
 #:   protection ends; paid monthly since: covered now.
 #: - serang_recent: KC Serang, started two months ago, three months paid.
 #: - serang_short_arrears: KC Serang, last month paid 2 months ago: behind but covered.
+#: - serang_transport: KC Serang, a minibus driver (transport) paying quarterly at the counter:
+#:   PP 50/2025 halves his JKK and JKM from January 2026 (to March 2027).
+#: - serang_farmer: KC Serang, a farmer (agriculture) paying yearly at the counter: her JKK and
+#:   JKM are whole in January - March 2026 and halved April - December 2026.
 #: - serang_department_paid: KC Serang, registered through Dinas Pertanian Kab. Serang, which
 #:   pays every six months (channel payer): covered.
 #: - serang_department_arrears: KC Serang, Dinas PU Kab. Serang paid 24 months and stopped: the
@@ -473,6 +504,12 @@ def seed_demo(
     session.flush()
 
     today = today or today_in_jakarta()
+    known = set(session.scalars(select(HolidayCorrection.day)))
+    for day, name in CUTI_BERSAMA:
+        if day not in known:
+            session.add(HolidayCorrection(day=day, name=name, kind=HolidayKind.ADD))
+            report.add("holiday_correction")
+    session.flush()
     _seed_members(session, report, offices, departments, today)
     _seed_correction(session, report, today)
     if claims:

@@ -213,7 +213,10 @@ def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
         claim.complete_at = now
         params = reference.parameters_on(session, jakarta_day(now))
         days = int(reference.parameter(params, f"sla.{claim.claim_type.value}.working_days"))
-        claim.due_date = add_working_days(jakarta_day(now), days)
+        # Working days skip public holidays and cuti bersama (two years: a target crosses New
+        # Year at most once).
+        day = jakarta_day(now)
+        claim.due_date = add_working_days(day, days, reference.days_off(session, day))
 
 
 def check_document(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import (
     BenefitParameter,
     ContributionRate,
+    HolidayCorrection,
     IncomeLevel,
     JhtReturnRate,
     KemendagriRegency,
@@ -27,7 +28,7 @@ from models import (
 )
 
 from ..errors import DomainError
-from ..rules import contributions, eligibility, lifecycle, regencies
+from ..rules import contributions, eligibility, lifecycle, regencies, working_days
 from ..rules.sectors import SectorTerms
 
 
@@ -53,6 +54,22 @@ def domicile_lookup(session: Session) -> dict[str, str]:
     """``rules.regencies.regency_lookup`` of the Kemendagri list: a domicile by code or name."""
     return regencies.regency_lookup(
         session.execute(select(KemendagriRegency.code, KemendagriRegency.name)).all()
+    )
+
+
+def days_off(session: Session, first: date, years: int = 2) -> frozenset[date]:
+    """The days off from the year of ``first`` on (``years`` years): Indonesia's public holidays
+    (the ``holidays`` library) with the administrator's corrections (cuti bersama added, a
+    moved holiday removed)."""
+    span = range(first.year, first.year + years)
+    corrections = session.execute(
+        select(HolidayCorrection.day, HolidayCorrection.kind).where(
+            HolidayCorrection.day >= date(span[0], 1, 1),
+            HolidayCorrection.day <= date(span[-1], 12, 31),
+        )
+    ).all()
+    return working_days.days_off(
+        working_days.public_holidays(span), [(day, kind.value) for day, kind in corrections]
     )
 
 

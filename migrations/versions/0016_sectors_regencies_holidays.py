@@ -17,6 +17,8 @@ Create Date: 2026-12-03 06:30:00.000000
   one dated rule per sector, for contribution months: transport January 2026 - March 2027, the
   other sectors April - December 2026 (50% off JKK and JKM). ``contribution_payment.credit``: the
   part of a month covered by what was paid above earlier discounted months.
+- ``holiday_correction``: the cuti bersama and corrections of the public holidays of the
+  ``holidays`` library that working days skip (the administrator keeps them).
 """
 
 from __future__ import annotations
@@ -121,6 +123,24 @@ def upgrade():
         op.f("ix_kemendagri_regency_province_code"), "kemendagri_regency", ["province_code"]
     )
     op.bulk_insert(regencies, _kemendagri_rows())
+
+    op.create_table(
+        "holiday_correction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("name", sa.String(120), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "add", "remove", name="holiday_kind", native_enum=False, create_constraint=True
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_holiday_correction")),
+        sa.UniqueConstraint("day", name=op.f("uq_holiday_correction_day")),
+    )
 
     sectors = op.create_table(
         "sector",
@@ -244,5 +264,6 @@ def downgrade():
     op.drop_column("member", "sector")
     op.drop_column("department", "sector")
     op.drop_table("sector")
+    op.drop_table("holiday_correction")
     op.drop_index(op.f("ix_kemendagri_regency_province_code"), table_name="kemendagri_regency")
     op.drop_table("kemendagri_regency")

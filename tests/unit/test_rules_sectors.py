@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.rules.regencies import regency_lookup, regency_named
+from backoffice.rules.regencies import regency_in_address, regency_lookup, regency_named
 from backoffice.rules.sectors import OTHER, SectorTerms, member_sector, sector_named, words
 
 # The sectors and their words as migration 0016 loads them, in their order.
@@ -96,3 +96,19 @@ REGENCIES = regency_lookup(
 )
 def test_a_domicile_is_a_regency_of_the_list(text, code):
     assert regency_named(text, REGENCIES) == code
+
+
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        ("Kp. Pelawad RT 001/RW 004, Desa Pelawad, Kec. Ciruas, Kab. Serang", "3604"),
+        ("Jl. Ki Mas Jong RT 005/RW 007, Kel. Cipare, Kota Serang", "3673"),
+        ("Jl. Pemuda 10, Kota Semarang, Jawa Tengah", "3374"),
+        ("Kp. Cibeber RT 001/RW 002, Kec. Serang", None),  # a district, not the regency
+        ("Kp. Sukajaya, Lebak", None),  # a bare name is not taken from an address
+        ("Jl. Kota Baru No. 5", None),
+        ("", None),
+    ],
+)
+def test_the_address_names_the_domicile_when_it_names_a_regency_with_its_kind(address, code):
+    assert regency_in_address(address, REGENCIES) == code
