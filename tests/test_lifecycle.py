@@ -465,3 +465,21 @@ def test_the_migration_brings_members_to_the_status_of_their_history(app, db, se
         .order_by(MemberStatusChange.day, MemberStatusChange.id)
     ).all()
     assert reasons == [rule.FIRST_PAYMENT, rule.DEATH_CLAIM_PAID]
+
+
+# --- the member list: status badge and filter ----------------------------------------------------
+
+
+def test_the_member_list_shows_each_status_and_filters_by_it(session, user, login):
+    clerk = user(CLERK)
+    active = member_paying(session, clerk, [month(n) for n in range(-6, 0)])
+    lapsed = member_paying(session, clerk, [month(n) for n in range(-12, -5)])
+    nightly(session)
+    client = login(CLERK)
+    page = Page(client.get("/admin/member/"))
+    assert page.status == 200
+    assert 'class="badge badge-warning">nonaktif (menunggak)' in page.html
+    assert 'class="badge badge-success">aktif' in page.html
+    filtered = client.get("/admin/member/?flt0_1=lapsed").get_data(as_text=True)
+    assert lapsed.kpj in filtered and active.kpj not in filtered
+    assert "Status kepesertaan" in filtered
