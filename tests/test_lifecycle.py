@@ -206,6 +206,10 @@ def test_past_the_window_the_payment_is_refused_and_the_membership_ended(session
     page = Page(login(CLERK).get(f"/admin/member/details/?id={member.id}"))
     assert page.status == 200
     assert "berakhir" in page.text("member-status")
+    assert (
+        f"Kepesertaan berakhir pada {window + timedelta(days=1):%d/%m/%Y}: hanya iuran yang "
+        "dibayar sebelum tanggal itu"
+    ) in page.text("protection")
 
 
 # --- a paid death claim: deceased in the same step -------------------------------------------
