@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from backoffice.audit import verify_chain
@@ -487,3 +489,56 @@ def test_the_member_list_shows_each_status_and_filters_by_it(session, user, logi
     filtered = client.get("/admin/member/?flt0_1=lapsed").get_data(as_text=True)
     assert lapsed.kpj in filtered and active.kpj not in filtered
     assert "Status kepesertaan" in filtered
+
+
+# --- property: the nightly task on the database reaches the status of the history ---------------
+
+FIRST_DAY = world.today() - timedelta(days=800)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payments=st.lists(
+        st.tuples(st.integers(0, 780), st.integers(-6, 1), st.sampled_from([1, 1, 3])),
+        max_size=10,
+    ),
+    nights=st.sets(st.integers(0, 800), max_size=25),
+)
+def test_the_nightly_task_on_the_database_agrees_with_the_history(session, user, payments, nights):
+    """Random payment histories recorded through the ledger on their days (those it refuses
+    are left out), the nightly task run on random nights (never on the others): after each
+    run the stored status is the one the history alone gives that day."""
+    clerk = user(CLERK)
+    member = factories.make_member(session, office=_serang(session), start_date=FIRST_DAY)
+    session.commit()
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for day, offset, months in payments:
+        by_day.setdefault(day, []).append((offset, months))
+    rules = lifecycle.rules_on(session, world.today())
+    for offset in sorted(set(by_day) | nights):
+        day = FIRST_DAY + timedelta(days=offset)
+        if offset in nights:
+            nightly(session, day)
+            session.refresh(member)
+            history = lifecycle.histories(session, [member.id]).get(member.id, [])
+            expected = rule.standing_on([p for p in history if p.paid_on <= day], day, rules)
+            assert (member.status, member.status_since) == (expected.status, expected.since)
+        for first, count in by_day.get(offset, []):
+            try:
+                done(
+                    session,
+                    ledger.record_payment,
+                    clerk,
+                    member,
+                    period=add_months(day.replace(day=1), first),
+                    months=count,
+                    paid_on=day,
+                    channel="counter",
+                    today=day,
+                )
+            except DomainError:
+                pass
