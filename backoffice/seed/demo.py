@@ -206,12 +206,12 @@ PEOPLE: list[DemoPerson] = [
     DemoPerson("Ujang Suryana", "L", date(1988, 1, 9), "3604", 13, 4,
                "Kp. Kramat RT 004/RW 002, Desa Kramat, Kec. Kragilan", "Tukang ojek", 1_500_000,
                True, "B01", 40, ARREARS(7), 1, COUNTER, key="serang_in_arrears"),
-    # Stopped 20 months ago after three years: long lapsed.
+    # Stopped 20 months ago after three years: long past the window for arrears (ended).
     DemoPerson("Sarmini", "P", date(1975, 11, 30), "3604", 19, 2,
                "Kp. Sukajaya RT 001/RW 001, Desa Pontang, Kec. Pontang", "Buruh tani", 1_000_000,
                False, "B01", 60, ARREARS(20), 1, COUNTER, key="serang_lapsed"),
-    # Aged 57 with JHT but in arrears (last month paid 5 months ago): a JHT age claim refused
-    # for lack of coverage, with a JHT balance nonetheless.
+    # Aged 57 with JHT but in arrears (last month paid 5 months ago): lapsed, yet a JHT age
+    # claim is accepted from his balance (arrears never refuse JHT).
     DemoPerson("Cecep Hidayat", "L", date(1969, 4, 18), "3673", 2, 1,
                "Kp. Sukadiri RT 002/RW 003, Kel. Sawah Luhur, Kec. Kasemen", "Nelayan",
                1_500_000, True, "B01", 74, ARREARS(5), 3, COUNTER, key="serang_age_56_in_arrears"),
@@ -367,9 +367,10 @@ PEOPLE: list[DemoPerson] = [
 #: - serang_jht_long: KC Serang, aged 44, JHT, paid monthly online since 80 months ago: JHT
 #:   balance.
 #: - serang_in_arrears: KC Serang, last month paid 7 months ago: not covered, protection ended.
-#: - serang_lapsed: KC Serang, last month paid 20 months ago (after 41 months paid).
+#: - serang_lapsed: KC Serang, last month paid 20 months ago (after 41 months paid): ended.
 #: - serang_age_56_in_arrears: KC Serang, aged 57, JHT, last month paid 5 months ago: not
-#:   covered (a JHT age claim is refused for coverage), JHT balance from 70 months.
+#:   covered (a JKM or JKK claim is refused), but a JHT age claim is accepted (JHT is his own
+#:   savings: arrears never refuse it), JHT balance from 70 months.
 #: - serang_caught_up: KC Serang, five months unpaid from 20 months ago (protection ended after
 #:   the fourth), all paid late together with the sixth, within the three months allowed after
 #:   protection ends; paid monthly since: covered now.
