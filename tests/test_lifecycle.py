@@ -364,13 +364,17 @@ def test_a_member_without_jht_cannot_claim_it(session, user):
     )
 
 
-def test_a_member_who_never_paid_is_not_protected(session, user):
+def test_a_member_who_never_paid_is_not_protected(session, user, login):
     """domain.md: "a registered member who never paid is not protected"."""
     member = factories.make_member(session, office=_serang(session), start_date=month(-3))
     session.commit()
     with pytest.raises(DomainError) as refused:
         done(session, service.register_claim, user(CLERK), world.jkm_data(member, children=()))
     assert "belum ada iuran yang dibayar" in str(refused.value)
+    page = Page(login(CLERK).get(f"/admin/member/details/?id={member.id}"))
+    assert "terdaftar, belum membayar" in page.text("member-status")
+    assert "Perlindungan dimulai sejak iuran pertama dibayar." in page.text("protection")
+    assert page.has_id("record-contribution") and page.has_id("register-claim")
 
 
 # --- deregistration ---------------------------------------------------------------------------
