@@ -26,6 +26,7 @@ COMMANDS = {
     "seed-demo": cli.seed,
     "seed-bulk": cli.seed,
     "create-admin": cli.users,
+    "membership-nightly": cli.membership,
 }
 
 
@@ -46,6 +47,7 @@ def test_each_group_registers_its_commands(app, run):
         "audit-checkpoint Verify the audit trail and write its head, count and...",
         "create-admin Create an administrator account",
         "import-batch Import a member list (CSV or XLSX)",
+        "membership-nightly Lapse and end the memberships whose day has come",
         "seed-bulk Load MEMBERS generated members",
         "seed-demo Load the Banten demo data.",
         "verify-audit Check the audit trail's hash chain",
@@ -58,7 +60,8 @@ def test_seed_demo_on_an_empty_database_says_what_it_loaded_and_the_logins(empty
     assert result.exit_code == 0, result.output
     first, logins, *users = result.output.splitlines()
     assert first.startswith("Demo data loaded: ") and first.endswith(
-        " contribution_payment, 3 department, 41 member, 1 member_correction, 13 office, 14 regency, 2 region, 11 user."
+        " contribution_payment, 3 department, 19 holiday_correction, 44 member, 1 member_correction,"
+        " 13 office, 14 regency, 2 region, 11 user."
     )
     assert logins == "Demo logins (password: demo1234):"
     assert users == [f"  {username:<26} {name}" for username, name, _role, _scope in USERS]
@@ -114,3 +117,15 @@ def test_import_batch_needs_an_active_liaison(empty_db, run, tmp_path):
         '"Hanya penghubung dinas yang mengunggah daftar peserta."}\n'
     )
     assert empty_db.scalar(select(func.count()).select_from(MemberBatch)) == 0
+
+
+def test_membership_nightly_runs_the_nightly_task_for_a_day(run):
+    from backoffice.clock import today_in_jakarta
+
+    # The demo members were brought to their status when seeded (today): nothing is due yet.
+    today = today_in_jakarta()
+    result = run("membership-nightly", "--day", today.isoformat())
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{today.isoformat()}: 0 lapsed, 0 ended.\n"
+    far = run("membership-nightly", "--day", "2099-01-01")
+    assert far.exit_code == 0 and " 0 lapsed" not in far.output  # every active member lapses

@@ -126,7 +126,11 @@ def test_a_list_of_payments_is_recorded_together_with_one_event_each(session, us
     # Each payment, then each member's status from the history (``services.lifecycle``).
     statuses = [e for e in new_events if e.action == "status"]
     new_events = [e for e in new_events if e.action == "contribution"]
-    assert [e.record_id for e in statuses] == [str(m.id) for m in members]
+    # Recorded on TODAY, paid in March: March alone lapsed in July and ended past the window
+    # (15 October); March to May lapsed in September, the window still open.
+    for n, m in enumerate(members):
+        mine = [e.to_state for e in statuses if e.record_id == str(m.id)]
+        assert mine == (["active", "lapsed"] if n % 2 else ["active", "lapsed", "ended"])
     assert [e.record_id for e in new_events] == [str(m.id) for m in members]
     assert [json.loads(e.details)["months"] for e in new_events] == [1, 3, 1, 3, 1]
     # March to May 2026, paid by the members: the PP 50/2025 discount (half of JKK and JKM).
@@ -314,16 +318,21 @@ def test_recording_writes_one_audit_event_in_the_same_transaction(session, user)
     before = count(session, AuditEvent), count(session, ContributionPayment)
     member = make_member(session)
     pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7))
-    # The payment, and the member's status it changed (registered -> ...).
-    assert count(session, AuditEvent) == before[0] + 2
+    # The payment, and the member's status it changed (registered -> active -> lapsed ->
+    # ended by TODAY).
+    assert count(session, AuditEvent) == before[0] + 1 + 3
     session.rollback()  # the service does not commit: payments and event go together
     assert (count(session, AuditEvent), count(session, ContributionPayment)) == before
 
     member = make_member(session)
     pay(session, clerk, member, date(2026, 2, 1), 3, paid_on=date(2026, 2, 7), ip="10.0.0.7")
     session.commit()
-    [event, status] = history(session, "member", member.id)
-    assert (status.action, status.from_state, status.actor_id) == ("status", "registered", clerk.id)
+    event, *statuses = history(session, "member", member.id)
+    assert [(e.action, e.from_state, e.to_state, e.actor_id) for e in statuses] == [
+        ("status", "registered", "active", clerk.id),
+        ("status", "active", "lapsed", clerk.id),
+        ("status", "lapsed", "ended", clerk.id),
+    ]
     assert event.action == "contribution" and event.actor_id == clerk.id
     assert event.ip == "10.0.0.7"
     assert (event.office_id, event.region_id) == (member.office_id, member.region_id)

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from backoffice.audit import verify_chain
@@ -206,6 +208,10 @@ def test_past_the_window_the_payment_is_refused_and_the_membership_ended(session
     page = Page(login(CLERK).get(f"/admin/member/details/?id={member.id}"))
     assert page.status == 200
     assert "berakhir" in page.text("member-status")
+    assert (
+        f"Kepesertaan berakhir pada {window + timedelta(days=1):%d/%m/%Y}: hanya iuran yang "
+        "dibayar sebelum tanggal itu"
+    ) in page.text("protection")
 
 
 # --- a paid death claim: deceased in the same step -------------------------------------------
@@ -363,13 +369,17 @@ def test_a_member_without_jht_cannot_claim_it(session, user):
     )
 
 
-def test_a_member_who_never_paid_is_not_protected(session, user):
+def test_a_member_who_never_paid_is_not_protected(session, user, login):
     """domain.md: "a registered member who never paid is not protected"."""
     member = factories.make_member(session, office=_serang(session), start_date=month(-3))
     session.commit()
     with pytest.raises(DomainError) as refused:
         done(session, service.register_claim, user(CLERK), world.jkm_data(member, children=()))
     assert "belum ada iuran yang dibayar" in str(refused.value)
+    page = Page(login(CLERK).get(f"/admin/member/details/?id={member.id}"))
+    assert "terdaftar, belum membayar" in page.text("member-status")
+    assert "Perlindungan dimulai sejak iuran pertama dibayar." in page.text("protection")
+    assert page.has_id("record-contribution") and page.has_id("register-claim")
 
 
 # --- deregistration ---------------------------------------------------------------------------
@@ -470,3 +480,74 @@ def test_the_migration_brings_members_to_the_status_of_their_history(app, db, se
         .order_by(MemberStatusChange.day, MemberStatusChange.id)
     ).all()
     assert reasons == [rule.FIRST_PAYMENT, rule.DEATH_CLAIM_PAID]
+
+
+# --- the member list: status badge and filter ----------------------------------------------------
+
+
+def test_the_member_list_shows_each_status_and_filters_by_it(session, user, login):
+    clerk = user(CLERK)
+    active = member_paying(session, clerk, [month(n) for n in range(-6, 0)])
+    lapsed = member_paying(session, clerk, [month(n) for n in range(-12, -5)])
+    nightly(session)
+    client = login(CLERK)
+    page = Page(client.get("/admin/member/"))
+    assert page.status == 200
+    assert 'class="badge badge-warning">nonaktif (menunggak)' in page.html
+    assert 'class="badge badge-success">aktif' in page.html
+    filtered = client.get("/admin/member/?flt0_1=lapsed").get_data(as_text=True)
+    assert lapsed.kpj in filtered and active.kpj not in filtered
+    assert "Status kepesertaan" in filtered
+
+
+# --- property: the nightly task on the database reaches the status of the history ---------------
+
+FIRST_DAY = world.today() - timedelta(days=800)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payments=st.lists(
+        st.tuples(st.integers(0, 780), st.integers(-6, 1), st.sampled_from([1, 1, 3])),
+        max_size=10,
+    ),
+    nights=st.sets(st.integers(0, 800), max_size=25),
+)
+def test_the_nightly_task_on_the_database_agrees_with_the_history(session, user, payments, nights):
+    """Random payment histories recorded through the ledger on their days (those it refuses
+    are left out), the nightly task run on random nights (never on the others): after each
+    run the stored status is the one the history alone gives that day."""
+    clerk = user(CLERK)
+    member = factories.make_member(session, office=_serang(session), start_date=FIRST_DAY)
+    session.commit()
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for day, offset, months in payments:
+        by_day.setdefault(day, []).append((offset, months))
+    rules = lifecycle.rules_on(session, world.today())
+    for offset in sorted(set(by_day) | nights):
+        day = FIRST_DAY + timedelta(days=offset)
+        if offset in nights:
+            nightly(session, day)
+            session.refresh(member)
+            history = lifecycle.histories(session, [member.id]).get(member.id, [])
+            expected = rule.standing_on([p for p in history if p.paid_on <= day], day, rules)
+            assert (member.status, member.status_since) == (expected.status, expected.since)
+        for first, count in by_day.get(offset, []):
+            try:
+                done(
+                    session,
+                    ledger.record_payment,
+                    clerk,
+                    member,
+                    period=add_months(day.replace(day=1), first),
+                    months=count,
+                    paid_on=day,
+                    channel="counter",
+                    today=day,
+                )
+            except DomainError:
+                pass

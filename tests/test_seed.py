@@ -359,7 +359,8 @@ def test_demo_members_are_valid_people(session):
             expected.jkm,
             expected.jht,
         )
-        assert m.batch_id is None and m.active
+        # Active unless the membership ended (past the window for arrears).
+        assert m.batch_id is None and m.active is (m.status.value != "ended")
         clerk = clerks[m.registered_by_id]
         assert clerk.office_id in (m.office_id, m.office.parent_id)
         if m.department_id is not None:
@@ -559,3 +560,83 @@ def test_a_driver_and_a_farmer_of_kc_serang_show_the_pp_50_2025_difference(sessi
         assert jan.jkk == (member.contribution_jkk if whole_in_january else half_jkk)
         assert mid.jkk == half_jkk and mid.jkm == member.contribution_jkm // 2
         assert jan.jht == mid.jht == member.contribution_jht
+
+
+# --------------------------------------------------------------------------------------------
+# The membership lifecycle in the demo (issue #17), as petugas.serang
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_demo_member_has_the_status_of_their_history(session):
+    from backoffice.rules import lifecycle as rule
+    from backoffice.services import lifecycle
+
+    today = today_in_jakarta()
+    members = list(session.scalars(select(Member).where(Member.batch_id.is_(None))))
+    histories = lifecycle.histories(session, [m.id for m in members])
+    rules = lifecycle.rules_on(session, today)
+    for member in members:
+        expected = rule.standing_on(histories.get(member.id, []), today, rules)
+        assert (member.status, member.status_since) == (expected.status, expected.since)
+        assert member.active is (expected.status not in rule.INACTIVE), member.name
+    statuses = Counter(m.status.value for m in members)
+    assert statuses["active"] and statuses["lapsed"] and statuses["ended"], statuses
+
+
+def test_the_lifecycle_demo_members_for_petugas_serang(session, user):
+    from backoffice.errors import DomainError
+    from backoffice.transaction import unit_of_work
+    from models import MemberStatus
+    from tests.fixtures import claim_world as world
+
+    clerk = user("petugas.serang")
+    today = today_in_jakarta()
+    scattered = demo_member(session, "serang_scattered")
+    summary = member_ledger(session, scattered, today)
+    assert scattered.status is MemberStatus.ACTIVE and summary.covered
+    paid = {p.period for p in summary.payments}
+    this_month = month_start(today)
+    assert {add_months(this_month, -k) for k in (10, 7, 4, 2)}.isdisjoint(paid)
+
+    lapsed = demo_member(session, "serang_four_unpaid")
+    summary = member_ledger(session, lapsed, today)
+    assert lapsed.status is MemberStatus.LAPSED and summary.arrears_months == 4
+    try:
+        with unit_of_work(session):
+            claims.register_claim(session, clerk, world.jkm_data(lapsed, children=()))
+        raise AssertionError("the claim of a lapsed member was registered")
+    except DomainError as refused:
+        assert "nonaktif sejak" in str(refused)
+    with unit_of_work(session):
+        record_payment(
+            session,
+            clerk,
+            lapsed,
+            period=summary.unpaid_months[0],
+            months=1,
+            paid_on=today,
+            channel="counter",
+        )
+        record_payment(
+            session,
+            clerk,
+            lapsed,
+            period=summary.unpaid_months[1],
+            months=1,
+            paid_on=today,
+            channel="counter",
+        )
+    session.refresh(lapsed)
+    assert (lapsed.status, lapsed.status_since) == (MemberStatus.ACTIVE, today)
+
+    ended = demo_member(session, "serang_past_window")
+    assert ended.status is MemberStatus.ENDED and not ended.active
+    first_unpaid = member_ledger(session, ended, today).unpaid_months[0]
+    try:
+        with unit_of_work(session):
+            record_payment(
+                session, clerk, ended, period=first_unpaid, paid_on=today, channel="counter"
+            )
+        raise AssertionError("a payment past the window was recorded")
+    except DomainError as refused:
+        assert "Kepesertaan berakhir pada" in str(refused)

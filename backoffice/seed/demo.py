@@ -55,7 +55,7 @@ from ..rules import benefits, contributions, sectors
 from ..rules.coverage import add_months, month_start
 from ..rules.nik import make_nik
 from ..services import claims as claim_service
-from ..services import corrections, reference
+from ..services import corrections, lifecycle, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
 
@@ -177,6 +177,19 @@ def CAUGHT_UP(months_ago: int) -> tuple[str, int]:  # noqa: N802
     return ("gap", months_ago)
 
 
+def SCATTERED() -> tuple[str, int]:  # noqa: N802
+    """Paid to date but for four scattered months (10, 7, 4 and 2 months ago): never two in a
+    row, so protection holds ("scattered missed months do not" end it)."""
+    return ("scattered", 0)
+
+
+def UNPAID_DUE(months: int) -> tuple[str, int]:  # noqa: N802
+    """Paid from the start; the last ``months`` months already due on the day of seeding are
+    unpaid (whatever the day of the month): 4 is lapsed within the window for arrears, 8 is
+    past it (ended)."""
+    return ("unpaid_due", months)
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     name: str
@@ -226,12 +239,12 @@ PEOPLE: list[DemoPerson] = [
     DemoPerson("Ujang Suryana", "L", date(1988, 1, 9), "3604", 13, 4,
                "Kp. Kramat RT 004/RW 002, Desa Kramat, Kec. Kragilan", "Tukang ojek", 1_500_000,
                True, "B01", 40, ARREARS(7), 1, COUNTER, key="serang_in_arrears"),
-    # Stopped 20 months ago after three years: long lapsed.
+    # Stopped 20 months ago after three years: long past the window for arrears (ended).
     DemoPerson("Sarmini", "P", date(1975, 11, 30), "3604", 19, 2,
                "Kp. Sukajaya RT 001/RW 001, Desa Pontang, Kec. Pontang", "Buruh tani", 1_000_000,
                False, "B01", 60, ARREARS(20), 1, COUNTER, key="serang_lapsed"),
-    # Aged 57 with JHT but in arrears (last month paid 5 months ago): a JHT age claim refused
-    # for lack of coverage, with a JHT balance nonetheless.
+    # Aged 57 with JHT but in arrears (last month paid 5 months ago): lapsed, yet a JHT age
+    # claim is accepted from his balance (arrears never refuse JHT).
     DemoPerson("Cecep Hidayat", "L", date(1969, 4, 18), "3673", 2, 1,
                "Kp. Sukadiri RT 002/RW 003, Kel. Sawah Luhur, Kec. Kasemen", "Nelayan",
                1_500_000, True, "B01", 74, ARREARS(5), 3, COUNTER, key="serang_age_56_in_arrears"),
@@ -278,6 +291,19 @@ PEOPLE: list[DemoPerson] = [
     DemoPerson("Wahyuni", "P", date(1989, 5, 29), "3673", 1, 3,
                "Jl. Diponegoro RT 001/RW 003, Kel. Cimuncang, Kec. Serang", "Pedagang pakaian",
                2_500_000, True, "B01", 28, PAID, 6, BANK),
+    # The membership lifecycle (issue #17), for petugas.serang: four scattered months missed
+    # (active, covered); four consecutive due months unpaid (lapsed: a claim is refused with
+    # the reason; paying two months of arrears makes her active again); eight unpaid (past
+    # the window for arrears: ended, a payment today is refused).
+    DemoPerson("Rahmat Hidayat", "L", date(1987, 2, 20), "3673", 3, 8,
+               "Kp. Kaloran RT 002/RW 004, Kel. Serang, Kec. Serang", "Pedagang buah", 1_000_000,
+               True, "B01", 24, SCATTERED(), 1, COUNTER, key="serang_scattered"),
+    DemoPerson("Siti Khodijah", "P", date(1992, 8, 7), "3604", 12, 6,
+               "Kp. Kebon RT 001/RW 002, Desa Kebon, Kec. Ciruas", "Pedagang gorengan",
+               1_000_000, True, "B01", 30, UNPAID_DUE(4), 1, COUNTER, key="serang_four_unpaid"),
+    DemoPerson("Mulyana", "L", date(1980, 10, 3), "3604", 13, 7,
+               "Kp. Cigadung RT 003/RW 001, Desa Cigadung, Kec. Kragilan", "Tukang cukur",
+               1_000_000, False, "B01", 36, UNPAID_DUE(8), 1, COUNTER, key="serang_past_window"),
     # ---- KC Serang (B01): registered and paid for by departments of Kab. Serang ------------
     # Dinas Pertanian pays for its farmers every six months (APBD): covered.
     DemoPerson("Sanusi", "L", date(1977, 12, 5), "3604", 18, 2,
@@ -377,9 +403,10 @@ PEOPLE: list[DemoPerson] = [
 #: - serang_jkk_death: KC Serang, JHT, paid monthly at the bank since 40 months ago: died in a
 #:   work accident (the demo's JKK claim, with two children in school).
 #: - serang_in_arrears: KC Serang, last month paid 7 months ago: not covered, protection ended.
-#: - serang_lapsed: KC Serang, last month paid 20 months ago (after 41 months paid).
+#: - serang_lapsed: KC Serang, last month paid 20 months ago (after 41 months paid): ended.
 #: - serang_age_56_in_arrears: KC Serang, aged 57, JHT, last month paid 5 months ago: not
-#:   covered (a JHT age claim is refused for coverage), JHT balance from 70 months.
+#:   covered (a JKM or JKK claim is refused), but a JHT age claim is accepted (JHT is his own
+#:   savings: arrears never refuse it), JHT balance from 70 months.
 #: - serang_caught_up: KC Serang, five months unpaid from 20 months ago (protection ended after
 #:   the fourth), all paid late together with the sixth, within the three months allowed after
 #:   protection ends; paid monthly since: covered now.
@@ -400,6 +427,13 @@ PEOPLE: list[DemoPerson] = [
 #: - kcp_cikande_paid: KCP Cikande (under KC Serang), paid quarterly: covered.
 #: - salemba_paid: KC Jakarta Salemba (Kanwil DKI), paid monthly: covered.
 #: - salemba_in_arrears: KC Jakarta Salemba, aged 62, last month paid 12 months ago.
+#: - serang_scattered: KC Serang, four scattered months unpaid (10, 7, 4, 2 months ago):
+#:   active and covered.
+#: - serang_four_unpaid: KC Serang, JHT, the last four months due unpaid: lapsed (a JKM or
+#:   JKK claim is refused, "lapsed since ..."); within the window for arrears, so paying the
+#:   two oldest unpaid months makes her active again.
+#: - serang_past_window: KC Serang, the last eight months due unpaid: past the window for
+#:   arrears, the membership ended; a contribution paid today is refused with the reason.
 DEMO_MEMBERS: dict[str, str] = {p.key: p.nik for p in PEOPLE if p.key}
 
 #: The clerks who register and record at the counter, per office (a KCP has no clerk of its
@@ -585,11 +619,22 @@ def _blocks(first: date, last: date, cadence: int, run_ahead: bool) -> list[_Blo
     return blocks
 
 
-def _history(person: DemoPerson, start: date, end: date) -> list[_Block]:
+def _history(
+    person: DemoPerson, start: date, end: date, last_due: date | None = None
+) -> list[_Block]:
+    """The payments of ``person`` from ``start`` to ``end`` (the month of seeding);
+    ``last_due`` is the last month already due then (default: the month before ``end``)."""
     kind, n = person.history
     first = month_start(start)
     if kind == "paid":
         return _blocks(first, end, person.cadence, run_ahead=True)
+    if kind == "scattered":
+        missed = {add_months(end, -k) for k in (10, 7, 4, 2)}
+        months = _blocks(first, end, 1, run_ahead=True)
+        return [block for block in months if block.first not in missed]
+    if kind == "unpaid_due":
+        last_due = last_due or add_months(end, -1)
+        return _blocks(first, add_months(last_due, -n), person.cadence, run_ahead=False)
     if kind == "arrears":
         return _blocks(first, add_months(end, -n), person.cadence, run_ahead=False)
     assert kind == "gap" and n >= 6
@@ -698,12 +743,13 @@ def _seed_members(
     payments: list[dict[str, Any]] = []
     discounts = reference.discounts(session)
     due_day = reference.due_day(reference.parameters_on(session, today))
+    last_due = end if today.day > due_day else add_months(end, -1)
     for row in members:
         person, start, rng = plans[row["nik"]]
         standard = contributions.Contribution(
             row["contribution_jkk"], row["contribution_jkm"], row["contribution_jht"]
         )
-        for block in _history(person, start, end):
+        for block in _history(person, start, end, last_due):
             if person.department:
                 # A department pays for all its members at once: one date and one payment
                 # order (SP2D) per department and month.
@@ -752,6 +798,9 @@ def _seed_members(
     session.execute(insert(ContributionPayment).execution_options(render_nulls=True), payments)
     report.add("contribution_payment", len(payments))
     session.flush()
+    # Each new member's status from their history (registered, active, lapsed, ended).
+    new_members = session.scalars(select(Member).where(Member.id.in_(ids.values())))
+    lifecycle.sync(session, new_members, today=today, audited=False)
 
 
 # --------------------------------------------------------------------------------------------

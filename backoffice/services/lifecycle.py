@@ -145,19 +145,43 @@ def after_payments(
         if member.status in (S.DECEASED, S.EXITED):
             continue
         standing, changes = lifecycle.replay(found.get(member.id, []), today, rules)
-        event = _apply(session, member, standing, changes, actor=actor, ip=ip)
-        if event is not None:
-            events.append(event)
+        events += _apply(session, member, standing, changes, actor=actor, ip=ip)
     return events
 
 
-def sync(session: Session, members: Iterable[Member], *, today: date | None = None) -> int:
-    """Bring members whose payments were written without the ledger (the demo and bulk data,
-    an import from another system) to the status of their history today: flushed, each change
-    audited as the system's. Returns how many changed."""
+def sync(
+    session: Session,
+    members: Iterable[Member],
+    *,
+    today: date | None = None,
+    audited: bool = True,
+) -> int:
+    """Bring members whose payments were written without the ledger (the demo data, an import
+    from another system) to the status of their history today: flushed, each change in the
+    status history and, ``audited``, an audit event of the system. Returns how many changed.
+    Loaded data (the demo, like migration 0015) is not audited: its members and payments
+    are not either."""
     events = after_payments(session, None, members, today=today or today_in_jakarta())
-    audit.append_events(session, events)
+    if audited:
+        audit.append_events(session, events)
     return len(events)
+
+
+def unrecorded(member: Member, standing: Standing, changes: list[Change]) -> list[Change]:
+    """The changes of the rule's ``changes`` (oldest first) the member's stored status does
+    not have yet: those after the one that gave the stored status (e.g. a lapse the nightly
+    task had not stored, then the payment that restored it). When the stored status is not
+    on the rule's way (a payment recorded late rewrote the history), one change from it to
+    the new status, with the latest reason."""
+    if member.status is S.REGISTERED and member.status_since is None:
+        return list(changes)
+    for index in range(len(changes) - 1, -1, -1):
+        change = changes[index]
+        if change.after is member.status and change.day == member.status_since:
+            return changes[index + 1 :]
+    if standing.status is member.status or standing.since is None or not changes:
+        return []
+    return [Change(standing.since, member.status, standing.status, changes[-1].reason)]
 
 
 def _apply(
@@ -171,42 +195,53 @@ def _apply(
     claim: Claim | None = None,
     comment: str | None = None,
     extra: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
-    """Store ``standing`` on the member; a new status is a history row and an audit event
-    (returned, not appended), its reason the latest change's of the rule."""
+) -> list[dict[str, Any]]:
+    """Store ``standing`` on the member; each change not stored yet is a history row and an
+    audit event (returned, not appended) with the rule's reason."""
     lapses_on, ends_on = lifecycle.stored_dates(standing)
     member.lapses_on, member.ends_on = lapses_on, ends_on
-    before = member.status
-    if standing.status is before:
+    missing = unrecorded(member, standing, changes)
+    if not missing:
         session.flush()
-        return None
-    assert standing.since is not None and changes
-    reason = changes[-1].reason
-    member.status = standing.status
-    member.status_since = standing.since
-    member.active = standing.status not in lifecycle.INACTIVE
-    session.add(
-        MemberStatusChange(
-            member_id=member.id,
-            from_status=before,
-            to_status=standing.status,
-            reason=reason,
-            day=standing.since,
-            actor_id=actor.id if actor is not None else None,
-            claim_id=claim.id if claim is not None else None,
+        return []
+    member.status = missing[-1].after
+    member.status_since = missing[-1].day
+    member.active = member.status not in lifecycle.INACTIVE
+    events = []
+    for change in missing:
+        closing = change.after in (S.DECEASED, S.EXITED)
+        session.add(
+            MemberStatusChange(
+                member_id=member.id,
+                from_status=change.before,
+                to_status=change.after,
+                reason=change.reason,
+                day=change.day,
+                actor_id=actor.id if actor is not None else None,
+                claim_id=claim.id if claim is not None and closing else None,
+            )
         )
-    )
+        details: dict[str, Any] = {"reason": change.reason, "day": change.day}
+        if claim is not None and closing:
+            details["claim_id"] = claim.id
+        if change.after in (S.LAPSED, S.ENDED) and standing.protection_ends is not None:
+            details["protection_ended"] = standing.protection_ends
+            details["window_ends"] = standing.window_ends
+        if change is missing[-1]:
+            details |= extra or {}
+        events.append(
+            _event(
+                member,
+                change.before,
+                change.after,
+                actor=actor,
+                ip=ip,
+                details=details,
+                comment=comment if change is missing[-1] else None,
+            )
+        )
     session.flush()
-    details: dict[str, Any] = {"reason": reason, "day": standing.since}
-    if claim is not None:
-        details["claim_id"] = claim.id
-    if standing.protection_ends is not None and standing.status in (S.LAPSED, S.ENDED):
-        details["protection_ended"] = standing.protection_ends
-        details["window_ends"] = standing.window_ends
-    details |= extra or {}
-    return _event(
-        member, before, standing.status, actor=actor, ip=ip, details=details, comment=comment
-    )
+    return events
 
 
 def _event(
@@ -276,7 +311,7 @@ def _close(
             "refund_months": [p.period for p in refund],
             "refund_total": sum(p.total for p in refund),
         }
-    event = _apply(
+    events = _apply(
         session,
         member,
         standing,
@@ -287,8 +322,7 @@ def _close(
         comment=comment,
         extra=extra,
     )
-    if event is not None:
-        audit.append_events(session, [event])
+    audit.append_events(session, events)
 
 
 def on_claim_paid(session: Session, actor: User, claim: Claim, *, ip: str | None = None) -> None:
