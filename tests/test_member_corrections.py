@@ -447,7 +447,7 @@ def test_a_deregistration_ends_the_membership_audited(session, user, member, set
     ended = session.get(Member, member.id)
     assert ended.active is False and ended.status is MemberStatus.EXITED
     # The lifecycle service ends it: a status event with the approved request's reason.
-    [event] = member_events(session, member, lifecycle.ACTION)
+    event = member_events(session, member, lifecycle.ACTION)[-1]
     assert event.comment == "Peserta pindah ke luar negeri."
     assert event.to_state == MemberStatus.EXITED.value
 
