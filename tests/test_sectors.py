@@ -275,3 +275,28 @@ def test_the_member_page_shows_the_credit(session, user, login):
     session.commit()
     page = login(CLERK).get(f"/admin/member/details/?id={driver.id}").get_data(as_text=True)
     assert "Kelebihan bayar atas iuran yang mendapat potongan: Rp10.900" in page
+
+
+def test_the_administrator_gives_a_department_its_sector(session, login):
+    department = session.scalar(select(Department).where(Department.name.like("Dinas PU%")))
+    assert department.sector == "construction"
+    admin = login("admin")
+    form = admin.get(f"/admin/department/edit/?id={department.id}").get_data(as_text=True)
+    assert "Konstruksi" in form and "Perikanan" in form
+    data = {
+        "name": department.name,
+        "regency": str(department.regency_id),
+        "office": str(department.office_id),
+        "sector": "fisheries",
+        "contact_email": department.contact_email or "",
+        "staff_count": str(department.staff_count or ""),
+    }
+    assert admin.post(f"/admin/department/edit/?id={department.id}", data=data).status_code == 302
+    session.expire_all()
+    assert session.get(Department, department.id).sector == "fisheries"
+    refused = admin.post(
+        f"/admin/department/edit/?id={department.id}", data=data | {"sector": "astronaut"}
+    )
+    assert "Pilih sektor dari daftar." in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Department, department.id).sector == "fisheries"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectField
 
+from backoffice.errors import DomainError
+from backoffice.extensions import db
 from backoffice.services import org as org_service
-from models import Department, Office, OfficeType, Regency, Region
+from models import Department, Office, OfficeType, Regency, Region, Sector
 
 from .base import SecuredModelView
 from .filters import EnumFilter
@@ -26,6 +31,7 @@ COMMON_LABELS = {
     "created_at": _l("Created"),
     "contact_email": _l("Contact e-mail"),
     "staff_count": _l("Staff"),
+    "sector": _l("Sector"),
     "region.name": _l("Region"),
     "regency.name": _l("Regency/city"),
     "office.name": _l("Office"),
@@ -112,15 +118,37 @@ class OfficeView(SecuredModelView):
         return not problems
 
 
+def sector_choices() -> list[tuple[str, str]]:
+    """The sectors, in their order, in the user's language."""
+    locale = str(get_locale() or "id")
+    rows = db.session.scalars(select(Sector).order_by(Sector.sort_order, Sector.code))
+    return [(row.code, row.label(locale)) for row in rows]
+
+
 class DepartmentView(SecuredModelView):
     screen = "departments"
     audit_record_type = "department"
-    column_list = ["name", "regency", "office"]
+    column_list = ["name", "regency", "office", "sector"]
     column_searchable_list = ["name"]
     column_filters = ["regency.name", "office.name"]
     column_default_sort = "name"
     column_labels = COMMON_LABELS
-    form_columns = ["name", "regency", "office", "contact_email", "staff_count"]
+    form_columns = ["name", "regency", "office", "sector", "contact_email", "staff_count"]
+    # The sector the regent gives the department: its members' sector when their occupation
+    # names none (a choice of the sector list; checked again on saving).
+    form_overrides = {"sector": SelectField}
+    form_args = {
+        "sector": {
+            "choices": lambda: [("", gettext("(none)")), *sector_choices()],
+            "validate_choice": False,
+        }
+    }
+
+    def on_model_change(self, form: Any, model: Department, is_created: bool) -> None:
+        model.sector = model.sector or None
+        if model.sector is not None and model.sector not in dict(sector_choices()):
+            raise DomainError(_l("Choose a sector of the list."))
+        super().on_model_change(form, model, is_created)
 
     def audit_scope(self, model: Department) -> dict[str, int | None]:
         return {
