@@ -7,6 +7,7 @@ claims service judges events against it): ``M`` is this month.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from models import (
     MemberStatus,
     MemberStatusChange,
     Office,
+    Relationship,
 )
 from tests import factories
 from tests.fixtures import claim_world as world
@@ -367,6 +369,54 @@ def test_a_member_without_jht_cannot_claim_it(session, user):
     assert str(refused.value) == (
         "Peserta tidak memilih program JHT: tidak ada saldo JHT yang dapat diklaim."
     )
+
+
+def test_after_the_death_benefit_the_heirs_still_claim_the_jht(session, user, app, login):
+    """domain.md: "JHT is the member's own savings": a paid JKM closes the membership, but the
+    heirs of a member who chose JHT may still claim the balance; nothing else."""
+    member = world.paid_member(session, jht=True)
+    session.commit()
+    died = world.today() - timedelta(days=3)
+    jkm = _paid_claim(session, user, app, world.jkm_data(member, event_date=died, children=()))
+    done(
+        session,
+        claim_decisions.decide,
+        user(CLERK),
+        jkm.id,
+        "pay",
+        payment_reference="TRF-9",
+        paid_on=world.today(),
+    )
+    session.refresh(member)
+    assert member.status is S.DECEASED
+    page = Page(login(CLERK).get(f"/admin/member/details/?id={member.id}"))
+    assert page.has_id("register-claim") and not page.has_id("record-contribution")
+    heirs = dataclasses.replace(
+        world.jht_data(member, event_date=died, reason=JhtReason.DEATH),
+        claimant_name="Siti Rahmah",
+        claimant_nik=world.jkm_data(member).claimant_nik,
+        claimant_relationship=Relationship.SPOUSE,
+        account_holder="Siti Rahmah",
+    )
+    jht = _paid_claim(session, user, app, heirs)
+    done(
+        session,
+        claim_decisions.decide,
+        user(CLERK),
+        jht.id,
+        "pay",
+        payment_reference="TRF-10",
+        paid_on=world.today(),
+    )
+    session.refresh(member)
+    assert jht.state is ClaimState.PAID and member.status is S.DECEASED
+    with pytest.raises(DomainError):
+        done(
+            session,
+            service.register_claim,
+            user(CLERK),
+            world.jkk_data(member, death=True),
+        )
 
 
 def test_a_member_who_never_paid_is_not_protected(session, user, login):

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from models import Department, Member, MemberStatus, Role, User
+from models import Department, Member, MemberStatus, Programme, Role, User
 
 from ..labels import STATE_LABELS
-from ..rules.lifecycle import CLAIMS_CLOSED, CONTRIBUTIONS_CLOSED
+from ..rules.lifecycle import CLAIMS_CLOSED, CONTRIBUTIONS_CLOSED, claim_open
 from .actions import Action, Facts, Policy, Rule
 from .claims import MEMBER_OFFICE, REGISTERS, STAFF
 from .scopes import works_for
@@ -45,6 +45,12 @@ def _takes_contributions(user: User, member: Member, facts: Facts) -> Any:
 
 
 def _takes_claims(user: User, member: Member, facts: Facts) -> Any:
+    # A deceased member's JHT is still claimed by the heirs (``lifecycle.claim_open``).
+    if member is None:
+        return None
+    jht = Programme.JHT.value in (member.programmes or "").split(",")
+    if claim_open(member.status, None, jht):
+        return None
     return _status_refusal(member, _NO_CLAIMS, _l("no claim can be registered."))
 
 

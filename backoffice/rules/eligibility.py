@@ -15,7 +15,7 @@ from models import ClaimType, JhtReason, MemberStatus, Relationship
 
 from .coverage import Coverage
 from .finding import Finding
-from .lifecycle import CLAIMS_CLOSED
+from .lifecycle import claim_open
 from .parameters import Params, count
 
 #: The benefit parameters the claim conditions read.
@@ -104,7 +104,8 @@ def claim_findings(
     params: Params,
 ) -> list[Finding]:
     """Why the member or claimant may not claim ``claim_type`` for an event on ``event_date``,
-    in the order a clerk reads them: the member (not deceased or exited; for JKK and JKM
+    in the order a clerk reads them: the member (not deceased or exited - a deceased member's
+    JHT excepted, ``lifecycle.claim_open`` -; for JKK and JKM
     covered on the event date: "protection starts with the first contribution paid", "more
     than 3 consecutive unpaid months ends the protection"), then the claim type's own
     conditions (JKK within ``jkk.claim_years`` of the accident, JKM by an heir, JHT only for a
@@ -113,7 +114,7 @@ def claim_findings(
     parameters in force on the event date, read only for their case; ``MissingParameter``
     when one is needed and absent)."""
     findings = []
-    if status in CLAIMS_CLOSED:
+    if not claim_open(status, claim_type, has_jht):
         findings.append(Finding(MEMBER_CLOSED, {"status": status, "since": since}))
     elif claim_type is not ClaimType.JHT:
         if not cover.started:

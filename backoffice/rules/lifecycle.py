@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import groupby
 
-from models import MemberStatus
+from models import ClaimType, MemberStatus
 
 from .finding import Finding
 from .months import add_months, due_date, month_start, same_day_months_later
@@ -68,9 +68,22 @@ TERMINAL = frozenset({S.ENDED, S.DECEASED, S.EXITED})
 #: membership takes none made from the day it ended (``payment_refusal``), but one made while
 #: it ran, recorded late, still counts: the history, not the stored status, decides.
 CONTRIBUTIONS_CLOSED = frozenset({S.DECEASED, S.EXITED})
-#: Statuses for which no claim is registered. An ended member keeps their JHT savings ("arrears
-#: never refuse a JHT claim") and the claims of events while covered: assumption, see README.
+#: Statuses for which no claim is registered (``claim_open`` names the one exception, a deceased
+#: member's JHT). An ended member keeps their JHT savings ("arrears never refuse a JHT claim")
+#: and the claims of events while covered: assumption, see README.
 CLAIMS_CLOSED = frozenset({S.DECEASED, S.EXITED})
+
+
+def claim_open(status: MemberStatus, claim_type: ClaimType | None, has_jht: bool) -> bool:
+    """Whether a claim of ``claim_type`` (None: any claim at all) may still be registered for a
+    member in ``status``. Once a death benefit is paid the membership is closed, but the JHT of
+    a member who chose it is still their savings ("JHT is the member's own savings"), paid to
+    the heirs on death: the heirs may claim it whether the JKM was paid first or not."""
+    if status not in CLAIMS_CLOSED:
+        return True
+    return status is S.DECEASED and has_jht and claim_type in (None, ClaimType.JHT)
+
+
 #: ``member.active`` is False for these.
 INACTIVE = frozenset({S.ENDED, S.DECEASED, S.EXITED})
 

@@ -95,12 +95,27 @@ def test_the_event_is_past_and_after_the_start() -> None:
 
 
 def test_a_deceased_or_exited_member_cannot_claim_any_more() -> None:
+    """domain.md: a paid death claim ends the membership; JHT, the member's own savings, is
+    still paid to the heirs of a deceased member who chose it (``lifecycle.claim_open``)."""
     assert findings(ClaimType.JKM) == []
+    day = date(2026, 9, 1)
+    closed = {"since": day}
     for status in (MemberStatus.DECEASED, MemberStatus.EXITED):
-        day = date(2026, 9, 1)
-        assert findings(ClaimType.JHT, status=status, since=day, jht_reason=JhtReason.AGE) == [
-            Finding(rule.MEMBER_CLOSED, {"status": status, "since": day})
+        assert findings(ClaimType.JKM, status=status, since=day, claimant=Relationship.SPOUSE) == [
+            Finding(rule.MEMBER_CLOSED, {"status": status, **closed})
         ]
+    exited = MemberStatus.EXITED
+    assert findings(ClaimType.JHT, status=exited, since=day, jht_reason=JhtReason.AGE) == [
+        Finding(rule.MEMBER_CLOSED, {"status": exited, **closed})
+    ]
+    deceased = MemberStatus.DECEASED
+    assert findings(ClaimType.JHT, status=deceased, since=day, jht_reason=JhtReason.DEATH) == []
+    assert findings(
+        ClaimType.JHT, status=deceased, since=day, jht_reason=JhtReason.DEATH, has_jht=False
+    ) == [
+        Finding(rule.MEMBER_CLOSED, {"status": deceased, **closed}),
+        Finding(rule.JHT_NOT_CHOSEN),
+    ]
 
 
 def test_jkk_and_jkm_need_protection_on_the_event_date() -> None:

@@ -238,3 +238,20 @@ def test_an_ended_membership_stays_ended(
     statuses = [c.after for c in changes]
     assert S.ENDED not in statuses or statuses.index(S.ENDED) == len(statuses) - 1
     assert all(a.day <= b.day for a, b in zip(changes, changes[1:], strict=False))
+
+
+def test_a_deceased_members_jht_is_still_claimed_by_the_heirs():
+    """domain.md: "A paid death claim (JKM, or JKK death) ends the membership in the same step"
+    and "JHT is the member's own savings": after the death benefit no claim is registered any
+    more, except the JHT of a member who chose it."""
+    from models import ClaimType
+
+    assert lifecycle.claim_open(S.DECEASED, ClaimType.JHT, has_jht=True)
+    assert lifecycle.claim_open(S.DECEASED, None, has_jht=True)  # the button is offered
+    assert not lifecycle.claim_open(S.DECEASED, ClaimType.JKM, has_jht=True)
+    assert not lifecycle.claim_open(S.DECEASED, ClaimType.JKK, has_jht=True)
+    assert not lifecycle.claim_open(S.DECEASED, ClaimType.JHT, has_jht=False)
+    assert not lifecycle.claim_open(S.DECEASED, None, has_jht=False)
+    assert not lifecycle.claim_open(S.EXITED, ClaimType.JHT, has_jht=True)  # JHT paid out
+    for status in (S.REGISTERED, S.ACTIVE, S.LAPSED, S.ENDED):
+        assert lifecycle.claim_open(status, ClaimType.JKM, has_jht=False)
