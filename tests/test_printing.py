@@ -19,7 +19,6 @@ from backoffice.i18n import format_rupiah
 from backoffice.rules.personal_data import mask_nik
 from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
-from backoffice.services.documents_pdf import mask_account
 from backoffice.services.lifecycle import status_label
 from models import AuditEvent, Claim, ClaimState, Member, Office
 from tests.fixtures import claim_world as world
@@ -208,9 +207,8 @@ def test_the_english_screen_still_prints_the_official_document_in_indonesian(ses
     assert "KARTU PESERTA" in text and "MEMBER CARD" not in text
 
 
-def test_a_bank_account_keeps_only_its_last_four_characters():
-    # the account's 15 digits, its dashes left out: only the last 4 are printed
-    assert mask_account("0123-01-000123-50-1") == "*" * 11 + "3501"
-    assert mask_account("12345678") == "****5678"
-    assert mask_account("1234567") == "*******"
-    assert mask_account(None) == ""
+def test_a_name_outside_latin_1_is_printed_without_its_accents(session, login):
+    # The core fonts cover Latin-1: a letter outside it loses its accent, never the download.
+    member = world.paid_member(session, years=1, name="Nguyễn Thị Ánh")
+    text = flat(pdf_text(login(CLERK).get(card_url(member))))
+    assert "Nguyen Thi Ánh" in text and member.kpj in text

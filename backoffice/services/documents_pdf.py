@@ -30,7 +30,7 @@ from ..clock import today_in_jakarta
 from ..errors import DomainError
 from ..i18n import format_rupiah
 from ..labels import label
-from ..rules.personal_data import STAR, mask_nik
+from ..rules.personal_data import mask_account, mask_nik
 from .claims import shown_breakdown
 from .lifecycle import status_label
 
@@ -42,7 +42,6 @@ PRINTERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
 DOCUMENT_LOCALE = "id"
 #: The programmes a member's ``programmes`` column may name, in the order printed.
 PROGRAMMES = ("JKK", "JKM", "JHT")
-_ACCOUNT_SHOWN = 4
 ISSUER = "BPJS Ketenagakerjaan"
 
 
@@ -57,15 +56,6 @@ def may_print(user: User | None) -> bool:
     """Whether the user's role prints documents at all (the item is read through the user's
     row scope first: out of scope is not found)."""
     return user is not None and user.active and user.role in PRINTERS
-
-
-def mask_account(value: str | None) -> str:
-    """``***********3501``: a bank account's digits (and letters), its separators left out,
-    all hidden but the last 4; a value of fewer than 8 is hidden whole."""
-    text = "".join(ch for ch in (value or "") if ch.isalnum())
-    if len(text) < 2 * _ACCOUNT_SHOWN:
-        return STAR * len(text)
-    return STAR * (len(text) - _ACCOUNT_SHOWN) + text[-_ACCOUNT_SHOWN:]
 
 
 def member_card(
@@ -356,7 +346,6 @@ __all__ = [
     "PRINT_CARD",
     "PRINT_LETTER",
     "Document",
-    "mask_account",
     "may_print",
     "member_card",
     "payment_letter",
