@@ -191,6 +191,17 @@ def test_a_claim_not_paid_has_no_letter(session, user, login, settings):
     assert downloads(session, "print_payment_letter", "claim", claim.id) == []
 
 
+def test_the_branch_head_downloads_it_too_and_the_claims_history_tells(
+    session, user, login, settings
+):
+    claim = paid_claim(session, user, settings)
+    head = login("kepala.serang")
+    assert f"JKM-{claim.id:06d}" in flat(pdf_text(head.get(letter_url(claim))))
+    page = head.get(f"/admin/claim/details/?id={claim.id}").get_data(as_text=True)
+    assert "surat pembayaran diunduh" in page
+    assert login("auditor.banten").get(letter_url(claim)).status_code == 403
+
+
 def test_another_offices_clerk_gets_no_letter(session, user, login, settings):
     claim = paid_claim(session, user, settings)
     assert login(OTHER_OFFICE_CLERK).get(letter_url(claim)).status_code == 404
