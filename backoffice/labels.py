@@ -84,6 +84,9 @@ ACTION_LABELS: dict[str, object] = {
     "deregister": _l("deregistered at the member's request"),
     "propose": _l("correction proposed"),
     "correct": _l("data corrected"),
+    # Printed documents hold personal data: each download is in the trail.
+    "print_member_card": _l("member card printed"),
+    "print_payment_letter": _l("payment letter downloaded"),
 }
 
 #: Why a member's status changed (``rules.lifecycle`` reason codes).

@@ -86,6 +86,9 @@ POLICY: dict[str, frozenset[str] | str] = {
     "member.record_contribution": frozenset({"clerk"}),
     # Corrections of member data: a clerk proposes, another user of the member's office decides.
     "member.propose_correction": frozenset({"clerk"}),
+    # Printed documents (the member card, a paid claim's payment letter): the office's staff.
+    "member.member_card": frozenset({"clerk", "branch_head"}),
+    "claim.payment_letter": frozenset({"clerk", "branch_head"}),
     **model_view("correction", read={"clerk", "branch_head"}, write=set(), export=set()),
     "correction.decide": frozenset({"clerk", "branch_head"}),
     "correction.document": frozenset({"clerk", "branch_head"}),

@@ -41,7 +41,7 @@ from backoffice.listing.words import WordIndex
 from backoffice.rules import benefits
 from backoffice.rules.nik import NIK_LENGTH
 from backoffice.rules.personal_data import mask_nik
-from backoffice.services import claim_decisions, claim_documents
+from backoffice.services import claim_decisions, claim_documents, documents_pdf
 from backoffice.services import claims as service
 from backoffice.transaction import unit_of_work
 from models import (
@@ -58,6 +58,7 @@ from models.words import claim_name_pair, claim_name_word
 
 from .base import SecuredModelView
 from .decisions import DecisionRoute
+from .downloads import pdf_download
 from .filters import EnumFilter, ScopedChoiceFilter
 from .formats import BadgeCount, menu_name_with_badge
 from .personal_data import RevealRoute, revealable
@@ -561,6 +562,23 @@ class ClaimView(DecisionRoute, _ClaimScreen):
             flash(gettext("The document is marked as checked."), "success")
         return redirect(url_for(".details_view", id=claim_id))
 
+    @expose("/payment-letter/")
+    def payment_letter(self) -> Any:
+        """The payment letter of a paid claim as PDF ("Unduh surat pembayaran"), scoped like
+        the details page; a claim not paid has none (said on its page)."""
+        if not documents_pdf.may_print(current_user):
+            abort(403)
+        claim = self.get_one(request.args.get("id", ""))
+        try:
+            with unit_of_work(db.session):
+                document = documents_pdf.payment_letter(
+                    db.session, current_user, claim, ip=request.remote_addr
+                )
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for(".details_view", id=claim.id))
+        return pdf_download(document)
+
     @expose("/document/")
     def document(self) -> Any:
         document = self._document(request.args.get("id", ""))
@@ -650,6 +668,8 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "transport_labels": TRANSPORT_LABELS,
         "overdue": claim_decisions.is_overdue(claim, today_in_jakarta()),
         "today": today_in_jakarta(),
+        "may_print_letter": claim.state is ClaimState.PAID
+        and documents_pdf.may_print(current_user),
     }
 
 

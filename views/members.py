@@ -26,7 +26,7 @@ from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
 from backoffice.rules.nik import NIK_LENGTH
-from backoffice.services import ledger, lifecycle, reference
+from backoffice.services import documents_pdf, ledger, lifecycle, reference
 from backoffice.transaction import unit_of_work
 from models import (
     Department,
@@ -41,6 +41,7 @@ from models.words import member_name_pair, member_name_word
 
 from .base import SecuredModelView
 from .corrections import may_propose, propose_view
+from .downloads import pdf_download
 from .filters import EnumFilter, ReferenceChoiceFilter, ScopedChoiceFilter
 from .formats import masked
 from .personal_data import RevealRoute, revealable
@@ -283,6 +284,7 @@ class MemberView(RevealRoute, SecuredModelView):
             "may_claim": authz.may(current_user, "claims", "create")
             and bool(authz.check(current_user, "register_claim", model)),
             "may_correct": may_propose(model),
+            "may_print": documents_pdf.may_print(current_user),
             "history": audit.history(db.session, ledger.RECORD_TYPE, model.id),
             "status_badge": status_badge(model.status),
             "status_timeline": lifecycle.timeline(db.session, model),
@@ -303,6 +305,18 @@ class MemberView(RevealRoute, SecuredModelView):
         if not authz.MEMBERS.may_take(current_user, "propose_correction"):
             abort(403)
         return propose_view(self, self.get_one(request.args.get("id", "")))
+
+    @expose("/card/")
+    def member_card(self) -> Any:
+        """The member's card as PDF ("Cetak kartu peserta"), scoped like the details page."""
+        if not documents_pdf.may_print(current_user):
+            abort(403)
+        member = self.get_one(request.args.get("id", ""))
+        with unit_of_work(db.session):
+            document = documents_pdf.member_card(
+                db.session, current_user, member, ip=request.remote_addr
+            )
+        return pdf_download(document)
 
     @expose("/contribution/", methods=("POST",))
     def record_contribution(self) -> Any:

@@ -66,6 +66,21 @@ def mask_address(value: str | None) -> str:
     return f"{words[0]} {words[1][0]}{ADDRESS_STARS}"
 
 
+#: A bank account printed on a document keeps its last 4 characters; under 8 it is hidden whole.
+_ACCOUNT_SHOWN = 4
+
+
+def mask_account(value: str | None) -> str:
+    """``***********3501``: a bank account's digits (and letters), its separators left out,
+    all hidden but the last 4, enough for the payee to recognise their account. A value of
+    fewer than 8 characters is hidden whole. (A printed document's; the screens of a claim
+    show the account to the office that pays it.)"""
+    text = "".join(ch for ch in (value or "") if ch.isalnum())
+    if len(text) < 2 * _ACCOUNT_SHOWN:
+        return STAR * len(text)
+    return STAR * (len(text) - _ACCOUNT_SHOWN) + text[-_ACCOUNT_SHOWN:]
+
+
 #: The personal data fields of the records, by field name, and how each is masked.
 MASKS: dict[str, Callable[[str | None], str]] = {
     "nik": mask_nik,
@@ -91,6 +106,7 @@ __all__ = [
     "MASKS",
     "is_personal",
     "mask",
+    "mask_account",
     "mask_address",
     "mask_nik",
     "mask_phone",

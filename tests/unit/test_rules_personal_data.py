@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from backoffice.rules.personal_data import (
     is_personal,
     mask,
+    mask_account,
     mask_address,
     mask_nik,
     mask_phone,
@@ -88,3 +89,26 @@ def test_the_personal_fields_and_none():
     assert not is_personal("name") and not is_personal("kpj")
     assert mask("nik", None) is None
     assert mask("claimant_nik", "3604015203900001") == "3604********0001"
+
+
+def test_a_printed_bank_account_keeps_its_last_four_digits_only():
+    # UU 27/2022: a payment letter names the account paid, masked but for its last 4 digits
+    # (issue #18), so the payee recognises it and a reader of the letter learns nothing more.
+    assert mask_account("0123-01-000123-50-1") == "*" * 11 + "3501"
+    assert mask_account("12345678") == "****5678"
+    assert mask_account("1234567") == "*******"
+    assert mask_account(None) == mask_account("") == ""
+    assert not is_personal("bank_account")  # the claim's screens show it to its office
+
+
+@given(st.text(alphabet="0123456789- ", max_size=30))
+def test_a_masked_account_shows_at_most_four_characters(account):
+    masked = mask_account(account)
+    digits = sum(ch.isdigit() for ch in account)
+    assert len(masked) == digits
+    assert sum(ch != "*" for ch in masked) <= 4
+    assert (
+        masked == ""
+        or digits < 8
+        or masked.endswith("".join(c for c in account if c.isdigit())[-4:])
+    )

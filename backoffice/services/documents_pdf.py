@@ -1,0 +1,352 @@
+"""The printed documents of an office: a member's card (kartu peserta) and the payment letter
+of a paid claim (surat pembayaran klaim), as PDF (fpdf2, its core Helvetica font).
+
+They are official documents handed to the member: always in Bahasa Indonesia, whatever the
+language of the clerk's screens (the msgids are English, rendered under ``force_locale("id")``
+from the same catalogs as the screens; the stored breakdown of a claim renders the same way).
+They hold personal data (UU 27/2022): the NIK printed masked (``rules.personal_data``), the
+bank account with its last 4 digits only, and every download is an audit event, appended
+before the document is produced (the caller commits, then sends it). Operations flush.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from fpdf import FPDF
+from sqlalchemy.orm import Session
+
+from models import Claim, ClaimState, Member, Office, Role, User
+
+from .. import audit
+from ..clock import today_in_jakarta
+from ..errors import DomainError
+from ..i18n import format_rupiah
+from ..labels import label
+from ..rules.personal_data import mask_account, mask_nik
+from .claims import shown_breakdown
+from .lifecycle import status_label
+
+PRINT_CARD = "print_member_card"
+PRINT_LETTER = "print_payment_letter"
+#: Who prints: the staff of the member's office, at the counter.
+PRINTERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
+#: The language of the documents (official: Bahasa Indonesia).
+DOCUMENT_LOCALE = "id"
+#: The programmes a member's ``programmes`` column may name, in the order printed.
+PROGRAMMES = ("JKK", "JKM", "JHT")
+ISSUER = "BPJS Ketenagakerjaan"
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    mimetype: str = "application/pdf"
+
+
+def may_print(user: User | None) -> bool:
+    """Whether the user's role prints documents at all (the item is read through the user's
+    row scope first: out of scope is not found)."""
+    return user is not None and user.active and user.role in PRINTERS
+
+
+def member_card(
+    session: Session, actor: User, member: Member, *, ip: str | None = None
+) -> Document:
+    """The member's card, its download audited."""
+    _audit(session, actor, PRINT_CARD, "member", member, ip, {"kpj": member.kpj})
+    printed = today_in_jakarta()
+    with force_locale(DOCUMENT_LOCALE):
+        content = _render_card(member, printed)
+    return Document(f"kartu-peserta-{_safe(member.kpj)}.pdf", content)
+
+
+def payment_letter(
+    session: Session, actor: User, claim: Claim, *, ip: str | None = None
+) -> Document:
+    """The payment letter of a paid claim, its download audited (a claim not paid has none)."""
+    if claim.state is not ClaimState.PAID or claim.paid_on is None:
+        raise DomainError(_l("Only a paid claim has a payment letter."))
+    _audit(session, actor, PRINT_LETTER, "claim", claim, ip, {"claim": str(claim)})
+    printed = today_in_jakarta()
+    with force_locale(DOCUMENT_LOCALE):
+        content = _render_letter(claim, printed)
+    return Document(f"surat-pembayaran-{_safe(str(claim))}.pdf", content)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+class _Page(FPDF):
+    """An A4 or card page in core Helvetica: every text is brought to Latin-1 first."""
+
+    def text_line(self, text: Any, *, size: float = 10, style: str = "", align: str = "L") -> None:
+        self.set_font("Helvetica", style, size)
+        self.multi_cell(0, size * 0.5, _latin1(text), align=align, new_x="LMARGIN", new_y="NEXT")
+
+    def field(self, name: Any, value: Any, *, width: float = 38, size: float = 9) -> None:
+        self.set_font("Helvetica", "", size)
+        self.cell(width, size * 0.55, _latin1(name))
+        self.set_font("Helvetica", "B", size)
+        self.multi_cell(
+            0, size * 0.55, _latin1(f": {value}"), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+
+
+def _document(title: str, *, bottom: float = 15, **page: Any) -> _Page:
+    pdf = _Page(**page)
+    pdf.set_title(_latin1(title))
+    pdf.set_author(ISSUER)
+    pdf.set_creator(ISSUER)
+    pdf.set_auto_page_break(True, margin=bottom)
+    pdf.add_page()
+    return pdf
+
+
+def _render_card(member: Member, printed: date) -> bytes:
+    # ID-1 card size (85.6 x 54 mm), landscape.
+    pdf = _document(_("Member card"), bottom=2, orientation="L", unit="mm", format=(54, 85.6))
+    pdf.set_margins(4, 4, 4)
+    pdf.set_draw_color(0, 90, 60)
+    pdf.rect(1.5, 1.5, pdf.w - 3, pdf.h - 3, round_corners=True, corner_radius=2.5)
+    pdf.set_xy(4, 4)
+    pdf.text_line(ISSUER, size=9, style="B")
+    pdf.text_line(_("MEMBER CARD"), size=7, style="B")
+    pdf.ln(1)
+    pdf.text_line(member.name, size=9, style="B")
+    rows = (
+        (_("KPJ"), member.kpj),
+        (_("NIK"), mask_nik(member.nik)),
+        (_("Date of birth"), _date(member.birth_date)),
+        (_("Programmes"), _programmes(member.programmes)),
+        (_("Member since"), _date(member.start_date)),
+        (_("Membership status"), status_label(member.status)),
+    )
+    for name, value in rows:
+        pdf.field(name, value, width=22, size=6.5)
+    pdf.ln(0.5)
+    office = member.office
+    pdf.text_line(_issued_by(office), size=5.5)
+    if office.address:
+        pdf.text_line(office.address, size=5.5)
+    pdf.text_line(_("Printed on %(date)s", date=_date(printed)), size=5.5)
+    return bytes(pdf.output())
+
+
+def _render_letter(claim: Claim, printed: date) -> bytes:
+    pdf = _document(_("Claim payment letter"), unit="mm", format="A4")
+    pdf.set_margins(20, 18, 20)
+    pdf.set_xy(20, 18)
+    office = claim.office
+    pdf.text_line(ISSUER, size=14, style="B")
+    pdf.text_line(_office_name(office), size=11, style="B")
+    if office.address:
+        pdf.text_line(office.address, size=9)
+    pdf.ln(1)
+    pdf.line(20, pdf.get_y(), 190, pdf.get_y())
+    pdf.ln(4)
+    pdf.text_line(_("CLAIM PAYMENT LETTER"), size=12, style="B", align="C")
+    pdf.text_line(_("Number: %(number)s", number=str(claim)), size=10, align="C")
+    pdf.ln(4)
+    pdf.text_line(_date(printed), size=10, align="R")
+    pdf.text_line(_("To:"), size=10)
+    pdf.text_line(claim.claimant_name, size=10, style="B")
+    pdf.text_line(
+        _("as %(relationship)s", relationship=label(claim.claimant_relationship)), size=10
+    )
+    pdf.ln(3)
+    member = claim.member
+    pdf.text_line(
+        _(
+            "We inform you that the benefit of the claim below has been paid to the account "
+            "named in the claim."
+        ),
+        size=10,
+    )
+    pdf.ln(2)
+    for name, value in (
+        (_("Member"), member.name),
+        (_("KPJ"), member.kpj),
+        (_("Claim type"), label(claim.claim_type)),
+        (_("Event date"), _date(claim.event_date)),
+    ):
+        pdf.field(name, value, width=45, size=10)
+    pdf.ln(3)
+    _breakdown(pdf, claim)
+    pdf.ln(3)
+    for name, value in (
+        (_("Bank"), claim.bank_name),
+        (_("Account number"), mask_account(claim.bank_account)),
+        (_("Account holder"), claim.account_holder),
+        (_("Transfer reference"), claim.payment_reference or "-"),
+        (_("Paid on"), _date(claim.paid_on)),
+    ):
+        pdf.field(name, value, width=45, size=10)
+    pdf.ln(8)
+    _signature(pdf, claim)
+    return bytes(pdf.output())
+
+
+def _breakdown(pdf: _Page, claim: Claim) -> None:
+    lines, notes = shown_breakdown(claim)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    amount_width = 45
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(width - amount_width, 7, _latin1(_("Benefit")), border="B")
+    pdf.cell(
+        amount_width, 7, _latin1(_("Amount")), border="B", align="R", new_x="LMARGIN", new_y="NEXT"
+    )
+    for line in lines:
+        text = str(line.label) + (f" ({line.detail})" if line.detail else "")
+        top = pdf.get_y()
+        pdf.set_font("Helvetica", "", 9)
+        pdf.multi_cell(
+            width - amount_width - 4, 5, _latin1(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+        bottom = pdf.get_y()
+        pdf.set_xy(pdf.l_margin + width - amount_width, top)
+        pdf.cell(amount_width, 5, _latin1(format_rupiah(line.amount)), align="R")
+        pdf.set_xy(pdf.l_margin, bottom + 1)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(width - amount_width, 7, _latin1(_("Total paid")), border="T")
+    pdf.cell(
+        amount_width,
+        7,
+        _latin1(format_rupiah(claim.amount)),
+        border="T",
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    for note in notes:
+        pdf.text_line(str(note), size=8)
+
+
+def _signature(pdf: _Page, claim: Claim) -> None:
+    """Signed for the head of the office that approved the claim: the regional head's office
+    (the Kanwil) when a regional head approved it, the claim's branch office otherwise. The
+    approver is named below; their name is the signatory's when they are that head."""
+    approver = claim.approved_by
+    if approver is not None and approver.role is Role.REGIONAL_HEAD:
+        head, office_text = Role.REGIONAL_HEAD, claim.region.name
+    else:
+        head, office_text = Role.BRANCH_HEAD, _office_name(claim.office)
+    signatory = approver.full_name if approver is not None and approver.role is head else ""
+    x = pdf.w - pdf.r_margin - 80
+    for text, style in (
+        (label(head), ""),
+        (office_text, ""),
+        ("", ""),
+        ("", ""),
+        ("", ""),
+        (f"( {signatory or '.' * 40} )", "B"),
+    ):
+        pdf.set_x(x)
+        pdf.set_font("Helvetica", style, 10)
+        pdf.cell(80, 5.5, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+    if approver is not None:
+        pdf.ln(4)
+        approved = _(
+            "Approved by %(name)s (%(role)s)", name=approver.full_name, role=label(approver.role)
+        )
+        pdf.text_line(approved, size=8)
+
+
+# --- texts -----------------------------------------------------------------------------------
+
+
+def _office_name(office: Office) -> str:
+    """``Kantor Cabang (KC) Serang``: the office's type and name."""
+    return f"{label(office.office_type)} {office.name}"
+
+
+def _issued_by(office: Office) -> str:
+    return _("Issued by %(office)s", office=_office_name(office))
+
+
+def _programmes(programmes: str) -> str:
+    chosen = {p.strip().upper() for p in (programmes or "").split(",")}
+    return ", ".join(p for p in PROGRAMMES if p in chosen)
+
+
+def _date(value: date | datetime | None) -> str:
+    """``3 Desember 2026``: the day, the month's name in the document's language, the year."""
+    if value is None:
+        return "-"
+    return format_date(value, "d MMMM y", locale=DOCUMENT_LOCALE)
+
+
+#: Typographic characters the catalogs may hold, as Latin-1 has them.
+_PLAIN = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
+
+
+def _latin1(text: Any) -> str:
+    """The text in Latin-1, what the core fonts cover (Indonesian needs no more): typographic
+    punctuation made plain, an accented letter outside Latin-1 without its accent, anything
+    else a ``?``."""
+    plain = str(text).translate(_PLAIN)
+    out = []
+    for ch in plain:
+        if ord(ch) < 256:
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+        out.append(base or "?")
+    return "".join(out)
+
+
+def _safe(text: str) -> str:
+    """A file name part: ASCII letters, digits and ``-`` only."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in text).strip("-") or "x"
+
+
+def _audit(
+    session: Session,
+    actor: User,
+    action: str,
+    record_type: str,
+    item: Member | Claim,
+    ip: str | None,
+    details: dict[str, Any],
+) -> None:
+    audit.append_event(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=item.id,
+        ip=ip,
+        details=details,
+        region_id=item.region_id,
+        office_id=item.office_id,
+        department_id=getattr(item, "department_id", None),
+    )
+
+
+__all__ = [
+    "PRINT_CARD",
+    "PRINT_LETTER",
+    "Document",
+    "may_print",
+    "member_card",
+    "payment_letter",
+]
