@@ -135,7 +135,10 @@ def test_an_income_level_is_typed_in_rupiah_and_its_integer_range_is_guarded(log
         "/admin/income_level/new/", data={"amount": "Rp 7.654.321", "valid_from": FROM.isoformat()}
     )
     assert response.status_code == 302
-    assert session.scalar(select(IncomeLevel).where(IncomeLevel.amount == 7_654_321))
+    level = session.scalar(select(IncomeLevel).where(IncomeLevel.amount == 7_654_321))
+    edit = get(admin, f"/admin/income_level/edit/?id={level.id}")
+    assert edit.by_id("amount").attrs["value"] == "7.654.321"
+    assert "Tulis dalam rupiah, mis. 45.000.000." in edit.dom.text
     for typed, message in (
         ("3.000.000.000", "terlalu besar: paling banyak Rp2.147.483.647."),
         ("7.654.321,50", "memakai sen"),
