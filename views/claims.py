@@ -33,7 +33,7 @@ from backoffice import audit, authz, workflow
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
-from backoffice.forms import AppForm
+from backoffice.forms import AppForm, RupiahField
 from backoffice.i18n import format_date, format_rupiah, wtforms_translations
 from backoffice.labels import choices, label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
@@ -183,8 +183,8 @@ class ClaimForm(AppForm):
         _l("Place of the accident"), validators=[Optional(), Length(max=200)]
     )
     on_commute = BooleanField(_l("On the way to or from work"))
-    treatment_cost = IntegerField(
-        _l("Treatment costs (Rp)"), validators=[Optional(), NumberRange(min=0, max=10**10)]
+    treatment_cost = RupiahField(
+        _l("Treatment costs (Rp)"), validators=[Optional()], maximum=10**10
     )
     transport_mode = SelectField(
         _l("Transport"),
@@ -193,9 +193,7 @@ class ClaimForm(AppForm):
         ),
         validators=[Optional()],
     )
-    transport_cost = IntegerField(
-        _l("Transport costs (Rp)"), validators=[Optional(), NumberRange(min=0, max=10**9)]
-    )
+    transport_cost = RupiahField(_l("Transport costs (Rp)"), validators=[Optional()], maximum=10**9)
     stmb_days = IntegerField(
         _l("Days of temporary disability (STMB)"),
         validators=[Optional(), NumberRange(min=0, max=3650)],

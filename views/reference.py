@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from backoffice.benefit_texts import percent_text
 from backoffice.errors import DomainError
 from backoffice.extensions import db
+from backoffice.forms import RupiahField
 from backoffice.i18n import format_rupiah
 from backoffice.services import reference
 from models import (
@@ -65,6 +66,8 @@ class IncomeLevelView(_ReferenceView):
     column_formatters = {"amount": lambda v, c, m, n: format_rupiah(m.amount)}
     column_default_sort = "amount"
     form_columns = ["amount", "valid_from", "valid_to"]
+    # Typed as a clerk writes it (45.000.000); at most what the INTEGER column holds.
+    form_overrides = {"amount": RupiahField}
 
     def check(self, model: IncomeLevel) -> None:
         super().check(model)
@@ -87,6 +90,7 @@ class ContributionRateView(_ReferenceView):
     column_filters = [EnumFilter(ContributionRate.programme, _l("Programme"), Programme)]
     column_default_sort = [("programme", False), ("valid_from", True)]
     form_columns = ["programme", "percent", "flat_amount", "valid_from", "valid_to", "note"]
+    form_overrides = {"flat_amount": RupiahField}
 
     def check(self, model: ContributionRate) -> None:
         super().check(model)

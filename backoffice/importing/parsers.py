@@ -164,20 +164,27 @@ def _invalid_phone(value: Any) -> Message:
     )
 
 
-# --- income ----------------------------------------------------------------
+# --- rupiah amounts (incomes in a spreadsheet, costs on a form) -------------
 
 _CURRENCY = re.compile(r"^(?:rp|idr)\.?", re.IGNORECASE)
 _BLANKS = re.compile(r"[\s\u00a0\u202f]+")
 # Indonesian grouping 1.000.000(,00), international grouping 1,000,000(.00),
-# no grouping 1000000(,00 or .00). Decimals are allowed only as zeros: the
-# reference levels are whole rupiah.
+# no grouping 1000000(,00 or .00). Decimals are allowed only as zeros: rupiah
+# are whole (reference levels, costs and benefits alike).
 _INCOME_FORMS = (
     re.compile(r"(?P<whole>[0-9]{1,3}(?:\.[0-9]{3})+)(?:,(?P<cents>[0-9]{1,2}))?"),
     re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+)(?:\.(?P<cents>[0-9]{1,2}))?"),
     re.compile(r"(?P<whole>[0-9]+)(?:[.,](?P<cents>[0-9]{1,2}))?"),
 )
-#: Far above any income level; also keeps int() away from pathological input.
-_MAX_INCOME_DIGITS = 12
+#: Far above any amount (a form's maximum says "too large" below this); also keeps int() away
+#: from pathological input.
+_MAX_RUPIAH_DIGITS = 24
+
+
+def group_thousands(amount: int) -> str:
+    """``45000000`` as a clerk writes it: ``45.000.000`` (no currency sign)."""
+    sign = "-" if amount < 0 else ""
+    return sign + f"{abs(amount):,}".replace(",", ".")
 
 
 def parse_income(value: Any) -> int:
@@ -188,22 +195,58 @@ def parse_income(value: Any) -> int:
     """
     if isinstance(value, bool) or is_blank(value):
         raise ParseError(_l("The income is empty."))
-    if isinstance(value, int):
-        amount = value
-    elif isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise ParseError(_l("%(value)s is not a whole rupiah amount.", value=quote(value)))
-        amount = int(value)
-    else:
-        amount = _income_from_text(str(value))
+    amount = _whole_rupiah(value)
     if amount < 0:
         raise ParseError(_l("The income cannot be negative (%(value)s).", value=quote(value)))
     return amount
 
 
-def _income_from_text(value: str) -> int:
+def parse_rupiah(value: Any, *, maximum: int | None = None) -> int:
+    """An amount in whole rupiah typed on a form (or found in a cell), read like
+    :func:`parse_income`: ``45.000.000``, ``45000000``, ``Rp 45.000.000``, ``Rp45.000.000``.
+
+    Refused with a message a clerk can act on: an empty value, cents (``45.000.000,50``,
+    ``45,5``: rupiah are whole), a negative amount and one above ``maximum``.
+    """
+    if isinstance(value, bool) or is_blank(value):
+        raise ParseError(_l("Enter the amount in rupiah, e.g. 45.000.000."))
+    amount = _whole_rupiah(value)
+    if amount < 0:
+        raise ParseError(_l("%(value)s: the amount cannot be negative.", value=quote(value)))
+    if maximum is not None and amount > maximum:
+        raise ParseError(
+            _l(
+                "%(value)s is too large: at most Rp%(maximum)s.",
+                value=quote(value),
+                maximum=group_thousands(maximum),
+            )
+        )
+    return amount
+
+
+def _has_cents(value: Any) -> Message:
+    return _l(
+        "%(value)s has cents, but rupiah are whole: write it without them, e.g. 45.000.000.",
+        value=quote(value),
+    )
+
+
+def _whole_rupiah(value: Any) -> int:
+    """The signed whole amount in a cell or a typed text (the callers refuse what they must)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParseError(_not_rupiah(value))
+        if not value.is_integer():
+            raise ParseError(_has_cents(value))
+        return int(value)
+    return _rupiah_from_text(str(value))
+
+
+def _rupiah_from_text(value: str) -> int:
     text = value.strip()
-    if text.isdigit() and text.isascii() and len(text) <= _MAX_INCOME_DIGITS:
+    if text.isdigit() and text.isascii() and len(text) <= _MAX_RUPIAH_DIGITS:
         return int(text)
     text = _BLANKS.sub("", _CURRENCY.sub("", text))
     # "Rp 1.000.000,-" is the usual way to write a round amount on paper.
@@ -219,15 +262,17 @@ def _income_from_text(value: str) -> int:
         whole = match.group("whole").replace(".", "").replace(",", "")
         cents = match.group("cents")
         if cents and cents.strip("0"):
-            raise ParseError(_l("%(value)s is not a whole rupiah amount.", value=quote(value)))
-        if len(whole) > _MAX_INCOME_DIGITS:
+            raise ParseError(_has_cents(value))
+        if len(whole) > _MAX_RUPIAH_DIGITS:
             break
         return -int(whole) if negative else int(whole)
-    raise ParseError(
-        _l(
-            "%(value)s is not an amount in rupiah; write it like 1000000 or 1.000.000.",
-            value=quote(value),
-        )
+    raise ParseError(_not_rupiah(value))
+
+
+def _not_rupiah(value: Any) -> Message:
+    return _l(
+        "%(value)s is not an amount in rupiah; write it like 1000000 or 1.000.000.",
+        value=quote(value),
     )
 
 
