@@ -1179,3 +1179,21 @@ def test_a_due_date_skips_public_holidays_and_cuti_bersama(session, user, settin
     _upload(session, user, claim, settings, "heir_statement", world.PDF, "ahli-waris.pdf")
     session.expire_all()
     assert session.get(Claim, claim.id).due_date == date(2025, 12, 31)
+
+
+def test_transport_costs_without_a_mode_are_refused_in_the_clerks_words(session, user):
+    """The transport benefit is capped by mode (land, sea, air): costs without one cannot be
+    computed, and the clerk is told which field to fill, in Indonesian."""
+    member = world.paid_member(session)
+    session.commit()
+    data = world.jkk_data(member, transport_cost=750_000)
+    with pytest.raises(DomainError) as refused:
+        done(session, service.register_claim, user(CLERK), data)
+    assert str(refused.value) == (
+        "Pilih moda transportasi pekerja (darat, laut atau udara) untuk biaya transportasi."
+    )
+    assert refused.value.field == "transport_mode"
+    session.rollback()
+    with_mode = world.jkk_data(member, transport_cost=750_000, transport_mode="land")
+    claim = done(session, service.register_claim, user(CLERK), with_mode)
+    assert any(line["code"] == "jkk.transport" for line in claim.breakdown["lines"])

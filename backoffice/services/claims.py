@@ -256,6 +256,15 @@ def _compute(
     today: date,
 ) -> benefits.Breakdown:
     details = data.details
+    if (
+        data.claim_type is ClaimType.JKK
+        and _int(details, "transport_cost") > 0
+        and not details.get("transport_mode")
+    ):
+        raise DomainError(
+            _l("Choose how the worker was transported (land, sea or air) for the transport costs."),
+            field="transport_mode",
+        )
     try:
         if data.claim_type is ClaimType.JKM:
             return benefits.jkm_benefit(
