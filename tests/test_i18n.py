@@ -141,3 +141,14 @@ def test_every_message_of_the_app_has_an_indonesian_translation():
                     translated[key] = message.string
     missing = sorted(m for m in _app_msgids() if m and m not in translated)
     assert missing == [], "add translations with tools/po_add.py: " + repr(missing)
+
+
+def test_state_filters_offer_their_options_in_the_users_language(login):
+    """Flask-Admin reads a filter's options once at start-up; the state filters read theirs for
+    each page, so the member status filter reads "nonaktif (menunggak)", or "lapsed" in English."""
+    client = login("petugas.serang")
+    page = client.get("/admin/member/").get_data(as_text=True)
+    assert "nonaktif (menunggak)" in page and '"lapsed"]' not in page.replace(", ", ",")
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/admin/member/").get_data(as_text=True)
+    assert "nonaktif (menunggak)" not in page

@@ -55,6 +55,11 @@ class EnumFilter(FilterEqual):
         super().__init__(column, name, options=lambda: choices(enum_cls))
         self.enum_cls = enum_cls
 
+    def scoped_options(self) -> list[tuple[str, str]]:
+        # Read for each page: the labels in the user's language (Flask-Admin reads options once,
+        # at start-up, outside any request, so they would stay in the default language).
+        return choices(self.enum_cls)
+
     def validate(self, value: Any) -> bool:
         return value in {m.value for m in self.enum_cls}
 
@@ -136,10 +141,11 @@ def never_failing(filters: Iterable[Any]) -> None:
 
 
 def with_scoped_options(groups: Any, filters: list[Any]) -> Any:
-    """Flask-Admin's filter groups, the options of each ``ScopedChoiceFilter`` read now."""
+    """Flask-Admin's filter groups, the options of each choice filter read now (in scope, in
+    the user's language)."""
     for items in (groups or {}).values():
         for item in items:
             flt = filters[item["index"]]
-            if isinstance(flt, ScopedChoiceFilter | ReferenceChoiceFilter):
+            if isinstance(flt, ScopedChoiceFilter | ReferenceChoiceFilter | EnumFilter):
                 item["options"] = flt.scoped_options()
     return groups
