@@ -308,6 +308,21 @@ def test_a_refused_registration_shows_why_and_keeps_nothing(login, session):
     assert claims_of(session, member) == 0
 
 
+def test_the_relationship_is_chosen_never_assumed(login, session):
+    """ "The member themself" is wrong for every JKM claim: the form preselects nothing and a
+    claim without a chosen relationship is refused on the field."""
+    member = world.paid_member(session)
+    clerk = login(CLERK)
+    form = clerk.get("/admin/claim/new/").get_data(as_text=True)
+    chosen = re.search(r'<select[^>]*name="claimant_relationship".*?</select>', form, re.S)
+    assert chosen is not None and "selected" not in chosen.group(0).split("</option>", 1)[1]
+    assert "- pilih -" in chosen.group(0)
+    page = Page(clerk.post("/admin/claim/new/", data=claim_form(member, claimant_relationship="")))
+    assert page.status == 200 and page.has_id("claim-form")
+    assert "Pilih hubungan pengaju klaim dengan peserta." in page.text("claim-form")
+    assert claims_of(session, member) == 0
+
+
 def test_a_child_needs_a_name_a_birth_date_and_a_level(login, session):
     member = world.paid_member(session)
     incomplete = child_fields(("Putri", 8, "tk_sd")) | {"children-0-birth_date": ""}

@@ -166,8 +166,12 @@ class ClaimForm(AppForm):
             Regexp(r"^\s*(\d{16}|\d{4}\*{8}\d{4})\s*$", message=_l("A NIK has 16 digits.")),
         ],
     )
+    # No default: "the member themself" is wrong for every JKM claim, and a clerk who skips the
+    # field would register it so.
     claimant_relationship = SelectField(
-        _l("Relationship to the member"), choices=lambda: choices(Relationship)
+        _l("Relationship to the member"),
+        choices=lambda: [("", _l("- choose -"))] + choices(Relationship),
+        validators=[InputRequired(message=_l("Choose the claimant's relationship to the member."))],
     )
     bank_name = StringField(_l("Bank"), validators=[DataRequired(), Length(max=60)])
     bank_account = StringField(
