@@ -26,7 +26,31 @@ _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 _DECIMAL_TAIL = re.compile(r"[0-9]+[.,]0+")
 
 
+def _whole_digits(value: Any) -> str | None:
+    """The digits of a number cell (or of its text with a decimal tail), when it is a whole
+    number: 3604011708900001.0 -> "3604011708900001"; None for 3.60401E+15 and the like."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and value < 1e16 else None
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).strip()
+    if _DECIMAL_TAIL.fullmatch(text):
+        return re.split(r"[.,]", text, maxsplit=1)[0]
+    return None
+
+
 def numeric_nik_message(value: Any) -> Message:
+    """A NIK a spreadsheet stored as a number. Excel keeps 15 significant digits, so a 16-digit
+    number whose last digit is not 0 still has all of them (its value is quoted); with fewer
+    digits, or a 0 last (what Excel's rounding leaves), digits may be lost."""
+    digits = _whole_digits(value)
+    if digits is not None and len(digits) == rule.NIK_LENGTH and not digits.endswith("0"):
+        return _l(
+            "The spreadsheet stored this NIK as a number (%(value)s). Its 16 digits are all "
+            "there, but a number cell can lose the last one: format the NIK column as Text and "
+            "upload the file again.",
+            value=quote(digits),
+        )
     return _l(
         "The spreadsheet turned this NIK into a number (%(value)s) and its last digits are lost. "
         "Format the NIK column as Text, type the NIKs again and upload the file again.",
