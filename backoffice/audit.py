@@ -285,6 +285,32 @@ def append_event(session: Session, **event: Any) -> AuditEvent:
     return record
 
 
+def append_item_event(
+    session: Session,
+    *,
+    actor: Any,
+    action: str,
+    record_type: str,
+    item: Any,
+    details: Mapping[str, Any],
+    ip: str | None = None,
+) -> AuditEvent:
+    """``append_event`` about ``item``, in the scope it belongs to: its region, office and (when
+    it has one) department."""
+    return append_event(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=item.id,
+        ip=ip,
+        details=details,
+        region_id=item.region_id,
+        office_id=item.office_id,
+        department_id=getattr(item, "department_id", None),
+    )
+
+
 def append_events(session: Session, events: list[dict[str, Any]]) -> list[int]:
     """Record several events (each from ``event_fields``), chained in this order, and return
     their ids. Everything that can is done before the append lock is taken; under it, the ids

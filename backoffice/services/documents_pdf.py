@@ -62,7 +62,15 @@ def member_card(
     session: Session, actor: User, member: Member, *, ip: str | None = None
 ) -> Document:
     """The member's card, its download audited."""
-    _audit(session, actor, PRINT_CARD, "member", member, ip, {"kpj": member.kpj})
+    audit.append_item_event(
+        session,
+        actor=actor,
+        action=PRINT_CARD,
+        record_type="member",
+        item=member,
+        ip=ip,
+        details={"kpj": member.kpj},
+    )
     printed = today_in_jakarta()
     with force_locale(DOCUMENT_LOCALE):
         content = _render_card(member, printed)
@@ -75,7 +83,15 @@ def payment_letter(
     """The payment letter of a paid claim, its download audited (a claim not paid has none)."""
     if claim.state is not ClaimState.PAID or claim.paid_on is None:
         raise DomainError(_l("Only a paid claim has a payment letter."))
-    _audit(session, actor, PRINT_LETTER, "claim", claim, ip, {"claim": str(claim)})
+    audit.append_item_event(
+        session,
+        actor=actor,
+        action=PRINT_LETTER,
+        record_type="claim",
+        item=claim,
+        ip=ip,
+        details={"claim": str(claim)},
+    )
     printed = today_in_jakarta()
     with force_locale(DOCUMENT_LOCALE):
         content = _render_letter(claim, printed)
@@ -317,29 +333,6 @@ def _latin1(text: Any) -> str:
 def _safe(text: str) -> str:
     """A file name part: ASCII letters, digits and ``-`` only."""
     return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in text).strip("-") or "x"
-
-
-def _audit(
-    session: Session,
-    actor: User,
-    action: str,
-    record_type: str,
-    item: Member | Claim,
-    ip: str | None,
-    details: dict[str, Any],
-) -> None:
-    audit.append_event(
-        session,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=item.id,
-        ip=ip,
-        details=details,
-        region_id=item.region_id,
-        office_id=item.office_id,
-        department_id=getattr(item, "department_id", None),
-    )
 
 
 __all__ = [

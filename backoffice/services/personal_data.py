@@ -58,7 +58,15 @@ def reveal(
     if not wanted or any(f not in known for f in wanted):
         raise DomainError(_unknown_field())
     values = {f: getattr(item, f) for f in wanted}
-    _append(session, actor, REVEAL, record_type, item, ip, {"fields": wanted})
+    audit.append_item_event(
+        session,
+        actor=actor,
+        action=REVEAL,
+        record_type=record_type,
+        item=item,
+        ip=ip,
+        details={"fields": wanted},
+    )
     return values
 
 
@@ -77,7 +85,15 @@ def reveal_batch_rows(
         raise DomainError(_unknown_field())
     rows = [row for row in rows if row.nik]  # a row without a NIK reveals nothing
     details = {"fields": ["nik"], "rows": [row.number for row in rows]}
-    _append(session, actor, REVEAL, "member_batch", batch, ip, details)
+    audit.append_item_event(
+        session,
+        actor=actor,
+        action=REVEAL,
+        record_type="member_batch",
+        item=batch,
+        ip=ip,
+        details=details,
+    )
     return {row.id: row.nik for row in rows}
 
 
@@ -110,7 +126,15 @@ def audit_export(session: Session, actor: User, export: ExportOf, *, ip: str | N
     }
     if export.item is not None:
         record_type = RECORDS[type(export.item)][0]
-        _append(session, actor, EXPORT, record_type, export.item, ip, details)
+        audit.append_item_event(
+            session,
+            actor=actor,
+            action=EXPORT,
+            record_type=record_type,
+            item=export.item,
+            ip=ip,
+            details=details,
+        )
         return
     audit.append_event(
         session,
@@ -166,29 +190,6 @@ def masked_problem(problem: Mapping[str, Any]) -> dict[str, Any]:
         for k, v in (problem.get("params") or {}).items()
     }
     return {**problem, "params": params}
-
-
-def _append(
-    session: Session,
-    actor: User,
-    action: str,
-    record_type: str,
-    item: Any,
-    ip: str | None,
-    details: Mapping[str, Any],
-) -> None:
-    audit.append_event(
-        session,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=item.id,
-        ip=ip,
-        details=details,
-        region_id=item.region_id,
-        office_id=item.office_id,
-        department_id=getattr(item, "department_id", None),
-    )
 
 
 def _unknown_field() -> Any:
