@@ -48,6 +48,9 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     effect: Effect | None = None
     style: str = "primary"  # button colour on the details page
+    #: The question asked before the click is sent (``confirmation``): a function of the item
+    #: (None: no question), or None for the default, asked of every decision.
+    confirm: Callable[[Any], Any] | None = None
 
     @property
     def action(self) -> str:
@@ -60,6 +63,15 @@ class Transition:
     @property
     def roles(self) -> frozenset[Role]:
         return self.permission.roles
+
+    def confirmation(self, obj: Any) -> Any:
+        """What the screen asks before taking this transition on ``obj`` (None: nothing): a
+        decision cannot be undone, so it is confirmed in the page first (static/confirm.js)."""
+        if self.confirm is not None:
+            return self.confirm(obj)
+        if self.permission.decision:
+            return _l("%(action)s: this decision cannot be undone. Continue?", action=self.label)
+        return None
 
 
 @dataclass(frozen=True)

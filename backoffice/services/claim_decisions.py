@@ -21,6 +21,7 @@ from .. import authz, workflow
 from ..authz.claims import LEVELS, next_level
 from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError
+from ..i18n import format_rupiah
 from . import lifecycle as membership
 from . import reference
 from .claim_documents import documents_problem
@@ -129,9 +130,9 @@ def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetim
             raise DomainError(_l("The transfer reference %(ref)s is already used.", ref=reference))
         raise DomainError(
             _l(
-                "The transfer reference %(ref)s is already recorded for claim no. %(id)s.",
+                "The transfer reference %(ref)s is already recorded for claim %(claim)s.",
                 ref=reference,
-                id=taken,
+                claim=str(session.get(Claim, taken)),
             )
         )
     claim.payment_reference = reference
@@ -142,6 +143,32 @@ def _pay(session: Session, actor: User, claim: Claim, params: dict, now: datetim
     # A death benefit makes the member deceased, JHT paid out exited: in this transaction.
     membership.on_claim_paid(session, actor, claim, ip=params.get("ip"))
     return {"amount": claim.amount, "paid_on": claim.paid_on.isoformat()}
+
+
+def _confirm_approve(claim: Claim) -> Any:
+    return _l(
+        "Approve claim %(claim)s for %(amount)s? An approval cannot be undone.",
+        claim=str(claim),
+        amount=format_rupiah(claim.amount),
+    )
+
+
+def _confirm_reject(claim: Claim) -> Any:
+    return _l("Reject claim %(claim)s? A rejection cannot be undone.", claim=str(claim))
+
+
+def _confirm_pay(claim: Claim) -> Any:
+    return _l(
+        "Record the payment of %(amount)s for claim %(claim)s? A recorded payment cannot be "
+        "undone.",
+        claim=str(claim),
+        amount=format_rupiah(claim.amount),
+    )
+
+
+def _no_question(claim: Claim) -> None:
+    """Sending a claim on to the next level decides nothing: the button says where it goes."""
+    return None
 
 
 A = authz.CLAIMS.actions
@@ -156,17 +183,27 @@ WORKFLOW = workflow.Workflow(
             A["return"], C.RETURNED, comment_required=True, effect=_return, style="warning"
         ),
         workflow.Transition(A["resubmit"], C.SUBMITTED, effect=_resubmit),
-        workflow.Transition(A["approve"], C.APPROVED, effect=_approve, style="success"),
-        workflow.Transition(A["escalate"], C.VERIFIED, effect=_escalate, style="info"),
+        workflow.Transition(
+            A["approve"], C.APPROVED, effect=_approve, style="success", confirm=_confirm_approve
+        ),
+        workflow.Transition(
+            A["escalate"], C.VERIFIED, effect=_escalate, style="info", confirm=_no_question
+        ),
         workflow.Transition(
             A["reject"],
             C.REJECTED,
             comment_required=True,
             effect=_record_decision,
             style="danger",
+            confirm=_confirm_reject,
         ),
         workflow.Transition(
-            A["pay"], C.PAID, guards=(_payment_given,), effect=_pay, style="success"
+            A["pay"],
+            C.PAID,
+            guards=(_payment_given,),
+            effect=_pay,
+            style="success",
+            confirm=_confirm_pay,
         ),
     ),
     audit_scope=lambda c: (c.region_id, c.office_id, None),
