@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, object] = {
     # Printed documents hold personal data: each download is in the trail.
     "print_member_card": _l("member card printed"),
     "print_payment_letter": _l("payment letter downloaded"),
+    "print_document_receipt": _l("receipt of documents downloaded"),
 }
 
 #: Why a member's status changed (``rules.lifecycle`` reason codes).

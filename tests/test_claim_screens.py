@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from backoffice import authz
 from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
-from models import Claim, ClaimDocument, ClaimState, Role
+from models import Claim, ClaimDocument, ClaimState, ClaimType, Role
 from tests.fixtures import claim_world as world
 from tests.html_page import Node, Page, follow, get
 from tests.steps import done
@@ -609,3 +609,310 @@ def test_the_claim_form_names_each_childs_fields_by_its_row(login, session):
         labels = [node.attrs.get("aria-label") for node in cells.all("input") + cells.all("select")]
         assert f"Nama anak {row}" in labels and f"Tanggal lahir {row}" in labels
         assert f"Jenjang sekolah {row}" in labels and f"Menikah {row}" in labels
+
+
+# --- 4. what the user may do, said before the click ---------------------------------------------
+
+
+def paid(session: Any, user: Any, settings: Any) -> Claim:
+    """A JKM claim verified by the clerk, approved by the second clerk and paid."""
+    claim = service_claim(session, user, world.jkm_data(world.paid_member(session)), settings)
+    done(session, claim_decisions.decide, user(SECOND_CLERK), claim.id, "approve")
+    done(
+        session,
+        claim_decisions.decide,
+        user(CLERK),
+        claim.id,
+        "pay",
+        payment_reference=f"BRI-PAID-{claim.id}",
+        paid_on=world.today(),
+    )
+    session.expire_all()
+    return session.get(Claim, claim.id)
+
+
+def test_above_the_limit_the_button_says_where_the_claim_goes_and_decisions_ask_first(
+    login, session, user, settings
+):
+    member = world.paid_member(session, income=2_000_000)
+    claim = service_claim(session, user, world.jkk_data(member, death=True), settings)
+    number = f"JKK-{claim.id:06d}"
+    second = login(SECOND_CLERK)
+    page = get(second, details_url(claim.id))
+    # No "Setujui" the service would refuse: the button says where the claim goes, and why.
+    assert page.actions() == {"escalate", "return", "reject"}
+    assert page.text("action-escalate") == "Teruskan ke Kepala Kantor Cabang"
+    assert "data-confirm" not in page.by_id("action-escalate").attrs
+    assert page.text("refusals") == (
+        "\u24d8 Di atas batas persetujuan Anda: diteruskan ke Kepala Kantor Cabang."
+    )
+    # A rejection cannot be undone: the page asks first (static/confirm.js), in Indonesian.
+    reject = page.by_id("action-reject").attrs
+    assert reject["data-confirm"] == f"Tolak klaim {number}? Penolakan tidak dapat dibatalkan."
+    assert reject["data-confirm-yes"] == "Ya, tolak" and reject["data-confirm-no"] == "Batal"
+    assert "confirm.js" in page.html
+
+    sent = follow(second, decide(second, claim.id, "escalate"))
+    assert "Kepala Kantor Cabang" in sent.text("stage")
+    head = get(login(HEAD), details_url(claim.id))
+    assert "escalate" not in head.actions()
+    assert head.text("action-approve") == "Setujui"
+    assert head.by_id("action-approve").attrs["data-confirm"] == (
+        f"Setujui klaim {number} sebesar Rp118.000.000? Persetujuan tidak dapat dibatalkan."
+    )
+    done(session, claim_decisions.decide, user(HEAD), claim.id, "approve")
+    pay = get(login(CLERK), details_url(claim.id)).by_id("action-pay").attrs
+    assert pay["data-confirm"] == (
+        f"Catat pembayaran Rp118.000.000 untuk klaim {number}? Pembayaran yang dicatat tidak "
+        "dapat dibatalkan."
+    )
+    assert pay["data-confirm-yes"] == "Ya, catat pembayaran"
+
+
+def test_a_paid_claim_offers_no_correction_in_the_list_nor_by_its_address(
+    login, session, user, settings
+):
+    claim = paid(session, user, settings)
+    open_claim = service_claim(
+        session, user, world.jkk_data(world.paid_member(session)), settings, verify=False
+    )
+    clerk = login(CLERK)
+    listing = get(clerk, "/admin/claim/")
+    edit_links = {
+        a.attrs["href"]
+        for a in listing.dom.all("a")
+        if "/admin/claim/edit/" in a.attrs.get("href", "")
+    }
+    assert any(f"id={open_claim.id}" in href for href in edit_links)
+    assert not any(
+        f"id={claim.id}&" in href or href.endswith(f"id={claim.id}") for href in edit_links
+    )
+    details = get(clerk, details_url(claim.id))
+    assert not details.has_id("edit-link")
+    form = get(clerk, f"/admin/claim/edit/?id={claim.id}")
+    assert not form.has_id("claim-form") and form.has_id("back-to-claim")
+    assert form.alerts("danger") == [
+        "Klaim hanya dapat diubah sebelum diverifikasi atau setelah dikembalikan."
+    ]
+    changed = clerk.post(
+        f"/admin/claim/edit/?id={claim.id}", data=claim_form(claim.member, claimant_name="X")
+    )
+    assert changed.status_code == 200
+    session.expire_all()
+    assert session.get(Claim, claim.id).claimant_name == world.HEIR_NAME
+
+
+# --- 5. documents in one step ------------------------------------------------------------------
+
+
+def many(client: Any, claim_id: int, files: list[tuple[bytes, str]], **chosen: str) -> Any:
+    return client.post(
+        f"/admin/claim/documents/upload/?id={claim_id}",
+        data={"files": [(io.BytesIO(data), name) for data, name in files], **chosen},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_jkm_claims_seven_documents_go_up_in_one_step_and_are_checked_at_once(
+    login, session, user
+):
+    member = world.paid_member(session, years=4)
+    clerk = login(CLERK)
+    claim_id = registered(clerk, member)
+    page = get(clerk, details_url(claim_id))
+    assert page.by_id("documents-files").attrs.get("multiple") is not None
+    choices = {
+        option.attrs["value"]: option.text
+        for option in page.by_id("requirement-choices").all("option")
+        if option.attrs["value"]
+    }
+    ids = world.requirement_ids(session, ClaimType.JKM)
+    assert len(world.JKM_DOCUMENTS) == 7 and set(choices) >= {str(ids[c]) for c in ids}
+    files = [world.document_bytes(index) for index in range(7)]
+    chosen = {f"requirement-{n}": str(ids[code]) for n, code in enumerate(world.JKM_DOCUMENTS)}
+    after = follow(clerk, many(clerk, claim_id, files, **chosen))
+    names = [choices[str(ids[code])] for code in world.JKM_DOCUMENTS]
+    assert after.alerts("success") == [f"7 dokumen telah diunggah: {', '.join(names)}."]
+    assert all(row[1] != "belum ada" for row in after.table("documents"))
+    assert after.has_id("due-date")
+
+    ticks = [n.attrs["value"] for n in after.dom.all("input", name="document_id")]
+    assert len(ticks) == 7
+    checked = follow(
+        clerk,
+        clerk.post(
+            "/admin/claim/document/check/", data={"document_id": ticks, "claim_id": claim_id}
+        ),
+    )
+    assert checked.alerts("success") == ["7 dokumen ditandai sudah diperiksa."]
+    assert all("Petugas Pelayanan KC Serang" in row[2] for row in checked.table("documents"))
+    assert "verify" in checked.actions()
+    # The history names each document.
+    actions = [row[2] for row in checked.table("history")]
+    death = choices[str(ids["death_certificate"])]
+    assert death == "Surat keterangan kematian"
+    assert f"dokumen {death} diunggah" in actions and f"dokumen {death} diperiksa" in actions
+    assert {f"dokumen {name} diunggah" for name in names} <= set(actions)
+    assert "dokumen diunggah" not in actions and len(set(actions)) == len(actions)
+
+
+def test_files_are_matched_by_their_names_and_an_unmatched_one_refuses_the_upload(
+    login, session, user, settings
+):
+    member = world.paid_member(session, years=4)
+    clerk = login(CLERK)
+    claim_id = registered(clerk, member)
+    ids = world.requirement_ids(session, ClaimType.JKM)
+    refused = follow(
+        clerk,
+        many(
+            clerk,
+            claim_id,
+            [(world.PDF, "surat-keterangan-kematian.pdf"), (world.PNG, "scan1.png")],
+        ),
+    )
+    assert refused.alerts("danger") == [
+        "scan1.png: pilih dokumen daftar periksa yang sesuai dengan berkas ini."
+    ]
+    stored = (
+        select(func.count()).select_from(ClaimDocument).where(ClaimDocument.claim_id == claim_id)
+    )
+    assert session.scalar(stored) == 0
+    folder = settings.storage_dir / "claims" / str(claim_id)
+    assert not folder.exists() or not any(folder.iterdir())
+    # the same checklist item twice
+    twice = follow(
+        clerk,
+        many(
+            clerk,
+            claim_id,
+            [(world.PDF, "a.pdf"), (world.PDF, "b.pdf")],
+            **{"requirement-0": str(ids["card"]), "requirement-1": str(ids["card"])},
+        ),
+    )
+    assert twice.alerts("danger") == [
+        "a.pdf dan b.pdf sama-sama untuk Kartu peserta BPJS Ketenagakerjaan: pilih salah satu."
+    ]
+    # a file refused by its content names itself
+    bad = follow(
+        clerk,
+        many(
+            clerk,
+            claim_id,
+            [(world.PDF, "kartu.pdf"), (world.TEXT, "surat.pdf")],
+            **{"requirement-0": str(ids["card"]), "requirement-1": str(ids["family_card"])},
+        ),
+    )
+    assert bad.alerts("danger") == [
+        "surat.pdf: Hanya berkas PDF, JPEG dan PNG yang diterima (dinilai dari isinya)."
+    ]
+    assert session.scalar(stored) == 0
+    matched = follow(
+        clerk,
+        many(
+            clerk,
+            claim_id,
+            [(world.PDF, "Surat keterangan kematian.pdf"), (world.JPEG, "death_certificate.jpg")],
+        ),
+    )
+    assert matched.alerts("danger") == [
+        "Surat keterangan kematian.pdf dan death_certificate.jpg sama-sama untuk Surat keterangan "
+        "kematian: pilih salah satu."
+    ]
+    ok = follow(clerk, many(clerk, claim_id, [(world.PDF, "surat_keterangan_kematian.pdf")]))
+    assert ok.alerts("success") == ["1 dokumen telah diunggah: Surat keterangan kematian."]
+    session.expire_all()
+    document = session.scalar(select(ClaimDocument).where(ClaimDocument.claim_id == claim_id))
+    assert document.requirement_id == ids["death_certificate"]
+
+
+def test_pdfs_and_images_are_shown_in_the_page_to_users_in_scope_only(
+    login, session, user, settings
+):
+    claim = service_claim(
+        session, user, world.jkm_data(world.paid_member(session)), settings, verify=False
+    )
+    documents = {
+        d.content_type: d
+        for d in session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id == claim.id))
+    }
+    pdf, png = documents["application/pdf"], documents["image/png"]
+    head = login(HEAD)
+    details = get(head, details_url(claim.id))
+    assert f"/admin/claim/document/view/?id={pdf.id}" in {
+        a.attrs["href"] for a in details.dom.all("a", "document-view")
+    }
+    shown = get(head, f"/admin/claim/document/view/?id={pdf.id}")
+    frame = shown.by_id("document-view")
+    assert (
+        frame.tag == "iframe"
+        and frame.attrs["src"] == f"/admin/claim/document/?id={pdf.id}&inline=1"
+    )
+    response = head.get(frame.attrs["src"])
+    assert response.status_code == 200 and response.data == world.PDF
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="dokumen.pdf"'
+    assert (
+        response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    )
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    image = get(head, f"/admin/claim/document/view/?id={png.id}").by_id("document-view")
+    assert image.tag == "img"
+    response = head.get(image.attrs["src"])
+    assert response.mimetype == "image/png" and response.data == world.PNG
+    assert response.headers["Content-Security-Policy"].endswith("; sandbox")
+    # a download stays a download, never framed
+    download = head.get(f"/admin/claim/document/?id={pdf.id}")
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Frame-Options"] == "DENY"
+    for username in (OTHER_OFFICE_CLERK, OTHER_REGION_HEAD):
+        assert login(username).get(f"/admin/claim/document/view/?id={pdf.id}").status_code == 404
+        assert login(username).get(frame.attrs["src"]).status_code == 404
+
+
+# --- 6. one form per claim type ----------------------------------------------------------------
+
+
+def test_the_form_shows_one_claim_types_fields_and_ignores_the_others(login, session, user):
+    clerk = login(CLERK)
+    form = get(clerk, "/admin/claim/new/")
+    groups = {
+        n.attrs["id"]: n.attrs["data-claim-types"] for n in form.dom.all(cls="claim-type-fields")
+    }
+    assert groups == {"jht-fields": "JHT", "jkk-fields": "JKK", "children-fields": "JKM JKK"}
+    assert "claim_form.js" in form.html
+    # A JKM claim with work-accident fields and a JHT reason left over: ignored, even invalid.
+    member = world.paid_member(session, years=4)
+    claim_id = registered(
+        clerk,
+        member,
+        accident_place="Pabrik",
+        treatment_cost="banyak",
+        stmb_days="-4",
+        death="y",
+        jht_reason="age",
+    )
+    session.expire_all()
+    claim = session.get(Claim, claim_id)
+    assert claim.details == {} and claim.jht_reason is None
+    assert len(claim.children) == 2
+    # A JHT claim's children rows are ignored too (a half-filled one is no error).
+    other = world.aged_member(session)
+    jht_id = registered(
+        clerk,
+        other,
+        claim_type="JHT",
+        jht_reason="age",
+        event_date=(world.today() - timedelta(days=1)).isoformat(),
+        **child_fields(("Anak", 8, "")),
+    )
+    session.expire_all()
+    jht = session.get(Claim, jht_id)
+    assert jht.children == [] and jht.jht_reason.value == "age"
+
+
+def test_the_claims_search_box_speaks_indonesian(login):
+    page = get(login(CLERK), "/admin/claim/")
+    box = page.dom.one("input", name="search")
+    assert box.attrs["placeholder"] == "KPJ, NIK, nomor klaim atau nama"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
@@ -30,6 +31,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from backoffice import audit, authz, workflow
+from backoffice.authz.claims import LEVELS, next_level
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
@@ -223,10 +225,35 @@ class ClaimForm(AppForm):
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for entry in self.children:
-            valid = entry.form.check_complete() and valid
+        super().validate(extra_validators)
+        claim_type = self.chosen_type()
+        # The fields of another claim type are hidden on the form: ignored, never an error.
+        ignored = (
+            [self[name] for name in self.JKK_FIELDS] if claim_type is not ClaimType.JKK else []
+        )
+        if claim_type is not ClaimType.JHT:
+            ignored.append(self.jht_reason)
+        for ignored_field in ignored:
+            ignored_field.errors = []
+            ignored_field.data = ignored_field.default
+        if claim_type is ClaimType.JHT:
+            for entry in self.children:
+                for child_field in entry.form:
+                    child_field.errors = []
+                    child_field.data = child_field.default
+        valid = not any(f.errors for f in self if f.name != "children") and not any(
+            f.errors for entry in self.children for f in entry.form
+        )
+        if claim_type is not ClaimType.JHT:
+            for entry in self.children:
+                valid = entry.form.check_complete() and valid
         return valid
+
+    def chosen_type(self) -> ClaimType | None:
+        try:
+            return ClaimType(self.claim_type.data)
+        except ValueError:
+            return None
 
     def member(self) -> Member | None:
         kpj = (self.kpj.data or "").strip()
@@ -267,7 +294,11 @@ class ClaimForm(AppForm):
             bank_name=self.bank_name.data or "",
             bank_account=self.bank_account.data or "",
             account_holder=self.account_holder.data or "",
-            jht_reason=JhtReason(self.jht_reason.data) if self.jht_reason.data else None,
+            jht_reason=(
+                JhtReason(self.jht_reason.data)
+                if self.jht_reason.data and claim_type is ClaimType.JHT
+                else None
+            ),
             details=self.details(claim_type),
             children=self.child_records(claim_type),
         )
@@ -396,6 +427,10 @@ class _ClaimScreen(RevealRoute, SecuredModelView):
             return condition
         # Words: in the claimant's name or the member's (a claim's names, word by word).
         return NameSearch(search)
+
+    def search_placeholder(self) -> str:
+        # Flask-Admin would show the searched columns' names (member.kpj, claimant_name).
+        return gettext("KPJ, NIK, claim number or name")
 
     word_index = WordIndex(
         claim_name_word, key="submitted_at", id="claim_id", pairs=claim_name_pair
@@ -545,24 +580,97 @@ class ClaimView(DecisionRoute, _ClaimScreen):
             flash(gettext("The document was uploaded."), "success")
         return redirect(back)
 
-    @expose("/document/check/", methods=("POST",))
-    def check_document(self) -> Any:
+    @expose("/documents/upload/", methods=("POST",))
+    def upload_documents(self) -> Any:
+        """Several documents in one step (``<input multiple>``): each file for the checklist
+        item chosen beside it (``requirement-<n>``, the n-th file), or the item its name names;
+        a file matched to none refuses the upload, named. All stored or none."""
         if not authz.may(current_user, self.screen, "edit"):
             abort(403)
-        document = self._document(request.form.get("document_id", ""))
-        claim_id = document.claim_id
+        claim = self.get_one(request.args.get("id", ""))
+        back = url_for(".details_view", id=claim.id)
+        requirements = claim_documents.requirements_for(db.session, claim)
+        uploads = []
+        for index, upload in enumerate(request.files.getlist("files")):
+            if not upload.filename:
+                continue
+            chosen = request.form.get(f"requirement-{index}", "")
+            if chosen.isdigit():
+                requirement_id: int | None = int(chosen)
+            else:
+                found = claim_documents.match_requirement(requirements, upload.filename)
+                requirement_id = found.id if found is not None else None
+            uploads.append(
+                claim_documents.Upload(requirement_id, upload.read(), upload.filename or "")
+            )
         try:
             with unit_of_work(db.session):
-                claim_documents.check_document(
-                    db.session, current_user, document, ip=request.remote_addr
+                stored = claim_documents.upload_documents(
+                    db.session,
+                    current_user,
+                    claim,
+                    uploads,
+                    settings=self.document_settings(),
+                    ip=request.remote_addr,
+                )
+                names = str(
+                    claim_documents.DocumentNames.of(
+                        [claim_documents.ChecklistItem(d.requirement, d) for d in stored]
+                    )
                 )
         except Forbidden:
             abort(403)
         except DomainError as exc:
             flash(str(exc.message), "error")
         else:
-            flash(gettext("The document is marked as checked."), "success")
-        return redirect(url_for(".details_view", id=claim_id))
+            flash(
+                ngettext(
+                    "%(num)d document was uploaded: %(names)s.",
+                    "%(num)d documents were uploaded: %(names)s.",
+                    len(stored),
+                    names=names,
+                ),
+                "success",
+            )
+        return redirect(back)
+
+    @expose("/document/check/", methods=("POST",))
+    def check_document(self) -> Any:
+        """The documents ticked (one or several ``document_id``) marked as checked at once."""
+        if not authz.may(current_user, self.screen, "edit"):
+            abort(403)
+        ids = request.form.getlist("document_id")
+        claim_id = request.form.get("claim_id", "")
+        if not ids:
+            if not claim_id.isdigit():
+                abort(404)
+            claim = self.get_one(claim_id)
+            flash(gettext("Tick the documents you checked."), "error")
+            return redirect(url_for(".details_view", id=claim.id))
+        documents = [self._document(raw) for raw in ids]
+        claim = documents[0].claim
+        try:
+            with unit_of_work(db.session):
+                checked = claim_documents.check_documents(
+                    db.session, current_user, claim, documents, ip=request.remote_addr
+                )
+        except Forbidden:
+            abort(403)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            if len(documents) == 1:
+                flash(gettext("The document is marked as checked."), "success")
+            else:
+                flash(
+                    ngettext(
+                        "%(num)d document is marked as checked.",
+                        "%(num)d documents are marked as checked.",
+                        len(checked),
+                    ),
+                    "success",
+                )
+        return redirect(url_for(".details_view", id=claim.id))
 
     @expose("/payment-letter/")
     def payment_letter(self) -> Any:
@@ -581,21 +689,63 @@ class ClaimView(DecisionRoute, _ClaimScreen):
             return redirect(url_for(".details_view", id=claim.id))
         return pdf_download(document)
 
+    @expose("/documents/receipt/")
+    def documents_receipt(self) -> Any:
+        """The receipt of the documents received, as PDF (``Tanda terima dokumen``), for the
+        claimant at the counter; scoped like the details page."""
+        if not documents_pdf.may_print(current_user):
+            abort(403)
+        claim = self.get_one(request.args.get("id", ""))
+        try:
+            with unit_of_work(db.session):
+                document = documents_pdf.documents_receipt(
+                    db.session, current_user, claim, ip=request.remote_addr
+                )
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for(".details_view", id=claim.id))
+        return pdf_download(document)
+
     @expose("/document/")
     def document(self) -> Any:
+        """A document's file: a download, or with ``inline=1`` shown in the viewer page (an
+        image in an ``<img>``, a PDF in a frame of this site only). Its type is the one its
+        content was sniffed as on upload (PDF, JPEG or PNG only: never HTML or script); it
+        loads nothing and runs nothing of this origin (``default-src 'none'``)."""
         document = self._document(request.args.get("id", ""))
         path = self.document_settings().path_of(document)
         if not path.is_file():
             abort(404)
         response = Response(path.read_bytes(), mimetype=document.content_type)
-        # Always a download, never rendered in the back-office's origin.
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{_ascii_name(document.filename, document.storage_name)}"'
-        )
+        name = _ascii_name(document.filename, document.storage_name)
+        if request.args.get("inline") == "1":
+            response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+            # Framed by the viewer page only. Chromium's PDF viewer refuses a sandboxed
+            # document: an image is sandboxed, a PDF is not (it runs nothing of this origin).
+            policy = "default-src 'none'; frame-ancestors 'self'"
+            if document.content_type != "application/pdf":
+                policy += "; sandbox"
+            response.headers["Content-Security-Policy"] = policy
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        else:
+            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["Cache-Control"] = "private, no-store"
         return response
+
+    @expose("/document/view/")
+    def view_document(self) -> Any:
+        """A document shown in the page: an image as an image, a PDF in a frame."""
+        document = self._document(request.args.get("id", ""))
+        claim = document.claim
+        return self.render(
+            "admin/claim_document.html",
+            claim=claim,
+            document=document,
+            requirement=document.requirement.label(str(get_locale() or "id")),
+            return_url=url_for(".details_view", id=claim.id),
+        )
 
     def _document(self, raw_id: str) -> ClaimDocument:
         if not raw_id.isdigit():
@@ -647,6 +797,9 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
     # question ``decide`` asks.
     options = claim_decisions.options(db.session, current_user, claim)
     screen = authz.may(current_user, "claims", "edit")
+    history = audit.history(db.session, wf.name, claim.id)
+    checklist = claim_documents.checklist(db.session, claim)
+    locale = str(get_locale() or "id")
     return {
         "claim": claim,
         "state_label": service.STATE_LABELS[claim.state],
@@ -654,15 +807,17 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "lines": lines,
         "notes": notes,
         "coverage": cover,
-        "checklist": claim_documents.checklist(db.session, claim),
+        "checklist": checklist,
         "editable": screen and bool(authz.check(current_user, "edit", claim)),
         "documents_editable": screen and bool(authz.check(current_user, "change_documents", claim)),
         "document_form": DocumentForm(formdata=None),
         "transitions": [o.transition for o in options if o.decision],
+        "button_labels": _button_labels(claim),
         "refusals": workflow.told(options),
-        "history": audit.history(db.session, wf.name, claim.id),
+        "history": history,
+        "history_names": _document_events(history, checklist, locale),
         "decide_url": url_for("claim.decide"),
-        "locale": str(get_locale() or "id"),
+        "locale": locale,
         "school_levels": SCHOOL_LEVEL_LABELS,
         "schedule": schedule,
         "schedule_total": sum(year["amount"] for year in schedule),
@@ -672,7 +827,48 @@ def _details_context(wf: Any, claim: Claim) -> dict[str, Any]:
         "today": today_in_jakarta(),
         "may_print_letter": claim.state is ClaimState.PAID
         and documents_pdf.may_print(current_user),
+        "may_print_receipt": documents_pdf.may_print(current_user)
+        and any(item.document is not None for item in checklist),
     }
+
+
+#: A document's events in a claim's history, the document named.
+DOCUMENT_EVENTS = {
+    "document_upload": _l("document %(name)s uploaded"),
+    "document_check": _l("document %(name)s checked"),
+}
+
+
+def _document_events(history: list[Any], checklist: list[Any], locale: str) -> dict[int, str]:
+    """The history's document events named by their document ("dokumen Surat keterangan
+    kematian diunggah"), by event id: the checklist's names, or the stored code of a document
+    no longer on it."""
+    names = {item.requirement.code: item.requirement.label(locale) for item in checklist}
+    named = {}
+    for event in history:
+        text = DOCUMENT_EVENTS.get(event.action)
+        code = _details(event).get("document") if text is not None else None
+        if code:
+            named[event.id] = str(text) % {"name": names.get(code, code)}
+    return named
+
+
+def _details(event: Any) -> dict[str, Any]:
+    """An audit event's details (stored as JSON text)."""
+    try:
+        details = json.loads(event.details or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
+def _button_labels(claim: Claim) -> dict[str, str]:
+    """Buttons that say what they do to this claim: above the user's limit, "approve" is
+    "Send to the Kepala Kantor Cabang" (the next level named)."""
+    following = next_level(current_user.role) if current_user.role in LEVELS else None
+    if following is None:
+        return {}
+    return {"escalate": gettext("Send to the %(level)s", level=label(following))}
 
 
 def _ascii_name(filename: str, fallback: str) -> str:

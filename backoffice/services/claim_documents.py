@@ -206,6 +206,96 @@ def upload_document(
     return document
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file of a multiple upload, for the checklist item it was matched to (None: not
+    matched: the whole upload is refused, naming the file)."""
+
+    requirement_id: int | None
+    data: bytes
+    filename: str
+
+
+def upload_documents(
+    session: Session,
+    actor: User,
+    claim: Claim,
+    uploads: list[Upload],
+    *,
+    settings: DocumentSettings,
+    ip: str | None = None,
+) -> list[ClaimDocument]:
+    """Several documents of the claim at once, each for its checklist item: all stored or
+    none (a file refused refuses the upload, its name and checklist item in the message; the
+    caller rolls back). Each is audited as ``upload_document`` audits it."""
+    authz.CLAIMS.check(actor, "change_documents", claim).require()
+    if not uploads:
+        raise DomainError(_l("Choose the files to upload."))
+    names = {r.id: r for r in requirements_for(session, claim)}
+    seen: dict[int, str] = {}
+    for upload in uploads:
+        requirement = names.get(upload.requirement_id or -1)
+        if requirement is None:
+            raise DomainError(
+                _l(
+                    "%(file)s: choose the document of the checklist it is.",
+                    file=clean_filename(upload.filename, "dokumen"),
+                )
+            )
+        if requirement.id in seen:
+            raise DomainError(
+                _l(
+                    "%(file)s and %(other)s are both for %(document)s: choose one.",
+                    file=seen[requirement.id],
+                    other=clean_filename(upload.filename, "dokumen"),
+                    document=DocumentNames.of([ChecklistItem(requirement, None)]),
+                )
+            )
+        seen[requirement.id] = clean_filename(upload.filename, "dokumen")
+    documents = []
+    for upload in uploads:
+        try:
+            documents.append(
+                upload_document(
+                    session,
+                    actor,
+                    claim,
+                    upload.requirement_id or -1,
+                    upload.data,
+                    upload.filename,
+                    settings=settings,
+                    ip=ip,
+                )
+            )
+        except DomainError as exc:
+            raise DomainError(
+                _l(
+                    "%(file)s: %(problem)s",
+                    file=clean_filename(upload.filename, "dokumen"),
+                    problem=exc.message,
+                )
+            ) from exc
+    return documents
+
+
+def match_requirement(
+    requirements: list[DocumentRequirement], filename: str
+) -> DocumentRequirement | None:
+    """The checklist item a file's name names (``surat-keterangan-kematian.pdf``,
+    ``Kartu peserta.jpg``, ``death_certificate.png``), when exactly one does."""
+    stem = _words(filename.rsplit(".", 1)[0])
+    if not stem:
+        return None
+    found = [
+        r for r in requirements if stem in {_words(r.name), _words(r.name_en or ""), _words(r.code)}
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _words(text: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
 def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
     """The file is complete when every required document is there: the service clock starts."""
     items = [i for i in checklist(session, claim) if i.requirement.required]
@@ -217,6 +307,23 @@ def _mark_complete(session: Session, claim: Claim, now: datetime) -> None:
         # Year at most once).
         day = jakarta_day(now)
         claim.due_date = add_working_days(day, days, reference.days_off(session, day))
+
+
+def check_documents(
+    session: Session,
+    actor: User,
+    claim: Claim,
+    documents: list[ClaimDocument],
+    *,
+    ip: str | None = None,
+) -> list[ClaimDocument]:
+    """A clerk confirms several documents of one claim at once (each audited; those already
+    checked are left as they were)."""
+    if not documents:
+        raise DomainError(_l("Tick the documents you checked."))
+    if any(d.claim_id != claim.id for d in documents):
+        raise DomainError(_l("This document is not on the claim's checklist."))
+    return [check_document(session, actor, d, ip=ip) for d in documents if d.checked_at is None]
 
 
 def check_document(

@@ -31,11 +31,13 @@ from ..errors import DomainError
 from ..i18n import format_rupiah
 from ..labels import label
 from ..rules.personal_data import mask_account, mask_nik
+from .claim_documents import ChecklistItem, checklist
 from .claims import shown_breakdown
 from .lifecycle import status_label
 
 PRINT_CARD = "print_member_card"
 PRINT_LETTER = "print_payment_letter"
+PRINT_RECEIPT = "print_document_receipt"
 #: Who prints: the staff of the member's office, at the counter.
 PRINTERS = frozenset({Role.BRANCH_CLERK, Role.BRANCH_HEAD})
 #: The language of the documents (official: Bahasa Indonesia).
@@ -96,6 +98,31 @@ def payment_letter(
     with force_locale(DOCUMENT_LOCALE):
         content = _render_letter(claim, printed)
     return Document(f"surat-pembayaran-{_safe(str(claim))}.pdf", content)
+
+
+def documents_receipt(
+    session: Session, actor: User, claim: Claim, *, ip: str | None = None
+) -> Document:
+    """The receipt of the documents received for a claim (tanda terima dokumen): each
+    document received with its date, those still missing named; its download audited. A claim
+    with no document received has none."""
+    items = checklist(session, claim)
+    received = [i for i in items if i.document is not None]
+    if not received:
+        raise DomainError(_l("No document of this claim has been received yet."))
+    audit.append_item_event(
+        session,
+        actor=actor,
+        action=PRINT_RECEIPT,
+        record_type="claim",
+        item=claim,
+        ip=ip,
+        details={"claim": str(claim), "documents": len(received)},
+    )
+    printed = today_in_jakarta()
+    with force_locale(DOCUMENT_LOCALE):
+        content = _render_receipt(claim, items, actor, printed)
+    return Document(f"tanda-terima-dokumen-{_safe(str(claim))}.pdf", content)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -161,14 +188,7 @@ def _render_letter(claim: Claim, printed: date) -> bytes:
     pdf = _document(_("Claim payment letter"), unit="mm", format="A4")
     pdf.set_margins(20, 18, 20)
     pdf.set_xy(20, 18)
-    office = claim.office
-    pdf.text_line(ISSUER, size=14, style="B")
-    pdf.text_line(_office_name(office), size=11, style="B")
-    if office.address:
-        pdf.text_line(office.address, size=9)
-    pdf.ln(1)
-    pdf.line(20, pdf.get_y(), 190, pdf.get_y())
-    pdf.ln(4)
+    _letterhead(pdf, claim.office)
     pdf.text_line(_("CLAIM PAYMENT LETTER"), size=12, style="B", align="C")
     pdf.text_line(_("Number: %(number)s", number=str(claim)), size=10, align="C")
     pdf.ln(4)
@@ -208,6 +228,80 @@ def _render_letter(claim: Claim, printed: date) -> bytes:
         pdf.field(name, value, width=45, size=10)
     pdf.ln(8)
     _signature(pdf, claim)
+    return bytes(pdf.output())
+
+
+def _letterhead(pdf: _Page, office: Office) -> None:
+    pdf.text_line(ISSUER, size=14, style="B")
+    pdf.text_line(_office_name(office), size=11, style="B")
+    if office.address:
+        pdf.text_line(office.address, size=9)
+    pdf.ln(1)
+    pdf.line(20, pdf.get_y(), 190, pdf.get_y())
+    pdf.ln(4)
+
+
+def _render_receipt(
+    claim: Claim, items: list[ChecklistItem], receiver: User, printed: date
+) -> bytes:
+    pdf = _document(_("Receipt of documents"), unit="mm", format="A4")
+    pdf.set_margins(20, 18, 20)
+    pdf.set_xy(20, 18)
+    _letterhead(pdf, claim.office)
+    pdf.text_line(_("RECEIPT OF DOCUMENTS"), size=12, style="B", align="C")
+    pdf.text_line(_("Claim number: %(number)s", number=str(claim)), size=10, align="C")
+    pdf.ln(4)
+    member = claim.member
+    for name, value in (
+        (_("Member"), member.name),
+        (_("KPJ"), member.kpj),
+        (_("Claim type"), label(claim.claim_type)),
+        (_("Claimant"), claim.claimant_name),
+        (_("Registered on"), _date(claim.submitted_at)),
+    ):
+        pdf.field(name, value, width=45, size=10)
+    pdf.ln(3)
+    pdf.text_line(_("The following documents were received:"), size=10)
+    pdf.ln(1)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    columns = ((10, _("No.")), (width - 50, _("Document")), (40, _("Received on")))
+    pdf.set_font("Helvetica", "B", 10)
+    for size, title in columns:
+        pdf.cell(size, 7, _latin1(title), border="B")
+    pdf.ln(7)
+    received = [i for i in items if i.document is not None]
+    pdf.set_font("Helvetica", "", 10)
+    for number, item in enumerate(received, start=1):
+        pdf.cell(10, 6, str(number))
+        pdf.cell(width - 50, 6, _latin1(item.requirement.name))
+        pdf.cell(40, 6, _latin1(_date(item.document.uploaded_at)), new_x="LMARGIN", new_y="NEXT")
+    missing = [i for i in items if i.document is None and i.requirement.required]
+    if missing:
+        pdf.ln(3)
+        pdf.text_line(_("Still to be handed in:"), size=10, style="B")
+        for item in missing:
+            pdf.text_line(f"- {item.requirement.name}", size=10)
+    pdf.ln(3)
+    pdf.text_line(
+        _(
+            "This receipt confirms that the documents were handed in; it is not a decision on "
+            "the claim."
+        ),
+        size=8,
+    )
+    pdf.ln(8)
+    x = pdf.w - pdf.r_margin - 80
+    for text, style in (
+        (_date(printed), ""),
+        (_("Received by"), ""),
+        ("", ""),
+        ("", ""),
+        (f"( {receiver.full_name} )", "B"),
+        (label(receiver.role), ""),
+    ):
+        pdf.set_x(x)
+        pdf.set_font("Helvetica", style, 10)
+        pdf.cell(80, 5.5, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -338,8 +432,10 @@ def _safe(text: str) -> str:
 __all__ = [
     "PRINT_CARD",
     "PRINT_LETTER",
+    "PRINT_RECEIPT",
     "Document",
     "may_print",
     "member_card",
+    "documents_receipt",
     "payment_letter",
 ]
