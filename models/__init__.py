@@ -4,6 +4,13 @@ from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
 from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, ContributionPayment
 from .corrections import MemberCorrection, PastContribution
+from .coverage import (
+    NO_MONTH,
+    CoverageClaims,
+    CoverageMembers,
+    CoveragePayments,
+    CoverageTarget,
+)
 from .enums import (
     BatchState,
     ClaimState,
@@ -35,6 +42,11 @@ from .reference import (
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
+    "NO_MONTH",
+    "CoverageClaims",
+    "CoverageMembers",
+    "CoveragePayments",
+    "CoverageTarget",
     "BenefitParameter",
     "Claim",
     "ClaimChild",

@@ -24,6 +24,10 @@ from models import (
     ClaimDocument,
     ContributionPayment,
     ContributionRate,
+    CoverageClaims,
+    CoverageMembers,
+    CoveragePayments,
+    CoverageTarget,
     Department,
     DocumentRequirement,
     HolidayCorrection,
@@ -288,6 +292,49 @@ def _jht_return_rate_scope(user: User) -> ColumnElement[bool]:
 @scoper(HolidayCorrection)
 def _holiday_scope(user: User) -> ColumnElement[bool]:
     return true()  # national reference data
+
+
+@scoper(CoverageMembers)
+def _coverage_members_scope(user: User) -> ColumnElement[bool]:
+    return _coverage_place_scope(user, CoverageMembers)
+
+
+@scoper(CoveragePayments)
+def _coverage_payments_scope(user: User) -> ColumnElement[bool]:
+    return _coverage_place_scope(user, CoveragePayments)
+
+
+def _coverage_place_scope(user: User, model: Any) -> ColumnElement[bool]:
+    """The members' summaries a user may read: those of the members they may see."""
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.LIAISON:
+        return model.department_id == (user.department_id or -1)
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return model.region_id == user.region_id
+    return _in_offices(user, model.office_id)
+
+
+@scoper(CoverageClaims)
+def _coverage_claims_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role in (Role.REGIONAL_HEAD, Role.AUDITOR):
+        return CoverageClaims.region_id == user.region_id
+    if user.role in (Role.BRANCH_HEAD, Role.BRANCH_CLERK):
+        return _in_offices(user, CoverageClaims.office_id)
+    return false()  # like the claims themselves
+
+
+@scoper(CoverageTarget)
+def _coverage_target_scope(user: User) -> ColumnElement[bool]:
+    """Targets are read in their region (a liaison: their department's)."""
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.LIAISON:
+        return CoverageTarget.department_id == (user.department_id or -1)
+    region = region_id_of(user)
+    return false() if region is None else CoverageTarget.region_id == region
 
 
 def choosable(user: User | None, model: type) -> ColumnElement[bool]:
