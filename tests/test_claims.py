@@ -727,7 +727,7 @@ def test_the_same_transfer_reference_is_refused_on_another_claim(session, user, 
     with pytest.raises(DomainError) as refused:
         pay(session, user, second, "BRI-2026-000777")
     assert str(refused.value) == (
-        f"Referensi transfer BRI-2026-000777 sudah tercatat untuk klaim no. {first.id}."
+        f"Referensi transfer BRI-2026-000777 sudah tercatat untuk klaim {first}."
     )
     session.expire_all()
     assert session.get(Claim, second.id).state is C.APPROVED

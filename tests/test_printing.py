@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -223,3 +224,78 @@ def test_a_name_outside_latin_1_is_printed_without_its_accents(session, login):
     member = world.paid_member(session, years=1, name="Nguyễn Thị Ánh")
     text = flat(pdf_text(login(CLERK).get(card_url(member))))
     assert "Nguyen Thi Ánh" in text and member.kpj in text
+
+
+# --- the receipt of documents ------------------------------------------------------------------
+
+
+def receipt_url(claim: Claim) -> str:
+    return f"/admin/claim/documents/receipt/?id={claim.id}"
+
+
+def test_the_clerk_prints_the_receipt_of_the_documents_received(session, user, login, settings):
+    member = world.paid_member(session, years=4, name="Siti Rahmawati")
+    clerk = user(CLERK)
+    claim = done(session, service.register_claim, clerk, world.jkm_data(member))
+    requirements = claim_documents.requirements_for(session, claim)
+    handed_in, still_missing = requirements[:4], requirements[4:]
+    for index, requirement in enumerate(handed_in):
+        data, filename = world.document_bytes(index)
+        done(
+            session,
+            claim_documents.upload_document,
+            clerk,
+            claim,
+            requirement.id,
+            data,
+            filename,
+            settings=settings,
+        )
+    claim.office.address = "Jl. Jenderal Sudirman No. 5, Kota Serang, Banten 42118"
+    session.commit()
+    client = login(CLERK)
+    page = client.get(f"/admin/claim/details/?id={claim.id}").get_data(as_text=True)
+    assert 'id="documents-receipt"' in page and "Unduh tanda terima dokumen" in page
+
+    response = client.get(receipt_url(claim))
+    number = f"JKM-{claim.id:06d}"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="tanda-terima-dokumen-{number}.pdf"'
+    )
+    text = flat(pdf_text(response))
+    office = claim.office
+    assert "BPJS Ketenagakerjaan" in text and "TANDA TERIMA DOKUMEN" in text
+    assert f"Kantor Cabang (KC) {office.name}" in text
+    assert "Jl. Jenderal Sudirman No. 5, Kota Serang, Banten 42118" in text
+    assert f"Nomor klaim: {number}" in text
+    assert "Siti Rahmawati" in text and member.kpj in text and world.HEIR_NAME in text
+    received = text.split("Dokumen berikut telah diterima:")[1].split("Masih harus diserahkan:")
+    day = format_date(world.today(), "d MMMM y", locale="id")
+    for position, requirement in enumerate(handed_in, start=1):
+        assert f"{position} {requirement.name} {day}" in received[0]
+    for requirement in still_missing:
+        if requirement.required:
+            assert f"- {requirement.name}" in received[1]
+            assert requirement.name not in received[0]
+    assert f"( {clerk.full_name} )" in text and "Yang menerima" in text
+    events = downloads(session, "print_document_receipt", "claim", claim.id)
+    assert len(events) == 1 and events[0].actor.username == CLERK
+    history = client.get(f"/admin/claim/details/?id={claim.id}").get_data(as_text=True)
+    assert "tanda terima dokumen diunduh" in history
+
+
+def test_no_receipt_before_a_document_is_received_nor_for_another_office(
+    session, user, login, settings
+):
+    member = world.paid_member(session, years=4)
+    claim = done(session, service.register_claim, user(CLERK), world.jkm_data(member))
+    client = login(CLERK)
+    page = client.get(f"/admin/claim/details/?id={claim.id}").get_data(as_text=True)
+    assert 'id="documents-receipt"' not in page
+    response = client.get(receipt_url(claim))
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Belum ada dokumen klaim ini yang diterima." in shown
+    assert login(OTHER_OFFICE_CLERK).get(receipt_url(claim)).status_code == 404
+    assert login(LIAISON).get(receipt_url(claim)).status_code == 403
+    assert downloads(session, "print_document_receipt", "claim", claim.id) == []
