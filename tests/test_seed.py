@@ -3,6 +3,7 @@ lists, the members with their histories, and seeding again, which changes nothin
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import date
@@ -11,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from backoffice.audit import history, verify_chain
 from backoffice.clock import today_in_jakarta
 from backoffice.importing import check_nik
 from backoffice.rules import benefits, contributions
@@ -31,10 +33,15 @@ from backoffice.seed.demo import (
     USERS,
     seed_demo,
 )
+from backoffice.seed.work import DEMO_BATCHES, DEMO_CLAIMS
 from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import member_ledger, record_payment
 from models import (
+    AuditEvent,
+    BatchRow,
+    BatchState,
     Claim,
+    ClaimDocument,
     ClaimState,
     ClaimType,
     ContributionPayment,
@@ -42,9 +49,13 @@ from models import (
     IncomeLevel,
     JhtReason,
     Member,
+    MemberBatch,
+    MemberStatus,
     Office,
+    OfficeProposal,
     OfficeType,
     PaymentChannel,
+    ProposalState,
     Regency,
     Region,
     Role,
@@ -107,22 +118,47 @@ def test_demo_users_exist_with_hashed_passwords(session):
         assert check_password_hash(user.password_hash, "demo1234")
 
 
-SEEDED = (Region, Regency, Office, Department, User, Member, ContributionPayment, Claim)
+SEEDED = (
+    Region,
+    Regency,
+    Office,
+    Department,
+    User,
+    Member,
+    ContributionPayment,
+    Claim,
+    ClaimDocument,
+    MemberBatch,
+    BatchRow,
+    OfficeProposal,
+)
 
 
 def counts(session) -> dict[type, int]:
     return {m: session.scalar(select(func.count()).select_from(m)) for m in SEEDED}
 
 
+#: What the first full run adds to the test database's demo (seeded without the work).
+WORK = {
+    "claim": 2 + len(DEMO_CLAIMS),
+    "member_batch": len(DEMO_BATCHES),
+    "office_proposal": 1,
+    "member_history": len(PEOPLE),
+}
+
+
 def test_seeding_twice_changes_nothing(session):
-    # The test database's demo is seeded without the claims: the first run adds only them.
-    assert seed_demo(session).created == {"claim": 2}
+    # The test database's demo is seeded without the waiting work: the first run adds only it.
+    assert seed_demo(session).created == WORK
     session.commit()
     before = counts(session)
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
     report = seed_demo(session)
     session.commit()
     assert report.total == 0 and report.created == {}
     assert counts(session) == before
+    # Nothing appended to the audit trail either.
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
 
 
 def test_seeding_an_empty_database_creates_everything_once(empty_db):
@@ -139,9 +175,13 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "member": len(PEOPLE),
         "contribution_payment": made[ContributionPayment],
         "member_correction": 1,
-        "claim": 2,
+        **WORK,
+        "member_history": len(PEOPLE),
     }
-    assert made[Member] == len(PEOPLE) and made[ContributionPayment] > 1000
+    # The demo people, and those accepted from the demo's decided batch (not yet paying).
+    accepted = sum(len(b.people) - len(b.rejected) for b in DEMO_BATCHES if b.outcome == "decided")
+    assert made[Member] == len(PEOPLE) + accepted == len(PEOPLE) + 2
+    assert made[ContributionPayment] > 1000
     # Everything is keyed by its natural key: a second run finds it all and adds nothing.
     second = seed_demo(empty_db)
     empty_db.commit()
@@ -210,9 +250,9 @@ def test_demo_members_with_their_contributions(session):
 
 
 def test_seed_command_is_idempotent_and_prints_logins(app):
-    # The test database's demo has no claims yet: the first run loads them, the second nothing.
+    # The test database's demo has no work yet: the first run loads it, the second nothing.
     first = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert first.output.startswith("Demo data loaded: 2 claim."), first.output
+    assert first.output.startswith(f"Demo data loaded: {WORK['claim']} claim,"), first.output
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "nothing changed" in result.output
@@ -640,3 +680,90 @@ def test_the_lifecycle_demo_members_for_petugas_serang(session, user):
         raise AssertionError("a payment past the window was recorded")
     except DomainError as refused:
         assert "Kepesertaan berakhir pada" in str(refused)
+
+
+# --------------------------------------------------------------------------------------------
+# The waiting work: made through the services, every record with its history
+# --------------------------------------------------------------------------------------------
+
+
+def recorded(session, record_type: str) -> set[str]:
+    """The ids of the records of ``record_type`` that have at least one audit event."""
+    return set(
+        session.scalars(select(AuditEvent.record_id).where(AuditEvent.record_type == record_type))
+    )
+
+
+def test_every_record_the_demo_made_has_its_history_and_the_chain_verifies(session):
+    seed_demo(session)
+    session.commit()
+    result = verify_chain(session)
+    assert result.ok, result
+    assert result.checked == session.scalar(select(func.count()).select_from(AuditEvent)) > 100
+    for model, record_type in (
+        (Claim, "claim"),
+        (MemberBatch, "member_batch"),
+        (OfficeProposal, "office_proposal"),
+        (Member, "member"),
+    ):
+        ids = {str(i) for i in session.scalars(select(model.id))}
+        assert ids and ids <= recorded(session, record_type), model.__name__
+    # A member accepted from a batch: registered from the batch's row, by the clerk.
+    member = session.scalar(select(Member).where(Member.batch_id.is_not(None)))
+    [created] = history(session, "member", member.id)
+    assert created.action == "create" and created.actor_username == "petugas.serang"
+    assert json.loads(created.details)["batch"] == member.batch_id
+    # A demo member's status has its history: registered, then each change of the ledger.
+    lapsed = demo_member(session, "serang_four_unpaid")
+    events = history(session, "member", lapsed.id)
+    assert [e.action for e in events][0] == "create"
+    assert events[-1].action == "status" and events[-1].to_state == MemberStatus.LAPSED.value
+
+
+def test_work_waits_for_each_demo_role(session):
+    seed_demo(session)
+    session.commit()
+    # The regional head: a KCP proposed and submitted by the branch head.
+    [proposal] = session.scalars(select(OfficeProposal))
+    assert proposal.state is ProposalState.SUBMITTED and proposal.office_type is OfficeType.KCP
+    assert proposal.region.code == "BTN" and proposal.proposed_by.username == "kepala.serang"
+    # The clerk's registration queue: two batches sent, one with a row the checks refused; the
+    # liaisons: a decided batch with a rejected row, a draft never sent.
+    states = {b.filename: b for b in session.scalars(select(MemberBatch))}
+    waiting = [b for b in states.values() if b.state is BatchState.SUBMITTED]
+    assert len(waiting) == 2 and sorted(b.invalid_count for b in waiting) == [0, 1]
+    assert {b.state for b in states.values()} == {
+        BatchState.SUBMITTED,
+        BatchState.DRAFT,
+        BatchState.PARTIALLY_ACCEPTED,
+    }
+    [decided] = [b for b in states.values() if b.state is BatchState.PARTIALLY_ACCEPTED]
+    assert decided.rejected_count == 1 and decided.accepted_count == 2
+    # Claims at every stage.
+    limit = reference.parameters_on(session, today_in_jakarta())["approval.limit.branch_clerk"]
+    by_stage = Counter()
+    for claim in session.scalars(select(Claim)):
+        if claim.state is ClaimState.SUBMITTED:
+            by_stage["new" if claim.complete_at is None and not claim.documents else "missing"] += 1
+        elif claim.state is ClaimState.VERIFIED and claim.approval_level is Role.BRANCH_CLERK:
+            by_stage["waiting"] += 1
+        elif claim.state is ClaimState.VERIFIED and claim.approval_level is Role.BRANCH_HEAD:
+            assert claim.amount > limit
+            by_stage["escalated"] += 1
+        elif claim.state is ClaimState.RETURNED:
+            assert claim.decision_comment
+            by_stage["returned"] += 1
+        elif claim.state is ClaimState.PAID:
+            assert claim.payment_reference and claim.paid_by.username == "petugas.serang"
+            by_stage["paid"] += 1
+    assert by_stage == {
+        "new": 2,
+        "missing": 1,
+        "waiting": 1,
+        "escalated": 1,
+        "returned": 1,
+        "paid": 1,
+    }
+    # Members in arrears and lapsed.
+    statuses = Counter(session.scalars(select(Member.status)))
+    assert statuses[MemberStatus.LAPSED] and statuses[MemberStatus.ENDED]

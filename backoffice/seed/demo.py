@@ -58,6 +58,7 @@ from ..services import claims as claim_service
 from ..services import corrections, lifecycle, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
+from . import work
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 
@@ -473,8 +474,10 @@ def seed_demo(
 ) -> SeedReport:
     """Load what is missing (flushed, not committed). ``today`` ends the contribution histories.
 
-    ``claims``: also the demo claims (``_seed_claims``), registered through the claims service
-    and so audited; without them the demo writes no audit event."""
+    ``claims``: also the demo's waiting work (``_seed_claims`` and ``work.seed_work``: claims
+    at every stage, batches, an office proposal), made through the services and so audited,
+    and the members' history (``work.seed_member_history``); without them the demo writes no
+    audit event."""
     report = SeedReport()
     regions: dict[str, Region] = {r.code: r for r in session.scalars(select(Region))}
     for code, name in REGIONS:
@@ -548,6 +551,8 @@ def seed_demo(
     _seed_correction(session, report, today)
     if claims:
         _seed_claims(session, report, today)
+        work.seed_work(session, report, today, DEMO_MEMBERS)
+        work.seed_member_history(session, report, [p.nik for p in PEOPLE])
     return report
 
 

@@ -34,12 +34,13 @@ from models import (
     BatchState,
     Member,
     MemberBatch,
+    MemberStatus,
     Programme,
     RowState,
     User,
 )
 
-from .. import authz, tasks, workflow
+from .. import audit, authz, tasks, workflow
 from ..clock import as_utc, jakarta_day, utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -65,6 +66,7 @@ from .batch_intake import (
     process_batch,
     uncell,
 )
+from .ledger import RECORD_TYPE as MEMBER_RECORD
 from .messages import message_record, stored_message
 from .personal_data import masked_cells, masked_problem
 
@@ -402,9 +404,39 @@ def accept_rows(
             accepted.extend(
                 _Accepted(row.number, kpj) for row, kpj in zip(fresh, numbers, strict=True)
             )
+            _member_events(session, actor, batch, fresh, now)
     batch.accepted_count += len(accepted)
     batch.rejected_count += len(refused)
     return accepted, refused
+
+
+def _member_events(
+    session: Session, actor: User, batch: MemberBatch, rows: list[BatchRow], now: datetime
+) -> None:
+    """Each new member's first history entry: registered from this batch's row."""
+    ids = dict(
+        session.execute(
+            select(Member.nik, Member.id).where(Member.nik.in_([r.nik for r in rows]))
+        ).all()
+    )
+    audit.append_events(
+        session,
+        [
+            audit.event_fields(
+                actor=actor,
+                action="create",
+                record_type=MEMBER_RECORD,
+                record_id=ids[row.nik],
+                to_state=MemberStatus.REGISTERED.value,
+                details={"batch": batch.id, "row": row.number},
+                region_id=batch.region_id,
+                office_id=batch.office_id,
+                department_id=batch.department_id,
+                occurred_at=now,
+            )
+            for row in rows
+        ],
+    )
 
 
 A = authz.BATCHES.actions

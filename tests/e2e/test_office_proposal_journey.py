@@ -50,9 +50,10 @@ def test_branch_head_proposes_a_kcp_regional_head_approves_it_and_the_office_ope
     expect(head.locator("#item-state")).to_have_text("diajukan")
     expect(head.locator("#action-approve")).to_have_count(0)  # not the proposer's decision
 
-    # The regional head sees it waiting: a badge on the menu, the proposal in the queue.
+    # The regional head sees it waiting beside the demo's own proposal: a badge on the menu,
+    # the proposal in the queue.
     regional = actors.login("kanwil.banten")
-    expect(ui.menu_badge(regional, "Antrean persetujuan")).to_have_text("1")
+    expect(ui.menu_badge(regional, "Antrean persetujuan")).to_have_text("2")
     ui.open_menu(regional, "Antrean persetujuan")
     row = ui.list_row(regional, OFFICE_NAME)
     expect(row).to_contain_text("KC Serang")
@@ -61,12 +62,12 @@ def test_branch_head_proposes_a_kcp_regional_head_approves_it_and_the_office_ope
     expect(regional.locator("#item-state")).to_have_text("diajukan")
     regional.get_by_role("button", name="Setujui", exact=True).click()
 
-    # Approved: back to the queue, now empty, with the new office's code.
+    # Approved: back to the queue, where only the demo's proposal waits, with the new code.
     expect(ui.flash(regional)).to_contain_text(
         f"Setujui: selesai untuk KCP {OFFICE_NAME}. Kode kantor B0104."
     )
     expect(regional).to_have_url(actors.server.url + "/admin/proposal_queue/")
-    expect(ui.menu_badge(regional, "Antrean persetujuan")).to_have_count(0)
+    expect(ui.menu_badge(regional, "Antrean persetujuan")).to_have_text("1")
     expect(regional.locator("table.model-list")).not_to_contain_text(OFFICE_NAME)
 
     # The office list has it, under KC Serang.
