@@ -99,6 +99,7 @@ class IncomeLevelView(_ReferenceView):
         "This income level is already in force for part of these dates: end the old row first."
     )
     column_list = ["amount", "valid_from", "valid_to"]
+    money_columns = ("amount",)
     column_formatters = {"amount": lambda v, c, m, n: format_rupiah(m.amount)}
     column_default_sort = "amount"
     form_columns = ["amount", "valid_from", "valid_to"]
@@ -118,6 +119,7 @@ class ContributionRateView(_ReferenceView):
         "rate first (set its last day), then add the new one."
     )
     column_list = ["programme", "percent", "flat_amount", "valid_from", "valid_to", "note"]
+    money_columns = ("flat_amount",)
     column_formatters = {
         "flat_amount": lambda v, c, m, n: (
             format_rupiah(m.flat_amount) if m.flat_amount is not None else ""
