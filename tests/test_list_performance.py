@@ -7,8 +7,6 @@ The timings themselves are measured by bench/bench_pages.py (a benchmark, not a 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, date, datetime
 
@@ -33,6 +31,7 @@ from models import (
     Region,
     User,
 )
+from tests.steps import export_rows
 from views import base as views_base
 from views.audit import AuditView
 from views.formats import BadgeCount, ListCount, format_count
@@ -623,7 +622,7 @@ def test_audit_list_is_refused_to_office_staff(bulk, login, username):
 def test_audit_export_streams_every_event_in_scope_formula_safe(noted, login, session):
     response = login("auditor.banten").get("/admin/audit/export/csv/")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = export_rows(response)
     banten = session.scalar(sa.select(Region.id).where(Region.code == "BTN"))
     total = session.scalar(
         sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.region_id == banten)
@@ -634,7 +633,7 @@ def test_audit_export_streams_every_event_in_scope_formula_safe(noted, login, se
     # The export follows the filters.
     day = QUIET_DAY.isoformat()
     url = f"/admin/audit/export/csv/?flt0_{AUDIT_FILTERS['between']}={day}+to+{day}"
-    filtered = list(csv.reader(io.StringIO(login("admin").get(url).get_data(as_text=True))))
+    filtered = export_rows(login("admin").get(url))
     assert len(filtered) == 1 + 5
 
 
@@ -654,7 +653,7 @@ def test_exports_hold_every_row_in_scope_in_the_lists_order(
     client = login(username)
     response = client.get(f"/admin/{screen}/export/csv/")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+    rows = export_rows(response)[1:]
     query = sa.select(model)
     if username == "petugas.cilegon":
         query = query.where(

@@ -19,6 +19,7 @@ from backoffice.listing import names, words
 from backoffice.seed.bulk import seed_bulk
 from models import Claim, Member, Office
 from tests.sql_recorder import Recorder
+from tests.steps import export_rows
 from views.members import MemberView
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
@@ -420,5 +421,5 @@ def test_an_export_of_a_name_search_has_the_lists_rows(people, app, login, sessi
     client = login("admin")
     response = client.get("/admin/member/export/csv/?search=ramad")
     assert response.status_code == 200
-    exported = [line.split(",")[0] for line in response.get_data(as_text=True).splitlines()[1:]]
+    exported = [row[0] for row in export_rows(response)[1:]]
     assert exported == _expected(session, "ramad")

@@ -5,7 +5,6 @@ personal data"). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from tests.factories import (
     make_user,
 )
 from tests.html_page import Page
+from tests.steps import export_rows
 
 pytestmark = pytest.mark.usefixtures("empty_db")
 
@@ -324,9 +324,9 @@ def test_an_export_is_audited_with_its_rows_search_and_columns_before_it_streams
     auditor = world.users["auditor"]
     client = login(auditor.username)
     everything = client.get("/admin/member/export/csv/")
-    rows = list(csv.reader(io.StringIO(everything.get_data(as_text=True))))
+    rows = export_rows(everything)
     searched = client.get(f"/admin/member/export/csv/?search={NIK}")
-    assert len(list(csv.reader(io.StringIO(searched.get_data(as_text=True))))) == 2
+    assert len(export_rows(searched)) == 2
     first, second = _events(session, "export_personal_data")
     assert (first.actor_id, first.record_type, first.record_id) == (auditor.id, "list", "members")
     assert first.region_id == auditor.region_id

@@ -152,7 +152,7 @@ def test_export_neutralises_formulas_and_pages_escape_html(login, session, org):
     client = login("admin")
     export = client.get("/admin/department/export/csv/").get_data(as_text=True)
     assert "'=HYPERLINK" in export
-    assert "\n=HYPERLINK" not in export and ",=HYPERLINK" not in export
+    assert "\n=HYPERLINK" not in export and ";=HYPERLINK" not in export
     page = client.get("/admin/department/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -25,8 +25,9 @@ from backoffice.clock import JAKARTA
 from backoffice.extensions import db
 from backoffice.labels import ACTION_LABELS, action_label, role_label, state_label
 from backoffice.listing.search import search_digits, text_has_words
-from models import AuditEvent, User
+from models import AuditEvent, Claim, User
 
+from . import audit_details
 from .base import SecuredModelView
 from .claims import CLAIM_NUMBER
 
@@ -64,6 +65,19 @@ def _record_type(view: Any, context: Any, model: Any, name: str) -> str:
 
 def _role(view: Any, context: Any, model: Any, name: str) -> str:
     return role_label(model.actor_role)
+
+
+def _record_no(view: Any, context: Any, model: Any, name: str) -> str:
+    """A claim by its number (``JKK-000002``), other records by their number."""
+    if model.record_type == "claim" and (model.record_id or "").isdigit():
+        claim = db.session.get(Claim, int(model.record_id))
+        if claim is not None:
+            return str(claim)
+    return model.record_id or ""
+
+
+def _details(view: Any, context: Any, model: Any, name: str) -> Any:
+    return audit_details.render(model.record_type, model.details)
 
 
 def known_username(text: str) -> str | None:
@@ -180,8 +194,9 @@ class AuditView(SecuredModelView):
         "to_state": _state,
         "record_type": _record_type,
         "actor_role": _role,
+        "record_id": _record_no,
     }
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {**column_formatters, "details": _details}
     column_formatters_export = column_formatters  # plain text already, and formula-safe after
     column_labels = {
         "id": _l("No."),

@@ -364,6 +364,7 @@ class _ClaimScreen(RevealRoute, SecuredModelView):
     """What the claims list and the work queue share: columns and the details page."""
 
     details_template = "admin/claim_details.html"
+    money_columns = ("amount",)
     column_list = [
         "id",
         "claim_type",

@@ -187,6 +187,7 @@ class MemberView(RevealRoute, SecuredModelView):
         "contribution_jht",
         "monthly_contribution",
     )
+    money_columns = money
     # Personal data (UU 27/2022): masked in the list, its searches and exports; on the details
     # page masked with "Show" for those who need it (``authz.may_reveal``).
     personal_columns = ("nik", "address", "phone")

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectField
 
+from backoffice import parameter_texts
 from backoffice.benefit_texts import percent_text
 from backoffice.errors import DomainError
 from backoffice.extensions import db
@@ -22,6 +26,7 @@ from models import (
     IncomeLevel,
     JhtReturnRate,
     Programme,
+    Sector,
 )
 
 from .base import SecuredModelView
@@ -38,9 +43,40 @@ LABELS = {
     "key": _l("Parameter"),
     "value": _l("Value"),
     "created_at": _l("Created"),
+    "description": _l("Description"),
     "year": _l("Year"),
     "rate_percent": _l("Return (percent a year)"),
 }
+
+
+def _note(view: Any, context: Any, model: Any, name: str) -> str:
+    """A note the migrations stored, in the reader's language (one an administrator wrote, as
+    written)."""
+    return parameter_texts.note_text(model.note)
+
+
+def sector_name(code: str) -> str | None:
+    locale = str(get_locale() or "id")
+    names = {s.code: s.label(locale) for s in db.session.scalars(select(Sector))}
+    return names.get(code)
+
+
+def _parameter(view: Any, context: Any, model: BenefitParameter, name: str) -> str:
+    return parameter_texts.parameter_label(model.key, sector_name)
+
+
+def _parameter_value(view: Any, context: Any, model: BenefitParameter, name: str) -> str:
+    return parameter_texts.value_text(model.key, model.value)
+
+
+def parameter_choices() -> list[tuple[str, str]]:
+    """The parameters an administrator may add a row of, by their names: the known ones, a
+    discount for each sector, and every key already stored."""
+    keys = set(parameter_texts.PARAMETERS)
+    keys |= {parameter_texts.DISCOUNT_PREFIX + s.code for s in db.session.scalars(select(Sector))}
+    keys |= set(db.session.scalars(select(BenefitParameter.key).distinct()))
+    labelled = [(key, parameter_texts.parameter_label(key, sector_name)) for key in keys]
+    return sorted(labelled, key=lambda choice: choice[1].casefold())
 
 
 class _ReferenceView(SecuredModelView):
@@ -63,6 +99,7 @@ class IncomeLevelView(_ReferenceView):
         "This income level is already in force for part of these dates: end the old row first."
     )
     column_list = ["amount", "valid_from", "valid_to"]
+    money_columns = ("amount",)
     column_formatters = {"amount": lambda v, c, m, n: format_rupiah(m.amount)}
     column_default_sort = "amount"
     form_columns = ["amount", "valid_from", "valid_to"]
@@ -82,10 +119,12 @@ class ContributionRateView(_ReferenceView):
         "rate first (set its last day), then add the new one."
     )
     column_list = ["programme", "percent", "flat_amount", "valid_from", "valid_to", "note"]
+    money_columns = ("flat_amount",)
     column_formatters = {
         "flat_amount": lambda v, c, m, n: (
             format_rupiah(m.flat_amount) if m.flat_amount is not None else ""
-        )
+        ),
+        "note": _note,
     }
     column_filters = [EnumFilter(ContributionRate.programme, _l("Programme"), Programme)]
     column_default_sort = [("programme", False), ("valid_from", True)]
@@ -113,9 +152,27 @@ class BenefitParameterView(_ReferenceView):
         "its last day), then add the new one."
     )
     column_list = ["key", "value", "valid_from", "valid_to", "note"]
-    column_searchable_list = ["key"]
     column_default_sort = [("key", False), ("valid_from", True)]
+    # Searched by its name in the reader's language (or its key): search_condition.
+    column_searchable_list = ["key"]
+    # Each parameter by its name and its value in its unit (Rupiah, months...), never its key.
+    column_formatters = {"key": _parameter, "value": _parameter_value, "note": _note}
     form_columns = ["key", "value", "valid_from", "valid_to", "note"]
+    form_overrides = {"key": SelectField}
+    form_args = {"key": {"choices": lambda: parameter_choices(), "label": _l("Parameter")}}
+    column_descriptions = {
+        "value": _l("An amount in rupiah, a percentage, or a number of months, years or days"),
+    }
+
+    def search_condition(self, search: str) -> Any:
+        """The parameters whose name (as the reader reads it) or key holds the words typed."""
+        words = search.casefold().split()
+        keys = [
+            key
+            for key, label in parameter_choices()
+            if all(w in label.casefold() or w in key.casefold() for w in words)
+        ]
+        return BenefitParameter.key.in_(keys)
 
     def check(self, model: BenefitParameter) -> None:
         super().check(model)
@@ -144,7 +201,10 @@ class JhtReturnRateView(SecuredModelView):
     audit_record_type = "jht_return_rate"
     column_labels = {**LABELS, "percent": LABELS["rate_percent"]}
     column_list = ["year", "percent", "note"]
-    column_formatters = {"percent": lambda v, c, m, n: f"{percent_text(m.percent)}%"}
+    column_formatters = {
+        "percent": lambda v, c, m, n: f"{percent_text(m.percent)}%",
+        "note": _note,
+    }
     column_default_sort = ("year", True)
     form_columns = ["year", "percent", "note"]
 
@@ -170,9 +230,10 @@ class HolidayCorrectionView(SecuredModelView):
         "name": _l("Name"),
         "kind": _l("Kind"),
         "note": _l("Note"),
+        "created_at": _l("Created"),
     }
     column_list = ["day", "name", "kind", "note"]
-    column_formatters = {"kind": lambda v, c, m, n: HOLIDAY_KINDS[m.kind]}
+    column_formatters = {"kind": lambda v, c, m, n: HOLIDAY_KINDS[m.kind], "note": _note}
     column_filters = [EnumFilter(HolidayCorrection.kind, _l("Kind"), HolidayKind)]
     column_default_sort = ("day", True)
     column_searchable_list = ["name"]
