@@ -31,6 +31,7 @@ from backoffice.seed.demo import (
     USERS,
     seed_demo,
 )
+from backoffice.seed.targets import DEPARTMENT_TARGETS, REGENCY_TARGETS
 from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import member_ledger, record_payment
 from models import (
@@ -140,6 +141,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "contribution_payment": made[ContributionPayment],
         "member_correction": 1,
         "claim": 2,
+        "coverage_target": 1 + len(REGENCY_TARGETS) + len(DEPARTMENT_TARGETS),
     }
     assert made[Member] == len(PEOPLE) and made[ContributionPayment] > 1000
     # Everything is keyed by its natural key: a second run finds it all and adds nothing.

@@ -58,6 +58,7 @@ from ..services import claims as claim_service
 from ..services import corrections, lifecycle, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
+from .targets import seed_targets
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 
@@ -548,6 +549,7 @@ def seed_demo(
     _seed_correction(session, report, today)
     if claims:
         _seed_claims(session, report, today)
+    report.add("coverage_target", seed_targets(session, today))
     return report
 
 
