@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin
 from .org import Department, Regency, Region
+from .reference import Sector
 
 NO_MONTH = date(1, 1, 1)  # the key of a month not (yet) known, e.g. a claim not paid
 
@@ -48,6 +49,7 @@ class CoverageTarget(TimestampMixin, Base):
     region: Mapped[Region] = relationship()
     regency: Mapped[Regency | None] = relationship()
     department: Mapped[Department | None] = relationship()
+    sector_ref: Mapped[Sector | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.year}: {self.workers:,}".replace(",", ".")

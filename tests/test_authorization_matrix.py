@@ -119,6 +119,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     **model_view("benefit_parameter", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view("jht_return_rate", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view("holiday_correction", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
+    **model_view("coverage_target", read=STAFF, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
         "user",
         read={"admin", "regional_head", "auditor"},

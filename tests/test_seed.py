@@ -33,6 +33,7 @@ from backoffice.seed.demo import (
     USERS,
     seed_demo,
 )
+from backoffice.seed.targets import DEPARTMENT_TARGETS, REGENCY_TARGETS
 from backoffice.seed.work import DEMO_BATCHES, DEMO_CLAIMS
 from backoffice.services import claims, ledger, reference
 from backoffice.services.ledger import member_ledger, record_payment
@@ -177,6 +178,7 @@ def test_seeding_an_empty_database_creates_everything_once(empty_db):
         "member_correction": 1,
         **WORK,
         "member_history": len(PEOPLE),
+        "coverage_target": 1 + len(REGENCY_TARGETS) + len(DEPARTMENT_TARGETS),
     }
     # The demo people, and those accepted from the demo's decided batch (not yet paying).
     accepted = sum(len(b.people) - len(b.rejected) for b in DEMO_BATCHES if b.outcome == "decided")

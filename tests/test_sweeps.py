@@ -61,6 +61,7 @@ from models import (
     ClaimDocument,
     ContributionPayment,
     ContributionRate,
+    CoverageTarget,
     Department,
     HolidayCorrection,
     IncomeLevel,
@@ -882,6 +883,18 @@ def build_foreign(app: Any, session: Any, user: Any, groups: Iterable[str]) -> F
         f.allowed.update(GROUP_ALLOWED.get(group, ()))
     if "cilegon" in groups:
         f.add(session.scalar(select(Office).where(Office.code == "B0201")))  # KCP Cilegon
+    if "jakarta" in groups:
+        jakarta = session.scalar(select(Region).where(Region.code == "DKI"))
+        target = CoverageTarget(
+            year=2026,
+            region_id=jakarta.id,
+            workers=987_654,
+            source="Target Rahasia Jakarta",
+            valid_from=date(2026, 1, 1),
+        )
+        session.add(target)
+        session.commit()
+        f.add(target, "Target Rahasia Jakarta")
     return f
 
 

@@ -16,11 +16,12 @@ from backoffice.benefit_texts import percent_text
 from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.forms import RupiahField
-from backoffice.i18n import format_rupiah
+from backoffice.i18n import format_number, format_rupiah
 from backoffice.services import reference
 from models import (
     BenefitParameter,
     ContributionRate,
+    CoverageTarget,
     HolidayCorrection,
     HolidayKind,
     IncomeLevel,
@@ -250,3 +251,86 @@ HOLIDAY_KINDS = {
     HolidayKind.ADD: _l("day off (cuti bersama or a holiday the calendar lacks)"),
     HolidayKind.REMOVE: _l("working day (a public holiday moved away)"),
 }
+
+
+class CoverageTargetView(_ReferenceView):
+    """How many workers a region, a regency, a department and/or a sector is to protect in a
+    year, and who set it ("Plt Gubernur Banten, Juni 2015: 2.620.000 pekerja bukan penerima
+    upah"): the dashboards measure coverage against the target in force today."""
+
+    audit_record_type = "coverage_target"
+    overlap_message = _l(
+        "A target for this year and place is already in force for part of these dates: end "
+        "the old row first (set its last day), then add the new one."
+    )
+    column_labels = {
+        **LABELS,
+        "region": _l("Region"),
+        "regency": _l("Regency/city"),
+        "department": _l("Department"),
+        "sector_ref": _l("Sector"),
+        "workers": _l("Workers to protect"),
+        "source": _l("Source"),
+    }
+    column_list = [
+        "year",
+        "region",
+        "regency",
+        "department",
+        "sector_ref",
+        "workers",
+        "source",
+        "valid_from",
+        "valid_to",
+    ]
+    column_formatters = {"workers": lambda v, c, m, n: format_number(m.workers)}
+    column_default_sort = [("year", True), ("id", False)]
+    form_columns = [
+        "year",
+        "region",
+        "regency",
+        "department",
+        "sector_ref",
+        "workers",
+        "source",
+        "valid_from",
+        "valid_to",
+        "note",
+    ]
+
+    def audited_fields(self) -> list[str]:
+        return [
+            "year",
+            "region_id",
+            "regency_id",
+            "department_id",
+            "sector",
+            "workers",
+            "source",
+            "valid_from",
+            "valid_to",
+            "note",
+        ]
+
+    def audit_scope(self, model: CoverageTarget) -> dict[str, int | None]:
+        return {"region_id": model.region_id}
+
+    def check(self, model: CoverageTarget) -> None:
+        super().check(model)
+        # The form sets the relationships; the checks and the audit read the ids.
+        model.region_id = model.region.id if model.region else None
+        model.regency_id = model.regency.id if model.regency else None
+        model.department_id = model.department.id if model.department else None
+        model.sector = model.sector_ref.code if model.sector_ref else None
+        if model.region_id is None:
+            raise DomainError(_l("Choose the region the target is for."))
+        if model.year is None or not 2000 <= model.year <= 2200:
+            raise DomainError(_l("Give the year of the target."))
+        if model.workers is None or model.workers <= 0:
+            raise DomainError(_l("The target is a positive number of workers."))
+        if not (model.source or "").strip():
+            raise DomainError(_l("Say who set the target, and when."))
+        if model.regency is not None and model.regency.region_id != model.region_id:
+            raise DomainError(_l("The regency/city is not in this region."))
+        if model.department is not None and model.department.office.region_id != (model.region_id):
+            raise DomainError(_l("The department is not in this region."))

@@ -59,6 +59,7 @@ from ..services import corrections, lifecycle, reference
 from ..services import users as user_service
 from ..services.numbering import reserve_kpj
 from . import work
+from .targets import seed_targets
 
 REGIONS = [("BTN", "Kanwil Banten"), ("DKI", "Kanwil DKI Jakarta")]
 
@@ -553,6 +554,7 @@ def seed_demo(
         _seed_claims(session, report, today)
         work.seed_work(session, report, today, DEMO_MEMBERS)
         work.seed_member_history(session, report, [p.nik for p in PEOPLE])
+    report.add("coverage_target", seed_targets(session, today))
     return report
 
 

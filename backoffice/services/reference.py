@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import (
     BenefitParameter,
     ContributionRate,
+    CoverageTarget,
     HolidayCorrection,
     IncomeLevel,
     JhtReturnRate,
@@ -230,14 +231,26 @@ def sectors(session: Session) -> list[SectorTerms]:
     ]
 
 
-def overlapping(session: Session, obj: IncomeLevel | ContributionRate | BenefitParameter) -> bool:
-    """Would ``obj`` be in force on a day another row for the same level, programme or
-    parameter is?"""
+def overlapping(
+    session: Session, obj: IncomeLevel | ContributionRate | BenefitParameter | CoverageTarget
+) -> bool:
+    """Would ``obj`` be in force on a day another row for the same level, programme,
+    parameter or target (year and place) is?"""
     model = type(obj)
     if isinstance(obj, IncomeLevel):
         key = IncomeLevel.amount == obj.amount
     elif isinstance(obj, ContributionRate):
         key = ContributionRate.programme == obj.programme
+    elif isinstance(obj, CoverageTarget):
+        key = and_(
+            *(
+                getattr(CoverageTarget, name).is_(None)
+                if getattr(obj, name) is None
+                else getattr(CoverageTarget, name) == getattr(obj, name)
+                for name in ("region_id", "regency_id", "department_id", "sector")
+            ),
+            CoverageTarget.year == obj.year,
+        )
     else:
         key = BenefitParameter.key == obj.key
     end = obj.valid_to or date.max
