@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from .api import ApiIdempotencyKey, ApiToken
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
 from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, ContributionPayment
@@ -35,6 +36,8 @@ from .reference import (
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
+    "ApiIdempotencyKey",
+    "ApiToken",
     "BenefitParameter",
     "Claim",
     "ClaimChild",

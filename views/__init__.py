@@ -33,6 +33,7 @@ from models import (
     User,
 )
 
+from .api_tokens import ApiTokenView
 from .audit import AuditView
 from .batches import BatchView, RegistrationQueueView
 from .batches import queue_menu_name as registration_menu_name
@@ -142,6 +143,7 @@ SCREENS = (
         "holiday_correction",
         REFERENCE_DATA,
     ),
+    Screen(ApiTokenView, None, _l("API tokens"), "api_token"),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),
 )
 
