@@ -358,9 +358,9 @@ def test_the_liaison_creates_sees_once_and_revokes_a_token_on_the_screen(app, se
     # Another department's liaison neither sees nor revokes it; the administrator could.
     other = login(OTHER_LIAISON)
     assert token.prefix not in other.get("/admin/api_token/").get_data(as_text=True)
-    assert other.post(f"/admin/api_token/{token.id}/revoke").status_code == 404
+    assert other.post(f"/admin/api_token/revoke/?id={token.id}").status_code == 404
     assert login(CLERK).get("/admin/api_token/").status_code == 403
-    revoked = browser.post(f"/admin/api_token/{token.id}/revoke")
+    revoked = browser.post(f"/admin/api_token/revoke/?id={token.id}")
     assert revoked.status_code == 302
     assert Api(app, secret).get("/api/v1/members").status_code == 401
     actions = list(

@@ -103,8 +103,11 @@ class ApiTokenView(BaseView):
                 return self._page(TokenForm(formdata=None), created.secret)
         return self._page(form)
 
-    @expose("/<int:token_id>/revoke", methods=("POST",))
-    def revoke(self, token_id: int) -> Any:
+    @expose("/revoke/", methods=("POST",))
+    def revoke(self) -> Any:
+        token_id = request.args.get("id", type=int)
+        if token_id is None:
+            abort(404)
         form = RevokeForm()
         if not form.validate_on_submit():
             flash(

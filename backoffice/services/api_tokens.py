@@ -23,6 +23,7 @@ from models import ApiIdempotencyKey, ApiToken, Department, Office, User
 from .. import audit, authz
 from ..clock import as_utc, utcnow
 from ..errors import DomainError, NotFound
+from ..labels import ACTION_LABELS
 
 RECORD_TYPE = "api_token"
 TOKEN_START = "bpjs_"
@@ -30,6 +31,10 @@ PREFIX_LENGTH = 12
 #: last_used_at is written at most this often (not at every call).
 USE_RESOLUTION = timedelta(minutes=1)
 MAX_DAYS = 730
+
+ACTION_LABELS.update(
+    {"api_token_create": _l("API token created"), "api_token_revoke": _l("API token revoked")}
+)
 
 
 def hash_token(raw: str) -> str:
