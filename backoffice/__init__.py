@@ -21,6 +21,7 @@ from models import User
 from views import init_admin
 
 from . import audit_keys, cli, tasks
+from .api import init_api, is_api_request, problem
 from .auth import bp as auth_bp
 from .auth.forms import LanguageForm, LogoutForm
 from .config import Config
@@ -119,6 +120,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_tasks(app)
 
+    init_api(app)
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
 
@@ -197,6 +200,8 @@ def _register_error_pages(app: Flask) -> None:
     }
 
     def render(code: int, message: str | None = None) -> Any:
+        if is_api_request():  # a URL under /api/v1 that no endpoint answers
+            return problem(code, message or messages[code]())
         return render_template("error.html", code=code, message=message or messages[code]()), code
 
     for code in (400, 403, 404, 405, 413, 429):

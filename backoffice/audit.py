@@ -223,6 +223,12 @@ def event_fields(
         raise ValueError("occurred_at must carry a time zone")
     if actor is not None and actor.id is None:
         raise ValueError("the actor must be saved (flushed) before it is audited")
+    token_id = getattr(actor, "api_token_id", None)
+    if token_id is not None:
+        # A call of a department system: every event it causes names the API token.
+        details = {**(details or {}), "api_token_id": token_id}
+    elif details is not None:
+        details = dict(details)
     return {
         # Stored in UTC: SQLite keeps the wall-clock digits and drops the zone.
         "occurred_at": occurred_at.astimezone(UTC),
@@ -236,7 +242,7 @@ def event_fields(
         "to_state": _text(to_state),
         "comment": _text(comment),
         "ip": _text(ip),
-        "details": canonical_json(dict(details)) if details is not None else None,
+        "details": canonical_json(details) if details is not None else None,
         "region_id": _int(region_id),
         "office_id": _int(office_id),
         "department_id": _int(department_id),

@@ -104,6 +104,8 @@ class Config:
     RATELIMIT_ENABLED: bool | None = _bool_env("RATELIMIT_ENABLED")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "backoffice")
+    # Calls of one API token (/api/v1), a Flask-Limiter rate string, counted in the same storage.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     LOGIN_LIMITS_PER_USERNAME = os.environ.get(
         "LOGIN_LIMITS_PER_USERNAME", "3 per minute; 5 per 15 minutes"
     )

@@ -22,6 +22,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return languages[0]  # CLI and background work speak Indonesian by default
+    if request.path.startswith("/api/"):  # the API reads no cookie: its caller's header
+        return request.accept_languages.best_match(languages) or languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

@@ -129,6 +129,8 @@ def _security_headers(response: Any) -> Any:
 def _require_password_change() -> Any:
     if request.endpoint in OPEN_DURING_PASSWORD_CHANGE or request.endpoint is None:
         return None
+    if request.path.startswith("/api/"):  # the API never reads the session cookie
+        return None
     if current_user.is_authenticated and current_user.must_change_password:
         flash(gettext("Please choose a new password before you continue."), "info")
         target = request.full_path if request.method == "GET" else None

@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from .api import ApiIdempotencyKey, ApiToken
 from .audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from .base import Base
 from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, ContributionPayment
@@ -47,6 +48,8 @@ __all__ = [
     "CoverageMembers",
     "CoveragePayments",
     "CoverageTarget",
+    "ApiIdempotencyKey",
+    "ApiToken",
     "BenefitParameter",
     "Claim",
     "ClaimChild",

@@ -188,6 +188,7 @@ class Member(TimestampMixin, Base):
         Index("ix_member_status_region_created_id", "status", "region_id", "created_at", "id"),
         Index("ix_member_status_lapses_on", "status", "lapses_on"),
         Index("ix_member_status_ends_on", "status", "ends_on"),
+        Index("ix_member_department_updated_id", "department_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +234,12 @@ class Member(TimestampMixin, Base):
     # The batch the member was registered through (None for other channels).
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("member_batch.id"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The last change of the row (status, contributions owed, data): department systems
+    # synchronise with ``updated_since`` (the API's member list, migration 0020). Nullable in
+    # the schema only: SQLite's member table is never recreated (rows refer to it).
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
     department: Mapped[Department | None] = relationship()
     office: Mapped[Office] = relationship()

@@ -17,6 +17,8 @@ ROLES = {
 }
 EVERYONE = frozenset(ROLES)
 PUBLIC = "public"  # also reachable without signing in
+#: /api/v1: a bearer token's, never a session's (any cookie gets 401; tests/test_api.py)
+API = "api"
 
 
 def model_view(endpoint: str, *, read: set[str], write: set[str], export: set[str]) -> dict:
@@ -38,6 +40,18 @@ STAFF = {"admin", "regional_head", "auditor", "branch_head", "clerk"}
 POLICY: dict[str, frozenset[str] | str] = {
     "static": PUBLIC,
     "admin.static": PUBLIC,
+    # The API's document and its browsable page are public; its calls take a token.
+    "api-docs.openapi_json": PUBLIC,
+    "api-docs.openapi_swagger_ui": PUBLIC,
+    "api_batches.upload_batch": API,
+    "api_batches.get_batch": API,
+    "api_batches.batch_rows": API,
+    "api_batches.submit_batch": API,
+    "api_members.list_members": API,
+    "api_payer_imports.post_payer_file": API,
+    "api_payer_imports.get_payer_file": API,
+    "api_token.index": frozenset({"admin", "liaison"}),
+    "api_token.revoke": frozenset({"admin", "liaison"}),
     "auth.home": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
@@ -157,7 +171,9 @@ def test_anonymous_users_are_sent_to_login(app, client):
         policy = POLICY[rule.endpoint]
         response = _request(client, rule)
         assert response.status_code < 500, rule.rule
-        if policy != PUBLIC:
+        if policy == API:
+            assert response.status_code == 401, rule.rule
+        elif policy != PUBLIC:
             assert response.status_code == 302, rule.rule
             assert response.headers["Location"].startswith("/login"), rule.rule
 
@@ -175,6 +191,9 @@ def test_role_answers_match_the_policy(app, login, role):
         location = response.headers.get("Location", "")
         if status >= 500:
             problems.append(f"{rule.endpoint}: {status}")
+        elif policy == API:
+            if status != 401:
+                problems.append(f"{rule.endpoint}: {status}, a session cookie opened the API")
         elif policy == PUBLIC or role in policy:
             if status == 403 or location.startswith("/login"):
                 problems.append(f"{rule.endpoint}: {status} but {role} is allowed")

@@ -40,6 +40,7 @@ from werkzeug.security import generate_password_hash
 from backoffice import authz
 from backoffice.clock import today_in_jakarta
 from backoffice.services import (
+    api_tokens,
     batch_intake,
     batches,
     claim_decisions,
@@ -80,7 +81,7 @@ from tests import test_authorization_matrix as matrix
 from tests.conftest import Client
 from tests.fixtures import claim_world as world
 
-POLICY, PUBLIC, ROLES = matrix.POLICY, matrix.PUBLIC, matrix.ROLES
+POLICY, PUBLIC, ROLES, API = matrix.POLICY, matrix.PUBLIC, matrix.ROLES, matrix.API
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_MESSAGE = "Formulir sudah kedaluwarsa atau terkirim dua kali"
 PASSWORD = "rahasia-panjang-1"
@@ -164,7 +165,12 @@ def normalised(response: Any) -> tuple[int, str]:
 
 
 def state_changing_rules(app: Any) -> list[Any]:
-    rules = [r for r in app.url_map.iter_rules() if r.methods & WRITE_METHODS]
+    """Every state-changing route of the screens (the API's have their own sweep below)."""
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.methods & WRITE_METHODS and POLICY.get(r.endpoint) != API
+    ]
     # Switching the language or signing out changes the session under test: those go last.
     last = {"auth.language": 1, "auth.logout": 2}
     return sorted(rules, key=lambda r: (last.get(r.endpoint, 0), r.endpoint))
@@ -698,6 +704,57 @@ def test_a_post_route_added_without_csrf_protection_fails_the_sweep(app, login):
     ]
 
 
+def api_rules(app: Any) -> list[Any]:
+    """Every route of /api/v1 that takes a token (found in the app, so a new one is swept)."""
+    rules = [r for r in app.url_map.iter_rules() if POLICY.get(r.endpoint) == API]
+    assert all(r.rule.startswith("/api/v1/") for r in rules)
+    return sorted(rules, key=lambda r: r.endpoint)
+
+
+def _api_url(rule: Any, value: int) -> str:
+    return rule.build({arg: value for arg in rule.arguments}, append_unknown=False)[1]
+
+
+def test_no_state_changing_api_route_is_opened_by_a_session_cookie(app, session, login, user):
+    """The API is CSRF-exempt because it reads no cookie: a signed-in browser's request, with
+    or without its valid CSRF token, is refused with 401 and changes nothing; a token's
+    request is never refused as CSRF."""
+    browser = login("dinas.pertanian.serang")
+    valid = browser.csrf_token()
+    writes = [r for r in api_rules(app) if r.methods & WRITE_METHODS]
+    assert {r.endpoint for r in writes} >= {
+        "api_batches.upload_batch",
+        "api_batches.submit_batch",
+        "api_payer_imports.post_payer_file",
+    }
+    problems = []
+    before = database_state(session)
+    for rule in writes:
+        for label, token in {"no CSRF token": None, "its valid CSRF token": valid}.items():
+            data = {"file": (io.BytesIO(_csv([])), "a.csv"), "department_id": "1"}
+            if token:
+                data["csrf_token"] = token
+            response = browser.post(_api_url(rule, 1), data=data, csrf=False)
+            if response.status_code != 401 or response.mimetype != "application/problem+json":
+                problems.append(f"{rule.endpoint} ({label}): {response.status_code}")
+    assert problems == []
+    assert database_state(session) == before
+
+    with unit_of_work(session):
+        secret = api_tokens.create_token(
+            session,
+            user("dinas.pertanian.serang"),
+            name="sweep",
+            department_id=user("dinas.pertanian.serang").department_id,
+        ).secret
+    http = app.test_client(use_cookies=False)
+    for rule in writes:
+        response = http.post(_api_url(rule, 10**9), headers={"Authorization": f"Bearer {secret}"})
+        body = response.get_data(as_text=True)
+        assert response.status_code != 400 and CSRF_MESSAGE not in body, rule.endpoint
+        assert response.mimetype == "application/problem+json" or response.status_code < 300
+
+
 # --- 2. IDOR --------------------------------------------------------------------------------------
 
 #: The foreign data each user must never reach: KC Jakarta Salemba (Kanwil DKI Jakarta), KC Cilegon
@@ -1198,3 +1255,84 @@ def test_no_user_reaches_rows_of_another_office_department_or_region(
     sweep.run()
     assert sweep.problems == [], "\n".join(sweep.problems)
     assert sweep.requests > 200
+
+
+# --- 3. IDOR through the API ------------------------------------------------------------------
+
+
+def test_no_api_token_reaches_rows_of_another_office_department_or_region(
+    app, session, user, monkeypatch
+):
+    """A Dinas Pertanian token asks every API route for the batches of Diskoumperindag, KC
+    Cilegon and Jakarta (and a Serang branch system for another office's payer file): each
+    answer is exactly the one for an id that does not exist, lists name none of them, and
+    nothing changes."""
+    fast = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+    monkeypatch.setattr(user_service, "generate_password_hash", lambda password: fast)
+    liaison = user("dinas.pertanian.serang")
+    foreign = build_foreign(app, session, user, FOREIGN_GROUPS[liaison.username])
+    serang, cilegon = (
+        session.scalar(select(Office).where(Office.code == code)) for code in ("B01", "B02")
+    )
+    with unit_of_work(session):
+        secrets = {
+            "department": api_tokens.create_token(
+                session, liaison, name="d", department_id=liaison.department_id
+            ).secret,
+            "office": api_tokens.create_token(
+                session, user("admin"), name="o", office_id=serang.id
+            ).secret,
+        }
+        elsewhere = api_tokens.create_token(session, user("admin"), name="c", office_id=cilegon.id)
+        foreign_import = api_tokens.remember(
+            session,
+            elsewhere.token.id,
+            "k",
+            "POST /payer-imports",
+            result={
+                "department_id": 1,
+                "filename": "Rahasia.csv",
+                "rows": 1,
+                "members": 1,
+                "months": 1,
+                "amount": 1,
+            },
+        )
+    http = app.test_client(use_cookies=False)
+
+    def call(rule: Any, value: int, who: str) -> tuple[int, str]:
+        method = "post" if "POST" in rule.methods else "get"
+        response = getattr(http, method)(
+            _api_url(rule, value), headers={"Authorization": f"Bearer {secrets[who]}"}
+        )
+        return response.status_code, response.get_data(as_text=True)
+
+    foreign_batches = foreign.ids[MemberBatch]
+    assert len(foreign_batches) >= 3
+    states = {b: session.get(MemberBatch, b).state for b in foreign_batches}
+    problems: list[str] = []
+    requests = 0
+    for rule in api_rules(app):
+        if not rule.arguments:
+            continue
+        if "batch_id" in rule.arguments:
+            who, ids = "department", foreign_batches
+        else:
+            who, ids = "office", [foreign_import.id]
+        missing = call(rule, 10**9, who)
+        assert missing[0] == 404, rule.endpoint
+        for value in ids:
+            requests += 1
+            if call(rule, value, who) != missing:
+                problems.append(f"{rule.endpoint} {value}: answered unlike a missing id")
+    assert requests >= 10
+    for rule in api_rules(app):
+        if not rule.arguments and "GET" in rule.methods:
+            status, body = call(rule, 0, "department")
+            assert status == 200, rule.endpoint
+            leaked = sorted(s for s in foreign.secrets if len(s) > 5 and s in body)
+            if leaked:
+                problems.append(f"{rule.endpoint}: shows {leaked[:3]}")
+    assert problems == [], "\n".join(problems)
+    session.expire_all()
+    assert {b: session.get(MemberBatch, b).state for b in foreign_batches} == states

@@ -34,6 +34,7 @@ from models import (
     User,
 )
 
+from .api_tokens import ApiTokenView
 from .audit import AuditView
 from .batches import BatchView, RegistrationQueueView
 from .batches import queue_menu_name as registration_menu_name
@@ -151,6 +152,7 @@ SCREENS = (
         "coverage_target",
         REFERENCE_DATA,
     ),
+    Screen(ApiTokenView, None, _l("API tokens"), "api_token"),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),
 )
 

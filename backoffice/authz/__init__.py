@@ -13,6 +13,7 @@
 """
 
 from .actions import POLICIES, Action, Decision, Facts, Policy, Rule, check
+from .api_tokens import API_TOKENS, ApiPrincipal
 from .batches import BATCHES
 from .claims import CLAIMS
 from .corrections import CORRECTIONS
@@ -31,6 +32,8 @@ from .scopes import (
 from .screens import SCREENS, Screen, may
 
 __all__ = [
+    "API_TOKENS",
+    "ApiPrincipal",
     "BATCHES",
     "CLAIMS",
     "CORRECTIONS",

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Query
 
 from models import (
+    ApiToken,
     AuditEvent,
     BatchRow,
     BenefitParameter,
@@ -262,6 +263,15 @@ def _claim_scope(user: User) -> ColumnElement[bool]:
 @scoper(ClaimDocument)
 def _claim_document_scope(user: User) -> ColumnElement[bool]:
     return ClaimDocument.claim_id.in_(select(Claim.id).where(_claim_scope(user)))
+
+
+@scoper(ApiToken)
+def _api_token_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.LIAISON:
+        return ApiToken.department_id == user.department_id
+    return false()
 
 
 @scoper(BenefitParameter)

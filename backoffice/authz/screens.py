@@ -127,6 +127,14 @@ SCREENS: dict[str, Screen] = {
                 Role.ADMIN: READ_EXPORT,
             },
         ),
+        # API tokens of department (and branch) systems: created and revoked here.
+        Screen(
+            "api_tokens",
+            {
+                Role.ADMIN: frozenset({"view", "create"}),
+                Role.LIAISON: frozenset({"view", "create"}),
+            },
+        ),
         Screen(
             "audit", {Role.ADMIN: READ_EXPORT, Role.AUDITOR: READ_EXPORT, Role.REGIONAL_HEAD: READ}
         ),
