@@ -21,6 +21,13 @@ from .enums import (
     RowState,
 )
 from .members import BatchRow, KpjCounter, Member, MemberBatch, MemberStatusChange
+from .notifications import (
+    EmailPreference,
+    MemberReminder,
+    Notification,
+    OutboxMessage,
+    OutboxState,
+)
 from .org import Department, KemendagriRegency, Office, Regency, Region
 from .proposals import OfficeProposal
 from .reference import (
@@ -35,6 +42,11 @@ from .reference import (
 from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
+    "EmailPreference",
+    "MemberReminder",
+    "Notification",
+    "OutboxMessage",
+    "OutboxState",
     "BenefitParameter",
     "Claim",
     "ClaimChild",

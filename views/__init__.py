@@ -43,6 +43,7 @@ from .corrections import CorrectionView
 from .corrections import menu_name as correction_menu_name
 from .dashboard import DashboardView
 from .members import MemberView
+from .notifications import InboxView, OutboxView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
 from .reference import (
@@ -143,6 +144,8 @@ SCREENS = (
         REFERENCE_DATA,
     ),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),
+    Screen(OutboxView, None, _l("Email outbox"), "outbox"),
+    Screen(InboxView, None, _l("Notifications"), "notifications"),
 )
 
 

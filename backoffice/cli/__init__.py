@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import audit, batches, membership, seed, users
+from . import audit, batches, membership, notifications, seed, users
 
-GROUPS = (audit, batches, membership, seed, users)
+GROUPS = (audit, batches, membership, notifications, seed, users)
 
 
 def init_app(app: Flask) -> None:
