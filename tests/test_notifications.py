@@ -169,7 +169,7 @@ def test_a_submitted_batch_reaches_the_clerks_in_the_app_and_by_email(
     body = message.get_body().get_content()
     # Indonesian, a link to the notification, the item's number, nothing personal.
     assert message["Subject"] == f"Batch peserta no. {batch.id} menunggu keputusan Anda"
-    assert f"{BASE_URL}/admin/notifications/open/{note.id}" in body
+    assert f"{BASE_URL}/admin/notifications/open/?id={note.id}" in body
     assert "Dinas Pertanian" in body
     assert_no_personal_data(message)
     sent = session.scalar(select(OutboxMessage).where(OutboxMessage.notification_id == note.id))
@@ -243,7 +243,7 @@ def test_the_bell_counts_unread_and_the_inbox_marks_read(session, user, settings
     [note] = notifications_of(session, people[CLERK])
     assert f"Batch peserta no. {batch.id} menunggu keputusan Anda" in inbox
     # Opening it marks it read and leads to the batch in the registration queue.
-    opened = clerk.get(f"/admin/notifications/open/{note.id}")
+    opened = clerk.get(f"/admin/notifications/open/?id={note.id}")
     assert opened.status_code == 302
     assert opened.location.endswith(f"/admin/registration_queue/details/?id={batch.id}")
     assert 'id="unread-count"' not in clerk.get("/admin/").get_data(as_text=True)
@@ -261,14 +261,14 @@ def test_another_users_notification_is_not_found(session, user, settings, people
     committed(session, batches.decide, user(LIAISON), batch.id, "submit")
     [note] = notifications_of(session, people[CLERK])
     other = login(OTHER_CLERK)
-    assert other.get(f"/admin/notifications/open/{note.id}").status_code == 404
-    assert other.post(f"/admin/notifications/read/{note.id}").status_code == 404
+    assert other.get(f"/admin/notifications/open/?id={note.id}").status_code == 404
+    assert other.post("/admin/notifications/read/", {"id": str(note.id)}).status_code == 404
     assert f"notification-{note.id}" not in other.get("/admin/notifications/").get_data(
         as_text=True
     )
     session.expire_all()
     assert session.get(Notification, note.id).read_at is None
-    assert login(CLERK).get(f"/admin/notifications/open/{note.id}").status_code == 302
+    assert login(CLERK).get(f"/admin/notifications/open/?id={note.id}").status_code == 302
 
 
 def test_a_digest_user_gets_one_email_a_day(session, user, settings, people, smtp):

@@ -54,9 +54,12 @@ class InboxView(BaseView):
             locale=current_user.locale or "id",
         )
 
-    @expose("/open/<int:notification_id>")
-    def open(self, notification_id: int) -> Any:
-        """Mark read and go to the item (the link of every email)."""
+    @expose("/open/")
+    def open(self) -> Any:
+        """Mark read and go to the item (the link of every email: ``open/?id=N``)."""
+        notification_id = request.args.get("id", type=int)
+        if notification_id is None:
+            abort(404)
         try:
             with unit_of_work(db.session):
                 notification = service.mark_read(db.session, current_user, notification_id)
@@ -64,10 +67,13 @@ class InboxView(BaseView):
             abort(404)
         return redirect(url_for(f"{notification.endpoint}.details_view", id=notification.record_id))
 
-    @expose("/read/<int:notification_id>", methods=("POST",))
-    def read(self, notification_id: int) -> Any:
+    @expose("/read/", methods=("POST",))
+    def read(self) -> Any:
         if not PostForm().validate_on_submit():
             abort(400)
+        notification_id = request.form.get("id", type=int)
+        if notification_id is None:
+            abort(404)
         try:
             with unit_of_work(db.session):
                 service.mark_read(db.session, current_user, notification_id)

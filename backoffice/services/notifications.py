@@ -52,7 +52,7 @@ from . import users
 log = logging.getLogger(__name__)
 
 #: Where the inbox lives (views/notifications.py serves it): an email links to
-#: ``INBOX_PATH + "open/<id>"``, which marks the notification read and opens the item.
+#: ``INBOX_PATH + "open/?id=<id>"``, which marks the notification read and opens the item.
 INBOX_PATH = "/admin/notifications/"
 ERROR_MAX = 500
 
@@ -322,7 +322,7 @@ def set_preference(
 ) -> None:
     """A user's own choice (or the administrator's for them), audited."""
     value = EmailPreference(preference).value
-    before = user.email_notifications
+    before = user.email_notifications or EmailPreference.IMMEDIATE.value
     if before == value:
         return
     user.email_notifications = value
@@ -344,7 +344,7 @@ def set_preference(
 
 def link_of(notification: Notification) -> str:
     base = current_app.config.get("BACKOFFICE_URL", "").rstrip("/")
-    return f"{base}{INBOX_PATH}open/{notification.id}"
+    return f"{base}{INBOX_PATH}open/?id={notification.id}"
 
 
 def _email(user: User, subject: str, body: str) -> EmailMessage:
