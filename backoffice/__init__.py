@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, render_template
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -25,12 +26,13 @@ from .api import init_api, is_api_request, problem
 from .auth import bp as auth_bp
 from .auth.forms import LanguageForm, LogoutForm
 from .config import Config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, mail, migrate
 from .health import bp as health_bp
 from .i18n import format_date, format_number, format_rupiah, select_locale
 from .labels import action_label, label, state_label
 from .listing.names import register_sqlite
 from .security import init_security
+from .services import notifications
 from .tasks import init_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    mail.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -180,7 +183,15 @@ def _register_template_helpers(app: Flask) -> None:
             # Never read the request body here: an error page (413) renders through this too.
             "language_form": LanguageForm(formdata=None),
             "logout_form": LogoutForm(formdata=None),
+            # The bell: one indexed count, only on the pages that show it.
+            "unread_notifications": _unread_notifications,
         }
+
+
+def _unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return notifications.unread_count(db.session, current_user)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -118,3 +118,28 @@ class Config:
     # address to X-Forwarded-For. 0: the connection's address is the client's (never trust the
     # header when clients can reach the app directly). Audit trail and login throttling use it.
     TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
+
+    # Notifications by email (backoffice/services/notifications.py), over SMTP: README,
+    # docs/deployment.md. MAIL_BACKEND=locmem|console|file|smtp is Flask-Mailman's.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int_env("MAIL_PORT", 25)
+    MAIL_USE_TLS = bool(_bool_env("MAIL_USE_TLS"))
+    MAIL_USE_SSL = bool(_bool_env("MAIL_USE_SSL"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "BPJS Ketenagakerjaan Banten <noreply@localhost>"
+    )
+    MAIL_TIMEOUT = _int_env("MAIL_TIMEOUT", 30)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    # Attempts after the first, and seconds between them, before a message is dead.
+    MAIL_RETRIES = _int_env("MAIL_RETRIES", 3)
+    NOTIFY_RETRY_DELAY = _int_env("NOTIFY_RETRY_DELAY", 300)
+    # The address users open the back-office at: the links in emails start with it.
+    BACKOFFICE_URL = os.environ.get("BACKOFFICE_URL", "http://localhost:5000")
+    # Members' reminders: "log" (default), "file:/path/to/outbox.jsonl" or an https:// URL of
+    # the SMS/WhatsApp provider (POST JSON {"to", "text"}, MEMBER_GATEWAY_TOKEN as Bearer).
+    MEMBER_GATEWAY = os.environ.get("MEMBER_GATEWAY", "log")
+    MEMBER_GATEWAY_TOKEN = os.environ.get("MEMBER_GATEWAY_TOKEN")
+    # How many days before the 15th the contribution reminder goes out.
+    REMINDER_DAYS_BEFORE = _int_env("REMINDER_DAYS_BEFORE", 3)

@@ -78,7 +78,12 @@ JSONScalar = str | int | float | bool | None
 
 QUEUE_NAME = "backoffice"
 # Modules whose tasks the consumer process must know, besides those create_app() imports.
-TASK_MODULES: tuple[str, ...] = ("backoffice.services.batches", "backoffice.services.lifecycle")
+TASK_MODULES: tuple[str, ...] = (
+    "backoffice.services.batches",
+    "backoffice.services.lifecycle",
+    "backoffice.services.notifications",
+    "backoffice.services.reminders",
+)
 # The default SQLite database has one writer at a time: a second worker would only wait for it.
 EMBEDDED_WORKERS = 1
 # At exit, how long a running embedded task may take to finish (its transaction is otherwise lost,

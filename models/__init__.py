@@ -29,6 +29,13 @@ from .enums import (
     RowState,
 )
 from .members import BatchRow, KpjCounter, Member, MemberBatch, MemberStatusChange
+from .notifications import (
+    EmailPreference,
+    MemberReminder,
+    Notification,
+    OutboxMessage,
+    OutboxState,
+)
 from .org import Department, KemendagriRegency, Office, Regency, Region
 from .proposals import OfficeProposal
 from .reference import (
@@ -50,6 +57,11 @@ __all__ = [
     "CoverageTarget",
     "ApiIdempotencyKey",
     "ApiToken",
+    "EmailPreference",
+    "MemberReminder",
+    "Notification",
+    "OutboxMessage",
+    "OutboxState",
     "BenefitParameter",
     "Claim",
     "ClaimChild",

@@ -54,6 +54,11 @@ class User(TimestampMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Notifications by email: "immediate", "digest" (daily) or "none" (models.EmailPreference,
+    # checked by services.notifications.set_preference).
+    email_notifications: Mapped[str] = mapped_column(
+        String(9), default="immediate", server_default="immediate"
+    )
 
     region: Mapped[Region | None] = relationship()
     office: Mapped[Office | None] = relationship()

@@ -59,6 +59,14 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.change_password": EVERYONE,  # each user changes their own password
     "health.healthz": PUBLIC,  # for load balancers: no account, nothing secret in the answer
     "admin.index": EVERYONE,
+    # Each user's own notifications (another user's is 404) and email settings.
+    "notifications.index": EVERYONE,
+    "notifications.open": EVERYONE,
+    "notifications.read": EVERYONE,
+    "notifications.read_all": EVERYONE,
+    "auth.notification_settings": EVERYONE,
+    "outbox.index": {"admin"},
+    "outbox.retry": {"admin"},
     **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
         "regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}

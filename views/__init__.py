@@ -45,6 +45,7 @@ from .corrections import CorrectionView
 from .corrections import menu_name as correction_menu_name
 from .dashboard import DashboardView
 from .members import MemberView
+from .notifications import InboxView, OutboxView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
 from .proposals import ProposalQueueView, ProposalView, queue_menu_name
 from .reference import (
@@ -154,6 +155,8 @@ SCREENS = (
     ),
     Screen(ApiTokenView, None, _l("API tokens"), "api_token"),
     Screen(AuditView, AuditEvent, _l("Audit trail"), "audit"),
+    Screen(OutboxView, None, _l("Email outbox"), "outbox"),
+    Screen(InboxView, None, _l("Notifications"), "notifications"),
 )
 
 

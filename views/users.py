@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from backoffice import authz
 from backoffice.extensions import db
 from backoffice.labels import choices
+from backoffice.services import notifications
 from backoffice.services import users as user_service
 from backoffice.transaction import unit_of_work
 from models import Department, Office, Region, Role, User
@@ -55,6 +56,15 @@ class _UserFormBase(BaseForm):
     )
     active = BooleanField(_l("Active"), default=True)
     must_change_password = BooleanField(MUST_CHANGE_LABEL, description=MUST_CHANGE_HELP)
+    email_notifications = SelectField(
+        _l("Email notifications"),
+        choices=[
+            ("immediate", _l("Immediately")),
+            ("digest", _l("Once a day (digest)")),
+            ("none", _l("None (in the app only)")),
+        ],
+        default="immediate",
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -108,6 +118,7 @@ class UserView(SecuredModelView):
         "locale",
         "active",
         "must_change_password",
+        "email_notifications",
         "last_login_at",
         "created_at",
     ]
@@ -125,6 +136,7 @@ class UserView(SecuredModelView):
         "locale": _l("Language"),
         "last_login_at": _l("Last login"),
         "must_change_password": MUST_CHANGE_LABEL,
+        "email_notifications": _l("Email notifications"),
     }
 
     def get_create_form(self) -> type:
@@ -148,29 +160,41 @@ class UserView(SecuredModelView):
         )
 
     def create_model(self, form: Any) -> Any:
-        return self._save(
-            form,
-            lambda: user_service.create_user(
+        def create() -> Any:
+            user = user_service.create_user(
                 db.session,
                 self._data(form),
                 form.password.data,
                 actor=current_user,
                 ip=request.remote_addr,
-            ),
-        )
+            )
+            notifications.set_preference(
+                db.session, user, form.email_notifications.data, current_user
+            )
+            return user
+
+        return self._save(form, create)
 
     def update_model(self, form: Any, model: User) -> Any:
-        return self._save(
-            form,
-            lambda: user_service.update_user(
+        def update() -> Any:
+            result = user_service.update_user(
                 db.session,
                 model,
                 self._data(form),
                 form.password.data or None,
                 actor=current_user,
                 ip=request.remote_addr,
-            ),
-        )
+            )
+            notifications.set_preference(
+                db.session,
+                model,
+                form.email_notifications.data,
+                current_user,
+                ip=request.remote_addr,
+            )
+            return result
+
+        return self._save(form, update)
 
     def is_action_allowed(self, name: str) -> bool:
         return authz.may(current_user, self.screen, "edit") and super().is_action_allowed(name)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from backoffice.forms import AppForm
@@ -37,3 +37,17 @@ class ChangePasswordForm(AppForm):
         ],
     )
     next = HiddenField()
+
+
+class NotificationSettingsForm(AppForm):
+    """How the user wants their notifications by email (models.EmailPreference)."""
+
+    email_notifications = SelectField(
+        _l("Email notifications"),
+        choices=[
+            ("immediate", _l("Immediately")),
+            ("digest", _l("Once a day (digest)")),
+            ("none", _l("None (in the app only)")),
+        ],
+        validators=[DataRequired()],
+    )

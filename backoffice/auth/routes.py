@@ -21,11 +21,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.security import Refusal, login_throttle, safe_next, wait_message
+from backoffice.services import notifications
 from backoffice.services import users as user_service
 from models import User
 from models.base import utcnow
 
-from .forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
+from .forms import (
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+    NotificationSettingsForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -150,9 +157,28 @@ def change_password():
     return render_template(
         "auth/change_password.html",
         form=form,
+        settings_form=NotificationSettingsForm(
+            formdata=None, email_notifications=user.email_notifications
+        ),
         forced=user.must_change_password,
         min_length=user_service.MIN_PASSWORD_LENGTH,
     ), status
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def notification_settings():
+    """Each user chooses how they get their notifications by email (on the account page)."""
+    form = NotificationSettingsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, current_user.id)
+    notifications.set_preference(
+        db.session, user, form.email_notifications.data, user, ip=request.remote_addr
+    )
+    db.session.commit()
+    flash(gettext("Your notification settings were saved."), "success")
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/logout", methods=["POST"])

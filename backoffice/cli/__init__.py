@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import audit, batches, coverage, membership, seed, users
+from . import audit, batches, coverage, membership, notifications, seed, users
 
-GROUPS = (audit, batches, coverage, membership, seed, users)
+GROUPS = (audit, batches, coverage, membership, notifications, seed, users)
 
 
 def init_app(app: Flask) -> None:

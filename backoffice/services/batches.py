@@ -56,7 +56,7 @@ from ..importing.columns import field_for_header
 from ..labels import STATE_LABELS as STATE_TEXT
 from ..rules import sectors
 from ..transaction import after_commit
-from . import numbering, reference
+from . import notifications, numbering, reference
 from .batch_intake import (
     CHUNK,
     RECORDS_LOCALE,
@@ -471,6 +471,9 @@ WORKFLOW = workflow.Workflow(
     audit_scope=lambda b: (b.region_id, b.office_id, b.department_id),
 )
 
+#: The clerks' decisions on rows, and the states where every row is decided.
+DECISIONS = frozenset({"accept_all", "accept_rows", "reject_rows"})
+DECIDED = frozenset({B.COMPLETED, B.PARTIALLY_ACCEPTED, B.REJECTED})
 #: Actions that work on the rows a clerk ticked.
 ROW_ACTIONS = frozenset({"accept_rows", "reject_rows"})
 
@@ -505,6 +508,11 @@ def decide(
         ip=ip,
         params=params,
     )
+    # Who must act next hears of it, in this transaction (emailed once it commits).
+    if action == "submit":
+        notifications.batch_submitted(session, actor, batch)
+    elif action in DECISIONS and batch.state in DECIDED:
+        notifications.batch_decided(session, actor, batch)
     if batch.state is B.DISCARDED and settings is not None:
         # A failed batch still had its file (kept for "check again"): personal data goes.
         path = settings.file_of(batch)

@@ -23,7 +23,7 @@ from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError
 from ..i18n import format_rupiah
 from . import lifecycle as membership
-from . import reference
+from . import notifications, reference
 from .claim_documents import documents_problem
 from .claims import STATE_LABELS, C
 
@@ -236,7 +236,7 @@ def decide(
         claim = session.get(Claim, claim_id) if claim_id is not None else None
         if claim is not None:
             action = _approve_or_escalate(known, actor, claim)
-    return workflow.apply(
+    claim = workflow.apply(
         session,
         WORKFLOW,
         claim_id,
@@ -248,6 +248,12 @@ def decide(
         params=params,
         facts=known,
     )
+    # Who must act next hears of it, in this transaction (emailed once it commits).
+    if action == "escalate":
+        notifications.claim_escalated(session, actor, claim)
+    elif action == "return":
+        notifications.claim_returned(session, actor, claim)
+    return claim
 
 
 def _approve_or_escalate(known: authz.Facts, actor: User, claim: Claim) -> str:

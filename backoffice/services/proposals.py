@@ -15,6 +15,7 @@ from models import Office, OfficeProposal, OfficeType, ProposalState, Regency, U
 
 from .. import audit, authz, workflow
 from ..errors import DomainError
+from . import notifications
 
 #: As the office's code column holds it (also the proposal's copy of it).
 OFFICE_CODE_LENGTH = Office.__table__.c.code.type.length
@@ -125,7 +126,7 @@ def decide(
     ip: str | None = None,
 ) -> OfficeProposal:
     """Take a workflow action on a proposal (flushed; the caller commits)."""
-    return workflow.apply(
+    proposal = workflow.apply(
         session,
         WORKFLOW,
         proposal_id,
@@ -136,6 +137,10 @@ def decide(
         ip=ip,
         params={"office_code": office_code or ""},
     )
+    if action in ("submit", "resubmit"):
+        # The regional heads hear of it, in this transaction (emailed once it commits).
+        notifications.proposal_submitted(session, actor, proposal)
+    return proposal
 
 
 def options(actor: User, proposal: OfficeProposal) -> list[workflow.Option]:
