@@ -1,7 +1,7 @@
 """API tokens of department and branch systems, idempotency keys, members' last change
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-03 12:45:00
 
 - ``api_token``: a department's (or a branch office's) token for ``/api/v1``: only its SHA-256

@@ -1,7 +1,7 @@
 """notifications: in-app notifications, the email outbox, members' reminders
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03 12:40:00
 
 - ``notification``: what a user is told (kind, the item and the screen opening it, values for
