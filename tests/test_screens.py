@@ -12,6 +12,7 @@ REFERENCE_DATA = [
     ("Benefit parameters", "benefit_parameter"),
     ("JHT returns", "jht_return_rate"),
     ("Holidays and cuti bersama", "holiday_correction"),
+    ("Coverage targets", "coverage_target"),
 ]
 #: The menu, top to bottom: (label, endpoint), or (category, its entries).
 MENU = [
@@ -31,7 +32,10 @@ MENU = [
     ("Approval queue", "proposal_queue"),
     ("Office proposals", "proposal"),
     ("Reference data", REFERENCE_DATA),
+    ("API tokens", "api_token"),
     ("Audit trail", "audit"),
+    ("Email outbox", "outbox"),
+    ("Notifications", "notifications"),
 ]
 
 
