@@ -1,10 +1,11 @@
 """A JKM claim from intake to payment, with the maker-checker step, in a real browser.
 
 A clerk of KC Serang finds a demo member who paid for years (by NIK on the members list),
-registers a JKM claim for the widow with two children in school, uploads every required document
-through the file inputs of the documents table, marks each checked and verifies the claim; the
-same clerk is offered no approval. A second clerk finds it in "Klaim untuk ditangani", approves
-it and records the transfer. The breakdown reads as in the regulation: Rp20.000.000 lump sum,
+registers a JKM claim for the widow with two children in school (the form shows the JKM fields
+only), uploads every document in one step (one file input, each file matched to its checklist
+item), views one in the page, ticks them all as checked and verifies the claim; the same clerk is
+offered no approval. A second clerk finds it in "Klaim untuk ditangani", approves it and records
+the transfer, each confirmed in the page first. The breakdown reads as in the regulation: Rp20.000.000 lump sum,
 Rp12.000.000 periodic, Rp10.000.000 funeral, plus the scholarships.
 """
 
@@ -56,6 +57,10 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     clerk.get_by_role("link", name="Daftarkan klaim untuk peserta ini").click()
     expect(clerk.get_by_label("Nomor KPJ peserta")).to_have_value(kpj)
     clerk.get_by_label("Jenis klaim").select_option(label="JKM (Jaminan Kematian)")
+    # The JKM fields only: no work-accident fields, no JHT reason.
+    expect(clerk.locator("#jkk-fields")).to_be_hidden()
+    expect(clerk.locator("#jht-fields")).to_be_hidden()
+    expect(clerk.locator("#children-fields")).to_be_visible()
     clerk.get_by_label("Tanggal kejadian").fill(event_date.isoformat())
     clerk.get_by_label("Nama pemohon").fill(world.HEIR_NAME)
     clerk.get_by_label("NIK pemohon").fill(world.HEIR_NIK)
@@ -90,25 +95,40 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     expect(clerk.locator("#total")).to_have_text("Rp45.500.000")
     expect(clerk.locator("#action-verify")).to_have_count(0)
 
-    # Each required document: chosen in its row's file input, uploaded, then checked.
+    # Every document of the checklist in one step: the files chosen at once, each matched to
+    # its checklist item (the next one missing, in order), one upload.
     documents = clerk.locator("#documents tbody tr")
+    rows = [row.get_attribute("id") for row in documents.all()]
     required = [
         row.get_attribute("id")
         for row in documents.all()
         if row.locator("td").first.locator(".text-danger").count()
     ]
-    assert len(required) >= 5, required
-    for index, row_id in enumerate(required):
-        name, mime, content = FILES[index % len(FILES)]
-        row = clerk.locator(f"#{row_id}")
-        ui.upload_file(clerk, row.locator("input[type=file]"), name, content, mime)
-        row.get_by_role("button", name="Unggah").click()
-        expect(ui.flash(clerk)).to_have_text(re.compile(r"Dokumen telah diunggah\."))
-        expect(clerk.locator(f"#{row_id} td").nth(1)).to_contain_text(name)
-    for row_id in required:
-        clerk.locator(f"#{row_id}").get_by_role("button", name="Tandai sudah diperiksa").click()
-        expect(ui.flash(clerk)).to_have_text(re.compile(r"Dokumen ditandai sudah diperiksa\."))
+    assert len(rows) == 7 and len(required) >= 5, rows
+    chosen = [FILES[index % len(FILES)] for index in range(len(rows))]
+    clerk.locator("#documents-files").set_input_files(
+        files=[
+            {"name": f"{n}-{name}", "mimeType": mime, "buffer": content}
+            for n, (name, mime, content) in enumerate(chosen, start=1)
+        ]
+    )
+    expect(clerk.locator("#documents-matches select")).to_have_count(len(rows))
+    clerk.get_by_role("button", name="Unggah dokumen").click()
+    expect(ui.flash(clerk)).to_have_text(re.compile(r"7 dokumen telah diunggah: "))
+    for n, row_id in enumerate(rows, start=1):
+        expect(clerk.locator(f"#{row_id} td").nth(1)).to_contain_text(f"{n}-{chosen[n - 1][0]}")
+    # A document is seen in the page, not only downloaded.
+    clerk.locator(f"#{rows[2]} a.document-view").click()  # the PNG
+    expect(clerk.locator("img#document-view")).to_be_visible()
+    assert clerk.locator("img#document-view").evaluate("image => image.naturalWidth") == 1
+    clerk.locator("#back-to-claim").click()
+    # Ticked all at once, then marked as checked in one click.
+    clerk.get_by_role("button", name="Centang semua").click()
+    clerk.get_by_role("button", name="Tandai dokumen yang dicentang sudah diperiksa").click()
+    expect(ui.flash(clerk)).to_have_text(re.compile(r"7 dokumen ditandai sudah diperiksa\."))
+    for row_id in rows:
         expect(clerk.locator(f"#{row_id} td").nth(2)).to_contain_text("Petugas Pelayanan KC Serang")
+    expect(clerk.locator("#history")).to_contain_text("dokumen Surat keterangan kematian diunggah")
 
     # Verified by the clerk, who may not approve what they registered and verified.
     clerk.get_by_role("button", name="Verifikasi").click()
@@ -124,6 +144,15 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     ui.open_details(ui.list_row(second, number))
     expect(second.locator("#item-state")).to_have_text("diverifikasi")
     second.get_by_role("button", name="Setujui").click()
+    # Asked first, in the page: nothing is sent until "Ya, setujui".
+    expect(second.locator("#decision-confirm")).to_contain_text(
+        "Persetujuan tidak dapat dibatalkan."
+    )
+    second.locator("#confirm-no").click()
+    expect(second.locator("#decision-confirm")).to_have_count(0)
+    expect(second.locator("#item-state")).to_have_text("diverifikasi")
+    second.get_by_role("button", name="Setujui").click()
+    second.locator("#confirm-yes").click()
     expect(ui.flash(second)).to_contain_text(number)
     second.goto(details_url)
     expect(second.locator("#item-state")).to_have_text("disetujui")
@@ -133,6 +162,8 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     second.get_by_label("Referensi transfer").fill("BRI-TRF-20261122-0001")
     second.get_by_label("Tanggal transfer").fill(paid_on.isoformat())
     second.get_by_role("button", name="Catat pembayaran").click()
+    expect(second.locator("#decision-confirm")).to_contain_text("Rp45.500.000")
+    second.get_by_role("button", name="Ya, catat pembayaran").click()
     expect(second.locator("#item-state")).to_have_text("dibayar")
     expect(second.locator("#payment")).to_have_text(
         f"{paid_on:%d/%m/%Y}, referensi transfer BRI-TRF-20261122-0001"

@@ -61,6 +61,9 @@ def test_branch_head_proposes_a_kcp_regional_head_approves_it_and_the_office_ope
     ui.open_details(row)
     expect(regional.locator("#item-state")).to_have_text("diajukan")
     regional.get_by_role("button", name="Setujui", exact=True).click()
+    # A decision is confirmed in the page before it is sent.
+    expect(regional.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
+    regional.locator("#confirm-yes").click()
 
     # Approved: back to the queue, where only the demo's proposal waits, with the new code.
     expect(ui.flash(regional)).to_contain_text(
