@@ -59,9 +59,10 @@ def test_seed_demo_on_an_empty_database_says_what_it_loaded_and_the_logins(empty
     result = run("seed-demo")
     assert result.exit_code == 0, result.output
     first, logins, *users = result.output.splitlines()
-    assert first.startswith("Demo data loaded: ") and first.endswith(
-        " contribution_payment, 3 department, 19 holiday_correction, 44 member, 1 member_correction,"
-        " 13 office, 14 regency, 2 region, 11 user."
+    assert first.startswith("Demo data loaded: 7 claim, ") and first.endswith(
+        " contribution_payment, 3 department, 19 holiday_correction, 44 member, 4 member_batch,"
+        " 1 member_correction, 44 member_history, 13 office, 1 office_proposal, 14 regency,"
+        " 2 region, 11 user."
     )
     assert logins == "Demo logins (password: demo1234):"
     assert users == [f"  {username:<26} {name}" for username, name, _role, _scope in USERS]
