@@ -186,3 +186,13 @@ def test_every_page_has_the_favicon(client, login):
     assert icon.status_code == 200 and icon.get_data(as_text=True).startswith("<svg")
     legacy = client.get("/favicon.ico")
     assert legacy.status_code == 301 and legacy.headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_the_search_box_of_a_details_page_says_what_it_does(session, login):
+    from tests.html_page import Page
+
+    page = Page(login("admin").get("/admin/office/details/?id=1"))
+    box = page.by_id("details-search")
+    assert box.text.startswith("Cari isian pada rincian ini")
+    assert "Hanya baris yang memuat kata yang diketik" in box.text
+    assert page.by_id("fa_filter").attrs["aria-describedby"] == "fa_filter_help"
