@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, redirect, render_template, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -126,6 +126,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
+    # Browsers ask for /favicon.ico on pages without the layout's icon link (a PDF, a 404).
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), code=301),
+    )
 
     init_admin(app)
 

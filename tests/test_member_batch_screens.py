@@ -275,7 +275,7 @@ def test_liaison_uploads_a_messy_file_clerk_decides_and_liaison_sees_kpj_numbers
     # Submitted: the office's clerks see it in their queue, with the count in the menu.
     sent = submit(liaison, batch_id)
     assert sent.alerts("success") == [
-        f"Batch no. {batch_id} telah dikirim ke Serang: 4 baris menunggu verifikasi."
+        f"Batch no. {batch_id} telah dikirim ke KC Serang: 4 baris menunggu verifikasi."
     ]
     clerk = login(CLERK)
     queue = get(clerk, "/admin/registration_queue/")
@@ -612,18 +612,48 @@ def test_rejecting_rows_without_a_reason_is_refused_and_changes_nothing(login, s
     clerk = login(CLERK)
     page = get(clerk, queue_details(batch_id))
     before = snapshot(session, batch_id)
+    response_row = page.row_id(2)
     response = decide(
         clerk,
         batch_id,
         "reject_rows",
         page.version(),
-        row_id=[page.row_id(2)],
+        row_id=[response_row],
         comment=reason,
         next=queue_details(batch_id),
     )
     page = follow(clerk, response)
     assert page.alerts("danger") == ["Alasan wajib diisi untuk Tolak baris terpilih."]
     assert snapshot(session, batch_id) == before
+    # The row ticked stays ticked on the page shown again, the others not.
+    ticked = {
+        n.attrs["value"] for n in page.dom.all("input", name="row_id") if "checked" in n.attrs
+    }
+    assert ticked == {response_row}
+
+
+def test_a_draft_shows_no_waiting_count_and_the_office_by_its_full_name(login, session):
+    liaison = login(LIAISON)
+    batch_id = uploaded(liaison, csv_bytes([person(1)]))
+    page = get(liaison, f"/admin/batch/details/?id={batch_id}")
+    assert not page.has_id("count-pending")
+    assert "Menunggu" not in page.by_id("batch-counts").text
+    assert "KC Serang" in page.by_id("batch-summary").text
+    assert "ke KC Serang untuk diverifikasi" in page.by_id("decision").text
+
+
+def test_a_finished_batch_opened_from_the_queue_opens_on_the_batches_screen(login, session):
+    batch_id = submitted_batch(login, [person(1)])
+    clerk = login(CLERK)
+    page = get(clerk, queue_details(batch_id))
+    response = decide(clerk, batch_id, "accept_all", page.version(), next=queue_details(batch_id))
+    assert response.status_code == 302
+    old_link = clerk.get(queue_details(batch_id))
+    assert old_link.status_code == 302
+    assert old_link.headers["Location"] == f"/admin/batch/details/?id={batch_id}"
+    assert get(clerk, old_link.headers["Location"]).text("item-state") == "selesai"
+    # out of scope it is still a 404, like a missing batch
+    assert login("petugas.cilegon").get(queue_details(batch_id)).status_code == 404
 
 
 def test_accepting_selected_rows_without_ticking_any_asks_for_a_row(login, session):

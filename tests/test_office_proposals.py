@@ -18,6 +18,7 @@ from backoffice.errors import DomainError, Forbidden, NotFound
 from backoffice.services import proposals as service
 from backoffice.transaction import unit_of_work
 from models import AuditEvent, Office, OfficeProposal, OfficeType, ProposalState, Regency
+from tests.html_page import Page
 
 TODAY = date.today()
 
@@ -404,3 +405,43 @@ def test_two_regional_heads_deciding_at_once_yield_one_decision(app, session, us
     )
     assert decisions == 1
     assert verify_chain(session).ok
+
+
+# --- the form says what to write and offers what may be proposed (issue #18) ----------------
+
+
+def test_a_branch_head_is_offered_kcp_only_under_their_kc_chosen_already(login, session):
+    page = Page(login("kepala.serang").get("/admin/proposal/new/"))
+    types = [o.attrs["value"] for o in page.by_id("office_type").all("option")]
+    assert types == ["KCP"]
+    (selected,) = [o for o in page.by_id("parent").all("option") if "selected" in o.attrs]
+    assert selected.text == "KC Serang"
+    assert 'Tanpa "KCP" atau "KC"' in page.dom.text
+    admin = Page(login("admin").get("/admin/proposal/new/"))
+    assert {o.attrs["value"] for o in admin.by_id("office_type").all("option")} == {"KC", "KCP"}
+    assert not [o for o in admin.by_id("parent").all("option") if "selected" in o.attrs][1:]
+
+
+@pytest.mark.parametrize("name", ["KCP Anyer", "kcp anyer", "KC Anyer", "Kc. Anyer"])
+def test_a_name_starting_with_the_office_type_is_refused(login, session, name):
+    response = login("kepala.serang").post("/admin/proposal/new/", data=_form(session, name=name))
+    assert response.status_code == 200
+    assert 'Tulis nama tanpa "KCP" atau "KC"' in Page(response).dom.text
+    assert session.scalar(select(OfficeProposal).where(OfficeProposal.name == name)) is None
+
+
+def test_a_saved_draft_says_it_must_still_be_submitted(login, session):
+    kepala = login("kepala.serang")
+    response = kepala.post("/admin/proposal/new/", data=_form(session, name="Kecamatan Anyer"))
+    assert response.status_code == 302
+    proposal = session.scalar(
+        select(OfficeProposal).where(OfficeProposal.name == "Kecamatan Anyer")
+    )
+    assert proposal.state is ProposalState.DRAFT
+    page = Page(kepala.get(response.headers["Location"]))
+    (warning,) = [n for n in page.dom.all("div", "alert-warning")]
+    assert "belum dikirim" in warning.text
+    link = warning.one("a", id="submit-proposal-link")
+    assert link.attrs["href"].startswith(f"/admin/proposal/details/?id={proposal.id}")
+    details = kepala.get(link.attrs["href"]).get_data(as_text=True)
+    assert 'id="action-submit"' in details

@@ -175,3 +175,24 @@ def test_the_audit_details_are_a_table_in_indonesian(demo_with_claims, login, us
     assert str(claim) in " ".join(visible_texts(html))  # JKM-000001, not "Klaim 1"
     listing = admin.get(f"/admin/audit/?search={claim}").get_data(as_text=True)
     assert str(claim) in " ".join(visible_texts(listing))
+
+
+def test_every_page_has_the_favicon(client, login):
+    login_page = client.get("/login").get_data(as_text=True)
+    home = login("petugas.serang").get("/admin/").get_data(as_text=True)
+    for html in (login_page, home):
+        assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in html
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.get_data(as_text=True).startswith("<svg")
+    legacy = client.get("/favicon.ico")
+    assert legacy.status_code == 301 and legacy.headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_the_search_box_of_a_details_page_says_what_it_does(session, login):
+    from tests.html_page import Page
+
+    page = Page(login("admin").get("/admin/office/details/?id=1"))
+    box = page.by_id("details-search")
+    assert box.text.startswith("Cari isian pada rincian ini")
+    assert "Hanya baris yang memuat kata yang diketik" in box.text
+    assert page.by_id("fa_filter").attrs["aria-describedby"] == "fa_filter_help"

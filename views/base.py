@@ -79,6 +79,7 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
     can_view_details = True
     can_delete = False  # records are deactivated, never deleted: the audit trail refers to them
     list_template = "admin/model/list.html"
+    details_template = "admin/details.html"
     column_type_formatters = LIST_FORMATTERS
     column_type_formatters_detail = LIST_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -247,6 +248,18 @@ class BatchView(DecisionRoute, _BatchScreen):
 
     # --- decisions -------------------------------------------------------------------------
     def page_after_refusal(self, back: str, batch_id: int | None) -> str:
+        """The page a refused decision goes back to, with the rows that were ticked ticked
+        again (a rejection without its reason keeps the clerk's choice)."""
+        page = self._page_after_refusal(back, batch_id)
+        ticked = self._ticked_rows()
+        if not ticked or "/details/" not in page:
+            return page
+        parts = urlsplit(page)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ticked"]
+        query.append(("ticked", ",".join(str(i) for i in ticked)))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def _page_after_refusal(self, back: str, batch_id: int | None) -> str:
         """A refused decision goes back to the page it came from, unless that page is the
         queue's view of a batch that has left the queue (e.g. a double click that finished it)."""
         queue = url_for(self.queue_endpoint)
@@ -326,6 +339,7 @@ def _details_context(
     batch_actions = [t for t in transitions if t.action not in service.ROW_ACTIONS]
     return {
         "batch": batch,
+        "ticked": {int(v) for v in request.args.get("ticked", "").split(",") if v.isdigit()},
         "state_label": service.STATE_LABELS[batch.state],
         "refusal": service.refusal_message(batch),
         "batch_actions": batch_actions,
@@ -412,7 +426,7 @@ def _decision_message(action: str, batch: MemberBatch, selected: int) -> str:
         return gettext(
             "Batch no. %(id)s was sent to %(office)s: %(n)s row(s) wait for verification.",
             id=batch.id,
-            office=batch.office.name,
+            office=str(batch.office),
             n=batch.valid_count,
         )
     if action == "discard":
@@ -456,6 +470,17 @@ class RegistrationQueueView(_BatchScreen):
 
     def get_count_query(self) -> Any:
         return super().get_count_query().filter(MemberBatch.state.in_(OPEN_STATES))
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """A batch that has left the queue (completed, rejected) opens on the batches screen
+        rather than answering 404 from an old queue link."""
+        if name == "details_view" and request.args.get("id", "").isdigit():
+            batch_id = int(request.args["id"])
+            mine = authz.scoped_select(current_user, MemberBatch).where(MemberBatch.id == batch_id)
+            batch = db.session.scalar(mine)
+            if batch is not None and batch.state not in OPEN_STATES and self.is_accessible():
+                return redirect(url_for("batch.details_view", id=batch_id))
+        return super()._handle_view(name, **kwargs)
 
 
 def waiting_batches() -> int:

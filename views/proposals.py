@@ -55,7 +55,11 @@ LABELS = {
 
 
 class ProposalForm(BaseForm):
-    name = StringField(LABELS["name"], validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        LABELS["name"],
+        validators=[DataRequired(), Length(max=120)],
+        description=_l('Without "KCP" or "KC": the type is added to the name (KCP Anyer).'),
+    )
     office_type = SelectField(
         LABELS["office_type"], choices=lambda: choices(OfficeType), default=OfficeType.KCP.value
     )
@@ -174,39 +178,83 @@ class ProposalView(DecisionRoute, SecuredModelView):
     def get_create_form(self) -> type:
         return ProposalForm
 
+    def create_form(self, obj: Any = None) -> Any:
+        return self._offered(super().create_form(obj))
+
+    def _offered(self, form: Any) -> Any:
+        """Only what the user may propose: no KC type for whoever may not propose one; the
+        parent office chosen when only one can be."""
+        if authz.proposals.kc_refusal(current_user):
+            form.office_type.choices = [
+                (value, text)
+                for value, text in choices(OfficeType)
+                if value == OfficeType.KCP.value
+            ]
+        parents = list(form.parent.query) if form.parent.query is not None else []
+        if request.method == "GET" and form.parent.data is None and len(parents) == 1:
+            form.parent.data = parents[0]
+        return form
+
+    def told_to_submit(self, model: Any) -> Any:
+        """A saved draft is not sent yet: say so, with the way to submit it."""
+        if isinstance(model, OfficeProposal) and model.state in (
+            ProposalState.DRAFT,
+            ProposalState.RETURNED,
+        ):
+            link = Markup('<a href="{}" id="submit-proposal-link">{}</a>').format(
+                url_for(".details_view", id=model.id),
+                gettext("Open it to submit"),
+            )
+            flash(
+                Markup("{} {}").format(
+                    gettext(
+                        "%(name)s is saved but not sent yet: the regional head sees "
+                        "it only after it is submitted.",
+                        name=model.name,
+                    ),
+                    link,
+                ),
+                "warning",
+            )
+        return model
+
     def get_edit_form(self) -> type:
         return ProposalForm
 
     def edit_form(self, obj: Any = None) -> Any:
-        form = super().edit_form(obj)
+        form = self._offered(super().edit_form(obj))
         form._proposal_id = obj.id if obj is not None else None
         if obj is not None and request.method == "GET":
             form.office_type.data = obj.office_type.value
         return form
 
     def create_model(self, form: Any) -> Any:
-        return self._save(
-            form,
-            lambda: service.propose_office(
-                db.session,
-                current_user,
-                form.data_object(),
-                today=date.today(),
-                ip=request.remote_addr,
-            ),
+        return self.told_to_submit(
+            self._save(
+                form,
+                lambda: service.propose_office(
+                    db.session,
+                    current_user,
+                    form.data_object(),
+                    today=date.today(),
+                    ip=request.remote_addr,
+                ),
+            )
         )
 
     def update_model(self, form: Any, model: OfficeProposal) -> Any:
-        return self._save(
-            form,
-            lambda: service.update_proposal(
-                db.session,
-                current_user,
-                model,
-                form.data_object(),
-                today=date.today(),
-                ip=request.remote_addr,
-            ),
+        return self.told_to_submit(
+            self._save(
+                form,
+                lambda: service.update_proposal(
+                    db.session,
+                    current_user,
+                    model,
+                    form.data_object(),
+                    today=date.today(),
+                    ip=request.remote_addr,
+                ),
+            )
         )
 
     def details_context(self, model: OfficeProposal) -> dict[str, Any]:

@@ -160,6 +160,11 @@ class ProposalData:
     justification: str
 
 
+#: A name that starts with an office type ("KCP Anyer", "kc. Serang"): the office would be
+#: called "KCP KCP Anyer".
+TYPE_IN_NAME = re.compile(r"^(kcp|kc)\b", re.IGNORECASE)
+
+
 def proposal_problems(
     session: Session,
     actor: User,
@@ -173,6 +178,10 @@ def proposal_problems(
     name = (data.name or "").strip()
     if not name:
         problems["name"] = _l("Give the office a name.")
+    elif TYPE_IN_NAME.match(name):
+        problems["name"] = _l(
+            'Write the name without "KCP" or "KC": the type is added to it (KCP Anyer).'
+        )
     if data.office_type is OfficeType.KCP:
         if data.parent is None:
             problems["parent"] = _l("A KCP belongs to a KC: choose its parent office.")

@@ -156,7 +156,7 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
         liaison.goto(f"/admin/batch/details/?id={batch}")
         liaison.get_by_role("button", name="Ajukan ke kantor cabang").click()
         expect(ui.flash(liaison)).to_contain_text(
-            f"Batch no. {batch} telah dikirim ke Serang: {valid} baris menunggu verifikasi."
+            f"Batch no. {batch} telah dikirim ke KC Serang: {valid} baris menunggu verifikasi."
         )
         expect(liaison.locator("#item-state")).to_have_text("diajukan")
 
