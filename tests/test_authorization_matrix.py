@@ -45,6 +45,8 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.change_password": EVERYONE,  # each user changes their own password
     "health.healthz": PUBLIC,  # for load balancers: no account, nothing secret in the answer
     "admin.index": EVERYONE,
+    "coverage.index": EVERYONE,  # each role its own scope (tests/test_coverage_dashboards.py)
+    "coverage.export": EVERYONE,
     **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
         "regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}

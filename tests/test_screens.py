@@ -12,10 +12,12 @@ REFERENCE_DATA = [
     ("Benefit parameters", "benefit_parameter"),
     ("JHT returns", "jht_return_rate"),
     ("Holidays and cuti bersama", "holiday_correction"),
+    ("Coverage targets", "coverage_target"),
 ]
 #: The menu, top to bottom: (label, endpoint), or (category, its entries).
 MENU = [
     ("Home", "admin"),
+    ("Coverage", "coverage"),
     ("Registration queue", "registration_queue"),
     ("Claims to handle", "claim_queue"),
     ("Claims", "claim"),

@@ -42,6 +42,7 @@ from .claims import queue_menu_name as claim_menu_name
 from .contributions import ContributionImportView
 from .corrections import CorrectionView
 from .corrections import menu_name as correction_menu_name
+from .coverage import CoverageView
 from .dashboard import DashboardView
 from .members import MemberView
 from .org import DepartmentView, OfficeView, RegencyView, RegionView
@@ -83,6 +84,7 @@ REFERENCE_DATA = _l("Reference data")
 
 #: Every screen, in menu order (the dashboard, Flask-Admin's index view, comes first).
 SCREENS = (
+    Screen(CoverageView, None, _l("Coverage"), "coverage"),
     Screen(
         RegistrationQueueView,
         MemberBatch,
