@@ -113,7 +113,13 @@ def test_services_keep_the_summaries_equal_to_a_recount(session: Any, user: Any,
     session.execute(
         update(Member)
         .where(Member.id == member.id)
-        .values(department_id=department.id, sector="fisheries", domicile_regency_code="3672")
+        .values(
+            department_id=department.id,
+            sector="fisheries",
+            domicile_regency_code="3672",
+            contribution_jkm=Member.contribution_jkm + 1_000,
+            monthly_contribution=Member.monthly_contribution + 1_000,
+        )
     )
     session.commit()
     assert coverage.differences(session) == []

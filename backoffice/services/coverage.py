@@ -99,7 +99,7 @@ def _key_text(value: Any) -> str:
 def _recount_members(session: Session) -> Any:
     month = month_of(session, Member.start_date)
     keys = [*_member_place(), Member.status, month]
-    return select(*keys, func.count()).group_by(*keys)
+    return select(*keys, func.count(), func.sum(Member.monthly_contribution)).group_by(*keys)
 
 
 def _recount_payments(session: Session) -> Any:
@@ -144,7 +144,7 @@ SUMMARIES = (
             "status",
             "start_month",
         ),
-        ("members",),
+        ("members", "contributions"),
     ),
     Summary(
         "coverage_payments",
@@ -355,36 +355,10 @@ def figures(session: Session, user: User, place: Place, today: date) -> Figures:
 
 
 def _lapsed_contributions(session: Session, user: User, place: Place) -> int:
-    """What the lapsed members owe each month (their monthly contribution), read from the
-    members themselves: few rows (the status index) compared with the whole list."""
-    stmt = authz.scope(
-        user,
-        select(func.sum(Member.monthly_contribution)).where(Member.status == MemberStatus.LAPSED),
-        Member,
-    )
-    stmt = stmt.where(*_member_conditions(place))
-    return int(session.scalar(stmt) or 0)
-
-
-def _member_conditions(place: Place) -> list[Any]:
-    conditions = []
-    if place.region_id is not None:
-        conditions.append(Member.region_id == place.region_id)
-    if place.office_id is not None:
-        conditions.append(Member.office_id == place.office_id)
-    if place.regency_code is not None:
-        code = Member.domicile_regency_code
-        conditions.append(
-            code.is_(None) if place.regency_code == "" else code == place.regency_code
-        )
-    if place.department_id is not None:
-        dept = Member.department_id
-        conditions.append(
-            dept.is_(None) if place.department_id == 0 else dept == place.department_id
-        )
-    if place.sector is not None:
-        conditions.append(Member.sector == place.sector)
-    return conditions
+    """What the lapsed members leave unpaid each month (their monthly contributions)."""
+    m = CoverageMembers
+    stmt = _scoped(user, select(func.sum(m.contributions)), m, place)
+    return int(session.scalar(stmt.where(m.status == MemberStatus.LAPSED.value)) or 0)
 
 
 def _trend(
@@ -524,10 +498,12 @@ def target_for(session: Session, user: User, place: Place, today: date) -> Cover
             t.department_id.is_(None),
             t.regency_id.in_(select(Regency.id).where(Regency.code == place.regency_code)),
         )
+    elif place.region_id is None:
+        return None  # every region: the regions' targets are not one target
     else:
-        stmt = stmt.where(t.department_id.is_(None), t.regency_id.is_(None))
-        if place.region_id is not None:
-            stmt = stmt.where(t.region_id == place.region_id)
+        stmt = stmt.where(
+            t.department_id.is_(None), t.regency_id.is_(None), t.region_id == place.region_id
+        )
     stmt = stmt.where(t.sector.is_(None) if place.sector is None else t.sector == place.sector)
     return session.scalars(stmt.order_by(t.valid_from.desc()).limit(1)).first()
 
