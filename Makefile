@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test worker install install-dev translations migrate seed lint format bench bench-pages load clean
+.PHONY: run serve test worker install install-dev translations migrate seed lint format bench bench-pages bench-dashboards load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench: install-dev translations
 	$(PY) bench/bench_batches.py
 	$(PY) bench/bench_payer.py
 	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
+	$(PY) bench/bench_dashboards.py $(BENCH_DASHBOARDS_ARGS)
+
+## The coverage dashboards' p95 at scale only (1,000,000 members by default; PostgreSQL):
+## BENCH_DASHBOARDS_ARGS="--members 100000" for a quick run
+bench-dashboards: install-dev translations
+	$(PY) bench/bench_dashboards.py $(BENCH_DASHBOARDS_ARGS)
 
 ## List pages at scale only: a fresh PostgreSQL database (127.0.0.1:5432, or BENCH_DATABASE_URL)
 ## with 1,000,000 generated members (seed-bulk), this project's screens against plain

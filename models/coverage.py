@@ -69,6 +69,8 @@ class CoverageMembers(Base):
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
     start_month: Mapped[date] = mapped_column(Date, primary_key=True)
     members: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: What these members owe a month together (their monthly contributions).
+    contributions: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class CoveragePayments(Base):

@@ -67,6 +67,8 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.notification_settings": EVERYONE,
     "outbox.index": {"admin"},
     "outbox.retry": {"admin"},
+    "coverage.index": EVERYONE,  # each role its own scope (tests/test_coverage_dashboards.py)
+    "coverage.export": EVERYONE,
     **model_view("region", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}),
     **model_view(
         "regency", read={"admin", "auditor"}, write={"admin"}, export={"admin", "auditor"}

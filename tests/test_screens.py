@@ -17,6 +17,7 @@ REFERENCE_DATA = [
 #: The menu, top to bottom: (label, endpoint), or (category, its entries).
 MENU = [
     ("Home", "admin"),
+    ("Coverage", "coverage"),
     ("Registration queue", "registration_queue"),
     ("Claims to handle", "claim_queue"),
     ("Claims", "claim"),

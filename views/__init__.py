@@ -43,6 +43,7 @@ from .claims import queue_menu_name as claim_menu_name
 from .contributions import ContributionImportView
 from .corrections import CorrectionView
 from .corrections import menu_name as correction_menu_name
+from .coverage import CoverageView
 from .dashboard import DashboardView
 from .members import MemberView
 from .notifications import InboxView, OutboxView
@@ -85,6 +86,7 @@ REFERENCE_DATA = _l("Reference data")
 
 #: Every screen, in menu order (the dashboard, Flask-Admin's index view, comes first).
 SCREENS = (
+    Screen(CoverageView, None, _l("Coverage"), "coverage"),
     Screen(
         RegistrationQueueView,
         MemberBatch,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -149,3 +150,29 @@ def with_scoped_options(groups: Any, filters: list[Any]) -> Any:
             if isinstance(flt, ScopedChoiceFilter | ReferenceChoiceFilter | EnumFilter):
                 item["options"] = flt.scoped_options()
     return groups
+
+
+class StartMonthFilter(FilterEqual):
+    """Dates within one month, written ``2026-12`` (the dashboards' "registered this month")."""
+
+    def __init__(self, column: Any, name: Any) -> None:
+        super().__init__(column, name)
+
+    def validate(self, value: Any) -> bool:
+        text = str(value)
+        if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+            return False
+        return 1 <= int(text[5:]) <= 12 and int(text[:4]) >= 1900
+
+    def clean(self, value: Any) -> date:
+        return date(int(value[:4]), int(value[5:]), 1)
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        first = value if isinstance(value, date) else self.clean(value)
+        year, month = divmod(first.month, 12)
+        following = date(first.year + year, month + 1, 1)
+        column = self.get_column(alias)
+        return query.filter(column >= first, column < following)
+
+    def operation(self) -> Any:
+        return gettext("in")

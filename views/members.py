@@ -42,7 +42,7 @@ from models.words import member_name_pair, member_name_word
 from .base import SecuredModelView
 from .corrections import may_propose, propose_view
 from .downloads import pdf_download
-from .filters import EnumFilter, ReferenceChoiceFilter, ScopedChoiceFilter
+from .filters import EnumFilter, ReferenceChoiceFilter, ScopedChoiceFilter, StartMonthFilter
 from .formats import masked
 from .personal_data import RevealRoute, revealable
 
@@ -219,6 +219,9 @@ class MemberView(RevealRoute, SecuredModelView):
             _l("Domicile (regency/city)"),
             lambda: _domicile_options(),
         ),
+        # The dashboards' figures open the list they count (views/coverage.py).
+        ScopedChoiceFilter(Member.department_id, _l("Department"), Department, str),
+        StartMonthFilter(Member.start_date, _l("Registered in (month)")),
     ]
     column_default_sort = ("created_at", True)
     column_sortable_list = ["kpj", "name", "birth_date", "start_date", "monthly_contribution"]

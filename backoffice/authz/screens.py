@@ -29,6 +29,8 @@ SCREENS: dict[str, Screen] = {
             "dashboard",
             {role: READ for role in Role},
         ),
+        # Coverage dashboards: every role, in its scope; the XLSX export for each.
+        Screen("coverage", {role: READ_EXPORT for role in Role}),
         Screen("regions", {Role.ADMIN: MANAGE, Role.AUDITOR: READ_EXPORT}),
         Screen("regencies", {Role.ADMIN: MANAGE, Role.AUDITOR: READ_EXPORT}),
         Screen(

@@ -10,22 +10,34 @@ them from the base tables (``differences``: what ``verify-summaries`` reports), 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, case, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from models import (
     NO_MONTH,
+    BatchState,
     Claim,
     ContributionPayment,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
+    CoverageTarget,
+    Department,
     Member,
+    MemberBatch,
+    MemberStatus,
+    Regency,
+    Role,
+    User,
 )
+from models.base import as_utc
+
+from .. import authz
+from ..clock import jakarta_day
 
 
 def month_of(session: Session, column: Any, *, jakarta: bool = False) -> Any:
@@ -87,7 +99,7 @@ def _key_text(value: Any) -> str:
 def _recount_members(session: Session) -> Any:
     month = month_of(session, Member.start_date)
     keys = [*_member_place(), Member.status, month]
-    return select(*keys, func.count()).group_by(*keys)
+    return select(*keys, func.count(), func.sum(Member.monthly_contribution)).group_by(*keys)
 
 
 def _recount_payments(session: Session) -> Any:
@@ -132,7 +144,7 @@ SUMMARIES = (
             "status",
             "start_month",
         ),
-        ("members",),
+        ("members", "contributions"),
     ),
     Summary(
         "coverage_payments",
@@ -183,3 +195,360 @@ def rebuild(session: Session) -> None:
             )
         )
     session.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboards: figures of a place, read from the summaries in the user's scope
+# --------------------------------------------------------------------------------------------
+
+#: The drill-down, from the widest to the narrowest.
+LEVELS = ("region", "regency", "office", "department", "sector")
+OPEN_CLAIMS = ("submitted", "returned", "verified", "approved")
+WAITING_BATCHES = (BatchState.SUBMITTED, BatchState.IN_REVIEW)
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the dashboard looks: each level None when not narrowed."""
+
+    region_id: int | None = None
+    regency_code: str | None = None
+    office_id: int | None = None
+    department_id: int | None = None
+    sector: str | None = None
+
+    def narrowed(self, level: str, value: Any) -> Place:
+        key = {"regency": "regency_code", "region": "region_id"}.get(level, f"{level}_id")
+        if level == "sector":
+            key = "sector"
+        return replace(self, **{key: value})
+
+    @property
+    def claims_apply(self) -> bool:
+        """Claims are counted by office: not for a regency, department or sector."""
+        return self.regency_code is None and self.department_id is None and self.sector is None
+
+
+def start_level(user: User) -> str:
+    """The first breakdown a role sees: the regional head's regencies, the branch's offices,
+    the liaison's sectors."""
+    if user.role is Role.LIAISON:
+        return "sector"
+    if user.role in (Role.BRANCH_HEAD, Role.BRANCH_CLERK):
+        return "office"
+    return "regency"
+
+
+def next_level(user: User, place: Place) -> str | None:
+    """The level the breakdown shows next: the first one after the role's start that the
+    place has not narrowed."""
+    narrowed = {
+        "region": place.region_id is not None,
+        "regency": place.regency_code is not None,
+        "office": place.office_id is not None,
+        "department": place.department_id is not None,
+        "sector": place.sector is not None,
+    }
+    start = LEVELS.index(start_level(user))
+    last = max((i for i, level in enumerate(LEVELS) if narrowed[level] and i), default=0)
+    for level in LEVELS[max(start, last + 1) :]:
+        if not narrowed[level]:
+            return level
+    return None
+
+
+def _place_conditions(model: Any, place: Place) -> list[Any]:
+    conditions = []
+    if place.region_id is not None:
+        conditions.append(model.region_id == place.region_id)
+    if place.office_id is not None:
+        conditions.append(model.office_id == place.office_id)
+    if hasattr(model, "regency_code"):
+        if place.regency_code is not None:
+            conditions.append(model.regency_code == place.regency_code)
+        if place.department_id is not None:
+            conditions.append(model.department_id == place.department_id)
+        if place.sector is not None:
+            conditions.append(model.sector == place.sector)
+    return conditions
+
+
+def _scoped(user: User, stmt: Any, model: Any, place: Place) -> Any:
+    return authz.scope(user, stmt, model).where(*_place_conditions(model, place))
+
+
+@dataclass
+class Figures:
+    today: date
+    month: date
+    by_status: dict[str, int]
+    registered_this_month: int
+    target: CoverageTarget | None
+    collected_this_month: int
+    payments_this_month: int
+    lapsed_contributions: int
+    claims: dict[str, int] | None
+    waiting: dict[str, Any]
+    trend: list[dict[str, Any]]
+    breakdown_level: str | None
+    breakdown: list[dict[str, Any]]
+
+    @property
+    def active(self) -> int:
+        return self.by_status.get("active", 0)
+
+    @property
+    def members(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def percent_of_target(self) -> float | None:
+        if self.target is None:
+            return None
+        return 100.0 * self.active / self.target.workers
+
+
+def _months_back(month: date, n: int) -> date:
+    year, index = divmod(month.year * 12 + month.month - 1 - n, 12)
+    return date(year, index + 1, 1)
+
+
+def figures(session: Session, user: User, place: Place, today: date) -> Figures:
+    """Everything a dashboard shows for ``place``, in ``user``'s scope."""
+    month = today.replace(day=1)
+    first = _months_back(month, TREND_MONTHS - 1)
+    m = CoverageMembers
+    by_status = {
+        str(status): int(n)
+        for status, n in session.execute(
+            _scoped(user, select(m.status, func.sum(m.members)), m, place).group_by(m.status)
+        )
+        if n
+    }
+    registered = session.scalar(
+        _scoped(user, select(func.sum(m.members)), m, place).where(m.start_month == month)
+    )
+    p = CoveragePayments
+    paid = session.execute(
+        _scoped(user, select(func.sum(p.amount), func.sum(p.payments)), p, place).where(
+            p.paid_month == month
+        )
+    ).one()
+    trend = _trend(session, user, place, first, month)
+    level = next_level(user, place)
+    return Figures(
+        today=today,
+        month=month,
+        by_status=by_status,
+        registered_this_month=int(registered or 0),
+        target=target_for(session, user, place, today),
+        collected_this_month=int(paid[0] or 0),
+        payments_this_month=int(paid[1] or 0),
+        lapsed_contributions=_lapsed_contributions(session, user, place),
+        claims=_claims(session, user, place, today) if place.claims_apply else None,
+        waiting=_waiting(session, user, place, today),
+        trend=trend,
+        breakdown_level=level,
+        breakdown=_breakdown(session, user, place, level, today) if level else [],
+    )
+
+
+def _lapsed_contributions(session: Session, user: User, place: Place) -> int:
+    """What the lapsed members leave unpaid each month (their monthly contributions)."""
+    m = CoverageMembers
+    stmt = _scoped(user, select(func.sum(m.contributions)), m, place)
+    return int(session.scalar(stmt.where(m.status == MemberStatus.LAPSED.value)) or 0)
+
+
+def _trend(
+    session: Session, user: User, place: Place, first: date, month: date
+) -> list[dict[str, Any]]:
+    m, p, c = CoverageMembers, CoveragePayments, CoverageClaims
+    registered = dict(
+        session.execute(
+            _scoped(user, select(m.start_month, func.sum(m.members)), m, place)
+            .where(m.start_month >= first, m.start_month <= month)
+            .group_by(m.start_month)
+        ).all()
+    )
+    collected = dict(
+        session.execute(
+            _scoped(user, select(p.paid_month, func.sum(p.amount)), p, place)
+            .where(p.paid_month >= first, p.paid_month <= month)
+            .group_by(p.paid_month)
+        ).all()
+    )
+    received: dict[Any, Any] = {}
+    if place.claims_apply:
+        received = dict(
+            session.execute(
+                _scoped(user, select(c.submitted_month, func.sum(c.claims)), c, place)
+                .where(c.submitted_month >= first, c.submitted_month <= month)
+                .group_by(c.submitted_month)
+            ).all()
+        )
+    # Members active at the end of each month are not kept month by month: the trend counts
+    # what happened in each month (registrations, contributions, claims received).
+    months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
+    return [
+        {
+            "month": one,
+            "registered": int(_by_month(registered, one) or 0),
+            "collected": int(_by_month(collected, one) or 0),
+            "claims": int(_by_month(received, one) or 0),
+        }
+        for one in months
+    ]
+
+
+def _by_month(values: dict[Any, Any], month: date) -> Any:
+    return values.get(month, values.get(month.isoformat()))
+
+
+def _claims(session: Session, user: User, place: Place, today: date) -> dict[str, int]:
+    c = CoverageClaims
+    month = today.replace(day=1)
+
+    def total(*where: Any, column: Any = c.claims) -> int:
+        return int(
+            session.scalar(_scoped(user, select(func.sum(column)), c, place).where(*where)) or 0
+        )
+
+    overdue = session.scalar(
+        authz.scope(
+            user,
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.state.in_(OPEN_CLAIMS), Claim.due_date < today),
+            Claim,
+        ).where(*_claim_conditions(place))
+    )
+    return {
+        "received": total(c.submitted_month == month),
+        "paid": total(c.paid_month == month),
+        "paid_amount": total(c.paid_month == month, column=c.amount),
+        "open": total(c.state.in_(OPEN_CLAIMS)),
+        "overdue": int(overdue or 0),
+    }
+
+
+def _claim_conditions(place: Place) -> list[Any]:
+    conditions = []
+    if place.region_id is not None:
+        conditions.append(Claim.region_id == place.region_id)
+    if place.office_id is not None:
+        conditions.append(Claim.office_id == place.office_id)
+    return conditions
+
+
+def _waiting(session: Session, user: User, place: Place, today: date) -> dict[str, Any]:
+    """Registrations waiting in the queues: batches submitted or in review, their pending rows
+    and the age of the oldest (a small table: read directly)."""
+    b = MemberBatch
+    stmt = authz.scope(
+        user,
+        select(
+            func.count(),
+            func.sum(b.valid_count - b.accepted_count - b.rejected_count),
+            func.min(b.submitted_at),
+        ).where(b.state.in_(WAITING_BATCHES)),
+        MemberBatch,
+    )
+    if place.region_id is not None:
+        stmt = stmt.where(b.region_id == place.region_id)
+    if place.office_id is not None:
+        stmt = stmt.where(b.office_id == place.office_id)
+    if place.department_id is not None:
+        stmt = stmt.where(b.department_id == place.department_id)
+    if place.regency_code is not None:
+        stmt = stmt.where(
+            b.department_id.in_(
+                select(Department.id)
+                .join(Regency, Regency.id == Department.regency_id)
+                .where(Regency.code == place.regency_code)
+            )
+        )
+    batches, rows, oldest = session.execute(stmt).one()
+    age = None
+    if oldest is not None:
+        age = (today - jakarta_day(as_utc(oldest))).days
+    return {"batches": int(batches or 0), "rows": int(rows or 0), "oldest_days": age}
+
+
+def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
+    """The target in force today for this year at the place's narrowest level that has one:
+    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
+    t = CoverageTarget
+    stmt = authz.scope(
+        user,
+        select(t).where(
+            t.year == today.year,
+            t.valid_from <= today,
+            (t.valid_to.is_(None)) | (t.valid_to >= today),
+        ),
+        CoverageTarget,
+    )
+    if place.department_id is not None:
+        stmt = stmt.where(t.department_id == place.department_id)
+    elif place.office_id is not None:
+        return None  # an office serves parts of regencies: no target of its own
+    elif place.regency_code is not None:
+        stmt = stmt.where(
+            t.department_id.is_(None),
+            t.regency_id.in_(select(Regency.id).where(Regency.code == place.regency_code)),
+        )
+    elif place.region_id is None:
+        return None  # every region: the regions' targets are not one target
+    else:
+        stmt = stmt.where(
+            t.department_id.is_(None), t.regency_id.is_(None), t.region_id == place.region_id
+        )
+    stmt = stmt.where(t.sector.is_(None) if place.sector is None else t.sector == place.sector)
+    return session.scalars(stmt.order_by(t.valid_from.desc()).limit(1)).first()
+
+
+def _breakdown(
+    session: Session, user: User, place: Place, level: str, today: date
+) -> list[dict[str, Any]]:
+    """One row per child of the place at ``level``: members by status, registered this month,
+    and the child's target."""
+    m = CoverageMembers
+    column = {
+        "region": m.region_id,
+        "regency": m.regency_code,
+        "office": m.office_id,
+        "department": m.department_id,
+        "sector": m.sector,
+    }[level]
+    month = today.replace(day=1)
+    rows: dict[Any, dict[str, Any]] = {}
+    stmt = _scoped(
+        user,
+        select(
+            column,
+            m.status,
+            func.sum(m.members),
+            func.sum(case((m.start_month == month, m.members), else_=0)),
+        ),
+        m,
+        place,
+    ).group_by(column, m.status)
+    for key, status, members, new in session.execute(stmt):
+        row = rows.setdefault(key, {"key": key, "by_status": {}, "registered_this_month": 0})
+        row["by_status"][str(status)] = int(members or 0)
+        row["registered_this_month"] += int(new or 0)
+    result = []
+    for key, row in rows.items():
+        child = place.narrowed(level, key)
+        row["place"] = child
+        row["members"] = sum(row["by_status"].values())
+        row["active"] = row["by_status"].get("active", 0)
+        row["lapsed"] = row["by_status"].get("lapsed", 0)
+        target = target_for(session, user, child, today) if key not in (0, "") else None
+        row["target"] = target.workers if target else None
+        row["percent"] = 100.0 * row["active"] / target.workers if target else None
+        if row["members"]:
+            result.append(row)
+    result.sort(key=lambda r: (-(r["percent"] or -1), -r["active"], str(r["key"])))
+    return result

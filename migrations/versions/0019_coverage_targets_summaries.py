@@ -6,7 +6,8 @@ Create Date: 2026-12-03 12:40:00
 
 - ``coverage_target``: workers a region, regency, department and/or sector is to protect in a
   year, with its source; validity-dated reference data.
-- ``coverage_members``, ``coverage_payments``, ``coverage_claims``: counts and sums by key, kept
+- ``coverage_members`` (with the sum of the members' monthly contributions),
+  ``coverage_payments``, ``coverage_claims``: counts and sums by key, kept
   by row triggers on ``member``, ``contribution_payment`` and ``claim`` (PostgreSQL: one PL/pgSQL
   function per table; SQLite: one trigger per table and operation), so that every statement,
   the ORM's and the set-based ones (nightly lapses, batch acceptance, payments recorded
@@ -76,9 +77,9 @@ def _statements(dialect):
         return _upsert(
             "coverage_members",
             MEMBER_KEYS,
-            ("members",),
-            f"SELECT {_member_place(r)}, {r}.status, {month(f'{r}.start_date')}, {sign}1"
-            " WHERE 1 = 1",
+            ("members", "contributions"),
+            f"SELECT {_member_place(r)}, {r}.status, {month(f'{r}.start_date')}, {sign}1,"
+            f" {sign}{r}.monthly_contribution WHERE 1 = 1",
         )
 
     def member_payments(r, sign):
@@ -201,8 +202,9 @@ def _fill(bind):
     dialect = bind.dialect.name
     month = lambda e: _month(dialect, e)  # noqa: E731
     op.execute(
-        f"INSERT INTO coverage_members ({', '.join(MEMBER_KEYS)}, members)"
-        f" SELECT {_member_place('m')}, m.status, {month('m.start_date')}, COUNT(*)"
+        f"INSERT INTO coverage_members ({', '.join(MEMBER_KEYS)}, members, contributions)"
+        f" SELECT {_member_place('m')}, m.status, {month('m.start_date')}, COUNT(*),"
+        " SUM(m.monthly_contribution)"
         f" FROM member m GROUP BY {_member_place('m')}, m.status, {month('m.start_date')}"
     )
     op.execute(
@@ -286,6 +288,7 @@ def upgrade():
         _key("status", sa.String(length=10)),
         _key("start_month", sa.Date()),
         sa.Column("members", sa.BigInteger(), nullable=False),
+        sa.Column("contributions", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(*MEMBER_KEYS, name=op.f("pk_coverage_members")),
     )
     op.create_table(
