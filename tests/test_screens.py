@@ -31,6 +31,7 @@ MENU = [
     ("Approval queue", "proposal_queue"),
     ("Office proposals", "proposal"),
     ("Reference data", REFERENCE_DATA),
+    ("API tokens", "api_token"),
     ("Audit trail", "audit"),
 ]
 
