@@ -27,6 +27,9 @@ COMMANDS = {
     "seed-bulk": cli.seed,
     "create-admin": cli.users,
     "membership-nightly": cli.membership,
+    "member-reminders": cli.notifications,
+    "notify-digest": cli.notifications,
+    "notify-resend": cli.notifications,
 }
 
 
@@ -48,6 +51,8 @@ def test_each_group_registers_its_commands(app, run):
         "create-admin Create an administrator account",
         "import-batch Import a member list (CSV or XLSX)",
         "membership-nightly Lapse and end the memberships whose day has come",
+        "member-reminders Send the contribution reminders due",
+        "notify-resend Queue every pending notification email again",
         "seed-bulk Load MEMBERS generated members",
         "seed-demo Load the Banten demo data.",
         "verify-audit Check the audit trail's hash chain",

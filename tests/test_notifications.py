@@ -32,9 +32,10 @@ from models import (
     Notification,
     OutboxMessage,
     OutboxState,
+    Role,
 )
 from tests.conftest import _TEMPLATE_CACHE, _app_config
-from tests.factories import make_department, make_member, make_payment
+from tests.factories import make_department, make_member, make_payment, make_user
 from tests.steps import done as committed
 from tests.test_member_batches import TODAY, csv_bytes, person
 
@@ -351,3 +352,27 @@ def test_two_unpaid_months_remind_and_list_the_department(app, empty_db, smtp):
     assert cells[1][0] == "Nomor KPJ"
     assert [member.kpj, member.name] == cells[2][:2]
     assert session.scalar(select(func.count()).select_from(Member)) == 1
+
+    # On the 1st the department's liaison gets the list by email, attached.
+    make_user(session, Role.LIAISON, department=department, email="liaison@dinas.test")
+    session.commit()
+    assert reminders.send_department_lists(session, date(2026, 12, 1)) == 1
+    [message] = smtp.to("liaison@dinas.test")
+    assert message["Subject"] == "Peserta menunggak, 12/2026"
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == f"tunggakan-{department.id}-2026-12.xlsx"
+    sent = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
+    assert [c.value for c in next(sent.active.iter_rows(min_row=3))][0] == member.kpj
+
+
+def test_each_user_chooses_their_email_notifications(session, user, login):
+    clerk = login(CLERK)
+    page = clerk.get("/account/password").get_data(as_text=True)
+    assert 'id="notification-settings"' in page and "Sekali sehari (ringkasan)" in page
+    url = "/account/notifications"
+    assert clerk.post(url, {"email_notifications": "digest"}, csrf=False).status_code == 400
+    assert clerk.post(url, {"email_notifications": "hourly"}).status_code == 400
+    assert clerk.post(url, {"email_notifications": "digest"}).status_code == 302
+    session.expire_all()
+    assert user(CLERK).email_notifications == "digest"
+    assert user(OTHER_CLERK).email_notifications == "immediate"

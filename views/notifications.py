@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,6 +22,12 @@ from models import OutboxMessage, OutboxState, Role
 from .base import deny_access
 
 PAGE = 50
+STATE_NAMES = {
+    OutboxState.DEAD.value: _l("Failed (dead)"),
+    OutboxState.PENDING.value: _l("Waiting to be sent"),
+    OutboxState.HELD.value: _l("Held for the daily digest"),
+    OutboxState.SENT.value: _l("Sent"),
+}
 
 
 class PostForm(AppForm):
@@ -118,7 +125,7 @@ class OutboxView(BaseView):
             "admin/outbox.html",
             messages=messages,
             state=state,
-            states=[s.value for s in OutboxState],
+            states=STATE_NAMES,
             form=PostForm(),
             subject_of=service.subject_of,
         )

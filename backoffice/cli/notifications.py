@@ -1,5 +1,5 @@
 """Notifications and members' reminders: ``member-reminders`` (what the 08:00 task does, e.g.
-from cron), ``notifications-digest`` (the 07:00 daily digests), ``notifications-resend``
+from cron), ``notify-digest`` (the 07:00 daily digests), ``notify-resend``
 (queue again every pending email, e.g. after the queue's storage was lost)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def member_reminders_command(day: object, department_lists: bool | None) -> None
         click.echo(f"{sent} department lists emailed.")
 
 
-@click.command("notifications-digest")
+@click.command("notify-digest")
 @with_appcontext
 def digest_command() -> None:
     """Send the daily digests now."""
@@ -54,7 +54,7 @@ def digest_command() -> None:
     click.echo(f"{sent} digests sent.")
 
 
-@click.command("notifications-resend")
+@click.command("notify-resend")
 @with_appcontext
 def resend_command() -> None:
     """Queue every pending notification email again."""

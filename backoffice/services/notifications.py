@@ -6,7 +6,7 @@ writes one ``Notification`` per recipient and, for recipients who want email, an
 ``OutboxMessage``. Once the transaction commits, the pending messages are queued for the task
 queue (``deliver_task``); a rolled-back decision leaves nothing to send, a committed one never
 loses its email (a message the queue lost is still ``pending`` in the table, and
-``flask --app wsgi notifications-resend`` queues it again).
+``flask --app wsgi notify-resend`` queues it again).
 
 Delivery retries ``MAIL_RETRIES`` times, ``NOTIFY_RETRY_DELAY`` seconds apart; the last failure
 leaves the message ``dead``, listed for the administrator with a retry action. An email names
