@@ -167,3 +167,22 @@ def test_the_auditor_and_the_administrator_get_links_to_review(demo, login):
         paid = client.get(links["Klaim dibayar"]).get_data(as_text=True)
         assert str(claim_of(demo, "serang_scattered")) in paid
         assert str(claim_of(demo, "serang_jht_long")) not in paid
+
+
+def test_the_regional_heads_home_opens_with_coverage_against_the_target(demo, login):
+    page = home(login, "kanwil.banten")
+    target = page.by_id("coverage-target").text
+    assert "2.620.000" in target and "%" in target
+    # The regencies of Banten ranked by coverage, each a link to its own breakdown.
+    rows = page.by_id("coverage-breakdown").all("tr")[1:]
+    assert len(rows) >= 2
+    first_link = rows[0].all("a")[0].attrs["href"]
+    assert first_link.startswith("/admin/coverage/")
+    assert login("kanwil.banten").get(first_link).status_code == 200
+    # The trend's chart is drawn from the data block, beside its table.
+    assert page.has_id("coverage-trend") and page.has_id("coverage-trend-table")
+    # A clerk's and a liaison's homes show their own scope's coverage; an office of another
+    # region shows none of Banten's target.
+    assert home(login, "petugas.serang").has_id("coverage-panel")
+    assert home(login, "dinas.pertanian.serang").has_id("coverage-panel")
+    assert "2.620.000" not in home(login, "kanwil.jakarta").by_id("coverage-panel").text

@@ -44,6 +44,7 @@ from models import (
 
 from .base import deny_access
 from .batches import waiting_batches
+from .coverage import panel_context
 from .formats import ListCount
 from .proposals import pending_count
 
@@ -542,9 +543,13 @@ class DashboardView(AdminIndexView):
             *member_groups(user),
             *review_groups(user),
         ]
+        # The coverage against the target (issue #19) heads the home page of those who see it.
+        coverage = panel_context(user) if authz.may(user, "coverage") else {}
         return self.render(
             "admin/dashboard.html",
             role_label=label(user.role),
             cards=self._cards(user),
             groups=groups,
+            coverage=coverage,
+            **coverage,
         )
