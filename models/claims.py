@@ -79,6 +79,9 @@ OPEN_CLAIMS = "state IN ('submitted', 'returned', 'verified', 'approved')"
 ONCE_PER_MEMBER = "claim_type IN ('JKM', 'JHT') AND state <> 'rejected'"
 
 
+OPEN_CLAIM_STATES = "state IN ('submitted', 'returned', 'verified', 'approved')"
+
+
 class Claim(TimestampMixin, Base):
     """A benefit claim of a member (or their heir), from intake to payment."""
 
@@ -116,6 +119,15 @@ class Claim(TimestampMixin, Base):
         UniqueConstraint("payment_reference", name="uq_claim_payment_reference"),
         Index("ix_claim_office_state_due", "office_id", "state", "due_date"),
         Index("ix_claim_region_state_level", "region_id", "state", "approval_level"),
+        # The dashboards count the overdue open claims (migration 0019).
+        Index(
+            "ix_claim_open_region_office_due",
+            "region_id",
+            "office_id",
+            "due_date",
+            postgresql_where=text(OPEN_CLAIM_STATES),
+            sqlite_where=text(OPEN_CLAIM_STATES),
+        ),
         # Lists at scale (migration 0007): each list order with the id that breaks ties, the
         # default order per region, office and status, claimants' names by trigram.
         Index("ix_claim_submitted_id", "submitted_at", "id"),

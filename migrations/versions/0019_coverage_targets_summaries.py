@@ -14,6 +14,8 @@ Create Date: 2026-12-03 12:40:00
   together), adjusts them in its own transaction. An update subtracts the old key and adds the
   new; a member moved (office, department, sector, domicile) moves their payments too.
   The tables are filled from the existing rows here.
+- ``ix_claim_open_region_office_due``: the open claims by region, office and due date (the
+  dashboards count the overdue ones).
 
 Caution for later migrations: on SQLite a batch migration of ``member``, ``contribution_payment``
 or ``claim`` recreates the table and drops its triggers; call ``create_triggers()`` again.
@@ -311,6 +313,16 @@ def upgrade():
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(*CLAIM_KEYS, name=op.f("pk_coverage_claims")),
     )
+    # The overdue claims are counted from the claims (their due date passes with the days): an
+    # index of the open claims alone, counted without reading the table.
+    open_claims = sa.text("state IN ('submitted', 'returned', 'verified', 'approved')")
+    op.create_index(
+        "ix_claim_open_region_office_due",
+        "claim",
+        ["region_id", "office_id", "due_date"],
+        postgresql_where=open_claims,
+        sqlite_where=open_claims,
+    )
     bind = op.get_bind()
     _fill(bind)
     create_triggers(bind)
@@ -318,6 +330,7 @@ def upgrade():
 
 def downgrade():
     drop_triggers(op.get_bind())
+    op.drop_index("ix_claim_open_region_office_due", table_name="claim")
     op.drop_table("coverage_claims")
     op.drop_table("coverage_payments")
     op.drop_table("coverage_members")
