@@ -292,7 +292,9 @@ def test_the_openapi_document_validates_and_the_docs_page_runs_under_the_csp(app
     )
     assert "<script>" not in html and "cdn" not in html.lower()
     for src in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/api-docs.js"):
-        assert f'src="{src}"' in html and http.get(src).status_code == 200
+        assert f'src="{src}"' in html
+        with http.get(src) as script:
+            assert script.status_code == 200
 
 
 def test_a_file_over_the_upload_limit_gets_413(app, api):
