@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backoffice.errors import Forbidden, NotFound
 from backoffice.extensions import db
@@ -212,6 +212,9 @@ def test_the_members_list_is_scoped_paginated_and_synchronises(app, session, use
         )
     )
     assert expected, "the demo has members of Dinas Pertanian"
+    # A member the bulk loader wrote (COPY) has no updated_at: listed by its creation time.
+    session.execute(update(Member).where(Member.kpj == min(expected)).values(updated_at=None))
+    session.commit()
     seen: list[str] = []
     url = "/api/v1/members?limit=3"
     while url:
@@ -226,7 +229,8 @@ def test_the_members_list_is_scoped_paginated_and_synchronises(app, session, use
 
     future = pertanian.get("/api/v1/members?updated_since=2999-01-01T00:00:00%2B07:00")
     assert future.status_code == 200 and future.get_json()["items"] == []
-    member = session.scalar(select(Member).where(Member.kpj == seen[0]))
+    member = session.scalar(select(Member).where(Member.kpj == max(expected)))
+    assert max(expected) != min(expected)
     since = member.updated_at
     member.phone = "081299990000"
     session.commit()
@@ -292,7 +296,9 @@ def test_the_openapi_document_validates_and_the_docs_page_runs_under_the_csp(app
     )
     assert "<script>" not in html and "cdn" not in html.lower()
     for src in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/api-docs.js"):
-        assert f'src="{src}"' in html and http.get(src).status_code == 200
+        assert f'src="{src}"' in html
+        with http.get(src) as script:
+            assert script.status_code == 200
 
 
 def test_a_file_over_the_upload_limit_gets_413(app, api):

@@ -14,7 +14,7 @@ import marshmallow as ma
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_smorest import Blueprint
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -362,17 +362,19 @@ def list_members(
     after = _decode(cursor)
     if after is ... or (after is not None and not (isinstance(after, list) and len(after) == 2)):
         return _bad_cursor()
+    # A member written by the bulk loader (COPY) has no updated_at: its creation counts.
+    changed = func.coalesce(Member.updated_at, Member.created_at)
     stmt = authz.scope(principal(), select(Member), Member)
     if updated_since is not None:
-        stmt = stmt.where(Member.updated_at >= _utc(updated_since))
+        stmt = stmt.where(changed >= _utc(updated_since))
     if after is not None:
         try:
             moment = _utc(datetime.fromisoformat(after[0]))
             last_id = int(after[1])
         except (TypeError, ValueError):
             return _bad_cursor()
-        stmt = stmt.where(tuple_(Member.updated_at, Member.id) > tuple_(moment, last_id))
-    found = list(db.session.scalars(stmt.order_by(Member.updated_at, Member.id).limit(limit + 1)))
+        stmt = stmt.where(tuple_(changed, Member.id) > tuple_(moment, last_id))
+    found = list(db.session.scalars(stmt.order_by(changed, Member.id).limit(limit + 1)))
     page = found[:limit]
     today = today_in_jakarta()
     rules = membership.rules_on(db.session, today)
@@ -392,14 +394,14 @@ def list_members(
                 "monthly_contribution": member.monthly_contribution,
                 "start_date": member.start_date,
                 "batch_id": member.batch_id,
-                "updated_at": member.updated_at,
+                "updated_at": member.updated_at or member.created_at,
             }
         )
     more = len(found) > limit
     next_cursor = None
     if more:
         last = page[-1]
-        next_cursor = _encode([_utc(last.updated_at).isoformat(), last.id])
+        next_cursor = _encode([_utc(last.updated_at or last.created_at).isoformat(), last.id])
     return {"items": items, "next_cursor": next_cursor}
 
 
