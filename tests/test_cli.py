@@ -65,7 +65,8 @@ def test_seed_demo_on_an_empty_database_says_what_it_loaded_and_the_logins(empty
     assert result.exit_code == 0, result.output
     first, logins, *users = result.output.splitlines()
     assert first.startswith("Demo data loaded: 7 claim, ") and first.endswith(
-        " contribution_payment, 3 department, 19 holiday_correction, 44 member, 4 member_batch,"
+        " contribution_payment, 12 coverage_target, 3 department, 19 holiday_correction, 44 member,"
+        " 4 member_batch,"
         " 1 member_correction, 44 member_history, 13 office, 1 office_proposal, 14 regency,"
         " 2 region, 11 user."
     )
