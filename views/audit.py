@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import g
 from flask_admin.contrib.sqla.filters import (
     DateBetweenFilter,
     DateGreaterFilter,
@@ -68,8 +69,12 @@ def _role(view: Any, context: Any, model: Any, name: str) -> str:
 
 
 def _record_no(view: Any, context: Any, model: Any, name: str) -> str:
-    """A claim by its number (``JKK-000002``), other records by their number."""
+    """A claim by its number (``JKK-000002``), other records by their number. A list page reads
+    its claims' numbers in one statement (``AuditView.get_list``); one event's page by id."""
     if model.record_type == "claim" and (model.record_id or "").isdigit():
+        numbers = g.get("audit_claim_numbers")
+        if numbers is not None and int(model.record_id) in numbers:
+            return numbers[int(model.record_id)]
         claim = db.session.get(Claim, int(model.record_id))
         if claim is not None:
             return str(claim)
@@ -157,6 +162,36 @@ class RecordNumberFilter(FilterEqual):
 
 
 class AuditView(SecuredModelView):
+    def get_list(  # type: ignore[override]
+        self,
+        page: int | None,
+        sort_column: Any,
+        sort_desc: bool,
+        search: str | None,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> Any:
+        """The page's events, and the numbers of the claims they name in one statement (the same
+        statement on every page, so a page's statements do not depend on its rows)."""
+        count, events = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute, page_size
+        )
+        if execute and events is not None:
+            events = list(events)
+            ids = {
+                int(e.record_id)
+                for e in events
+                if e.record_type == "claim" and (e.record_id or "").isdigit()
+            }
+            rows = db.session.execute(
+                select(Claim.id, Claim.claim_type).where(Claim.id.in_(ids or {0}))
+            )
+            g.audit_claim_numbers = {
+                claim_id: f"{claim_type.value}-{claim_id:06d}" for claim_id, claim_type in rows
+            }
+        return count, events
+
     screen = "audit"
     can_view_details = True
     column_list = [

@@ -71,14 +71,25 @@ class ScopedChoiceFilter(FilterEqual):
     Flask-Admin reads filter options once at start-up; these are read for each list page.
     """
 
-    def __init__(self, column: Any, name: Any, model: type, label: Callable[[Any], str]) -> None:
+    def __init__(
+        self,
+        column: Any,
+        name: Any,
+        model: type,
+        label: Callable[[Any], str],
+        load: tuple[Any, ...] = (),
+    ) -> None:
         super().__init__(column, name, options=[("", "")])
         self.choice_model = model
         self.choice_label = label
+        # Loader options for what the label reads (a department's regency): one statement.
+        self.load = load
 
     def scoped_options(self) -> list[tuple[str, str]]:
         rows = db.session.scalars(
-            select(self.choice_model).where(authz.row_condition(current_user, self.choice_model))
+            select(self.choice_model)
+            .where(authz.row_condition(current_user, self.choice_model))
+            .options(*self.load)
         )
         return sorted(((str(r.id), self.choice_label(r)) for r in rows), key=lambda o: o[1])
 

@@ -220,7 +220,13 @@ class MemberView(RevealRoute, SecuredModelView):
             lambda: _domicile_options(),
         ),
         # The dashboards' figures open the list they count (views/coverage.py).
-        ScopedChoiceFilter(Member.department_id, _l("Department"), Department, str),
+        ScopedChoiceFilter(
+            Member.department_id,
+            _l("Department"),
+            Department,
+            str,
+            load=(joinedload(Department.regency),),
+        ),
         StartMonthFilter(Member.start_date, _l("Registered in (month)")),
     ]
     column_default_sort = ("created_at", True)
