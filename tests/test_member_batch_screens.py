@@ -288,6 +288,20 @@ def test_liaison_uploads_a_messy_file_clerk_decides_and_liaison_sees_kpj_numbers
     queue_html = page.html  # the queue shows the batch only while it waits for decisions
     assert page.text("count-pending") == "4"
     assert not page.row(6).all("input")  # an invalid row cannot be ticked
+    # Every decision on rows cannot be undone: each button asks first, in the page
+    # (static/confirm.js), in Indonesian.
+    for action, label in (
+        ("accept_all", "Terima semua baris yang menunggu"),
+        ("accept_rows", "Terima baris terpilih"),
+        ("reject_rows", "Tolak baris terpilih"),
+    ):
+        button = page.dom.by_id(f"action-{action}")
+        assert button.text == label
+        assert button.attrs["data-confirm"] == (
+            f"{label}: keputusan ini tidak dapat dibatalkan. Lanjutkan?"
+        )
+        assert button.attrs["data-confirm-yes"] == f"Ya, {label.lower()}"
+        assert button.attrs["data-confirm-no"] == "Batal"
     response = decide(
         clerk,
         batch_id,
