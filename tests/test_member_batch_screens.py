@@ -288,6 +288,20 @@ def test_liaison_uploads_a_messy_file_clerk_decides_and_liaison_sees_kpj_numbers
     queue_html = page.html  # the queue shows the batch only while it waits for decisions
     assert page.text("count-pending") == "4"
     assert not page.row(6).all("input")  # an invalid row cannot be ticked
+    # Every decision on rows cannot be undone: each button asks first, in the page
+    # (static/confirm.js), in Indonesian.
+    for action, label in (
+        ("accept_all", "Terima semua baris yang menunggu"),
+        ("accept_rows", "Terima baris terpilih"),
+        ("reject_rows", "Tolak baris terpilih"),
+    ):
+        button = page.dom.by_id(f"action-{action}")
+        assert button.text == label
+        assert button.attrs["data-confirm"] == (
+            f"{label}: keputusan ini tidak dapat dibatalkan. Lanjutkan?"
+        )
+        assert button.attrs["data-confirm-yes"] == f"Ya, {label.lower()}"
+        assert button.attrs["data-confirm-no"] == "Batal"
     response = decide(
         clerk,
         batch_id,
@@ -504,6 +518,23 @@ def test_an_upload_without_a_file_asks_for_one(login, session):
     assert count(session, MemberBatch) == 0
 
 
+def test_the_upload_page_shows_a_progress_bar_while_the_file_goes_up(login, session):
+    """static/upload.js sends the form itself and fills the hidden <progress>; without the
+    script the form is an ordinary post (its action is the page itself)."""
+    liaison = login(LIAISON)
+    page = get(liaison, "/admin/batch/new/")
+    form = page.dom.by_id("upload-form")
+    assert form.attrs["data-upload-progress"] == "upload-progress"
+    assert form.attrs["method"] == "post" and "action" not in form.attrs  # posts to its page
+    box = page.dom.by_id("upload-progress")
+    assert "hidden" in box.attrs and box.all("progress")
+    assert box.text == "Mengirim berkas..."
+    [script] = [s for s in page.dom.all("script") if s.attrs.get("src", "").endswith("upload.js")]
+    assert script.attrs.get("nonce")
+    served = liaison.get(script.attrs["src"])
+    assert served.status_code == 200 and "data-upload-progress" in served.get_data(as_text=True)
+
+
 # --- 4. the same file twice --------------------------------------------------------------------
 
 
@@ -680,6 +711,7 @@ def test_liaison_starts_again_checks_whose_task_was_lost(login, session, monkeyp
     page = get(liaison, details)
     assert page.text("item-state") == "sedang diperiksa"
     assert '<meta http-equiv="refresh"' in page.html  # still expected to finish
+    assert page.dom.by_id("checking-bar").attrs.get("value") is None  # under way, no total yet
     assert not page.dom.all(id="action-retry") and not page.dom.all(id="checks-lost")
 
     batch = session.get(MemberBatch, batch_id)

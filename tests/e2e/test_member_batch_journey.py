@@ -174,6 +174,8 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
     for number in accepted:
         clerk.locator(f"#row-{number} input[type=checkbox]").check()
     clerk.get_by_role("button", name="Terima baris terpilih").click()
+    expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
+    clerk.locator("#confirm-yes").click()
     expect(ui.flash(clerk)).to_contain_text(
         f"Baris diterima. Batch no. {first}: 6 diterima, 0 ditolak, 1 menunggu."
     )
@@ -181,12 +183,16 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
     clerk.locator("#row-11 input[type=checkbox]").check()
     clerk.get_by_label("Alasan (wajib untuk menolak baris)").fill(REASON)
     clerk.get_by_role("button", name="Tolak baris terpilih").click()
+    expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
+    clerk.locator("#confirm-yes").click()
     expect(ui.flash(clerk)).to_contain_text("1 baris ditolak.")
     expect(clerk).to_have_url(actors.server.url + "/admin/registration_queue/")
 
     # The corrected batch, accepted whole; then only the demo's batches wait.
     ui.open_details(ui.list_row(clerk, "perbaikan.xlsx"))
     clerk.get_by_role("button", name="Terima semua baris yang menunggu").click()
+    expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
+    clerk.locator("#confirm-yes").click()
     expect(clerk).to_have_url(actors.server.url + "/admin/registration_queue/")
     expect(ui.menu_badge(clerk, "Antrean pendaftaran")).to_have_text(str(DEMO_WAITING))
     expect(clerk.locator("table.model-list")).not_to_contain_text(FILENAME)
