@@ -854,7 +854,7 @@ def _foreign_group(
         )
         session.commit()
         f.add(head, head.username, head.full_name)
-        proposal = _proposal(session, head, f"KCP Rahasia {tag}", office_code, regency_code)
+        proposal = _proposal(session, head, f"Perintis Rahasia {tag}", office_code, regency_code)
         proposals.decide(session, head, proposal.id, "submit")
         f.add(proposal, proposal.name)
         f.add(user(clerk), clerk)
