@@ -32,6 +32,9 @@ MENU = [
     ("Office proposals", "proposal"),
     ("Reference data", REFERENCE_DATA),
     ("Audit trail", "audit"),
+    ("Email outbox", "outbox"),
+    # The inbox is in the menu's data but hidden (the navbar's bell opens it).
+    ("Notifications", "notifications"),
 ]
 
 
