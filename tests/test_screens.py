@@ -36,6 +36,7 @@ MENU = [
     ("API tokens", "api_token"),
     ("Audit trail", "audit"),
     ("Email outbox", "outbox"),
+    # The inbox is in the menu's data but hidden (the navbar's bell opens it).
     ("Notifications", "notifications"),
 ]
 
