@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.rules.kpj import kpj_is_valid
+from backoffice.rules.personal_data import mask_phone
 from models import (
     AuditEvent,
     BatchRow,
@@ -434,6 +435,20 @@ def test_the_serving_office_and_its_region_see_the_batch(login, serang_batch):
         listing = get(login(username), "/admin/batch/")
         assert SECRET_FILE in listing.html, username
         assert links_to(listing, f"/admin/batch/details/?id={serang_batch}"), username
+
+
+def test_the_clerk_verifies_each_row_with_its_details_personal_data_masked(login, serang_batch):
+    page = get(login(SECOND_CLERK), queue_details(serang_batch))
+    row = page.dom.by_id("row-2")
+    cells = {c.attrs["class"]: c.text for c in row.all("td") if "class" in c.attrs}
+    assert cells["birth-date"] == "17/08/1990" and cells["sex"] == "Laki-laki"
+    assert cells["income"] == "Rp1.000.000" and cells["programmes"] == "JKK, JKM"
+    # Address and phone masked (UU 27/2022), like the NIK beside them.
+    assert cells["phone"] == mask_phone("081234567801") and "Cibeber" not in cells["address"]
+    assert cells["address"].startswith("Kp. C")
+    # A row the checks refused has no values: it points to its errors.
+    refused = page.dom.by_id("row-4").text
+    assert "Lihat kesalahan di atas" in refused
 
 
 # --- 3. files refused as a whole ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,10 +23,10 @@ from backoffice.clock import jakarta_day, today_in_jakarta
 from backoffice.errors import Forbidden
 from backoffice.extensions import db
 from backoffice.forms import AppForm
-from backoffice.i18n import format_date
+from backoffice.i18n import format_date, format_rupiah
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
-from backoffice.rules.personal_data import mask_nik
+from backoffice.rules.personal_data import mask_address, mask_nik, mask_phone
 from backoffice.services import batch_intake, personal_data, reference
 from backoffice.services import batches as service
 from backoffice.transaction import unit_of_work
@@ -365,6 +366,7 @@ def _details_context(
         else None,
         "ignored_note": _ignored_note(batch),
         "row_nik": _row_nik(batch),
+        "row_details": _row_details(),
         "niks_revealed": bool(revealed()),
         "reveal_rows": reveal_button(
             url_for(".reveal_rows", id=batch.id, rows=row_state or None, page=page),
@@ -410,6 +412,29 @@ def _row_nik(batch: MemberBatch) -> Any:
         return row.nik if row.id in shown else mask_nik(row.nik)
 
     return row_nik
+
+
+def _row_details() -> Any:
+    """What a clerk verifies of a checked row besides its NIK and name: birth date, sex,
+    address and phone (masked, UU 27/2022: the rows' reveal shows the NIKs only), income level
+    and programmes; ``None`` for a row the checks refused (its problems are listed above)."""
+
+    def row_details(row: BatchRow) -> dict[str, str] | None:
+        data = row.data
+        if not data:
+            return None
+        birth = data.get("birth_date")
+        income = data.get("income")
+        return {
+            "birth_date": format_date(date.fromisoformat(birth)) if birth else "-",
+            "sex": gettext("Male") if data.get("sex") == "L" else gettext("Female"),
+            "address": mask_address(data.get("address")) or "-",
+            "phone": mask_phone(data.get("phone")) or "-",
+            "income": format_rupiah(income) if isinstance(income, int) else "-",
+            "programmes": ", ".join(data.get("programmes") or ()) or "-",
+        }
+
+    return row_details
 
 
 def _ignored_note(batch: MemberBatch) -> str | None:
