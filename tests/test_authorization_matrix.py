@@ -39,6 +39,7 @@ STAFF = {"admin", "regional_head", "auditor", "branch_head", "clerk"}
 
 POLICY: dict[str, frozenset[str] | str] = {
     "static": PUBLIC,
+    "favicon": PUBLIC,  # a redirect to the static icon
     "admin.static": PUBLIC,
     # The API's document and its browsable page are public; its calls take a token.
     "api-docs.openapi_json": PUBLIC,
@@ -113,6 +114,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     # Printed documents (the member card, a paid claim's payment letter): the office's staff.
     "member.member_card": frozenset({"clerk", "branch_head"}),
     "claim.payment_letter": frozenset({"clerk", "branch_head"}),
+    "claim.documents_receipt": frozenset({"clerk", "branch_head"}),
     **model_view("correction", read={"clerk", "branch_head"}, write=set(), export=set()),
     "correction.decide": frozenset({"clerk", "branch_head"}),
     "correction.document": frozenset({"clerk", "branch_head"}),
@@ -130,7 +132,9 @@ POLICY: dict[str, frozenset[str] | str] = {
     ),
     "claim.decide": frozenset({"regional_head", "branch_head", "clerk"}),
     "claim.document": frozenset({"admin", "regional_head", "auditor", "branch_head", "clerk"}),
+    "claim.view_document": frozenset({"admin", "regional_head", "auditor", "branch_head", "clerk"}),
     "claim.upload_document": frozenset({"branch_head", "clerk"}),
+    "claim.upload_documents": frozenset({"branch_head", "clerk"}),
     "claim.check_document": frozenset({"branch_head", "clerk"}),
     **model_view(
         "claim_queue",
