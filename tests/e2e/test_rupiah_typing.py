@@ -19,6 +19,8 @@ pytestmark = pytest.mark.e2e
 def test_a_clerk_sees_the_thousands_grouped_while_typing(actors):
     clerk = actors.login("petugas.serang")
     clerk.goto("/admin/claim/new/")
+    # The JKK fields are shown once the type is chosen (static/claim_form.js).
+    clerk.locator("#claim_type").select_option("JKK")
     cost = clerk.get_by_label("Biaya pengobatan (Rp)")
     cost.press_sequentially("45000000")
     expect(cost).to_have_value("45.000.000")
