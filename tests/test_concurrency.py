@@ -326,8 +326,13 @@ def test_fifty_clerks_deciding_the_same_200_items_at_once_decide_each_exactly_on
     )
     assert db.session.scalar(select(func.count()).select_from(Member)) == members_before + BATCHES
 
-    # exactly the 200 decisions were audited, in one unbroken chain
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before + 200
+    # exactly the 200 decisions were audited, and each member registered once ("create"), in
+    # one unbroken chain
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent))
+        == events_before + 200 + BATCHES
+    )
+    assert events("member", "create") == Counter({m.id: 1 for m in registered})
     assert verify_chain(db.session).ok
     # the work was shared: many clerks won some item (they really raced)
     winners = {c.approved_by_id for c in claims} | {r.decided_by_id for r in rows}
