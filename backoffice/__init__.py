@@ -22,7 +22,7 @@ from models import User
 from views import init_admin
 
 from . import audit_keys, cli, tasks
-from .api import init_api, is_api_request, problem
+from .api import error_message, init_api, is_api_request, problem
 from .auth import bp as auth_bp
 from .auth.forms import LanguageForm, LogoutForm
 from .config import Config
@@ -201,25 +201,11 @@ def _unread_notifications() -> int:
 
 
 def _register_error_pages(app: Flask) -> None:
-
-    messages = {
-        400: lambda: gettext("The request could not be understood."),
-        403: lambda: gettext("You do not have access to this page."),
-        404: lambda: gettext("The page or record was not found."),
-        405: lambda: gettext("This action is not allowed here."),
-        413: lambda: gettext(
-            "The file is larger than %(limit)s MB. Split it into smaller files and upload them "
-            "one by one.",
-            limit=max(1, app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)),
-        ),
-        429: lambda: gettext("Too many requests. Please wait a moment and try again."),
-        500: lambda: gettext("Something went wrong on our side. The error has been logged."),
-    }
-
     def render(code: int, message: str | None = None) -> Any:
+        message = message or error_message(code)
         if is_api_request():  # a URL under /api/v1 that no endpoint answers
-            return problem(code, message or messages[code]())
-        return render_template("error.html", code=code, message=message or messages[code]()), code
+            return problem(code, message)
+        return render_template("error.html", code=code, message=message), code
 
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda e, code=code: render(code))
@@ -229,9 +215,7 @@ def _register_error_pages(app: Flask) -> None:
         # Every other error status gets the same page (never Werkzeug's own).
         if e.code is None or e.code < 400:
             return e
-        if e.code >= 500:
-            return render(e.code, messages[500]())
-        return render(e.code, gettext("The request could not be completed."))
+        return render(e.code)
 
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError) -> Any:

@@ -15,7 +15,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..extensions import csrf
-from .guard import handle_domain_error, handle_error, is_api_request
+from .guard import error_message, handle_domain_error, handle_error, is_api_request
 from .problems import API_PREFIX, problem
 from .routes import BLUEPRINTS
 
@@ -59,4 +59,11 @@ def init_api(app: Flask) -> BackofficeApi:
     return api
 
 
-__all__ = ["handle_domain_error", "handle_error", "init_api", "is_api_request", "problem"]
+__all__ = [
+    "error_message",
+    "handle_domain_error",
+    "handle_error",
+    "init_api",
+    "is_api_request",
+    "problem",
+]

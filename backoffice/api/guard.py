@@ -20,7 +20,8 @@ def is_api_request() -> bool:
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
-def _message(code: int) -> str:
+def error_message(code: int) -> str:
+    """The message of an HTTP error status, the same on the screens' error pages and the API."""
     messages = {
         400: lambda: gettext("The request could not be understood."),
         403: lambda: gettext("You do not have access to this page."),
@@ -48,12 +49,12 @@ def handle_error(error: HTTPException) -> Any:
         return problem(
             422, gettext("The request could not be understood."), code="invalid", errors=errors
         )
-    return problem(code, _message(code))
+    return problem(code, error_message(code))
 
 
 def handle_domain_error(error: DomainError) -> Any:
     if isinstance(error, NotFound):
-        return problem(404, _message(404), code="not_found")
+        return problem(404, error_message(404), code="not_found")
     if isinstance(error, Forbidden):
         return problem(403, error.message, code="forbidden")
     return problem(409, error.message, code="refused")
@@ -92,4 +93,4 @@ def _rate_limited(token_id: int) -> Any:
         return None
     stats = throttle._call("get_window_stats", item, *ids)
     wait = max(1, int(stats.reset_time - time.time()) + 1)
-    return problem(429, _message(429), code="rate_limited", headers={"Retry-After": str(wait)})
+    return problem(429, error_message(429), code="rate_limited", headers={"Retry-After": str(wait)})
