@@ -29,6 +29,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from tests.html_page import VOID_ELEMENTS
+
 CATALOGS = (
     Path(__file__).resolve().parents[1] / "backoffice" / "translations" / "id" / "LC_MESSAGES"
 )
@@ -67,20 +69,6 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 _WORD_TOKEN = re.compile(r"([A-Za-z]+)(?:'s)?")
 
 _SKIPPED_TAGS = {"script", "style", "template", "noscript", "head"}
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "wbr",
-}
 
 
 class _Text(HTMLParser):
@@ -98,7 +86,7 @@ class _Text(HTMLParser):
         return any(hidden for _, hidden in self.stack)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
+        if tag in VOID_ELEMENTS:
             return
         a = dict(attrs)
         if a.get("id") == "filter-groups-data":
@@ -259,7 +247,7 @@ class _Links(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag in _VOID:
+        if tag in VOID_ELEMENTS:
             return
         self.depth.append(tag)
         if a.get("id") == "admin-navbar-collapse":
