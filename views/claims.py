@@ -677,31 +677,23 @@ class ClaimView(DecisionRoute, _ClaimScreen):
     def payment_letter(self) -> Any:
         """The payment letter of a paid claim as PDF ("Unduh surat pembayaran"), scoped like
         the details page; a claim not paid has none (said on its page)."""
-        if not documents_pdf.may_print(current_user):
-            abort(403)
-        claim = self.get_one(request.args.get("id", ""))
-        try:
-            with unit_of_work(db.session):
-                document = documents_pdf.payment_letter(
-                    db.session, current_user, claim, ip=request.remote_addr
-                )
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(url_for(".details_view", id=claim.id))
-        return pdf_download(document)
+        return self._printed(documents_pdf.payment_letter)
 
     @expose("/documents/receipt/")
     def documents_receipt(self) -> Any:
         """The receipt of the documents received, as PDF (``Tanda terima dokumen``), for the
         claimant at the counter; scoped like the details page."""
+        return self._printed(documents_pdf.documents_receipt)
+
+    def _printed(self, make: Any) -> Any:
+        """A claim's printed document made by ``make`` (a ``documents_pdf`` function), audited in
+        its transaction; what the service refuses (a claim not paid) is said on the claim's page."""
         if not documents_pdf.may_print(current_user):
             abort(403)
         claim = self.get_one(request.args.get("id", ""))
         try:
             with unit_of_work(db.session):
-                document = documents_pdf.documents_receipt(
-                    db.session, current_user, claim, ip=request.remote_addr
-                )
+                document = make(db.session, current_user, claim, ip=request.remote_addr)
         except DomainError as exc:
             flash(str(exc.message), "error")
             return redirect(url_for(".details_view", id=claim.id))
