@@ -21,6 +21,7 @@ from flask_admin.contrib.sqla.filters import (
 )
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import load_only
 
 from backoffice.clock import JAKARTA
 from backoffice.extensions import db
@@ -184,12 +185,12 @@ class AuditView(SecuredModelView):
                 for e in events
                 if e.record_type == "claim" and (e.record_id or "").isdigit()
             }
-            rows = db.session.execute(
-                select(Claim.id, Claim.claim_type).where(Claim.id.in_(ids or {0}))
+            claims = db.session.scalars(
+                select(Claim)
+                .options(load_only(Claim.id, Claim.claim_type))
+                .where(Claim.id.in_(ids))
             )
-            g.audit_claim_numbers = {
-                claim_id: f"{claim_type.value}-{claim_id:06d}" for claim_id, claim_type in rows
-            }
+            g.audit_claim_numbers = {claim.id: str(claim) for claim in claims}
         return count, events
 
     screen = "audit"
