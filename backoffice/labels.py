@@ -145,3 +145,8 @@ def role_label(value: str | None) -> str:
 
 def state_label(value: str | None) -> str:
     return "" if not value else str(STATE_LABELS.get(value, value))
+
+
+def sex_label(code: str | None) -> str:
+    """A member's sex as stored (``L`` laki-laki, ``P`` perempuan), in the user's language."""
+    return str(_l("Male") if code == "L" else _l("Female"))

@@ -26,6 +26,7 @@ from backoffice.forms import AppForm
 from backoffice.i18n import format_date, format_rupiah
 from backoffice.importing import FileRefused, template_xlsx
 from backoffice.importing.columns import HEADERS, REQUIRED_FIELDS
+from backoffice.labels import sex_label
 from backoffice.rules.personal_data import mask_address, mask_nik, mask_phone
 from backoffice.services import batch_intake, personal_data, reference
 from backoffice.services import batches as service
@@ -427,7 +428,7 @@ def _row_details() -> Any:
         income = data.get("income")
         return {
             "birth_date": format_date(date.fromisoformat(birth)) if birth else "-",
-            "sex": gettext("Male") if data.get("sex") == "L" else gettext("Female"),
+            "sex": sex_label(data.get("sex")),
             "address": mask_address(data.get("address")) or "-",
             "phone": mask_phone(data.get("phone")) or "-",
             "income": format_rupiah(income) if isinstance(income, int) else "-",

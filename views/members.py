@@ -21,7 +21,7 @@ from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
 from backoffice.forms import AppForm
 from backoffice.i18n import format_rupiah
-from backoffice.labels import STATUS_REASONS, choices
+from backoffice.labels import STATUS_REASONS, choices, sex_label
 from backoffice.listing.search import NameSearch, search_digits, starts_with
 from backoffice.listing.words import WordIndex
 from backoffice.rules.contributions import discounted
@@ -73,7 +73,7 @@ def _rupiah(view: Any, context: Any, model: Member, name: str) -> str:
 
 
 def _sex(view: Any, context: Any, model: Member, name: str) -> Any:
-    return _l("Male") if model.sex == "L" else _l("Female")
+    return sex_label(model.sex)
 
 
 #: The badge colour of each status (Bootstrap 4).
