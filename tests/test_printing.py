@@ -8,6 +8,7 @@ pages (another office's clerk: 404), refused for a claim not paid, each download
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 from typing import Any
 
 import pytest
@@ -16,12 +17,13 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from backoffice.clock import JAKARTA
 from backoffice.i18n import format_rupiah
 from backoffice.rules.personal_data import mask_nik
 from backoffice.services import claim_decisions, claim_documents
 from backoffice.services import claims as service
 from backoffice.services.lifecycle import status_label
-from models import AuditEvent, Claim, ClaimState, Member, Office
+from models import AuditEvent, Claim, ClaimDocument, ClaimState, Member, Office
 from tests.fixtures import claim_world as world
 from tests.steps import done
 
@@ -251,6 +253,12 @@ def test_the_clerk_prints_the_receipt_of_the_documents_received(session, user, l
             filename,
             settings=settings,
         )
+    # The first card came in at 00:30 WIB today, which is still yesterday in UTC: the receipt
+    # prints the day in Jakarta, whatever the hour the test runs.
+    first = session.scalars(
+        select(ClaimDocument).where(ClaimDocument.claim_id == claim.id).order_by(ClaimDocument.id)
+    ).first()
+    first.uploaded_at = datetime.combine(world.today(), time(0, 30), tzinfo=JAKARTA)
     claim.office.address = "Jl. Jenderal Sudirman No. 5, Kota Serang, Banten 42118"
     session.commit()
     client = login(CLERK)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from models import Claim, ClaimState, Member, Office, Role, User
 
 from .. import audit
-from ..clock import today_in_jakarta
+from ..clock import jakarta_day, today_in_jakarta
 from ..errors import DomainError
 from ..i18n import format_rupiah
 from ..labels import label
@@ -388,9 +388,13 @@ def _programmes(programmes: str) -> str:
 
 
 def _date(value: date | datetime | None) -> str:
-    """``3 Desember 2026``: the day, the month's name in the document's language, the year."""
+    """``3 Desember 2026``: the day, the month's name in the document's language, the year. An
+    instant (stored in UTC) is printed as its day in Jakarta: a document handed in at 00:30 WIB
+    was received that day, not the day before."""
     if value is None:
         return "-"
+    if isinstance(value, datetime):
+        value = jakarta_day(value)
     return format_date(value, "d MMMM y", locale=DOCUMENT_LOCALE)
 
 
