@@ -20,6 +20,14 @@ bo_bench_pages``), dropped if it exists and created; dropped at the end unless `
 this checkout's migrations). Defaults: 1,000,000 members,
 a fifth as many claims; ``--members 10000000`` when asked (about 10 GB of disk).
 
+Beside each of this project's pages, its **limit**: the same rows fetched by one raw query and
+rendered by a minimal Jinja table with the same columns and a link per row, in the same process
+and timed the same way (``limit_baseline``). The statement is the page's own row statement,
+recorded while the page is served (the one with a LIMIT that returns the most rows; for a
+details page the first that reads the record), run again on the engine's DBAPI connection; the
+table has as many columns as the page's list header. What a page costs beyond its limit is our
+Python and Jinja, not the database: the tables print the ratio ``page / limit`` (medians).
+
 A slow page is measured for at most about 30 s (at least 5 requests; the table then says how many).
 ``--only TEXT`` measures the pages whose label contains TEXT; ``--json FILE`` keeps the figures;
 ``--compare FILE`` (the ``--json`` of a smaller run) prints how each page grew, e.g. a run at
@@ -230,8 +238,18 @@ def _samples(app: Any) -> dict[str, Any]:
         claim = session.scalars(
             select(Claim).where(Claim.claimant_name.like("% %")).order_by(Claim.id.desc()).limit(1)
         ).one()
+        office = session.scalar(select(Office.id).where(Office.code == "B01"))
+        # A member and a claim of KC Serang (the clerk's office) for the details pages.
+        in_office = session.scalar(
+            select(Member.id).where(Member.office_id == office).order_by(Member.id.desc()).limit(1)
+        )
+        office_claim = session.scalar(
+            select(Claim.id).where(Claim.office_id == office).order_by(Claim.id.desc()).limit(1)
+        )
         values = {
-            "office": session.scalar(select(Office.id).where(Office.code == "B01")),
+            "office": office,
+            "office_member": in_office,
+            "office_claim": office_claim,
             "kpj": middle.kpj,
             "nik": middle.nik,  # found only whole: a masked NIK (UU 27/2022)
             "name": " ".join(middle.name.split()[:2]),
@@ -305,7 +323,25 @@ SCOPED = [
     (CLERK, "branch clerk: members, name", "/admin/member/?search={name}"),
     (CLERK, "branch clerk: claims to handle", "/admin/claim_queue/"),
     (CLERK, "branch clerk: registration queue", "/admin/registration_queue/"),
+    (CLERK, "branch clerk: member details", "/admin/member/details/?id={office_member}"),
+    (CLERK, "branch clerk: claim details", "/admin/claim/details/?id={office_claim}"),
 ]
+
+#: The table each screen reads its rows from (the limit baseline's row statement).
+TABLES = {
+    "member": "member",
+    "claim": "claim",
+    "claim_queue": "claim",
+    "batch": "member_batch",
+    "registration_queue": "member_batch",
+    "proposal": "office_proposal",
+    "proposal_queue": "office_proposal",
+    "audit": "audit_event",
+}
+
+
+def _table(url: str) -> str:
+    return TABLES[url.split("/")[2]]
 
 
 def measure(client: Any, url: str, requests: int, budget: float = 30.0) -> dict[str, Any]:
@@ -338,6 +374,109 @@ def measure(client: Any, url: str, requests: int, budget: float = 30.0) -> dict[
 def _cell(result: dict[str, Any], requests: int) -> str:
     text = f"{result['median']:.0f} / {result['p95']:.0f}"
     return text if result["n"] >= requests else f"{text} (n={result['n']})"
+
+
+# --------------------------------------------------------------------------------------------
+# The limit baseline: one raw query, a minimal Jinja table
+# --------------------------------------------------------------------------------------------
+
+#: The least a list page can cost: its rows and a link per row, nothing else around them.
+LIMIT_TEMPLATE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ title }}</title>
+</head><body><table><thead><tr>{% for name in columns %}<th>{{ name }}</th>{% endfor %}</tr>
+</thead><tbody>{% for row in rows %}<tr><td><a href="{{ details }}?id={{ row[0] }}">{{ row[0] }}</a>
+</td>{% for value in row[1:width] %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</tbody>
+</table></body></html>"""
+
+
+class _Recorder:
+    """The statements a request runs, with their parameters and how many rows each returned."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.engine = engine
+        self.statements: list[tuple[str, Any, int]] = []
+        self.on = False
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _after(self, conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if self.on:
+            self.statements.append((statement, params, cursor.rowcount))
+
+    def record(self, client: Any, url: str) -> tuple[str, list[tuple[str, Any, int]]]:
+        self.statements, self.on = [], True
+        try:
+            html = client.get(url).get_data(as_text=True)
+        finally:
+            self.on = False
+        return html, self.statements
+
+
+def _row_statement(statements: list[tuple[str, Any, int]], table: str) -> tuple[str, Any]:
+    """The statement that reads the page's rows from ``table``: among those with a LIMIT, the
+    one that returned the most rows (the last of equals); else the first that reads the table."""
+    reading = [s for s in statements if s[0].lstrip().upper().startswith("SELECT")]
+    reading = [s for s in reading if f"FROM {table}" in s[0] or f"JOIN {table}" in s[0]]
+    limited = [s for s in reading if "LIMIT" in s[0].upper() and s[2] > 0]
+    if limited:
+        statement, params, _rows = max(reversed(limited), key=lambda s: s[2])
+        return statement, params
+    if not reading:
+        raise SystemExit(f"no statement of the page reads {table}")
+    return reading[0][0], reading[0][1]
+
+
+def limit_baseline(
+    app: Any, recorder: _Recorder, client: Any, url: str, table: str, requests: int
+) -> dict[str, Any]:
+    """The page's limit, timed like the page (``measure``): its row statement on the raw DBAPI
+    connection, the rows into ``LIMIT_TEMPLATE`` with the page's number of columns."""
+    from jinja2 import Environment
+
+    html, statements = recorder.record(client, url)
+    statement, params = _row_statement(statements, table)
+    width = max(1, html.count('class="column-header'))
+    template = Environment(autoescape=True).from_string(LIMIT_TEMPLATE)
+    details = url.split("?")[0].rstrip("/") + "/details/"
+    connection = recorder.engine.raw_connection()
+    try:
+
+        def once() -> int:
+            cursor = connection.cursor()
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            connection.commit()
+            body = template.render(
+                title=table,
+                columns=[f"c{i}" for i in range(width)],
+                rows=rows,
+                width=width,
+                details=details,
+            )
+            return 200 if body else 500
+
+        return _timed(once, requests)
+    finally:
+        connection.close()
+
+
+def _timed(call: Any, requests: int) -> dict[str, Any]:
+    """``measure`` for a callable: two warm-ups, then ``requests`` timed calls."""
+    for _ in range(2):
+        status = call()
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status = call()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    return {"median": statistics.median(times), "p95": p95, "status": status, "n": len(times)}
+
+
+def _ratio(page: dict[str, Any], limit: dict[str, Any]) -> str:
+    return f"{page['median'] / limit['median']:.1f}x" if limit["median"] else "-"
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,36 +584,51 @@ def main() -> None:
         if info.get("load_seconds"):
             print(f"Load: seed-bulk took {info['load_seconds']:.0f} s ({info['loaded']})")
         print(f"\nServer time per page, ms (median / p95 of {args.requests} requests)\n")
-        print("| page | this project | plain Flask-Admin | plain / this (p95) |")
-        print("|---|---|---|---|")
+        with app.app_context():
+            from backoffice.extensions import db
+
+            recorder = _Recorder(db.engine)
+        print(
+            "| page | this project | limit | this / limit (median) | plain Flask-Admin "
+            "| plain / this (p95) |"
+        )
+        print("|---|---|---|---|---|---|")
         for label, mine, plain in pages(values):
             if args.only and args.only not in label:
                 continue
             m = measure(ours, mine, args.requests)
+            floor = limit_baseline(app, recorder, ours, mine, _table(mine), args.requests)
             p = measure(theirs, plain, args.requests)
             note = (
                 ""
                 if (m["status"], p["status"]) == (200, 200)
                 else (f" (HTTP {m['status']}/{p['status']})")
             )
-            results["pages"].append({"label": label, "ours": m, "plain": p})
+            results["pages"].append({"label": label, "ours": m, "limit": floor, "plain": p})
             print(
-                f"| {label}{note} | {_cell(m, args.requests)} | {_cell(p, args.requests)} "
+                f"| {label}{note} | {_cell(m, args.requests)} | {_cell(floor, args.requests)} "
+                f"| {_ratio(m, floor)} | {_cell(p, args.requests)} "
                 f"| {p['p95'] / m['p95']:.1f}x |",
                 flush=True,
             )
         print("\nThis project, scoped users (no plain counterpart)\n")
-        print("| page | median / p95 |")
-        print("|---|---|")
+        print("| page | median / p95 | limit | this / limit (median) |")
+        print("|---|---|---|---|")
         clients: dict[str, Any] = {}
         for username, label, page in SCOPED:
             if args.only and args.only not in label:
                 continue
             client = clients.setdefault(username, _client(app, username))
-            m = measure(client, page.format(**values), args.requests)
+            url = page.format(**values)
+            m = measure(client, url, args.requests)
+            floor = limit_baseline(app, recorder, client, url, _table(url), args.requests)
             note = "" if m["status"] == 200 else f" (HTTP {m['status']})"
-            results["scoped"].append({"label": label, "ours": m})
-            print(f"| {label}{note} | {_cell(m, args.requests)} |", flush=True)
+            results["scoped"].append({"label": label, "ours": m, "limit": floor})
+            print(
+                f"| {label}{note} | {_cell(m, args.requests)} | {_cell(floor, args.requests)} "
+                f"| {_ratio(m, floor)} |",
+                flush=True,
+            )
         print(f"\nLoad average after: {_load_average()}")
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
