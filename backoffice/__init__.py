@@ -21,7 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from models import User
 from views import init_admin
 
-from . import audit_keys, cli, tasks
+from . import audit_keys, caching, cli, tasks
 from .api import error_message, init_api, is_api_request, problem
 from .auth import bp as auth_bp
 from .auth.forms import LanguageForm, LogoutForm
@@ -147,6 +147,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
+    caching.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -197,7 +198,13 @@ def _register_template_helpers(app: Flask) -> None:
 def _unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
-    return notifications.unread_count(db.session, current_user)
+    return caching.remembered(
+        "unread",
+        caching.WORK,
+        (current_user.id,),
+        lambda: notifications.unread_count(db.session, current_user),
+        caching.BADGE_SECONDS,
+    )
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -119,6 +119,15 @@ class Config:
     # header when clients can reach the app directly). Audit trail and login throttling use it.
     TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
+    # Short-lived caches (backoffice/caching.py: menu badges, filter options): "SimpleCache"
+    # per process, or "RedisCache" with CACHE_REDIS_URL=redis://host:6379/2 shared by every
+    # worker (a change in one is seen at once by all). Every value has its own timeout.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "backoffice:")
+    CACHE_DEFAULT_TIMEOUT = 0
+    CACHE_THRESHOLD = _int_env("CACHE_THRESHOLD", 20_000)
+
     # Notifications by email (backoffice/services/notifications.py), over SMTP: README,
     # docs/deployment.md. MAIL_BACKEND=locmem|console|file|smtp is Flask-Mailman's.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from backoffice import caching
 from backoffice.audit import append_event, canonical_json, verify_chain
 from backoffice.rules.kpj import kpj_is_valid
 from backoffice.seed.bulk import nik_parts, seed_bulk
@@ -122,19 +123,30 @@ def test_statements_per_list_page_do_not_grow_with_the_page_size(
     url = url.format(office=office)
     client = login(username)
     joiner = "&" if "?" in url else "?"
-    counts = {}
+    counts, warm = {}, {}
     for page_size in (20, 50, 100):
         for page in (0, 1):
+            caching.cache.clear()
             with Statements(db.engine) as statements:
                 _page(client, f"{url}{joiner}page_size={page_size}&page={page}")
             counts[(page_size, page)] = len(statements.sql)
+            with Statements(db.engine) as statements:
+                _page(client, f"{url}{joiner}page_size={page_size}&page={page}")
+            warm[(page_size, page)] = len(statements.sql)
     # Neither the rows shown nor the page change how many statements a page sends (no query per
-    # row or per related record), and it stays small: at most 12, the member list's being the
-    # largest (the user, the count, the rows, the options of its office, sector, domicile and
-    # department filters, the three menu badges, the notifications bell; on PostgreSQL also the
-    # planner's estimate).
+    # row or per related record), and it stays small: at most 12 with nothing cached, the member
+    # list's being the largest (the user, the count, the rows, the options of its office,
+    # sector, domicile and department filters, the three menu badges, the notifications bell; on
+    # PostgreSQL also the planner's estimate).
     assert len(set(counts.values())) == 1, counts
     assert max(counts.values()) <= 12, counts
+    # The next page of the same user reads the badges and the filters' options from the cache
+    # (backoffice/caching.py): on the member list only the user, the count and the rows (and
+    # the estimate) remain; no page sends more than with nothing cached.
+    assert len(set(warm.values())) == 1, warm
+    assert max(warm.values()) <= max(counts.values()), (warm, counts)
+    if url.startswith("/admin/member/"):
+        assert max(warm.values()) <= 4, warm
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from backoffice import audit, authz, tasks, workflow
+from backoffice import audit, authz, caching, tasks, workflow
 from backoffice.authz.batches import OPEN_STATES
 from backoffice.authz.personal_data import reveals_any
 from backoffice.clock import jakarta_day, today_in_jakarta
@@ -509,6 +509,7 @@ class RegistrationQueueView(_BatchScreen):
         return super()._handle_view(name, **kwargs)
 
 
+@caching.per_user("batches-waiting")
 def waiting_batches() -> int:
     """Batches waiting in the current user's registration queue (menu badge)."""
     if not authz.may(current_user, "registration_queue"):

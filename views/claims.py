@@ -30,7 +30,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from backoffice import audit, authz, workflow
+from backoffice import audit, authz, caching, workflow
 from backoffice.authz.claims import LEVELS, next_level
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
@@ -934,6 +934,7 @@ _OPEN = Claim.state.in_(
 )
 
 
+@caching.per_user("claims-waiting")
 def waiting_claims() -> int:
     """Claims waiting for the current user (menu badge, on every page): counting stops at
     100 and the badge reads "99+" (a large office's queue is not counted on each page)."""

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, authz, workflow
+from backoffice import audit, authz, caching, workflow
 from backoffice.clock import today_in_jakarta
 from backoffice.errors import DomainError, Forbidden
 from backoffice.extensions import db
@@ -263,6 +263,7 @@ def propose_view(view: Any, member: Member) -> Any:
     )
 
 
+@caching.per_user("corrections-waiting")
 def waiting_count() -> int:
     """Corrections waiting for the current user's decision (menu badge): submitted, of their
     offices, proposed by someone else."""

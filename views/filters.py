@@ -11,12 +11,12 @@ from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
-from backoffice import authz
+from backoffice import authz, caching
 from backoffice.extensions import db
 from backoffice.labels import choices
 
@@ -86,12 +86,26 @@ class ScopedChoiceFilter(FilterEqual):
         self.load = load
 
     def scoped_options(self) -> list[tuple[str, str]]:
-        rows = db.session.scalars(
-            select(self.choice_model)
-            .where(authz.row_condition(current_user, self.choice_model))
-            .options(*self.load)
+        """The choices in the user's scope and language, kept briefly (``caching``): every
+        list page shows them, they change with the reference data."""
+
+        def read() -> list[tuple[str, str]]:
+            rows = db.session.scalars(
+                select(self.choice_model)
+                .where(authz.row_condition(current_user, self.choice_model))
+                .options(*self.load)
+            )
+            return sorted(
+                ((str(r.id), str(self.choice_label(r))) for r in rows), key=lambda o: o[1]
+            )
+
+        return caching.remembered(
+            "options",
+            caching.REFERENCE,
+            (self.choice_model.__name__, self.column, current_user.id, get_locale()),
+            read,
+            caching.OPTIONS_SECONDS,
         )
-        return sorted(((str(r.id), self.choice_label(r)) for r in rows), key=lambda o: o[1])
 
     def validate(self, value: Any) -> bool:
         return str(value).isdigit()
@@ -109,10 +123,22 @@ class ReferenceChoiceFilter(FilterEqual):
         self.read_options = options
 
     def scoped_options(self) -> list[tuple[str, str]]:
-        return self.read_options()
+        """The list's entries in the user's language, kept briefly (``caching``)."""
+        return caching.remembered(
+            "reference-options",
+            caching.REFERENCE,
+            (
+                self.column,
+                self.read_options.__module__,
+                self.read_options.__qualname__,
+                get_locale(),
+            ),
+            self.read_options,
+            caching.OPTIONS_SECONDS,
+        )
 
     def validate(self, value: Any) -> bool:
-        return any(value == code for code, _label in self.read_options())
+        return any(value == code for code, _label in self.scoped_options())
 
 
 #: The largest integer a filter compares with (a signed 64-bit column: BIGINT, SQLite INTEGER).

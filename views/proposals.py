@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from backoffice import audit, authz, workflow
+from backoffice import audit, authz, caching, workflow
 from backoffice.errors import DomainError
 from backoffice.extensions import db
 from backoffice.labels import choices
@@ -376,6 +376,7 @@ class ProposalQueueView(ProposalView):
         self._bulk(ids, "reject")
 
 
+@caching.per_user("proposals-waiting")
 def pending_count() -> int:
     """Proposals waiting for the current user's decision (menu badge)."""
     if not authz.may(current_user, "proposal_queue"):
