@@ -1,14 +1,23 @@
 """Load test: N users working the queues of KC Serang at once, through real HTTP.
 
     python bench/load.py [--users 100] [--duration 60] [--think 2.0] [--workers N]
-                         [--backend sqlite|postgresql]
+                         [--backend sqlite|postgresql] [--pgbouncer [--pgbouncer-pool N]]
     python bench/load.py --base-url http://127.0.0.1:8000 [--database-url URL]
 
 By default it builds a database (PostgreSQL when ``BENCH_DATABASE_URL`` is set or a server
 answers on 127.0.0.1:5432, as ``postgres``, database ``bo_load``, dropped at the end; else a
 temporary SQLite file), migrates it, loads the demo data and prepares work, then starts gunicorn
 with the repo's gunicorn.conf.py (``--workers`` processes, default that file's 2 x cores + 1) on
-a free loopback port. With ``--base-url`` it uses a server that runs already; with
+a free loopback port. With ``--pgbouncer`` gunicorn reaches PostgreSQL through PgBouncer, the
+production shape of docs/deployment.md: the script installs Debian's ``pgbouncer`` package when
+the program is missing (``apt-get install -y pgbouncer``, as root), writes its configuration into
+a temporary directory, runs it on a free loopback port in transaction pooling with
+``--pgbouncer-pool`` server connections (default 2 x cores), as the ``postgres`` user when run by
+root (PgBouncer refuses to run as root), gives gunicorn ``DATABASE_PREPARED_STATEMENTS=off`` and
+a pool of 2 + 2 per worker (``DATABASE_POOL_SIZE``, ``DATABASE_MAX_OVERFLOW``), and stops it at
+the end. The preparation and the final count still talk to PostgreSQL directly.
+
+With ``--base-url`` it uses a server that runs already; with
 ``--database-url`` (the database that server uses, migrated and seeded, once per database: the
 members it makes have fixed NIKs) it prepares the work there first, without it the users only
 browse with the demo accounts.
@@ -39,10 +48,10 @@ queue). Sign-ins (the login form and its POST, which hashes the password on purp
 on their own lines and left out of the totals and of the throughput. Then errors (any 5xx, a
 connection error or a timeout; the bar is zero), other unexpected answers (4xx, a sign-in
 refused), the machine's load average (1, 5 and 15 minutes) at the start, before the measured run
-and after it (the machine may be busy with other work: read the figures with it), and the
-decisions the database holds at the end. The client runs on the same machine as the server and
-takes part of its CPU: the figures are a floor. A plain script: it reports; its exit status is 1
-when there were errors.
+and after it (the machine may be busy with other work: read the figures with it), PgBouncer's
+own counts with ``--pgbouncer``, and the decisions the database holds at the end. The client
+runs on the same machine as the server and takes part of its CPU: the figures are a floor. A
+plain script: it reports; its exit status is 1 when there were errors.
 """
 
 from __future__ import annotations
@@ -52,9 +61,11 @@ import collections
 import http.cookiejar
 import importlib.util
 import os
+import pwd
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -314,15 +325,24 @@ def _free_port() -> int:
 
 
 def start_server(
-    url: str, work: Path, workers: int | None, secret_key: str
+    url: str,
+    work: Path,
+    workers: int | None,
+    secret_key: str,
+    database_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn on a free loopback port; ``database_env``: the DATABASE_* settings of its pool
+    (behind PgBouncer), which replace any in the environment."""
     port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("BACKOFFICE_", "GUNICORN_"))
-        and key not in ("DATABASE_URL", "TASK_QUEUE", "UPLOAD_DIR", "BIND")
+        and key not in ("TASK_QUEUE", "UPLOAD_DIR", "BIND")
+        and not (database_env is not None and key.startswith("DATABASE_"))
+        and key != "DATABASE_URL"
     }
+    env.update(database_env or {})
     env.update(
         BACKOFFICE_ENV="development",  # plain http on the loopback: cookies without Secure
         BACKOFFICE_INSTANCE_PATH=str(work / "server-instance"),
@@ -379,6 +399,160 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+# ------------------------------------------------------------------------------------------------
+# PgBouncer in front of PostgreSQL (docs/deployment.md)
+# ------------------------------------------------------------------------------------------------
+
+PGBOUNCER_PROGRAM = "/usr/sbin/pgbouncer"  # Debian's package
+PGBOUNCER_COUNTS = ("total_xact_count", "total_query_count", "total_wait_time")
+
+
+def pgbouncer_program() -> str:
+    """The pgbouncer program; installed from Debian's packages when missing (as root)."""
+    found = shutil.which("pgbouncer") or (
+        PGBOUNCER_PROGRAM if Path(PGBOUNCER_PROGRAM).exists() else None
+    )
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("no pgbouncer: install it (apt-get install pgbouncer) or run as root")
+    print("installing pgbouncer: apt-get install -y pgbouncer", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-q", "pgbouncer"]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        # The package lists may be missing or stale (a fresh container): read them and retry.
+        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
+    if not Path(PGBOUNCER_PROGRAM).exists():
+        raise SystemExit(f"apt-get installed pgbouncer but {PGBOUNCER_PROGRAM} is missing")
+    return PGBOUNCER_PROGRAM
+
+
+@dataclass
+class PgBouncer:
+    process: subprocess.Popen[bytes]
+    url: str  # the database through PgBouncer (for gunicorn)
+    admin: str  # its console (libpq keywords)
+    version: str
+    pool: int
+    directory: Path
+
+    def counts(self) -> dict[str, int]:
+        """SHOW STATS of the load database: transactions, queries, microseconds clients waited
+        for a server connection, since PgBouncer started."""
+        import psycopg
+
+        # The console speaks only the simple query protocol: no parameters, never prepared.
+        with psycopg.connect(self.admin, autocommit=True, prepare_threshold=None) as conn:
+            cursor = conn.execute("SHOW STATS")
+            names = [column.name for column in cursor.description or []]
+            database = self.url.rsplit("/", 1)[1]
+            for row in cursor.fetchall():
+                values = dict(zip(names, row, strict=True))
+                if values["database"] == database:
+                    return {name: int(values[name]) for name in PGBOUNCER_COUNTS}
+        return dict.fromkeys(PGBOUNCER_COUNTS, 0)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)  # immediate shutdown: gunicorn has stopped
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_pgbouncer(database_url: str, pool: int, clients: int) -> PgBouncer:
+    """PgBouncer on a free loopback port, in transaction pooling with ``pool`` server
+    connections to the database of ``database_url``; clients are trusted (the loopback, a
+    temporary instance), PgBouncer signs in to PostgreSQL as the URL says."""
+    from sqlalchemy.engine import make_url
+
+    program = pgbouncer_program()
+    target = make_url(database_url)
+    user = target.username or "postgres"
+    port = _free_port()
+    server = f"host={target.host or '127.0.0.1'} port={target.port or 5432} user={user}"
+    if target.password:
+        server += f" password={target.password}"
+    # Root may not run it: the postgres account of the database server's package, else nobody.
+    account = None
+    if os.geteuid() == 0:
+        names = [name for name in ("postgres", "nobody") if _account_exists(name)]
+        if not names:
+            raise SystemExit("pgbouncer refuses to run as root and there is no other account")
+        account = pwd.getpwnam(names[0])
+    directory = Path(tempfile.mkdtemp(prefix="bench_pgbouncer_"))
+    directory.chmod(0o755)
+    (directory / "userlist.txt").write_text(f'"{user}" ""\n')
+    (directory / "pgbouncer.ini").write_text(
+        f"""[databases]
+{target.database} = {server} dbname={target.database}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory / "userlist.txt"}
+admin_users = {user}
+pool_mode = transaction
+default_pool_size = {pool}
+max_client_conn = {max(100, clients)}
+ignore_startup_parameters = extra_float_digits
+"""
+    )
+    if account:
+        for path in (directory, *directory.iterdir()):
+            os.chown(path, account.pw_uid, account.pw_gid)
+    version = subprocess.run(
+        [program, "--version"], capture_output=True, text=True, check=False
+    ).stdout.split("\n")[0]
+    log = (directory / "pgbouncer.log").open("wb")
+    process = subprocess.Popen(
+        [program, str(directory / "pgbouncer.ini")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=directory,
+        **(
+            {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
+        ),
+    )
+    deadline = time.monotonic() + START_WAIT
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(
+                "pgbouncer exited:\n"
+                + (directory / "pgbouncer.log").read_text(errors="replace")[-3000:]
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit(f"pgbouncer did not listen within {START_WAIT:.0f} s") from None
+            time.sleep(0.1)
+    through = target.set(host="127.0.0.1", port=port, password=None)
+    return PgBouncer(
+        process=process,
+        url=through.render_as_string(hide_password=False),
+        admin=f"host=127.0.0.1 port={port} dbname=pgbouncer user={user}",
+        version=version or "PgBouncer",
+        pool=pool,
+        directory=directory,
+    )
+
+
+def _account_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------------
@@ -780,6 +954,17 @@ def main() -> int:
     parser.add_argument("--claims", type=int, default=300, help="verified claims to approve")
     parser.add_argument("--batches", type=int, default=150, help="submitted batches to accept")
     parser.add_argument("--rows", type=int, default=5, help="rows per batch")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="gunicorn reaches PostgreSQL through PgBouncer (installed when missing)",
+    )
+    parser.add_argument(
+        "--pgbouncer-pool",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="PgBouncer's server connections (default 2 x cores)",
+    )
     parser.add_argument("--base-url", help="a running server (loopback only)")
     parser.add_argument("--database-url", help="with --base-url: its database, to prepare work")
     args = parser.parse_args()
@@ -804,12 +989,14 @@ def main() -> int:
                 )
         return status
 
+    if args.pgbouncer and args.backend == "sqlite":
+        raise SystemExit("--pgbouncer needs PostgreSQL")
     postgres = None
     if args.backend != "sqlite":
         postgres = os.environ.get("BENCH_DATABASE_URL") or (
             DEFAULT_POSTGRES_URL if _postgres_answers() else None
         )
-        if postgres is None and args.backend == "postgresql":
+        if postgres is None and (args.backend == "postgresql" or args.pgbouncer):
             raise SystemExit("no PostgreSQL: set BENCH_DATABASE_URL or start one on 127.0.0.1:5432")
     secret = secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
@@ -823,15 +1010,37 @@ def main() -> int:
         else:
             url = f"sqlite:///{work / 'load.sqlite3'}"
             label = "SQLite (temporary file)"
+        bouncer = None
         try:
             plan = prepare(url, work, args, build=True, secret_key=secret)
             workers = gunicorn_workers(args)
-            server, base = start_server(url, work, args.workers, secret)
+            server_url, database_env = url, None
+            if args.pgbouncer:
+                assert postgres
+                bouncer = start_pgbouncer(url, args.pgbouncer_pool, clients=workers * 4)
+                server_url = bouncer.url
+                # docs/deployment.md: nothing prepared on a server connection, small pools.
+                database_env = {
+                    "DATABASE_URL": server_url,
+                    "DATABASE_PREPARED_STATEMENTS": "off",
+                    "DATABASE_POOL_SIZE": "2",
+                    "DATABASE_MAX_OVERFLOW": "2",
+                }
+                label += (
+                    f" through {bouncer.version} (transaction pooling, {bouncer.pool} server "
+                    "connections; each worker's pool 2 + 2, no prepared statements)"
+                )
+            server, base = start_server(server_url, work, args.workers, secret, database_env)
             access_log = work / "access.log"
             try:
                 warm_up(base, plan, rounds=2 * workers)
                 offset = access_log.stat().st_size
+                counted = bouncer.counts() if bouncer else None
                 stats, elapsed = run(base, plan, args)
+                if bouncer and counted is not None:
+                    counted = {
+                        name: value - counted[name] for name, value in bouncer.counts().items()
+                    }
             finally:
                 stop_server(server)
             logged, failed = server_times(access_log, offset)
@@ -843,8 +1052,19 @@ def main() -> int:
                 logged,
             )
             print(f"5xx answers in gunicorn's access log: {failed}")
+            if counted is not None:
+                transactions = counted["total_xact_count"]
+                waited = counted["total_wait_time"] / 1000
+                print(
+                    f"PgBouncer during the run: {transactions} transactions, "
+                    f"{counted['total_query_count']} queries; clients waited {waited:.0f} ms "
+                    f"in all for a server connection "
+                    f"({waited / max(1, transactions):.2f} ms a transaction)"
+                )
             print(f"decisions in the database: {decisions_held(url, work, plan, secret)}")
         finally:
+            if bouncer:
+                bouncer.stop()
             if postgres:
                 admin_database("drop", postgres)
     return status
