@@ -82,7 +82,9 @@ bench-pages: install-dev translations
 	$(PY) bench/bench_pages.py $(BENCH_PAGES_ARGS)
 
 ## Load test: 100 users for 60 s against a gunicorn it starts (PostgreSQL on 127.0.0.1:5432 when
-## it answers, else SQLite); LOAD_ARGS="--users 50 --duration 30" or "--base-url http://..."
+## it answers, else SQLite); LOAD_ARGS="--users 50 --duration 30" or "--base-url http://...";
+## LOAD_ARGS="--pgbouncer": gunicorn reaches PostgreSQL through PgBouncer in transaction pooling,
+## as in docs/deployment.md (installed with apt-get when missing, run on a free port, stopped)
 load: install-dev translations
 	$(PY) bench/load.py $(LOAD_ARGS)
 

@@ -1,14 +1,23 @@
 """Load test: N users working the queues of KC Serang at once, through real HTTP.
 
     python bench/load.py [--users 100] [--duration 60] [--think 2.0] [--workers N]
-                         [--backend sqlite|postgresql]
+                         [--backend sqlite|postgresql] [--pgbouncer [--pgbouncer-pool N]]
     python bench/load.py --base-url http://127.0.0.1:8000 [--database-url URL]
 
 By default it builds a database (PostgreSQL when ``BENCH_DATABASE_URL`` is set or a server
 answers on 127.0.0.1:5432, as ``postgres``, database ``bo_load``, dropped at the end; else a
 temporary SQLite file), migrates it, loads the demo data and prepares work, then starts gunicorn
 with the repo's gunicorn.conf.py (``--workers`` processes, default that file's 2 x cores + 1) on
-a free loopback port. With ``--base-url`` it uses a server that runs already; with
+a free loopback port. With ``--pgbouncer`` gunicorn reaches PostgreSQL through PgBouncer, the
+production shape of docs/deployment.md: the script installs Debian's ``pgbouncer`` package when
+the program is missing (``apt-get install -y pgbouncer``, as root), writes its configuration into
+a temporary directory, runs it on a free loopback port in transaction pooling with
+``--pgbouncer-pool`` server connections (default 2 x cores), as the ``postgres`` user when run by
+root (PgBouncer refuses to run as root), gives gunicorn ``DATABASE_PREPARED_STATEMENTS=off`` and
+a pool of 2 + 2 per worker (``DATABASE_POOL_SIZE``, ``DATABASE_MAX_OVERFLOW``), and stops it at
+the end. The preparation and the final count still talk to PostgreSQL directly.
+
+With ``--base-url`` it uses a server that runs already; with
 ``--database-url`` (the database that server uses, migrated and seeded, once per database: the
 members it makes have fixed NIKs) it prepares the work there first, without it the users only
 browse with the demo accounts.
@@ -31,11 +40,18 @@ each, so two users never race for one (the engine's race is tested elsewhere). B
 a user waits a random time of 0 to 2 x ``--think`` seconds. Sign-ins are spread over the first
 ``--ramp`` seconds.
 
-Reported: requests per second, p50/p95/max latency per page type, errors (any 5xx, a connection
-error or a timeout; the bar is zero), other unexpected answers (4xx, a sign-in refused), and
-the decisions the database holds at the end. The client runs on the same machine as the server
-and takes part of its CPU: the figures are a floor. A plain script: it reports; its exit status
-is 1 when there were errors.
+Reported per page type: requests and requests per second, p50/p95/max latency as the users saw
+it (from sending the request to the last byte of the answer, queueing included), and p50/p95
+inside gunicorn (the request time its access log holds, in microseconds, in a log format this
+script sets: from the worker taking the request to its answer, without the wait in the listen
+queue). Sign-ins (the login form and its POST, which hashes the password on purpose) are reported
+on their own lines and left out of the totals and of the throughput. Then errors (any 5xx, a
+connection error or a timeout; the bar is zero), other unexpected answers (4xx, a sign-in
+refused), the machine's load average (1, 5 and 15 minutes) at the start, before the measured run
+and after it (the machine may be busy with other work: read the figures with it), PgBouncer's
+own counts with ``--pgbouncer``, and the decisions the database holds at the end. The client
+runs on the same machine as the server and takes part of its CPU: the figures are a floor. A
+plain script: it reports; its exit status is 1 when there were errors.
 """
 
 from __future__ import annotations
@@ -45,9 +61,11 @@ import collections
 import http.cookiejar
 import importlib.util
 import os
+import pwd
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -80,6 +98,7 @@ REGISTRAR = "petugas.serang"  # registers and verifies the claims: it never appr
 LIAISONS = ("dinas.pertanian.serang", "diskoumperindag.serang")
 BRANCH_HEAD, REGIONAL_HEAD = "kepala.serang", "kanwil.banten"
 REQUEST_TIMEOUT = 30.0
+LOAD_AT_START = os.getloadavg()  # what the machine was doing before this script
 START_WAIT = 60.0
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -99,6 +118,13 @@ PAGES = {
     ("POST", "/admin/batch/decide/"): "accept batch",
     ("GET", "/admin/proposal_queue/"): "proposal queue",
 }
+# Signing in hashes the password (scrypt) on purpose: reported apart, not in the totals.
+SIGN_IN_PAGES = ("login form", "sign in")
+
+# gunicorn.conf.py's access log with the request time in microseconds (%(D)s) in place of
+# milliseconds: set on gunicorn's command line, which overrides the file.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus %(p)s'
+ACCESS_RE = re.compile(r'"([A-Z]+) (\S+) [^"]*" (\d{3}) \S+ (\d+)us')
 
 
 # ------------------------------------------------------------------------------------------------
@@ -299,15 +325,24 @@ def _free_port() -> int:
 
 
 def start_server(
-    url: str, work: Path, workers: int | None, secret_key: str
+    url: str,
+    work: Path,
+    workers: int | None,
+    secret_key: str,
+    database_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn on a free loopback port; ``database_env``: the DATABASE_* settings of its pool
+    (behind PgBouncer), which replace any in the environment."""
     port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("BACKOFFICE_", "GUNICORN_"))
-        and key not in ("DATABASE_URL", "TASK_QUEUE", "UPLOAD_DIR", "BIND")
+        and key not in ("TASK_QUEUE", "UPLOAD_DIR", "BIND")
+        and not (database_env is not None and key.startswith("DATABASE_"))
+        and key != "DATABASE_URL"
     }
+    env.update(database_env or {})
     env.update(
         BACKOFFICE_ENV="development",  # plain http on the loopback: cookies without Secure
         BACKOFFICE_INSTANCE_PATH=str(work / "server-instance"),
@@ -322,7 +357,16 @@ def start_server(
         env["WEB_CONCURRENCY"] = str(workers)
     log = (work / "gunicorn.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -358,6 +402,160 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# PgBouncer in front of PostgreSQL (docs/deployment.md)
+# ------------------------------------------------------------------------------------------------
+
+PGBOUNCER_PROGRAM = "/usr/sbin/pgbouncer"  # Debian's package
+PGBOUNCER_COUNTS = ("total_xact_count", "total_query_count", "total_wait_time")
+
+
+def pgbouncer_program() -> str:
+    """The pgbouncer program; installed from Debian's packages when missing (as root)."""
+    found = shutil.which("pgbouncer") or (
+        PGBOUNCER_PROGRAM if Path(PGBOUNCER_PROGRAM).exists() else None
+    )
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("no pgbouncer: install it (apt-get install pgbouncer) or run as root")
+    print("installing pgbouncer: apt-get install -y pgbouncer", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-q", "pgbouncer"]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        # The package lists may be missing or stale (a fresh container): read them and retry.
+        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
+    if not Path(PGBOUNCER_PROGRAM).exists():
+        raise SystemExit(f"apt-get installed pgbouncer but {PGBOUNCER_PROGRAM} is missing")
+    return PGBOUNCER_PROGRAM
+
+
+@dataclass
+class PgBouncer:
+    process: subprocess.Popen[bytes]
+    url: str  # the database through PgBouncer (for gunicorn)
+    admin: str  # its console (libpq keywords)
+    version: str
+    pool: int
+    directory: Path
+
+    def counts(self) -> dict[str, int]:
+        """SHOW STATS of the load database: transactions, queries, microseconds clients waited
+        for a server connection, since PgBouncer started."""
+        import psycopg
+
+        # The console speaks only the simple query protocol: no parameters, never prepared.
+        with psycopg.connect(self.admin, autocommit=True, prepare_threshold=None) as conn:
+            cursor = conn.execute("SHOW STATS")
+            names = [column.name for column in cursor.description or []]
+            database = self.url.rsplit("/", 1)[1]
+            for row in cursor.fetchall():
+                values = dict(zip(names, row, strict=True))
+                if values["database"] == database:
+                    return {name: int(values[name]) for name in PGBOUNCER_COUNTS}
+        return dict.fromkeys(PGBOUNCER_COUNTS, 0)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)  # immediate shutdown: gunicorn has stopped
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_pgbouncer(database_url: str, pool: int, clients: int) -> PgBouncer:
+    """PgBouncer on a free loopback port, in transaction pooling with ``pool`` server
+    connections to the database of ``database_url``; clients are trusted (the loopback, a
+    temporary instance), PgBouncer signs in to PostgreSQL as the URL says."""
+    from sqlalchemy.engine import make_url
+
+    program = pgbouncer_program()
+    target = make_url(database_url)
+    user = target.username or "postgres"
+    port = _free_port()
+    server = f"host={target.host or '127.0.0.1'} port={target.port or 5432} user={user}"
+    if target.password:
+        server += f" password={target.password}"
+    # Root may not run it: the postgres account of the database server's package, else nobody.
+    account = None
+    if os.geteuid() == 0:
+        names = [name for name in ("postgres", "nobody") if _account_exists(name)]
+        if not names:
+            raise SystemExit("pgbouncer refuses to run as root and there is no other account")
+        account = pwd.getpwnam(names[0])
+    directory = Path(tempfile.mkdtemp(prefix="bench_pgbouncer_"))
+    directory.chmod(0o755)
+    (directory / "userlist.txt").write_text(f'"{user}" ""\n')
+    (directory / "pgbouncer.ini").write_text(
+        f"""[databases]
+{target.database} = {server} dbname={target.database}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory / "userlist.txt"}
+admin_users = {user}
+pool_mode = transaction
+default_pool_size = {pool}
+max_client_conn = {max(100, clients)}
+ignore_startup_parameters = extra_float_digits
+"""
+    )
+    if account:
+        for path in (directory, *directory.iterdir()):
+            os.chown(path, account.pw_uid, account.pw_gid)
+    version = subprocess.run(
+        [program, "--version"], capture_output=True, text=True, check=False
+    ).stdout.split("\n")[0]
+    log = (directory / "pgbouncer.log").open("wb")
+    process = subprocess.Popen(
+        [program, str(directory / "pgbouncer.ini")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=directory,
+        **(
+            {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
+        ),
+    )
+    deadline = time.monotonic() + START_WAIT
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(
+                "pgbouncer exited:\n"
+                + (directory / "pgbouncer.log").read_text(errors="replace")[-3000:]
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit(f"pgbouncer did not listen within {START_WAIT:.0f} s") from None
+            time.sleep(0.1)
+    through = target.set(host="127.0.0.1", port=port, password=None)
+    return PgBouncer(
+        process=process,
+        url=through.render_as_string(hide_password=False),
+        admin=f"host=127.0.0.1 port={port} dbname=pgbouncer user={user}",
+        version=version or "PgBouncer",
+        pool=pool,
+        directory=directory,
+    )
+
+
+def _account_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------
 # The users
 # ------------------------------------------------------------------------------------------------
 
@@ -374,7 +572,9 @@ class Stats:
     unexpected: collections.Counter[str] = field(default_factory=collections.Counter)
     examples: list[str] = field(default_factory=list)
     client_cpu: float = 0.0  # seconds of CPU this process used during the run
-    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, before/after
+    # The machine's load average (1, 5, 15 minutes): at the start of the script, before the
+    # measured run and after it.
+    load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def merge(self, other: Stats) -> None:
         for page, values in other.latencies.items():
@@ -415,6 +615,7 @@ class User:
         self.think = think
         self.random = random.Random(seed)
         self.stats = Stats()
+        self.deadline = float("inf")  # set by run(); the warm-up has none
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
@@ -456,8 +657,10 @@ class User:
             self.stats.examples.append(f"{page}: {what} ({self.username})")
 
     def pause(self) -> None:
+        """A think time, cut short at the end of the run (the clock stops with the last page)."""
         if self.think:
-            time.sleep(self.random.uniform(0, 2 * self.think))
+            wait = self.random.uniform(0, 2 * self.think)
+            time.sleep(max(0.0, min(wait, self.deadline - time.monotonic())))
 
     # -- what a user does ---------------------------------------------------------------------
     def sign_in(self) -> bool:
@@ -545,6 +748,7 @@ class User:
         self.random.choices([action for _, action in choices], weights)[0]()
 
     def run(self, start_at: float, deadline: float) -> None:
+        self.deadline = deadline
         time.sleep(max(0.0, start_at - time.monotonic()))
         while time.monotonic() < deadline:
             if self.sign_in():
@@ -600,7 +804,7 @@ def run(base: str, plan: Plan, args: argparse.Namespace) -> tuple[Stats, float]:
         User(base, account, plan, work, args.think, seed=index)
         for index, account in enumerate(plan.accounts)
     ]
-    load_before, cpu_before = os.getloadavg()[0], time.process_time()
+    load_before, cpu_before = os.getloadavg(), time.process_time()
     started = time.monotonic()
     deadline = started + args.duration
     threads = [
@@ -618,7 +822,8 @@ def run(base: str, plan: Plan, args: argparse.Namespace) -> tuple[Stats, float]:
         thread.join(args.duration + REQUEST_TIMEOUT * 3)
     elapsed = time.monotonic() - started
     total = Stats(client_cpu=time.process_time() - cpu_before)
-    total.load = (load_before, os.getloadavg()[0])
+    total.load = {"at the start": LOAD_AT_START, "before the run": load_before}
+    total.load["after it"] = os.getloadavg()
     for user in users:
         total.merge(user.stats)
     return total, elapsed
@@ -634,7 +839,6 @@ def report(
     """The table; ``server``: the times gunicorn logged per page type, without the waits in its
     listen queue and in the client (what the request itself cost)."""
     server = server or {}
-    requests = sum(len(v) for v in stats.latencies.values())
     errors = sum(stats.errors.values())
     unexpected = sum(stats.unexpected.values())
     print()
@@ -647,34 +851,69 @@ def report(
     def ms(values: list[float], fraction: float) -> str:
         return f"{percentile(values, fraction) * 1000:.0f}" if values else "-"
 
+    def row(name: str, values: list[float], on_server: list[float], fails: int, other: int) -> str:
+        return (
+            f"  {name:<20} {len(values):>8} {len(values) / elapsed:>6.1f} {ms(values, 0.5):>7} "
+            f"{ms(values, 0.95):>7} {max(values) * 1000:>7.0f} {fails:>6} {other:>6} "
+            f"{ms(on_server, 0.5):>10} {ms(on_server, 0.95):>10}"
+        )
+
     line = (
-        f"  {'page':<20} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'errors':>7} {'other':>6} {'server p50':>11} {'server p95':>11}"
+        f"  {'page':<20} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
+        f"{'errors':>6} {'other':>6} {'server p50':>10} {'server p95':>10}"
     )
+    rule = "  " + "-" * (len(line) - 2)
     print(line)
-    print("  " + "-" * (len(line) - 2))
-    pages = list(PAGES.values()) + sorted(set(stats.latencies) - set(PAGES.values()))
+    print(rule)
+    known = [page for page in PAGES.values() if page not in SIGN_IN_PAGES]
+    pages = known + sorted(set(stats.latencies) - set(PAGES.values()))
     for page in pages:
-        values = stats.latencies.get(page)
-        if not values:
-            continue
-        print(
-            f"  {page:<20} {len(values):>8} {ms(values, 0.5):>8} {ms(values, 0.95):>8} "
-            f"{max(values) * 1000:>8.0f} {stats.errors[page]:>7} {stats.unexpected[page]:>6} "
-            f"{ms(server.get(page, []), 0.5):>11} {ms(server.get(page, []), 0.95):>11}"
-        )
-    everything = [v for values in stats.latencies.values() for v in values]
-    on_server = [v for values in server.values() for v in values]
+        if stats.latencies.get(page):
+            print(
+                row(
+                    page,
+                    stats.latencies[page],
+                    server.get(page, []),
+                    stats.errors[page],
+                    stats.unexpected[page],
+                )
+            )
+    everything = [v for page in pages for v in stats.latencies.get(page, [])]
     if everything:
+        print(rule)
         print(
-            f"  {'all':<20} {requests:>8} {ms(everything, 0.5):>8} {ms(everything, 0.95):>8} "
-            f"{max(everything) * 1000:>8.0f} {errors:>7} {unexpected:>6} "
-            f"{ms(on_server, 0.5):>11} {ms(on_server, 0.95):>11}"
+            row(
+                "all but sign-ins",
+                everything,
+                [v for page in pages for v in server.get(page, [])],
+                sum(stats.errors[page] for page in pages),
+                sum(stats.unexpected[page] for page in pages),
+            )
         )
-    print(f"throughput: {requests / elapsed:.1f} requests/s over {elapsed:.1f} s")
+    print("  sign-ins, not in the line above:")
+    for page in SIGN_IN_PAGES:
+        if stats.latencies.get(page):
+            print(
+                row(
+                    page,
+                    stats.latencies[page],
+                    server.get(page, []),
+                    stats.errors[page],
+                    stats.unexpected[page],
+                )
+            )
+    signed = len(stats.latencies.get("sign in", []))
     print(
-        f"machine: {os.cpu_count()} cores, load average {stats.load[0]:.1f} before and "
-        f"{stats.load[1]:.1f} after; this client used {stats.client_cpu:.0f} CPU-seconds "
+        f"throughput: {len(everything) / elapsed:.1f} requests/s over {elapsed:.1f} s without "
+        f"the sign-ins ({signed} sign-ins besides)"
+    )
+    loads = ", ".join(
+        f"{when} {'/'.join(f'{value:.1f}' for value in values)}"
+        for when, values in stats.load.items()
+    )
+    print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min): {loads}")
+    print(
+        f"this client used {stats.client_cpu:.0f} CPU-seconds "
         f"({stats.client_cpu / elapsed:.0%} of a core)"
     )
     verdict = "ok" if errors == 0 else "MISSED"
@@ -685,11 +924,8 @@ def report(
     return 1 if errors else 0
 
 
-ACCESS_RE = re.compile(r'"([A-Z]+) (\S+) [^"]*" (\d{3}) \S+ (\d+)ms')
-
-
 def server_times(access_log: Path, offset: int) -> tuple[dict[str, list[float]], int]:
-    """The seconds per page type that gunicorn's access log (gunicorn.conf.py's format) holds
+    """The seconds per page type that gunicorn's access log (ACCESS_LOG_FORMAT) holds
     after ``offset`` bytes, and how many answers it logged with a 5xx status."""
     times: dict[str, list[float]] = collections.defaultdict(list)
     failed = 0
@@ -699,7 +935,7 @@ def server_times(access_log: Path, offset: int) -> tuple[dict[str, list[float]],
     for method, path, status, took in ACCESS_RE.findall(text):
         page = PAGES.get((method, path))
         if page:
-            times[page].append(int(took) / 1000)
+            times[page].append(int(took) / 1_000_000)
         failed += status.startswith("5")
     return times, failed
 
@@ -718,6 +954,17 @@ def main() -> int:
     parser.add_argument("--claims", type=int, default=300, help="verified claims to approve")
     parser.add_argument("--batches", type=int, default=150, help="submitted batches to accept")
     parser.add_argument("--rows", type=int, default=5, help="rows per batch")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="gunicorn reaches PostgreSQL through PgBouncer (installed when missing)",
+    )
+    parser.add_argument(
+        "--pgbouncer-pool",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="PgBouncer's server connections (default 2 x cores)",
+    )
     parser.add_argument("--base-url", help="a running server (loopback only)")
     parser.add_argument("--database-url", help="with --base-url: its database, to prepare work")
     args = parser.parse_args()
@@ -742,12 +989,14 @@ def main() -> int:
                 )
         return status
 
+    if args.pgbouncer and args.backend == "sqlite":
+        raise SystemExit("--pgbouncer needs PostgreSQL")
     postgres = None
     if args.backend != "sqlite":
         postgres = os.environ.get("BENCH_DATABASE_URL") or (
             DEFAULT_POSTGRES_URL if _postgres_answers() else None
         )
-        if postgres is None and args.backend == "postgresql":
+        if postgres is None and (args.backend == "postgresql" or args.pgbouncer):
             raise SystemExit("no PostgreSQL: set BENCH_DATABASE_URL or start one on 127.0.0.1:5432")
     secret = secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
@@ -761,18 +1010,40 @@ def main() -> int:
         else:
             url = f"sqlite:///{work / 'load.sqlite3'}"
             label = "SQLite (temporary file)"
+        bouncer = None
         try:
             plan = prepare(url, work, args, build=True, secret_key=secret)
-            server, base = start_server(url, work, args.workers, secret)
+            workers = gunicorn_workers(args)
+            server_url, database_env = url, None
+            if args.pgbouncer:
+                assert postgres
+                bouncer = start_pgbouncer(url, args.pgbouncer_pool, clients=workers * 4)
+                server_url = bouncer.url
+                # docs/deployment.md: nothing prepared on a server connection, small pools.
+                database_env = {
+                    "DATABASE_URL": server_url,
+                    "DATABASE_PREPARED_STATEMENTS": "off",
+                    "DATABASE_POOL_SIZE": "2",
+                    "DATABASE_MAX_OVERFLOW": "2",
+                }
+                label += (
+                    f" through {bouncer.version} (transaction pooling, {bouncer.pool} server "
+                    "connections; each worker's pool 2 + 2, no prepared statements)"
+                )
+            server, base = start_server(server_url, work, args.workers, secret, database_env)
             access_log = work / "access.log"
             try:
-                warm_up(base, plan, rounds=2 * gunicorn_workers(args))
+                warm_up(base, plan, rounds=2 * workers)
                 offset = access_log.stat().st_size
+                counted = bouncer.counts() if bouncer else None
                 stats, elapsed = run(base, plan, args)
+                if bouncer and counted is not None:
+                    counted = {
+                        name: value - counted[name] for name, value in bouncer.counts().items()
+                    }
             finally:
                 stop_server(server)
             logged, failed = server_times(access_log, offset)
-            workers = gunicorn_workers(args)
             status = report(
                 stats,
                 elapsed,
@@ -781,8 +1052,19 @@ def main() -> int:
                 logged,
             )
             print(f"5xx answers in gunicorn's access log: {failed}")
+            if counted is not None:
+                transactions = counted["total_xact_count"]
+                waited = counted["total_wait_time"] / 1000
+                print(
+                    f"PgBouncer during the run: {transactions} transactions, "
+                    f"{counted['total_query_count']} queries; clients waited {waited:.0f} ms "
+                    f"in all for a server connection "
+                    f"({waited / max(1, transactions):.2f} ms a transaction)"
+                )
             print(f"decisions in the database: {decisions_held(url, work, plan, secret)}")
         finally:
+            if bouncer:
+                bouncer.stop()
             if postgres:
                 admin_database("drop", postgres)
     return status
