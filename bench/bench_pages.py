@@ -345,30 +345,8 @@ def _table(url: str) -> str:
 
 
 def measure(client: Any, url: str, requests: int, budget: float = 30.0) -> dict[str, Any]:
-    """Median and p95 in ms of ``requests`` requests (after two warm-ups), and the status.
-
-    A slow page (plain Flask-Admin at 10,000,000 rows takes seconds) stops after ``budget``
-    seconds of measuring, with at least 5 requests (3 when the two warm-ups took over 10 s): the
-    figures say how many were made.
-    """
-    status = 0
-    started = time.perf_counter()
-    for _ in range(2):
-        status = client.get(url).status_code
-    spent_warm = time.perf_counter() - started
-    times: list[float] = []
-    spent = 0.0
-    least = 3 if spent_warm > 10 else 5
-    while len(times) < requests and (len(times) < least or spent < budget):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - started
-        spent += elapsed
-        times.append(elapsed * 1000)
-        status = response.status_code
-    times.sort()
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return {"median": statistics.median(times), "p95": p95, "status": status, "n": len(times)}
+    """Median and p95 in ms of ``requests`` requests (after two warm-ups), and the status."""
+    return _timed(lambda: client.get(url).status_code, requests, budget)
 
 
 def _cell(result: dict[str, Any], requests: int) -> str:
@@ -461,15 +439,28 @@ def limit_baseline(
         connection.close()
 
 
-def _timed(call: Any, requests: int) -> dict[str, Any]:
-    """``measure`` for a callable: two warm-ups, then ``requests`` timed calls."""
+def _timed(call: Any, requests: int, budget: float = 30.0) -> dict[str, Any]:
+    """Median and p95 in ms of ``requests`` calls of ``call`` (after two warm-ups), and the
+    status the last returned.
+
+    A slow page (plain Flask-Admin at 10,000,000 rows takes seconds) stops after ``budget``
+    seconds of measuring, with at least 5 calls (3 when the two warm-ups took over 10 s): the
+    figures say how many were made.
+    """
+    status = 0
+    started = time.perf_counter()
     for _ in range(2):
         status = call()
-    times = []
-    for _ in range(requests):
+    spent_warm = time.perf_counter() - started
+    times: list[float] = []
+    spent = 0.0
+    least = 3 if spent_warm > 10 else 5
+    while len(times) < requests and (len(times) < least or spent < budget):
         started = time.perf_counter()
         status = call()
-        times.append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        spent += elapsed
+        times.append(elapsed * 1000)
     times.sort()
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
     return {"median": statistics.median(times), "p95": p95, "status": status, "n": len(times)}

@@ -865,9 +865,8 @@ def report(
     rule = "  " + "-" * (len(line) - 2)
     print(line)
     print(rule)
-    known = [page for page in PAGES.values() if page not in SIGN_IN_PAGES]
-    pages = known + sorted(set(stats.latencies) - set(PAGES.values()))
-    for page in pages:
+
+    def print_page(page: str) -> None:
         if stats.latencies.get(page):
             print(
                 row(
@@ -878,6 +877,11 @@ def report(
                     stats.unexpected[page],
                 )
             )
+
+    known = [page for page in PAGES.values() if page not in SIGN_IN_PAGES]
+    pages = known + sorted(set(stats.latencies) - set(PAGES.values()))
+    for page in pages:
+        print_page(page)
     everything = [v for page in pages for v in stats.latencies.get(page, [])]
     if everything:
         print(rule)
@@ -892,16 +896,7 @@ def report(
         )
     print("  sign-ins, not in the line above:")
     for page in SIGN_IN_PAGES:
-        if stats.latencies.get(page):
-            print(
-                row(
-                    page,
-                    stats.latencies[page],
-                    server.get(page, []),
-                    stats.errors[page],
-                    stats.unexpected[page],
-                )
-            )
+        print_page(page)
     signed = len(stats.latencies.get("sign in", []))
     print(
         f"throughput: {len(everything) / elapsed:.1f} requests/s over {elapsed:.1f} s without "
