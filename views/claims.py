@@ -61,7 +61,13 @@ from models.words import claim_name_pair, claim_name_word
 from .base import SecuredModelView
 from .decisions import DecisionRoute
 from .downloads import pdf_download
-from .filters import EnumFilter, ScopedChoiceFilter
+from .filters import (
+    EnumFilter,
+    JakartaMonthFilter,
+    OverdueFilter,
+    ScopedChoiceFilter,
+    StartMonthFilter,
+)
 from .formats import BadgeCount, menu_name_with_badge
 from .personal_data import RevealRoute, revealable
 from .row_actions import with_allowed_edit
@@ -97,6 +103,13 @@ def _school_choices() -> list[tuple[str, str]]:
 #: Rows of children on the claim form (the scholarship pays at most 2: the others are listed
 #: so the breakdown can say why they are not paid).
 MAX_CHILD_ROWS = 4
+
+
+#: Implied by every queue condition; stated as well so that PostgreSQL reads the office's open
+#: claims from the partial index ix_claim_open_office_due, in queue order.
+_OPEN = Claim.state.in_(
+    [ClaimState.SUBMITTED, ClaimState.RETURNED, ClaimState.VERIFIED, ClaimState.APPROVED]
+)
 
 
 class ChildForm(Form):
@@ -402,6 +415,10 @@ class _ClaimScreen(RevealRoute, SecuredModelView):
         EnumFilter(Claim.state, _l("Status"), ClaimState),
         EnumFilter(Claim.claim_type, _l("Type"), ClaimType),
         ScopedChoiceFilter(Claim.office_id, _l("Branch office"), Office, str),
+        # The dashboards' claim figures open the list they count (views/coverage.py).
+        JakartaMonthFilter(Claim.submitted_at, _l("Received in (month)")),
+        StartMonthFilter(Claim.paid_on, _l("Paid in (month)")),
+        OverdueFilter(Claim.due_date, _l("Service target"), _OPEN),
     ]
     column_searchable_list = ["member.kpj", "member.name", "claimant_name"]
     column_sortable_list = ["id", "event_date", "amount", "due_date", "submitted_at"]
@@ -925,13 +942,6 @@ class ClaimQueueView(_ClaimScreen):
         return (
             super().get_count_query().filter(claim_decisions.queue_condition(current_user), _OPEN)
         )
-
-
-#: Implied by every queue condition; stated as well so that PostgreSQL reads the office's open
-#: claims from the partial index ix_claim_open_office_due, in queue order.
-_OPEN = Claim.state.in_(
-    [ClaimState.SUBMITTED, ClaimState.RETURNED, ClaimState.VERIFIED, ClaimState.APPROVED]
-)
 
 
 @caching.per_user("claims-waiting")
