@@ -84,9 +84,7 @@ def generation(kind: str) -> int:
         return memo[key]
     value = cache.get(f"generation:{kind}")
     if value is None:
-        # A new cache (or one that dropped the key): a generation no earlier value was cached
-        # under, never 0 again.
-        cache.add(f"generation:{kind}", secrets.randbits(62), timeout=0)
+        _start(kind)
         value = cache.get(f"generation:{kind}")
     if memo is not None:
         memo[key] = value
@@ -142,10 +140,16 @@ def _request_memo() -> dict[Any, Any] | None:
     return g.cache_memo
 
 
+def _start(kind: str) -> None:
+    """A new cache (or one that dropped the key) starts ``kind`` at a generation no earlier
+    value was cached under, never 0 again (``add``: a concurrent start wins, once)."""
+    cache.add(f"generation:{kind}", secrets.randbits(62), timeout=0)
+
+
 def _new_generation(kinds: set[str]) -> None:
     for kind in kinds:
         if cache.get(f"generation:{kind}") is None:
-            cache.add(f"generation:{kind}", secrets.randbits(62), timeout=0)
+            _start(kind)
         else:
             cache.cache.inc(f"generation:{kind}")
     if has_request_context():
