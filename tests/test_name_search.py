@@ -40,7 +40,7 @@ NAMES = {
 @pytest.fixture
 def people(app, session):
     """Demo-data members renamed to names that exercise the rule: {key: KPJ}."""
-    seed_bulk(session, 120, 40, seed=3)
+    seed_bulk(session, 120, 60, seed=3)
     members = session.scalars(sa.select(Member).order_by(Member.id).limit(len(NAMES))).all()
     for member, name in zip(members, NAMES.values(), strict=True):
         member.name = name

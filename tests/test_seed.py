@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -547,6 +548,69 @@ def test_bulk_members_and_claims_keep_the_rules(session):
             )
             assert (claim.jht_reason is JhtReason.AGE) == old_enough
     assert kinds == set(ClaimType)
+
+
+def test_bulk_members_stand_where_their_payments_put_them(session):
+    """seed-bulk writes each member's payments and status history; the stored status, its
+    day, lapses_on/ends_on and the history are what the lifecycle rule makes of the payments
+    (so the nightly task changes nothing), and the members spread over sectors and domiciles."""
+    from backoffice.rules import lifecycle
+    from models import ContributionPayment, MemberStatusChange
+
+    report = seed_bulk(session, 400, 0, seed=7)
+    session.commit()
+    assert report.payments > 400 and report.status_changes > 0
+    today = today_in_jakarta()
+    rules = reference.lifecycle_rules_on(session, today)
+    members = session.scalars(select(Member).order_by(Member.id.desc()).limit(400)).all()
+    ids = [m.id for m in members]
+    paid: dict[int, list[lifecycle.Paid]] = {}
+    for member_id, period, paid_on, total in session.execute(
+        select(
+            ContributionPayment.member_id,
+            ContributionPayment.period,
+            ContributionPayment.paid_on,
+            ContributionPayment.jkk + ContributionPayment.jkm + ContributionPayment.jht,
+        ).where(ContributionPayment.member_id.in_(ids))
+    ):
+        paid.setdefault(member_id, []).append(lifecycle.Paid(period, paid_on))
+        assert total > 0
+    history: dict[int, list[tuple[Any, ...]]] = {}
+    for row in session.execute(
+        select(
+            MemberStatusChange.member_id,
+            MemberStatusChange.day,
+            MemberStatusChange.from_status,
+            MemberStatusChange.to_status,
+            MemberStatusChange.reason,
+        )
+        .where(MemberStatusChange.member_id.in_(ids))
+        .order_by(MemberStatusChange.member_id, MemberStatusChange.day)
+    ):
+        history.setdefault(row[0], []).append(tuple(row[1:]))
+    statuses = Counter()
+    for m in members:
+        standing, changes = lifecycle.replay(paid.get(m.id, []), today, rules)
+        assert (m.status, m.status_since) == (standing.status, standing.since), m.kpj
+        assert (m.lapses_on, m.ends_on) == lifecycle.stored_dates(standing), m.kpj
+        assert m.active == (m.status not in lifecycle.INACTIVE)
+        assert history.get(m.id, []) == [(c.day, c.before, c.after, c.reason) for c in changes], (
+            m.kpj
+        )
+        # The nightly task has nothing left to do for this member.
+        assert lifecycle.daily_step(standing, today)[1] == []
+        statuses[m.status] += 1
+    assert {MemberStatus.REGISTERED, MemberStatus.ACTIVE, MemberStatus.LAPSED} <= set(statuses)
+    assert statuses[MemberStatus.ACTIVE] > statuses[MemberStatus.REGISTERED]
+    assert len({m.sector for m in members}) >= 4
+    assert all(m.domicile_regency_code for m in members)
+    with_department = [m for m in members if m.department_id is not None]
+    sectors = {d.id: d.sector for d in session.scalars(select(Department))}
+    assert all(
+        m.sector == sectors[m.department_id]
+        for m in with_department
+        if sectors.get(m.department_id)
+    )
 
 
 def test_the_demo_jht_claim_pays_contributions_and_returns_year_by_year(session):

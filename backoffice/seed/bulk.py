@@ -67,19 +67,23 @@ from models import (
     Department,
     JhtReason,
     MemberBatch,
+    MemberStatus,
     Office,
+    PaymentChannel,
     Regency,
     Relationship,
     Role,
     RowState,
+    Sector,
     User,
 )
 
 from ..clock import JAKARTA, today_in_jakarta
 from ..errors import DomainError
-from ..rules import benefits, contributions
+from ..rules import benefits, contributions, lifecycle
 from ..rules.eligibility import JHT_RETIREMENT_AGE_KEY, AgeBounds, add_years, age_on
 from ..rules.kpj import SERIAL_SPACE, kpj_number
+from ..rules.months import add_months, month_start
 from ..rules.nik import make_nik
 from ..rules.parameters import Params, count
 from ..services import coverage, numbering, reference
@@ -96,6 +100,8 @@ from .names import (
     person_name,
 )
 from .writer import MEMBER_COLUMNS, WORD_TABLES, Writer, detach
+
+S = MemberStatus
 
 #: Rows generated and written at a time.
 CHUNK = 50_000
@@ -121,10 +127,23 @@ _COMMON_LEVELS = (1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_0
 
 _I = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
 
+#: Sectors of members registered without a department, by weight (the others: 2 each).
+_SECTOR_WEIGHTS = {"trade": 34, "agriculture": 20, "transport": 12, "construction": 8,
+                   "fisheries": 6, "other": 18}  # fmt: skip
+#: Of the members who pay at all, the chance of paying the next month, by kind of payer: the
+#: loyal, the regular and the occasional (BPU members often stop after a few months).
+_PAYERS = ((0.2, 0.995), (0.6, 0.95), (1.0, 0.8))
+_NEVER_PAID = 0.12  # registered, never paid (status ``registered``)
+_MISSED_MONTH = 0.04  # a single month skipped within a run of payments
+_CHANNELS = (PaymentChannel.BANK, PaymentChannel.ONLINE, PaymentChannel.COUNTER)
+_ONE = timedelta(days=1)
+
 
 @dataclass
 class BulkReport:
     members: int = 0
+    payments: int = 0
+    status_changes: int = 0
     claims: int = 0
     events: int = 0
     batches: int = 0
@@ -137,7 +156,9 @@ class BulkReport:
 
     def __str__(self) -> str:
         return (
-            f"{self.members:,} members, {self.claims:,} claims, {self.events:,} audit events, "
+            f"{self.members:,} members ({self.payments:,} monthly payments, "
+            f"{self.status_changes:,} changes of status), {self.claims:,} claims, "
+            f"{self.events:,} audit events, "
             f"{self.batches:,} completed "
             f"batches, {self.queue_batches:,} batches ({self.queue_rows:,} rows) waiting in "
             f"registration queues; {self.skipped_niks} generated NIK(s) already registered, "
@@ -169,6 +190,9 @@ class _Context:
     rates: Any
     ages: AgeBounds  # the registration ages in force today
     params: Params  # the benefit parameters in force today
+    rules: lifecycle.Rules  # arrears limit, window for arrears, due day
+    sector_table: list[str]  # sectors of members without a department, each as often as common
+    department_sector: dict[int, str]
     today: date
     now: datetime
     contributions: dict[tuple[int, bool], tuple[int, int, int, int]] = field(default_factory=dict)
@@ -231,9 +255,16 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
         raise DomainError("No active office: load the demo data first (flask seed-demo).")
     departments: dict[int, list[int]] = {}
     department_office: dict[int, int] = {}
+    department_sector: dict[int, str] = {}
     for dep in session.scalars(select(Department).order_by(Department.id)):
         departments.setdefault(dep.office_id, []).append(dep.id)
         department_office[dep.id] = dep.office_id
+        if dep.sector:
+            department_sector[dep.id] = dep.sector
+    sectors = set(session.scalars(select(Sector.code)))
+    sector_table = [
+        code for code in sorted(sectors) for _ in range(_SECTOR_WEIGHTS.get(code, 2))
+    ] or ["other"]
     regencies_by_region: dict[int, list[str]] = {}
     for code, region_id in session.execute(select(Regency.code, Regency.region_id)):
         regencies_by_region.setdefault(region_id, []).append(code)
@@ -283,6 +314,9 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
         rates=reference.rates_on(session, today),
         ages=reference.registration_ages(params),
         params=params,
+        rules=reference.lifecycle_rules(params),
+        sector_table=sector_table,
+        department_sector=department_sector,
         today=today,
         now=now,
     )
@@ -302,7 +336,7 @@ def _moment(rng: random.Random, day: date) -> datetime:
 
 def _member_row(
     ctx: _Context, rng: random.Random, serial: int, office: _Office, department: int | None
-) -> list[Any]:
+) -> tuple[list[Any], _History]:
     # Written for speed (a million rows a minute): plain arithmetic on rng.random().
     rnd = rng.random
     nik_serial, born, sex, district = nik_parts(serial)
@@ -313,7 +347,8 @@ def _member_row(
     # Registered at an age the rule allows.
     earliest = max(_EARLIEST_START, add_years(born, ctx.ages.minimum))
     latest = min(ctx.today, add_years(born, ctx.ages.below - 1))
-    start = earliest + timedelta(days=int(rnd() * ((latest - earliest).days + 1)))
+    # More members in recent years (BPU coverage has grown): the square root of a uniform.
+    start = latest - timedelta(days=int((1 - rnd() ** 0.5) * ((latest - earliest).days + 1)))
     income = ctx.level_table[int(rnd() * len(ctx.level_table))]
     jht = rnd() < 0.3
     jkk, jkm, jht_amount, total = ctx.contribution(income, jht)
@@ -324,7 +359,14 @@ def _member_row(
         if roll >= 0.85:
             name = f"{name} {given[int(rnd() * len(given))]}"
         name = f"{name} {family[int(rnd() * len(family))]}"
+    sector = (
+        ctx.department_sector.get(department)
+        if department is not None and department in ctx.department_sector
+        else ctx.sector_table[int(rnd() * len(ctx.sector_table))]
+    )
+    history = _history(ctx, rnd, start)
     return [
+        None,  # id, reserved for the chunk
         kpj_number(serial),
         make_nik(regency, district, born, sex, nik_serial),
         name,
@@ -343,14 +385,73 @@ def _member_row(
         jkm,
         jht_amount,
         total,
-        True,
+        history.status not in lifecycle.INACTIVE,
         department,
         office.id,
         office.region_id,
         None,  # batch_id, set when the batches of the chunk are created
         office.clerk_id,
         _moment(rng, start),
-    ]
+        sector,
+        regency,
+        history.status,
+        history.since,
+        history.lapses_on,
+        history.ends_on,
+    ], history
+
+
+@dataclass(frozen=True)
+class _History:
+    """A generated member's payments, (period, paid on) oldest first, and the status they give
+    today with every change on the way (``rules.lifecycle.replay``'s answer, computed for
+    this one shape of history: tests/unit check it against the rule)."""
+
+    paid: list[tuple[date, date]]
+    status: MemberStatus = S.REGISTERED
+    since: date | None = None
+    lapses_on: date | None = None
+    ends_on: date | None = None
+    changes: tuple[lifecycle.Change, ...] = ()
+
+
+_NO_HISTORY = _History([])
+
+
+def _history(ctx: _Context, rnd: Callable[[], float], start: date) -> _History:
+    """Payments from a first payment soon after registration, each month's paid by its due
+    day, now and then a single month skipped (never ``max_arrears`` in a row), until the member
+    stops or today; then the lapse and the end the nightly task would have made."""
+    today, rules = ctx.today, ctx.rules
+    if rnd() < _NEVER_PAID:
+        return _NO_HISTORY
+    first_day = start + timedelta(days=int(rnd() * 20))
+    if first_day > today:
+        return _NO_HISTORY
+    kind = rnd()
+    keep = next(q for bound, q in _PAYERS if kind < bound)
+    by_due = max(1, min(rules.due_day, 28))
+    skip = rules.max_arrears >= 1
+    paid = [(month_start(first_day), first_day)]
+    period = paid[0][0]
+    while rnd() < keep:
+        period = add_months(period, 2 if skip and rnd() < _MISSED_MONTH else 1)
+        day = period + timedelta(days=int(rnd() * by_due))
+        if day > today:
+            break
+        paid.append((period, day))
+    first = lifecycle.first_month_due(first_day, rules.due_day)
+    protection_ends = lifecycle.protection_end(first, {p for p, _ in paid}, rules)
+    window_ends = lifecycle.window_end(protection_ends, rules)
+    changes = [lifecycle.Change(first_day, S.REGISTERED, S.ACTIVE, lifecycle.FIRST_PAYMENT)]
+    status, since = S.ACTIVE, first_day
+    if protection_ends < today:
+        status, since = S.LAPSED, protection_ends + _ONE
+        changes.append(lifecycle.Change(since, S.ACTIVE, S.LAPSED, lifecycle.ARREARS))
+        if window_ends < today:
+            status, since = S.ENDED, window_ends + _ONE
+            changes.append(lifecycle.Change(since, S.LAPSED, S.ENDED, lifecycle.WINDOW_PASSED))
+    return _History(paid, status, since, protection_ends + _ONE, window_ends + _ONE, tuple(changes))
 
 
 def _heir_nik(
@@ -382,8 +483,16 @@ def _claim_row(
     born: date = member[_I["birth_date"]]
     name: str = member[_I["name"]]
     span = max((ctx.today - start).days - 40, 1)
-    event = start + timedelta(days=30 + rng.randrange(span))
-    submitted = _moment(rng, min(event + timedelta(days=rng.randint(1, 30)), ctx.today))
+    still_open = rng.random() >= 0.85
+    if still_open:
+        # Received in the last 30 days (an older one would have been decided), the event up to
+        # 30 days before.
+        received = ctx.today - timedelta(days=rng.randrange(31))
+        event = max(start, received - timedelta(days=rng.randint(1, 30)))
+        submitted = _moment(rng, max(received, event))
+    else:
+        event = start + timedelta(days=30 + rng.randrange(span))
+        submitted = _moment(rng, min(event + timedelta(days=rng.randint(1, 30)), ctx.today))
     details: dict[str, Any] = {}
     jht_reason = None
     claimant, claimant_nik, relationship = name, member[_I["nik"]], Relationship.SELF
@@ -457,7 +566,16 @@ def _claim_row(
         "created_at": submitted,
     }
     paid_at = submitted + timedelta(days=6)
-    if rng.random() < 0.85 and paid_at <= ctx.now:
+    if still_open or paid_at > ctx.now:
+        # Most open claims have their documents complete, so a service target (about ten
+        # working days, counted here as 14 calendar days) that some have already passed.
+        complete = submitted + timedelta(days=1)
+        if rng.random() < 0.6 and complete <= ctx.now:
+            row.update(
+                complete_at=complete,
+                due_date=complete.astimezone(JAKARTA).date() + timedelta(days=14),
+            )
+    else:
         complete = submitted + timedelta(days=1)
         row.update(
             state=ClaimState.PAID,
@@ -541,29 +659,36 @@ def seed_bulk(
         t0 = time.perf_counter()
         offices = rng.choices(ctx.offices, ctx.weights, k=size)
         rows: list[list[Any]] = []
+        histories: list[_History] = []
         by_department: dict[int, list[list[Any]]] = {}
         for i, office in enumerate(offices):
             department = None
             if office.departments and rng.random() < 0.2:
                 department = rng.choice(office.departments)
-            row = _member_row(ctx, rng, first_serial + chunk_start + i, office, department)
+            row, history = _member_row(ctx, rng, first_serial + chunk_start + i, office, department)
             rows.append(row)
+            histories.append(history)
             if department is not None:
                 by_department.setdefault(department, []).append(row)
         taken = writer.existing_niks([r[_I["nik"]] for r in rows])
         if taken:
-            rows = [r for r in rows if r[_I["nik"]] not in taken]
+            kept = [
+                (r, h) for r, h in zip(rows, histories, strict=True) if r[_I["nik"]] not in taken
+            ]
+            rows, histories = [r for r, _ in kept], [h for _, h in kept]
             report.skipped_niks += len(taken)
+        for row, member_id in zip(rows, writer.new_member_ids(len(rows)), strict=True):
+            row[_I["id"]] = member_id
         report.batches += _completed_batches(session, ctx, rng, by_department, taken, trail)
         writer.members(rows)
         report.members += len(rows)
+        report.payments += _write_histories(writer, rng, rows, histories, report)
         # This chunk's share of the claims.
         remaining_members = members - chunk_start
         share = claims_left if remaining_members <= size else round(claims * size / members)
         share = min(share, claims_left)
         if share and rows:
             picked = [rows[rng.randrange(len(rows))] for _ in range(share)]
-            ids = writer.member_ids(sorted({r[_I["kpj"]] for r in picked}))
             office_of = {o.id: o for o in ctx.offices}
             claim_rows = []
             for member in picked:
@@ -575,7 +700,9 @@ def seed_bulk(
                     else:
                         jkm_jht.add(kpj)
                 claim_rows.append(
-                    _claim_row(ctx, rng, ids[kpj], member, office_of[member[_I["office_id"]]], kind)
+                    _claim_row(
+                        ctx, rng, member[_I["id"]], member, office_of[member[_I["office_id"]]], kind
+                    )
                 )
             claim_ids = writer.claims(claim_rows)
             for claim_id, claim_row in zip(claim_ids, claim_rows, strict=True):
@@ -618,6 +745,57 @@ def seed_bulk(
         report.timings["analyze"] = time.perf_counter() - t0
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_histories(
+    writer: Writer,
+    rng: random.Random,
+    rows: list[list[Any]],
+    histories: list[_History],
+    report: BulkReport,
+) -> int:
+    """The members' payments (their monthly contribution each month, by a channel; a
+    department's member paid by the department) and status history; the payments written."""
+    payments: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+    jkk_i, jkm_i, jht_i = _I["contribution_jkk"], _I["contribution_jkm"], _I["contribution_jht"]
+    dep_i = _I["department_id"]
+    for row, history in zip(rows, histories, strict=True):
+        if not history.paid:
+            continue
+        member_id, department = row[_I["id"]], row[dep_i]
+        jkk, jkm, jht = row[jkk_i], row[jkm_i], row[jht_i]
+        channel = PaymentChannel.PAYER if department is not None else None
+        for period, day in history.paid:
+            payments.append(
+                (
+                    member_id,
+                    period,
+                    jkk,
+                    jkm,
+                    jht,
+                    0,
+                    day,
+                    channel or _CHANNELS[int(rng.random() * len(_CHANNELS))],
+                    department,
+                    _moment(rng, day),
+                )
+            )
+        for change in history.changes:
+            changes.append(
+                (
+                    member_id,
+                    change.before,
+                    change.after,
+                    change.reason,
+                    change.day,
+                    _moment(rng, change.day),
+                )
+            )
+    writer.payments(payments)
+    writer.status_changes(changes)
+    report.status_changes += len(changes)
+    return len(payments)
 
 
 def _completed_batches(
@@ -721,7 +899,7 @@ def _queue_batches(
         records = []
         for number in range(QUEUE_BATCH_ROWS):
             serial = first + b * QUEUE_BATCH_ROWS + number
-            member = _member_row(ctx, rng, serial, office, department)
+            member, _ = _member_row(ctx, rng, serial, office, department)
             born, sex = member[_I["birth_date"]], member[_I["sex"]]
             data = {
                 "nik": member[_I["nik"]],

@@ -12,14 +12,15 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Claim, Member
+from models import AuditEvent, Claim, ContributionPayment, Member, MemberStatusChange
 
 from .. import audit
 
 MEMBER_COLUMNS = (
+    "id",
     "kpj",
     "nik",
     "name",
@@ -42,7 +43,26 @@ MEMBER_COLUMNS = (
     "batch_id",
     "registered_by_id",
     "created_at",
+    "sector",
+    "domicile_regency_code",
+    "status",
+    "status_since",
+    "lapses_on",
+    "ends_on",
 )
+PAYMENT_COLUMNS = (
+    "member_id",
+    "period",
+    "jkk",
+    "jkm",
+    "jht",
+    "credit",
+    "paid_on",
+    "channel",
+    "payer_department_id",
+    "created_at",
+)
+STATUS_CHANGE_COLUMNS = ("member_id", "from_status", "to_status", "reason", "day", "created_at")
 CLAIM_COLUMNS = (
     "state",
     "version",
@@ -80,7 +100,7 @@ CLAIM_COLUMNS = (
 AUDIT_COLUMNS = ("id", *audit.CONTENT_FIELDS, "prev_hash", "key_id", "hash")
 
 #: Secondary indexes rebuilt after a large PostgreSQL load (unique constraints stay in place).
-REBUILT_TABLES = ("member", "claim", "audit_event")
+REBUILT_TABLES = ("member", "claim", "audit_event", "contribution_payment", "member_status_change")
 #: The tables of name words and pairs (migration 0012; filled by triggers as rows arrive): their
 #: primary keys are rebuilt too after a large load (the triggers never write a word twice).
 WORD_TABLES = ("member_name_word", "claim_name_word", "member_name_pair", "claim_name_pair")
@@ -125,13 +145,46 @@ class Writer:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
-    def members(self, rows: list[list[Any]]) -> None:
+    def new_member_ids(self, n: int) -> list[int]:
+        """``n`` new member ids (the first column of each member row)."""
+        if not n:
+            return []
         if self.postgres:
-            self._copy("member", MEMBER_COLUMNS, rows)
+            return list(
+                self.session.scalars(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('member', 'id'))"
+                        " FROM generate_series(1, :n)"
+                    ),
+                    {"n": n},
+                )
+            )
+        # SQLite: ids after the largest one (the load holds the database's write lock).
+        last = self.session.scalar(select(func.max(Member.id))) or 0
+        return list(range(last + 1, last + 1 + n))
+
+    def members(self, rows: list[list[Any]]) -> None:
+        self._rows("member", Member.__table__, MEMBER_COLUMNS, rows)
+
+    def payments(self, rows: list[Sequence[Any]]) -> None:
+        self._rows("contribution_payment", ContributionPayment.__table__, PAYMENT_COLUMNS, rows)
+
+    def status_changes(self, rows: list[Sequence[Any]]) -> None:
+        self._rows(
+            "member_status_change", MemberStatusChange.__table__, STATUS_CHANGE_COLUMNS, rows
+        )
+
+    def _rows(
+        self, name: str, table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            self._copy(name, columns, rows)
         else:
             self.session.execute(
-                insert(Member).execution_options(render_nulls=True),
-                [dict(zip(MEMBER_COLUMNS, row, strict=True)) for row in rows],
+                insert(table).execution_options(render_nulls=True),
+                [dict(zip(columns, row, strict=True)) for row in rows],
             )
 
     def claims(self, rows: list[dict[str, Any]]) -> list[int]:
