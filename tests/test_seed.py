@@ -564,17 +564,24 @@ def test_bulk_members_stand_where_their_payments_put_them(session):
     rules = reference.lifecycle_rules_on(session, today)
     members = session.scalars(select(Member).order_by(Member.id.desc()).limit(400)).all()
     ids = [m.id for m in members]
+    by_id = {m.id: m for m in members}
+    discounts = reference.discounts(session)
     paid: dict[int, list[lifecycle.Paid]] = {}
-    for member_id, period, paid_on, total in session.execute(
-        select(
-            ContributionPayment.member_id,
-            ContributionPayment.period,
-            ContributionPayment.paid_on,
-            ContributionPayment.jkk + ContributionPayment.jkm + ContributionPayment.jht,
-        ).where(ContributionPayment.member_id.in_(ids))
+    discounted = 0
+    for p in session.scalars(
+        select(ContributionPayment).where(ContributionPayment.member_id.in_(ids))
     ):
-        paid.setdefault(member_id, []).append(lifecycle.Paid(period, paid_on))
-        assert total > 0
+        paid.setdefault(p.member_id, []).append(lifecycle.Paid(p.period, p.paid_on))
+        m = by_id[p.member_id]
+        standard = contributions.Contribution(
+            jkk=m.contribution_jkk, jkm=m.contribution_jkm, jht=m.contribution_jht
+        )
+        # Each month what it cost through its channel (PP 50/2025 by sector; none for a
+        # department's budget).
+        cost = contributions.month_contribution(standard, p.period, p.channel, discounts, m.sector)
+        assert (p.jkk, p.jkm, p.jht) == (cost.jkk, cost.jkm, cost.jht)
+        assert (p.channel is PaymentChannel.PAYER) == (m.department_id is not None)
+        discounted += cost.total < standard.total
     history: dict[int, list[tuple[Any, ...]]] = {}
     for row in session.execute(
         select(
@@ -604,6 +611,7 @@ def test_bulk_members_stand_where_their_payments_put_them(session):
     assert statuses[MemberStatus.ACTIVE] > statuses[MemberStatus.REGISTERED]
     assert len({m.sector for m in members}) >= 4
     assert all(m.domicile_regency_code for m in members)
+    assert discounted > 0  # the months of 2026 the PP 50/2025 discount covers
     with_department = [m for m in members if m.department_id is not None]
     sectors = {d.id: d.sector for d in session.scalars(select(Department))}
     assert all(

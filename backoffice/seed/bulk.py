@@ -193,6 +193,7 @@ class _Context:
     rules: lifecycle.Rules  # arrears limit, window for arrears, due day
     sector_table: list[str]  # sectors of members without a department, each as often as common
     department_sector: dict[int, str]
+    discounts: list[contributions.Discount]  # PP 50/2025 by sector, the newest first
     today: date
     now: datetime
     contributions: dict[tuple[int, bool], tuple[int, int, int, int]] = field(default_factory=dict)
@@ -317,6 +318,7 @@ def _context(session: Session, today: date, now: datetime) -> _Context:
         rules=reference.lifecycle_rules(params),
         sector_table=sector_table,
         department_sector=department_sector,
+        discounts=reference.discounts(session),
         today=today,
         now=now,
     )
@@ -682,7 +684,7 @@ def seed_bulk(
         report.batches += _completed_batches(session, ctx, rng, by_department, taken, trail)
         writer.members(rows)
         report.members += len(rows)
-        report.payments += _write_histories(writer, rng, rows, histories, report)
+        report.payments += _write_histories(writer, ctx, rng, rows, histories, report)
         # This chunk's share of the claims.
         remaining_members = members - chunk_start
         share = claims_left if remaining_members <= size else round(claims * size / members)
@@ -749,34 +751,53 @@ def seed_bulk(
 
 def _write_histories(
     writer: Writer,
+    ctx: _Context,
     rng: random.Random,
     rows: list[list[Any]],
     histories: list[_History],
     report: BulkReport,
 ) -> int:
-    """The members' payments (their monthly contribution each month, by a channel; a
-    department's member paid by the department) and status history; the payments written."""
+    """The members' payments (each month what it costs through its channel: a department's
+    member paid by the department, others at a bank, online or at the counter) and status
+    history; the payments written."""
     payments: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     jkk_i, jkm_i, jht_i = _I["contribution_jkk"], _I["contribution_jkm"], _I["contribution_jht"]
-    dep_i = _I["department_id"]
+    dep_i, sector_i = _I["department_id"], _I["sector"]
+    amounts: dict[tuple[Any, ...], contributions.Contribution] = {}
     for row, history in zip(rows, histories, strict=True):
         if not history.paid:
             continue
         member_id, department = row[_I["id"]], row[dep_i]
-        jkk, jkm, jht = row[jkk_i], row[jkm_i], row[jht_i]
-        channel = PaymentChannel.PAYER if department is not None else None
+        standard = (row[jkk_i], row[jkm_i], row[jht_i], row[sector_i])
         for period, day in history.paid:
+            channel = (
+                PaymentChannel.PAYER
+                if department is not None
+                else _CHANNELS[int(rng.random() * len(_CHANNELS))]
+            )
+            # The month's cost through that channel (the PP 50/2025 discount of the sector;
+            # none paid from a department's budget), worked out once per shape.
+            key = (*standard, period, channel is PaymentChannel.PAYER)
+            paid = amounts.get(key)
+            if paid is None:
+                paid = amounts[key] = contributions.month_contribution(
+                    contributions.Contribution(jkk=standard[0], jkm=standard[1], jht=standard[2]),
+                    period,
+                    channel,
+                    ctx.discounts,
+                    standard[3],
+                )
             payments.append(
                 (
                     member_id,
                     period,
-                    jkk,
-                    jkm,
-                    jht,
+                    paid.jkk,
+                    paid.jkm,
+                    paid.jht,
                     0,
                     day,
-                    channel or _CHANNELS[int(rng.random() * len(_CHANNELS))],
+                    channel,
                     department,
                     _moment(rng, day),
                 )
