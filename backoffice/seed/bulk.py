@@ -765,6 +765,7 @@ def _write_histories(
     jkk_i, jkm_i, jht_i = _I["contribution_jkk"], _I["contribution_jkm"], _I["contribution_jht"]
     dep_i, sector_i = _I["department_id"], _I["sector"]
     amounts: dict[tuple[Any, ...], contributions.Contribution] = {}
+    moments: dict[date, datetime] = {}  # when a day's payments were recorded (one time a day)
     for row, history in zip(rows, histories, strict=True):
         if not history.paid:
             continue
@@ -799,7 +800,7 @@ def _write_histories(
                     day,
                     channel,
                     department,
-                    _moment(rng, day),
+                    moments.get(day) or moments.setdefault(day, _moment(rng, day)),
                 )
             )
         for change in history.changes:
