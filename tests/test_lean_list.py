@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -222,3 +223,26 @@ def test_ids_are_url_quoted_and_escaped_in_the_links(app):
         cells = rows.cells(None, "<b>")
     assert "id=a+b%26&#39;%3C&amp;url=/back" in html
     assert cells == '<td class="col-name">&lt;b&gt;</td>\n'
+
+
+@pytest.mark.parametrize("screen", ["member", "claim"])
+def test_a_details_page_reads_its_record_once(session, login, db, screen):
+    office = session.scalar(select(Office).where(Office.code == "B01"))
+    member = make_member(session, office=office)
+    record = member if screen == "member" else make_claim(session, member=member)
+    session.commit()
+    client = login("petugas.serang")
+    sent: list[tuple[str, str]] = []
+
+    def record_sql(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, repr(parameters)))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record_sql)
+    try:
+        _html(client, f"/admin/{screen}/details/?id={record.id}")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record_sql)
+    # The record read in the clerk's scope (the office's condition, then the id).
+    reads = [s for s in sent if f"FROM {screen}" in s[0] and f" AND {screen}.id = " in s[0]]
+    # The scope check of _handle_view and the details view share one read of the record.
+    assert len(reads) == 1, reads

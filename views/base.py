@@ -125,7 +125,8 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
         if name == "delete_view":
             row_id = request.form.get("id")
         if row_id is not None:
-            self.get_one(row_id)
+            # The page's own get_one (details, edit) takes this row instead of reading it again.
+            g.row_in_scope = (self.endpoint, row_id, self.get_one(row_id))
         needed = {
             "create_view": "create",
             "edit_view": "edit",
@@ -303,6 +304,9 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
         return {}
 
     def get_one(self, id: Any) -> Any:
+        checked = g.pop("row_in_scope", None) if has_request_context() else None
+        if checked is not None and checked[:2] == (self.endpoint, id) and checked[2] in db.session:
+            return checked[2]  # read in scope by _handle_view, moments ago in this request
         pk = sa_inspect(self.model).primary_key[0]
         try:
             key = pk.type.python_type(id)
