@@ -285,7 +285,8 @@ class SecuredModelView(AuditedForm, SavingErrors, ModelView):
                 kwargs["num_pages"] = min(kwargs["num_pages"], last + 1)
             if "list_page_shown" in g:
                 kwargs["page"] = g.list_page_shown
-        if template == self.list_template and "data" in kwargs:
+        lean = ("data", "list_columns", "list_row_actions", "return_url")
+        if template == self.list_template and all(key in kwargs for key in lean):
             if self.lean_list and not self.column_editable_list:
                 kwargs["lean_row"] = LeanRows(
                     self,
