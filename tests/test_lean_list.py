@@ -246,3 +246,16 @@ def test_a_details_page_reads_its_record_once(session, login, db, screen):
     reads = [s for s in sent if f"FROM {screen}" in s[0] and f" AND {screen}.id = " in s[0]]
     # The scope check of _handle_view and the details view share one read of the record.
     assert len(reads) == 1, reads
+
+
+def test_a_search_for_the_placeholder_leaves_the_links_right(session, login):
+    from views.lean_list import PLACEHOLDER
+
+    office = session.scalar(select(Office).where(Office.code == "B01"))
+    member = make_member(session, office=office, name=f"Nama {PLACEHOLDER}")
+    session.commit()
+    html = _html(login("petugas.serang"), f"/admin/member/?search={PLACEHOLDER}")
+    views = [h for row in _rows(html) for h in _hrefs(row, "fa-eye")]
+    assert len(views) == 1 and _id(views[0]) == str(member.id)
+    back = parse_qs(urlsplit(views[0]).query)["url"][0]
+    assert parse_qs(urlsplit(back).query)["search"] == [PLACEHOLDER]

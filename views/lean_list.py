@@ -66,6 +66,10 @@ class LeanRows:
                 continue
             icon, endpoint = known
             url = view.get_url(endpoint, id=PLACEHOLDER, url=return_url)
+            if url.count(PLACEHOLDER) != 1:
+                # The placeholder is in the return URL too (a search for it): Flask-Admin's.
+                self.actions.append((None, action))
+                continue
             link = _LINK.format(url=escape(url), title=escape(action.title or ""), icon=icon)
             self.actions.append((link, action))
 
