@@ -12,6 +12,7 @@ from typing import Any
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
@@ -213,7 +214,7 @@ class StartMonthFilter(FilterEqual):
         return query.filter(column >= first, column < _month_after(first))
 
     def operation(self) -> Any:
-        return gettext("in")
+        return _l("in")
 
 
 def _month_after(first: date) -> date:
@@ -254,4 +255,4 @@ class OverdueFilter(FilterEqual):
         return query.filter(self.open_condition, column < today_in_jakarta())
 
     def operation(self) -> Any:
-        return gettext("is")
+        return _l("is")
