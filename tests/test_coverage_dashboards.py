@@ -1,6 +1,6 @@
 """Coverage dashboards by role, in scope (issue #19): what each demo user sees, where each
 figure leads (the member list filtered the same way, counting the same members), the
-drill-down region -> regency -> office -> department -> sector, the XLSX export, and that a
+drill-down region -> regency -> its departments (and the offices serving it) -> sector, the XLSX export, and that a
 place outside the user's scope answers 404."""
 
 from __future__ import annotations
@@ -72,28 +72,88 @@ def test_the_regional_head_sees_banten_against_its_target_by_regency(login, sess
     assert row_total == _count(session, Member.region_id == _banten(session))
 
 
-def test_a_click_on_a_regency_opens_its_offices_then_departments_then_sectors(login, session):
+def _rows(page: Page, id_: str) -> dict[str, list[Any]]:
+    """A breakdown table's rows by the name in their first cell: the cells (nodes)."""
+    table = page.by_id(id_)
+    return {
+        cells[0].text.strip(): cells for cells in (r.all("td") for r in table.all("tr")) if cells
+    }
+
+
+def _number(cell: Any) -> int:
+    return int(cell.text.replace(".", "").strip())
+
+
+def test_a_click_on_a_regency_opens_its_departments_then_sectors(login, session):
     client = login("kanwil.banten")
-    page = _page(client, "/admin/coverage/?regency=3673")
-    assert "Menurut kantor" in page.html
-    assert page.text("coverage-crumbs").endswith("Kabupaten/kota: Kota Serang")
-    serang = session.scalar(select(Office.id).where(Office.code == "B01"))
-    page = _page(client, f"/admin/coverage/?regency=3673&office={serang}")
-    assert "Menurut dinas" in page.html
-    distan = session.scalar(select(Department).where(Department.name.like("Dinas Pertanian%")))
-    page = _page(client, f"/admin/coverage/?regency=3673&office={serang}&department={distan.id}")
-    assert "Menurut sektor" in page.html
-    # The department's own target: 18.000.
-    assert "dari 18.000 pekerja" in page.text("coverage-target")
-    shown, url = _figure(page, "fig-active")
-    expected = _count(
-        session,
-        Member.department_id == distan.id,
-        Member.office_id == serang,
-        Member.domicile_regency_code == "3673",
-        Member.status == MemberStatus.ACTIVE,
+    banten = _banten(session)
+    page = _page(client, "/admin/coverage/?regency=3604")
+    assert "Menurut dinas, diurutkan menurut cakupan" in page.html
+    assert page.text("coverage-crumbs").endswith("Kabupaten/kota: Kabupaten Serang")
+    departments = {d.name: d for d in session.scalars(select(Department))}
+    rows = _rows(page, "coverage-breakdown")
+    # Every department of the regency (Department.regency_id), with its own figures: all its
+    # members wherever they live, against its own target.
+    assert set(rows) == set(departments)
+    distan = departments["Dinas Pertanian Kab. Serang"]
+    cells = rows[distan.name]
+    own = _count(session, Member.department_id == distan.id)
+    own_active = _count(
+        session, Member.department_id == distan.id, Member.status == MemberStatus.ACTIVE
     )
-    assert shown == expected == _listed(client, url)
+    domiciled = _count(
+        session, Member.department_id == distan.id, Member.domicile_regency_code == "3604"
+    )
+    assert own > domiciled  # some live in Kota Serang: counted too
+    assert _number(cells[4]) == own == _listed(client, cells[4].all("a")[0].attrs["href"])
+    assert _number(cells[1]) == own_active
+    assert cells[5].text.strip() == "18.000"
+    assert cells[6].text.strip() == page_percent(own_active, 18_000)
+
+    # Below: the offices serving the regency, by their members domiciled in it.
+    offices = _rows(page, "coverage-offices")
+    assert offices
+    total = sum(_number(cells[4]) for cells in offices.values())
+    assert total == _count(
+        session, Member.region_id == banten, Member.domicile_regency_code == "3604"
+    )
+    by_code = {o.code: o for o in session.scalars(select(Office))}
+    for name, row in offices.items():
+        office = by_code[name.split(" ", 1)[0]]
+        assert row[0].all("a")[0].attrs["href"] == f"/admin/coverage/?office={office.id}"
+        assert (
+            _number(row[4])
+            == _listed(client, row[4].all("a")[0].attrs["href"])
+            == _count(
+                session, Member.office_id == office.id, Member.domicile_regency_code == "3604"
+            )
+        )
+
+    # The department opens on its own figures and target, by sector; the crumbs lead back.
+    href = cells[0].all("a")[0].attrs["href"]
+    assert href == f"/admin/coverage/?department={distan.id}"
+    page = _page(client, href)
+    assert "Menurut sektor" in page.html
+    assert "dari 18.000 pekerja" in page.text("coverage-target")
+    crumbs = page.text("coverage-crumbs")
+    assert "Kabupaten/kota: Kabupaten Serang" in crumbs and crumbs.endswith(distan.name)
+    shown, url = _figure(page, "fig-active")
+    assert shown == own_active == _listed(client, url)
+    sectors = _rows(page, "coverage-breakdown")
+    assert sum(_number(c[4]) for c in sectors.values()) == own
+
+    # An office (from the regency's second table) opens on its departments.
+    serang = by_code["B01"]
+    page = _page(client, f"/admin/coverage/?office={serang.id}")
+    assert "Menurut dinas" in page.html
+    assert page.text("coverage-crumbs").endswith(f"Kantor: B01 {serang.name}")
+    assert not page.has_id("coverage-offices")
+
+
+def page_percent(active: int, target: int) -> str:
+    from backoffice.rules.figures import percent
+
+    return percent(100.0 * active / target, "id")
 
 
 def test_the_liaison_sees_their_department_against_its_target(login, session):
@@ -119,7 +179,10 @@ def test_the_clerk_sees_their_office_queue_claims_and_collections(login, session
     client = login("petugas.serang")
     page = _page(client)
     assert page.has_id("fig-claims-overdue") and page.has_id("fig-collected")
-    assert "Menurut kantor" in page.html
+    # The branch's own office, by department: each department against its own target.
+    assert "Menurut dinas" in page.html
+    rows = _rows(page, "coverage-breakdown")
+    assert rows["Dinas Pertanian Kab. Serang"][5].text.strip() == "18.000"
     _, url = _figure(page, "fig-waiting")
     assert url == "/admin/registration_queue/"
     _, url = _figure(page, "fig-claims-overdue")
@@ -151,6 +214,16 @@ def test_the_export_has_the_figures_and_the_target(login, session):
     regencies = list(book["Kabupaten-kota"].iter_rows(values_only=True))
     assert regencies[0][0] == "Kabupaten/kota" and len(regencies) > 2
     assert len(list(book["Tren"].iter_rows(values_only=True))) == 13
+    # A regency's export: its departments and the offices serving it.
+    response = client.get("/admin/coverage/export.xlsx?regency=3604")
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    departments = [r[0] for r in book["Dinas"].iter_rows(values_only=True)][1:]
+    assert "Dinas Pertanian Kab. Serang" in departments
+    offices = list(book["Kantor (domisili)"].iter_rows(values_only=True))
+    assert offices[0][0] == "Kantor" and len(offices) > 1
+    assert sum(r[4] for r in offices[1:]) == _count(
+        session, Member.region_id == _banten(session), Member.domicile_regency_code == "3604"
+    )
 
 
 def test_english_figures_are_english(login):

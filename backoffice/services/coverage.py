@@ -10,11 +10,11 @@ them from the base tables (``differences``: what ``verify-summaries`` reports), 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, case, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -231,31 +231,35 @@ class Place:
 
 
 def start_level(user: User) -> str:
-    """The first breakdown a role sees: the regional head's regencies, the branch's offices,
-    the liaison's sectors."""
+    """The first breakdown a role sees: the regional head's regencies, the branch's
+    departments, the liaison's sectors."""
     if user.role is Role.LIAISON:
         return "sector"
     if user.role in (Role.BRANCH_HEAD, Role.BRANCH_CLERK):
-        return "office"
+        return "department"
     return "regency"
 
 
 def next_level(user: User, place: Place) -> str | None:
-    """The level the breakdown shows next: the first one after the role's start that the
-    place has not narrowed."""
-    narrowed = {
-        "region": place.region_id is not None,
-        "regency": place.regency_code is not None,
-        "office": place.office_id is not None,
-        "department": place.department_id is not None,
-        "sector": place.sector is not None,
-    }
-    start = LEVELS.index(start_level(user))
-    last = max((i for i, level in enumerate(LEVELS) if narrowed[level] and i), default=0)
-    for level in LEVELS[max(start, last + 1) :]:
-        if not narrowed[level]:
-            return level
-    return None
+    """The level the breakdown shows next: region -> regencies; a regency or an office ->
+    its departments; a department -> its sectors; a sector: none."""
+    if place.sector is not None:
+        return None
+    if place.department_id is not None:
+        return "sector"
+    if place.regency_code is not None or place.office_id is not None:
+        return "department"
+    return start_level(user)
+
+
+def regency_departments(place: Place) -> bool:
+    """A regency's page lists the regency's departments with their own figures (not only
+    their members domiciled in the regency)."""
+    return (
+        place.regency_code not in (None, "")
+        and place.office_id is None
+        and place.department_id is None
+    )
 
 
 def _place_conditions(model: Any, place: Place) -> list[Any]:
@@ -293,6 +297,8 @@ class Figures:
     trend: list[dict[str, Any]]
     breakdown_level: str | None
     breakdown: list[dict[str, Any]]
+    #: A regency's page: the offices serving it, by their members domiciled in the regency.
+    offices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def active(self) -> int:
@@ -351,6 +357,7 @@ def figures(session: Session, user: User, place: Place, today: date) -> Figures:
         trend=trend,
         breakdown_level=level,
         breakdown=_breakdown(session, user, place, level, today) if level else [],
+        offices=_offices(session, user, place, today) if regency_departments(place) else [],
     )
 
 
@@ -388,8 +395,6 @@ def _trend(
                 .group_by(c.submitted_month)
             ).all()
         )
-    # Members active at the end of each month are not kept month by month: the trend counts
-    # what happened in each month (registrations, contributions, claims received).
     months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
     return [
         {
@@ -476,79 +481,198 @@ def _waiting(session: Session, user: User, place: Place, today: date) -> dict[st
     return {"batches": int(batches or 0), "rows": int(rows or 0), "oldest_days": age}
 
 
-def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
-    """The target in force today for this year at the place's narrowest level that has one:
-    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
+def _target_key(place: Place) -> tuple[str, Any, str | None] | None:
+    """Which target a place is measured against: its department's, its regency's or its
+    region's (each for the place's sector, or for every sector); None: no target of its own
+    (an office serves parts of regencies; every region together)."""
+    if place.department_id is not None:
+        return ("department", place.department_id, place.sector)
+    if place.office_id is not None:
+        return None
+    if place.regency_code is not None:
+        return ("regency", place.regency_code, place.sector)
+    if place.region_id is None:
+        return None
+    return ("region", place.region_id, place.sector)
+
+
+def targets_for(
+    session: Session, user: User, places: Iterable[Place], today: date
+) -> dict[Place, CoverageTarget]:
+    """The target in force today for this year of each place (``_target_key``), read in one
+    statement; the latest valid one when several are."""
+    wanted: dict[tuple[str, Any, str | None], list[Place]] = {}
+    for place in places:
+        key = _target_key(place)
+        if key is not None and key[1] not in (0, ""):
+            wanted.setdefault(key, []).append(place)
+    if not wanted:
+        return {}
     t = CoverageTarget
+    groups: dict[tuple[str, str | None], set[Any]] = {}
+    for kind, value, sector in wanted:
+        groups.setdefault((kind, sector), set()).add(value)
+    conditions = []
+    for (kind, sector), values in groups.items():
+        in_sector = t.sector.is_(None) if sector is None else t.sector == sector
+        if kind == "department":
+            conditions.append(and_(t.department_id.in_(values), in_sector))
+        elif kind == "regency":
+            conditions.append(and_(t.department_id.is_(None), Regency.code.in_(values), in_sector))
+        else:
+            conditions.append(
+                and_(
+                    t.department_id.is_(None),
+                    t.regency_id.is_(None),
+                    t.region_id.in_(values),
+                    in_sector,
+                )
+            )
     stmt = authz.scope(
         user,
-        select(t).where(
+        select(t, Regency.code)
+        .outerjoin(Regency, Regency.id == t.regency_id)
+        .where(
             t.year == today.year,
             t.valid_from <= today,
             (t.valid_to.is_(None)) | (t.valid_to >= today),
-        ),
+            or_(*conditions),
+        )
+        .order_by(t.valid_from, t.id),
         CoverageTarget,
     )
-    if place.department_id is not None:
-        stmt = stmt.where(t.department_id == place.department_id)
-    elif place.office_id is not None:
-        return None  # an office serves parts of regencies: no target of its own
-    elif place.regency_code is not None:
-        stmt = stmt.where(
-            t.department_id.is_(None),
-            t.regency_id.in_(select(Regency.id).where(Regency.code == place.regency_code)),
+    found: dict[tuple[str, Any, str | None], CoverageTarget] = {}
+    for target, regency_code in session.execute(stmt):
+        if target.department_id is not None:
+            key = ("department", target.department_id, target.sector)
+        elif target.regency_id is not None:
+            key = ("regency", regency_code, target.sector)
+        else:
+            key = ("region", target.region_id, target.sector)
+        found[key] = target  # ordered by validity: the latest wins
+    return {place: found[key] for key, places in wanted.items() if key in found for place in places}
+
+
+def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
+    """The target in force today for this year at the place's narrowest level that has one:
+    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
+    return targets_for(session, user, [place], today).get(place)
+
+
+_LEVEL_COLUMNS = {
+    "region": "region_id",
+    "regency": "regency_code",
+    "office": "office_id",
+    "department": "department_id",
+    "sector": "sector",
+}
+
+
+def _grouped(
+    session: Session, user: User, place: Place, level: str, today: date, *where: Any
+) -> dict[Any, dict[str, Any]]:
+    """The members of ``place`` grouped by ``level``: by status, and registered this month."""
+    m = CoverageMembers
+    column = getattr(m, _LEVEL_COLUMNS[level])
+    month = today.replace(day=1)
+    stmt = (
+        _scoped(
+            user,
+            select(
+                column,
+                m.status,
+                func.sum(m.members),
+                func.sum(case((m.start_month == month, m.members), else_=0)),
+            ),
+            m,
+            place,
         )
-    elif place.region_id is None:
-        return None  # every region: the regions' targets are not one target
-    else:
-        stmt = stmt.where(
-            t.department_id.is_(None), t.regency_id.is_(None), t.region_id == place.region_id
-        )
-    stmt = stmt.where(t.sector.is_(None) if place.sector is None else t.sector == place.sector)
-    return session.scalars(stmt.order_by(t.valid_from.desc()).limit(1)).first()
+        .where(*where)
+        .group_by(column, m.status)
+    )
+    rows: dict[Any, dict[str, Any]] = {}
+    for key, status, members, new in session.execute(stmt):
+        row = _empty_row(rows, key)
+        row["by_status"][str(status)] = int(members or 0)
+        row["registered_this_month"] += int(new or 0)
+    return rows
+
+
+def _empty_row(rows: dict[Any, dict[str, Any]], key: Any) -> dict[str, Any]:
+    return rows.setdefault(key, {"key": key, "by_status": {}, "registered_this_month": 0})
+
+
+def _finish_rows(
+    session: Session,
+    user: User,
+    rows: dict[Any, dict[str, Any]],
+    children: dict[Any, tuple[Place, Place]],
+    today: date,
+    *,
+    keep_empty: bool = False,
+) -> list[dict[str, Any]]:
+    """Totals, the target (all children's in one statement) and the ranking. ``children``:
+    each key's place counted (what the row's figures and member links are) and the place
+    its drill-down opens."""
+    targets = targets_for(session, user, (opened for _, opened in children.values()), today)
+    result = []
+    for key, row in rows.items():
+        counted, opened = children[key]
+        row["place"] = counted
+        row["opens"] = opened
+        row["members"] = sum(row["by_status"].values())
+        row["active"] = row["by_status"].get("active", 0)
+        row["lapsed"] = row["by_status"].get("lapsed", 0)
+        target = targets.get(opened) if counted == opened else None
+        row["target"] = target.workers if target else None
+        row["percent"] = 100.0 * row["active"] / target.workers if target else None
+        if row["members"] or keep_empty:
+            result.append(row)
+    result.sort(key=lambda r: (-(r["percent"] or -1), -r["active"], str(r["key"])))
+    return result
 
 
 def _breakdown(
     session: Session, user: User, place: Place, level: str, today: date
 ) -> list[dict[str, Any]]:
     """One row per child of the place at ``level``: members by status, registered this month,
-    and the child's target."""
-    m = CoverageMembers
-    column = {
-        "region": m.region_id,
-        "regency": m.regency_code,
-        "office": m.office_id,
-        "department": m.department_id,
-        "sector": m.sector,
-    }[level]
-    month = today.replace(day=1)
-    rows: dict[Any, dict[str, Any]] = {}
-    stmt = _scoped(
-        user,
-        select(
-            column,
-            m.status,
-            func.sum(m.members),
-            func.sum(case((m.start_month == month, m.members), else_=0)),
-        ),
-        m,
-        place,
-    ).group_by(column, m.status)
-    for key, status, members, new in session.execute(stmt):
-        row = rows.setdefault(key, {"key": key, "by_status": {}, "registered_this_month": 0})
-        row["by_status"][str(status)] = int(members or 0)
-        row["registered_this_month"] += int(new or 0)
-    result = []
-    for key, row in rows.items():
-        child = place.narrowed(level, key)
-        row["place"] = child
-        row["members"] = sum(row["by_status"].values())
-        row["active"] = row["by_status"].get("active", 0)
-        row["lapsed"] = row["by_status"].get("lapsed", 0)
-        target = target_for(session, user, child, today) if key not in (0, "") else None
-        row["target"] = target.workers if target else None
-        row["percent"] = 100.0 * row["active"] / target.workers if target else None
-        if row["members"]:
-            result.append(row)
-    result.sort(key=lambda r: (-(r["percent"] or -1), -r["active"], str(r["key"])))
-    return result
+    and the child's target. A regency's children are its departments (``Department.regency_id``)
+    each with its own figures and target; a department opens on its own figures."""
+    if level == "department" and regency_departments(place):
+        own = Place(region_id=place.region_id, sector=place.sector)
+        ids = list(
+            session.scalars(
+                authz.scope(
+                    user,
+                    select(Department.id)
+                    .join(Regency, Regency.id == Department.regency_id)
+                    .where(Regency.code == place.regency_code),
+                    Department,
+                )
+            )
+        )
+        rows = _grouped(session, user, own, level, today, CoverageMembers.department_id.in_(ids))
+        for department in ids:
+            _empty_row(rows, department)
+        children = {key: (own.narrowed(level, key),) * 2 for key in rows}
+        return _finish_rows(session, user, rows, children, today, keep_empty=True)
+    rows = _grouped(session, user, place, level, today)
+    children = {}
+    for key in rows:
+        counted = place.narrowed(level, key)
+        opened = counted
+        if level == "department" and key != 0:
+            # A department opens on its own figures, whichever office or domicile led to it.
+            opened = Place(region_id=place.region_id, department_id=key, sector=place.sector)
+        children[key] = (counted, opened)
+    return _finish_rows(session, user, rows, children, today)
+
+
+def _offices(session: Session, user: User, place: Place, today: date) -> list[dict[str, Any]]:
+    """A regency's page: the offices serving it (its domiciled members, by office)."""
+    rows = _grouped(session, user, place, "office", today)
+    children = {
+        key: (place.narrowed("office", key), Place(region_id=place.region_id, office_id=key))
+        for key in rows
+    }
+    return _finish_rows(session, user, rows, children, today)
