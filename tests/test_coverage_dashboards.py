@@ -54,6 +54,12 @@ def test_the_regional_head_sees_banten_against_its_target_by_regency(login, sess
     assert "Plt Gubernur Banten, Juni 2015" in page.html
     assert "Menurut kabupaten/kota, diurutkan menurut cakupan" in page.html
     assert "Jakarta" not in page.text("coverage-breakdown")
+    # The trend's table (readable without the chart): active at the end of each month, the
+    # last one today's active figure, in Indonesian numbers.
+    trend = page.by_id("coverage-trend-table")
+    assert "Aktif pada akhir bulan" in trend.text
+    last = [cells for cells in (r.all("td") for r in trend.all("tr")) if cells][-1]
+    assert last[-1].text.strip() == f"{banten_active:,}".replace(",", ".")
 
     # Every figure opens the member list counting exactly those members.
     for id_, status in (("fig-active", "active"), ("fig-lapsed", "lapsed"), ("fig-ended", "ended")):
@@ -213,7 +219,9 @@ def test_the_export_has_the_figures_and_the_target(login, session):
     assert figures["Tanggal"] == today_in_jakarta().strftime("%d/%m/%Y")
     regencies = list(book["Kabupaten-kota"].iter_rows(values_only=True))
     assert regencies[0][0] == "Kabupaten/kota" and len(regencies) > 2
-    assert len(list(book["Tren"].iter_rows(values_only=True))) == 13
+    trend = list(book["Tren"].iter_rows(values_only=True))
+    assert len(trend) == 13 and trend[0][4] == "Aktif pada akhir bulan"
+    assert trend[-1][4] == figures["Peserta aktif"]  # the last month ends today
     # A regency's export: its departments and the offices serving it.
     response = client.get("/admin/coverage/export.xlsx?regency=3604")
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))

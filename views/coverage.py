@@ -260,6 +260,7 @@ def panel_context(user: Any) -> dict[str, Any]:
             "claims": gettext("Claims received"),
             "active": gettext("Active members"),
             "target": gettext("Target"),
+            "members": gettext("Members"),
         },
         "trend": [
             {
@@ -267,9 +268,11 @@ def panel_context(user: Any) -> dict[str, Any]:
                 "registered": t["registered"],
                 "collected": t["collected"],
                 "claims": t["claims"],
+                "active": t["active"],
             }
             for t in figures.trend
         ],
+        "target": figures.target.workers if figures.target else None,
         "breakdown": [
             {"name": r["name"], "active": r["active"], "target": r["target"]} for r in rows
         ],
@@ -466,10 +469,13 @@ def workbook(context: dict[str, Any]) -> bytes:
             gettext("Registered"),
             gettext("Contributions collected"),
             gettext("Claims received"),
+            gettext("Active at the end of the month"),
         ]
     )
     for t in figures.trend:
-        trend.append([f"{t['month']:%m/%Y}", t["registered"], t["collected"], t["claims"]])
+        trend.append(
+            [f"{t['month']:%m/%Y}", t["registered"], t["collected"], t["claims"], t["active"]]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

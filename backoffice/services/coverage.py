@@ -22,6 +22,7 @@ from models import (
     BatchState,
     Claim,
     ContributionPayment,
+    CoverageActive,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
@@ -30,6 +31,7 @@ from models import (
     Member,
     MemberBatch,
     MemberStatus,
+    MemberStatusChange,
     Regency,
     Role,
     User,
@@ -121,6 +123,20 @@ def _recount_claims(session: Session) -> Any:
     return select(*keys, func.count(), func.sum(Claim.amount)).group_by(*keys)
 
 
+def _recount_active(session: Session) -> Any:
+    c = MemberStatusChange
+    month = month_of(session, c.day)
+    keys = [*_member_place(), month]
+    active = MemberStatus.ACTIVE
+    change = case((c.to_status == active, 1), else_=0) - case((c.from_status == active, 1), else_=0)
+    return (
+        select(*keys, func.sum(change))
+        .join(Member, Member.id == c.member_id)
+        .where(or_(c.to_status == active, c.from_status == active))
+        .group_by(*keys)
+    )
+
+
 def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -129,6 +145,7 @@ _RECOUNTS = {
     "coverage_members": _recount_members,
     "coverage_payments": _recount_payments,
     "coverage_claims": _recount_claims,
+    "coverage_active": _recount_active,
 }
 
 SUMMARIES = (
@@ -157,6 +174,12 @@ SUMMARIES = (
         CoverageClaims,
         ("region_id", "office_id", "claim_type", "state", "submitted_month", "paid_month"),
         ("claims", "amount"),
+    ),
+    Summary(
+        "coverage_active",
+        CoverageActive,
+        ("region_id", "office_id", "department_id", "sector", "regency_code", "month"),
+        ("change",),
     ),
 )
 
@@ -341,7 +364,7 @@ def figures(session: Session, user: User, place: Place, today: date) -> Figures:
             p.paid_month == month
         )
     ).one()
-    trend = _trend(session, user, place, first, month)
+    trend = _trend(session, user, place, first, month, by_status.get("active", 0))
     level = next_level(user, place)
     return Figures(
         today=today,
@@ -369,7 +392,7 @@ def _lapsed_contributions(session: Session, user: User, place: Place) -> int:
 
 
 def _trend(
-    session: Session, user: User, place: Place, first: date, month: date
+    session: Session, user: User, place: Place, first: date, month: date, active_now: int
 ) -> list[dict[str, Any]]:
     m, p, c = CoverageMembers, CoveragePayments, CoverageClaims
     registered = dict(
@@ -395,6 +418,17 @@ def _trend(
                 .group_by(c.submitted_month)
             ).all()
         )
+    # Members active at the end of a month: those active now less the changes into and out
+    # of 'active' of every month after it (coverage_active).
+    a = CoverageActive
+    changes = {
+        _as_date(key): int(value or 0)
+        for key, value in session.execute(
+            _scoped(user, select(a.month, func.sum(a.change)), a, place)
+            .where(a.month > first)
+            .group_by(a.month)
+        )
+    }
     months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
     return [
         {
@@ -402,9 +436,14 @@ def _trend(
             "registered": int(_by_month(registered, one) or 0),
             "collected": int(_by_month(collected, one) or 0),
             "claims": int(_by_month(received, one) or 0),
+            "active": active_now - sum(v for key, v in changes.items() if key > one),
         }
         for one in months
     ]
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _by_month(values: dict[Any, Any], month: date) -> Any:
