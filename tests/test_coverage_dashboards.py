@@ -246,3 +246,57 @@ def _banten(session: Any) -> int:
     from models import Region
 
     return session.scalar(select(Region.id).where(Region.code == "BTN"))
+
+
+def _dashboard_urls(session: Any) -> list[tuple[str, str]]:
+    serang = session.scalar(select(Office.id).where(Office.code == "B01"))
+    distan = session.scalar(select(Department.id).where(Department.name.like("Dinas Pertanian%")))
+    return [
+        ("kanwil.banten", "/admin/coverage/"),
+        ("kanwil.banten", "/admin/coverage/?regency=3604"),
+        ("kanwil.banten", f"/admin/coverage/?office={serang}"),
+        ("kanwil.banten", f"/admin/coverage/?department={distan}"),
+        ("kanwil.banten", f"/admin/coverage/?department={distan}&sector=agriculture"),
+        ("kanwil.banten", "/admin/coverage/export.xlsx?regency=3604"),
+        ("kepala.serang", "/admin/coverage/"),
+        ("petugas.serang", "/admin/coverage/"),
+        ("dinas.pertanian.serang", "/admin/coverage/"),
+    ]
+
+
+def _statements(client: Any, db: Any, url: str) -> list[str]:
+    from backoffice import caching
+    from tests.sql_recorder import Recorder
+
+    caching.cache.clear()  # the menu badges and filter options: counted every time
+    with Recorder(db.engine) as recorder:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return recorder.sql
+
+
+#: The statements of a dashboard with nothing cached: the user, the names of its offices,
+#: departments, sectors and regencies, one per summary table (members grouped with the
+#: breakdown, payments, claims, active changes), the trend's registrations, the targets of the
+#: place and all its children in one, the overdue claims and the waiting batches, a regency's
+#: departments and offices, and the page's menu badges and notifications.
+DASHBOARD_STATEMENTS = 18
+
+
+def test_a_dashboard_sends_a_fixed_number_of_statements_whatever_its_rows(
+    login, session, db, backend
+):
+    """No statement per breakdown row (targets, names): a dashboard sends as many statements
+    with 300 more members over more regencies, offices, departments and sectors as before."""
+    from backoffice.seed.bulk import seed_bulk
+
+    urls = _dashboard_urls(session)
+    clients = {username: login(username) for username in {u for u, _ in urls}}
+    before = {(u, url): len(_statements(clients[u], db, url)) for u, url in urls}
+    rows_before = len(_rows(_page(clients["kanwil.banten"]), "coverage-breakdown"))
+    seed_bulk(session, 300, 30, seed=7, fast_load=backend == "postgresql")
+    session.commit()
+    after = {(u, url): len(_statements(clients[u], db, url)) for u, url in urls}
+    assert len(_rows(_page(clients["kanwil.banten"]), "coverage-breakdown")) > rows_before
+    assert after == before
+    assert max(after.values()) <= DASHBOARD_STATEMENTS, after

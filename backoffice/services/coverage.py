@@ -344,80 +344,92 @@ def _months_back(month: date, n: int) -> date:
 
 
 def figures(session: Session, user: User, place: Place, today: date) -> Figures:
-    """Everything a dashboard shows for ``place``, in ``user``'s scope."""
+    """Everything a dashboard shows for ``place``, in ``user``'s scope: one statement per
+    summary table where it can (the members by status, registered this month, the lapsed
+    members' contributions and the breakdown grouped together; each trend one statement; the
+    targets of the place and of its children in one)."""
     month = today.replace(day=1)
     first = _months_back(month, TREND_MONTHS - 1)
-    m = CoverageMembers
-    by_status = {
-        str(status): int(n)
-        for status, n in session.execute(
-            _scoped(user, select(m.status, func.sum(m.members)), m, place).group_by(m.status)
-        )
-        if n
-    }
-    registered = session.scalar(
-        _scoped(user, select(func.sum(m.members)), m, place).where(m.start_month == month)
-    )
-    p = CoveragePayments
-    paid = session.execute(
-        _scoped(user, select(func.sum(p.amount), func.sum(p.payments)), p, place).where(
-            p.paid_month == month
-        )
-    ).one()
-    trend = _trend(session, user, place, first, month, by_status.get("active", 0))
     level = next_level(user, place)
+    own_departments = level == "department" and regency_departments(place)
+    # The place's members grouped by the breakdown's level (by status only when the breakdown
+    # counts other members: a regency's departments with their own figures).
+    grouped = _grouped(session, user, place, None if own_departments else level, today)
+    by_status: dict[str, int] = {}
+    registered = lapsed_contributions = 0
+    for row in grouped.values():
+        for status, n in row["by_status"].items():
+            by_status[status] = by_status.get(status, 0) + n
+        registered += row["registered_this_month"]
+        lapsed_contributions += row["lapsed_contributions"]
+    by_status = {status: n for status, n in by_status.items() if n}
+    paid_months, collected = _payments_by_month(session, user, place)
+    claims, received = _claims(session, user, place, today) if place.claims_apply else (None, {})
+    rows: dict[Any, dict[str, Any]] = {}
+    children: dict[Any, tuple[Place, Place]] = {}
+    if level:
+        rows, children = _breakdown(session, user, place, level, today, grouped)
+    targets = targets_for(
+        session, user, [place, *(opened for _, opened in children.values())], today
+    )
+    offices: list[dict[str, Any]] = []
+    if regency_departments(place):
+        offices = _offices(session, user, place, today)
+    this_month = paid_months.get(month, (0, 0))
     return Figures(
         today=today,
         month=month,
         by_status=by_status,
-        registered_this_month=int(registered or 0),
-        target=target_for(session, user, place, today),
-        collected_this_month=int(paid[0] or 0),
-        payments_this_month=int(paid[1] or 0),
-        lapsed_contributions=_lapsed_contributions(session, user, place),
-        claims=_claims(session, user, place, today) if place.claims_apply else None,
+        registered_this_month=registered,
+        target=targets.get(place),
+        collected_this_month=this_month[1],
+        payments_this_month=this_month[0],
+        lapsed_contributions=lapsed_contributions,
+        claims=claims,
         waiting=_waiting(session, user, place, today),
-        trend=trend,
+        trend=_trend(
+            session, user, place, first, month, by_status.get("active", 0), collected, received
+        ),
         breakdown_level=level,
-        breakdown=_breakdown(session, user, place, level, today) if level else [],
-        offices=_offices(session, user, place, today) if regency_departments(place) else [],
+        breakdown=_finish_rows(rows, children, targets, keep_empty=own_departments),
+        offices=offices,
     )
 
 
-def _lapsed_contributions(session: Session, user: User, place: Place) -> int:
-    """What the lapsed members leave unpaid each month (their monthly contributions)."""
-    m = CoverageMembers
-    stmt = _scoped(user, select(func.sum(m.contributions)), m, place)
-    return int(session.scalar(stmt.where(m.status == MemberStatus.LAPSED.value)) or 0)
+def _payments_by_month(
+    session: Session, user: User, place: Place
+) -> tuple[dict[date, tuple[int, int]], dict[date, int]]:
+    """The payments recorded and their amount by month (one statement): every month's, for
+    this month's figures and the trend."""
+    p = CoveragePayments
+    stmt = _scoped(
+        user, select(p.paid_month, func.sum(p.payments), func.sum(p.amount)), p, place
+    ).group_by(p.paid_month)
+    by_month = {
+        _as_date(key): (int(n or 0), int(amount or 0)) for key, n, amount in session.execute(stmt)
+    }
+    return by_month, {key: amount for key, (_n, amount) in by_month.items()}
 
 
 def _trend(
-    session: Session, user: User, place: Place, first: date, month: date, active_now: int
+    session: Session,
+    user: User,
+    place: Place,
+    first: date,
+    month: date,
+    active_now: int,
+    collected: dict[date, int],
+    received: dict[date, int],
 ) -> list[dict[str, Any]]:
-    m, p, c = CoverageMembers, CoveragePayments, CoverageClaims
-    registered = dict(
-        session.execute(
+    m = CoverageMembers
+    registered = {
+        _as_date(key): int(n or 0)
+        for key, n in session.execute(
             _scoped(user, select(m.start_month, func.sum(m.members)), m, place)
             .where(m.start_month >= first, m.start_month <= month)
             .group_by(m.start_month)
-        ).all()
-    )
-    collected = dict(
-        session.execute(
-            _scoped(user, select(p.paid_month, func.sum(p.amount)), p, place)
-            .where(p.paid_month >= first, p.paid_month <= month)
-            .group_by(p.paid_month)
-        ).all()
-    )
-    received: dict[Any, Any] = {}
-    if place.claims_apply:
-        received = dict(
-            session.execute(
-                _scoped(user, select(c.submitted_month, func.sum(c.claims)), c, place)
-                .where(c.submitted_month >= first, c.submitted_month <= month)
-                .group_by(c.submitted_month)
-            ).all()
         )
+    }
     # Members active at the end of a month: those active now less the changes into and out
     # of 'active' of every month after it (coverage_active).
     a = CoverageActive
@@ -433,9 +445,9 @@ def _trend(
     return [
         {
             "month": one,
-            "registered": int(_by_month(registered, one) or 0),
-            "collected": int(_by_month(collected, one) or 0),
-            "claims": int(_by_month(received, one) or 0),
+            "registered": registered.get(one, 0),
+            "collected": collected.get(one, 0),
+            "claims": received.get(one, 0),
             "active": active_now - sum(v for key, v in changes.items() if key > one),
         }
         for one in months
@@ -446,19 +458,33 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _by_month(values: dict[Any, Any], month: date) -> Any:
-    return values.get(month, values.get(month.isoformat()))
-
-
-def _claims(session: Session, user: User, place: Place, today: date) -> dict[str, int]:
+def _claims(
+    session: Session, user: User, place: Place, today: date
+) -> tuple[dict[str, int], dict[date, int]]:
+    """The claims' figures and the claims received by month (the trend): one statement over
+    coverage_claims by the month received, one counting the overdue claims."""
     c = CoverageClaims
     month = today.replace(day=1)
-
-    def total(*where: Any, column: Any = c.claims) -> int:
-        return int(
-            session.scalar(_scoped(user, select(func.sum(column)), c, place).where(*where)) or 0
-        )
-
+    paid_now = c.paid_month == month
+    stmt = _scoped(
+        user,
+        select(
+            c.submitted_month,
+            func.sum(c.claims),
+            func.sum(case((paid_now, c.claims), else_=0)),
+            func.sum(case((paid_now, c.amount), else_=0)),
+            func.sum(case((c.state.in_(OPEN_CLAIMS), c.claims), else_=0)),
+        ),
+        c,
+        place,
+    ).group_by(c.submitted_month)
+    received: dict[date, int] = {}
+    paid = paid_amount = open_ = 0
+    for key, claims, paid_n, amount, open_n in session.execute(stmt):
+        received[_as_date(key)] = int(claims or 0)
+        paid += int(paid_n or 0)
+        paid_amount += int(amount or 0)
+        open_ += int(open_n or 0)
     overdue = session.scalar(
         authz.scope(
             user,
@@ -468,13 +494,14 @@ def _claims(session: Session, user: User, place: Place, today: date) -> dict[str
             Claim,
         ).where(*_claim_conditions(place))
     )
-    return {
-        "received": total(c.submitted_month == month),
-        "paid": total(c.paid_month == month),
-        "paid_amount": total(c.paid_month == month, column=c.amount),
-        "open": total(c.state.in_(OPEN_CLAIMS)),
+    figures = {
+        "received": received.get(month, 0),
+        "paid": paid,
+        "paid_amount": paid_amount,
+        "open": open_,
         "overdue": int(overdue or 0),
     }
+    return figures, received
 
 
 def _claim_conditions(place: Place) -> list[Any]:
@@ -608,52 +635,57 @@ _LEVEL_COLUMNS = {
 
 
 def _grouped(
-    session: Session, user: User, place: Place, level: str, today: date, *where: Any
+    session: Session, user: User, place: Place, level: str | None, today: date, *where: Any
 ) -> dict[Any, dict[str, Any]]:
-    """The members of ``place`` grouped by ``level``: by status, and registered this month."""
+    """The members of ``place`` grouped by ``level`` (None: all together): by status,
+    registered this month and the monthly contributions of the lapsed ones."""
     m = CoverageMembers
-    column = getattr(m, _LEVEL_COLUMNS[level])
+    column = getattr(m, _LEVEL_COLUMNS[level]) if level else None
     month = today.replace(day=1)
+    keys = [m.status] if column is None else [column, m.status]
+    lapsed = m.status == MemberStatus.LAPSED.value
     stmt = (
         _scoped(
             user,
             select(
-                column,
-                m.status,
+                *keys,
                 func.sum(m.members),
                 func.sum(case((m.start_month == month, m.members), else_=0)),
+                func.sum(case((lapsed, m.contributions), else_=0)),
             ),
             m,
             place,
         )
         .where(*where)
-        .group_by(column, m.status)
+        .group_by(*keys)
     )
     rows: dict[Any, dict[str, Any]] = {}
-    for key, status, members, new in session.execute(stmt):
+    for found in session.execute(stmt):
+        key = None if column is None else found[0]
+        status, members, new, owed = found[-4:]
         row = _empty_row(rows, key)
         row["by_status"][str(status)] = int(members or 0)
         row["registered_this_month"] += int(new or 0)
+        row["lapsed_contributions"] += int(owed or 0)
     return rows
 
 
 def _empty_row(rows: dict[Any, dict[str, Any]], key: Any) -> dict[str, Any]:
-    return rows.setdefault(key, {"key": key, "by_status": {}, "registered_this_month": 0})
+    return rows.setdefault(
+        key, {"key": key, "by_status": {}, "registered_this_month": 0, "lapsed_contributions": 0}
+    )
 
 
 def _finish_rows(
-    session: Session,
-    user: User,
     rows: dict[Any, dict[str, Any]],
     children: dict[Any, tuple[Place, Place]],
-    today: date,
+    targets: dict[Place, CoverageTarget],
     *,
     keep_empty: bool = False,
 ) -> list[dict[str, Any]]:
-    """Totals, the target (all children's in one statement) and the ranking. ``children``:
-    each key's place counted (what the row's figures and member links are) and the place
-    its drill-down opens."""
-    targets = targets_for(session, user, (opened for _, opened in children.values()), today)
+    """Totals, the target and the ranking. ``children``: each key's place counted (what the
+    row's figures and member links are) and the place its drill-down opens; ``targets``: the
+    targets of the places opened (``targets_for``), compared only with their own figures."""
     result = []
     for key, row in rows.items():
         counted, opened = children[key]
@@ -672,11 +704,17 @@ def _finish_rows(
 
 
 def _breakdown(
-    session: Session, user: User, place: Place, level: str, today: date
-) -> list[dict[str, Any]]:
-    """One row per child of the place at ``level``: members by status, registered this month,
-    and the child's target. A regency's children are its departments (``Department.regency_id``)
-    each with its own figures and target; a department opens on its own figures."""
+    session: Session,
+    user: User,
+    place: Place,
+    level: str,
+    today: date,
+    grouped: dict[Any, dict[str, Any]],
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, tuple[Place, Place]]]:
+    """One row per child of the place at ``level`` (``grouped``: the place's members grouped
+    by it) and each child's places (counted, opened). A regency's children are its departments
+    (``Department.regency_id``) each with its own figures and target; a department opens on its
+    own figures."""
     if level == "department" and regency_departments(place):
         own = Place(region_id=place.region_id, sector=place.sector)
         ids = list(
@@ -693,18 +731,16 @@ def _breakdown(
         rows = _grouped(session, user, own, level, today, CoverageMembers.department_id.in_(ids))
         for department in ids:
             _empty_row(rows, department)
-        children = {key: (own.narrowed(level, key),) * 2 for key in rows}
-        return _finish_rows(session, user, rows, children, today, keep_empty=True)
-    rows = _grouped(session, user, place, level, today)
+        return rows, {key: (own.narrowed(level, key),) * 2 for key in rows}
     children = {}
-    for key in rows:
+    for key in grouped:
         counted = place.narrowed(level, key)
         opened = counted
         if level == "department" and key != 0:
             # A department opens on its own figures, whichever office or domicile led to it.
             opened = Place(region_id=place.region_id, department_id=key, sector=place.sector)
         children[key] = (counted, opened)
-    return _finish_rows(session, user, rows, children, today)
+    return grouped, children
 
 
 def _offices(session: Session, user: User, place: Place, today: date) -> list[dict[str, Any]]:
@@ -714,4 +750,4 @@ def _offices(session: Session, user: User, place: Place, today: date) -> list[di
         key: (place.narrowed("office", key), Place(region_id=place.region_id, office_id=key))
         for key in rows
     }
-    return _finish_rows(session, user, rows, children, today)
+    return _finish_rows(rows, children, {})
