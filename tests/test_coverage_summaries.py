@@ -260,3 +260,15 @@ def test_seed_bulk_leaves_the_summaries_equal_to_a_recount(session: Any, backend
     assert report.members == 300
     assert coverage.differences(session) == []
     assert _members(session) == session.scalar(select(func.count()).select_from(Member))
+    # The members' status history fills coverage_active: its changes add up to the members
+    # active today, and some of them changed within the trend's twelve months.
+    active = session.scalar(
+        select(func.count()).select_from(Member).where(Member.status == MemberStatus.ACTIVE)
+    )
+    assert session.scalar(select(func.sum(CoverageActive.change))) == active
+    recent = session.scalar(
+        select(func.count())
+        .select_from(CoverageActive)
+        .where(CoverageActive.month > add_months(M, -12), CoverageActive.change != 0)
+    )
+    assert recent > 0
