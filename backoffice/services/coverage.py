@@ -363,7 +363,7 @@ def figures(session: Session, user: User, place: Place, today: date) -> Figures:
         registered += row["registered_this_month"]
         lapsed_contributions += row["lapsed_contributions"]
     by_status = {status: n for status, n in by_status.items() if n}
-    paid_months, collected = _payments_by_month(session, user, place)
+    paid_months, collected = _payments_by_month(session, user, place, first)
     claims, received = _claims(session, user, place, today) if place.claims_apply else (None, {})
     rows: dict[Any, dict[str, Any]] = {}
     children: dict[Any, tuple[Place, Place]] = {}
@@ -397,14 +397,16 @@ def figures(session: Session, user: User, place: Place, today: date) -> Figures:
 
 
 def _payments_by_month(
-    session: Session, user: User, place: Place
+    session: Session, user: User, place: Place, first: date
 ) -> tuple[dict[date, tuple[int, int]], dict[date, int]]:
-    """The payments recorded and their amount by month (one statement): every month's, for
-    this month's figures and the trend."""
+    """The payments recorded and their amount by month from ``first`` (one statement): this
+    month's figures and the trend's."""
     p = CoveragePayments
-    stmt = _scoped(
-        user, select(p.paid_month, func.sum(p.payments), func.sum(p.amount)), p, place
-    ).group_by(p.paid_month)
+    stmt = (
+        _scoped(user, select(p.paid_month, func.sum(p.payments), func.sum(p.amount)), p, place)
+        .where(p.paid_month >= first)
+        .group_by(p.paid_month)
+    )
     by_month = {
         _as_date(key): (int(n or 0), int(amount or 0)) for key, n, amount in session.execute(stmt)
     }
