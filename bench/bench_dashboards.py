@@ -69,15 +69,11 @@ def dashboards(places: dict[str, str]) -> list[tuple[str, str, str]]:
     office, department = places["office"], places["department"]
     return [
         ("region (regencies)", "kanwil.banten", "/admin/coverage/"),
-        ("regency (offices)", "kanwil.banten", "/admin/coverage/?regency=3673"),
-        ("office (departments)", "kanwil.banten", f"/admin/coverage/?regency=3673&office={office}"),
-        (
-            "department (sectors)",
-            "kanwil.banten",
-            f"/admin/coverage/?regency=3673&office={office}&department={department}",
-        ),
+        ("regency (departments, offices)", "kanwil.banten", "/admin/coverage/?regency=3604"),
+        ("office (departments)", "kanwil.banten", f"/admin/coverage/?office={office}"),
+        ("department (sectors)", "kanwil.banten", f"/admin/coverage/?department={department}"),
         ("auditor, region", "auditor.banten", "/admin/coverage/"),
-        ("branch head, offices", "kepala.serang", "/admin/coverage/"),
+        ("branch head, departments", "kepala.serang", "/admin/coverage/"),
         ("clerk, office", "petugas.serang", "/admin/coverage/"),
         ("liaison, department", "dinas.pertanian.serang", "/admin/coverage/"),
         ("region XLSX", "kanwil.banten", "/admin/coverage/export.xlsx"),

@@ -7,6 +7,7 @@ from .claims import SCHOOL_LEVELS, Claim, ClaimChild, ClaimDocument, Contributio
 from .corrections import MemberCorrection, PastContribution
 from .coverage import (
     NO_MONTH,
+    CoverageActive,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
@@ -51,6 +52,7 @@ from .users import ROLE_SCOPE_COLUMN, User
 
 __all__ = [
     "NO_MONTH",
+    "CoverageActive",
     "CoverageClaims",
     "CoverageMembers",
     "CoveragePayments",

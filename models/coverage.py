@@ -102,3 +102,19 @@ class CoverageClaims(Base):
     paid_month: Mapped[date] = mapped_column(Date, primary_key=True)
     claims: Mapped[int] = mapped_column(BigInteger, default=0)
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CoverageActive(Base):
+    """The changes of members into (+1) and out of (-1) 'active', by the member's place and
+    the month of the change's day (migration 0022): the members active at the end of a month
+    are those active now less the changes of the months after it."""
+
+    __tablename__ = "coverage_active"
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: none
+    sector: Mapped[str] = mapped_column(String(20), primary_key=True)
+    regency_code: Mapped[str] = mapped_column(String(4), primary_key=True)  # '': none
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    change: Mapped[int] = mapped_column(BigInteger, default=0)

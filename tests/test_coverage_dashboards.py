@@ -1,6 +1,6 @@
 """Coverage dashboards by role, in scope (issue #19): what each demo user sees, where each
 figure leads (the member list filtered the same way, counting the same members), the
-drill-down region -> regency -> office -> department -> sector, the XLSX export, and that a
+drill-down region -> regency -> its departments (and the offices serving it) -> sector, the XLSX export, and that a
 place outside the user's scope answers 404."""
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ def test_the_regional_head_sees_banten_against_its_target_by_regency(login, sess
     assert "Plt Gubernur Banten, Juni 2015" in page.html
     assert "Menurut kabupaten/kota, diurutkan menurut cakupan" in page.html
     assert "Jakarta" not in page.text("coverage-breakdown")
+    # The trend's table (readable without the chart): active at the end of each month, the
+    # last one today's active figure, in Indonesian numbers.
+    trend = page.by_id("coverage-trend-table")
+    assert "Aktif pada akhir bulan" in trend.text
+    last = [cells for cells in (r.all("td") for r in trend.all("tr")) if cells][-1]
+    assert last[-1].text.strip() == f"{banten_active:,}".replace(",", ".")
 
     # Every figure opens the member list counting exactly those members.
     for id_, status in (("fig-active", "active"), ("fig-lapsed", "lapsed"), ("fig-ended", "ended")):
@@ -72,28 +78,88 @@ def test_the_regional_head_sees_banten_against_its_target_by_regency(login, sess
     assert row_total == _count(session, Member.region_id == _banten(session))
 
 
-def test_a_click_on_a_regency_opens_its_offices_then_departments_then_sectors(login, session):
+def _rows(page: Page, id_: str) -> dict[str, list[Any]]:
+    """A breakdown table's rows by the name in their first cell: the cells (nodes)."""
+    table = page.by_id(id_)
+    return {
+        cells[0].text.strip(): cells for cells in (r.all("td") for r in table.all("tr")) if cells
+    }
+
+
+def _number(cell: Any) -> int:
+    return int(cell.text.replace(".", "").strip())
+
+
+def test_a_click_on_a_regency_opens_its_departments_then_sectors(login, session):
     client = login("kanwil.banten")
-    page = _page(client, "/admin/coverage/?regency=3673")
-    assert "Menurut kantor" in page.html
-    assert page.text("coverage-crumbs").endswith("Kabupaten/kota: Kota Serang")
-    serang = session.scalar(select(Office.id).where(Office.code == "B01"))
-    page = _page(client, f"/admin/coverage/?regency=3673&office={serang}")
-    assert "Menurut dinas" in page.html
-    distan = session.scalar(select(Department).where(Department.name.like("Dinas Pertanian%")))
-    page = _page(client, f"/admin/coverage/?regency=3673&office={serang}&department={distan.id}")
-    assert "Menurut sektor" in page.html
-    # The department's own target: 18.000.
-    assert "dari 18.000 pekerja" in page.text("coverage-target")
-    shown, url = _figure(page, "fig-active")
-    expected = _count(
-        session,
-        Member.department_id == distan.id,
-        Member.office_id == serang,
-        Member.domicile_regency_code == "3673",
-        Member.status == MemberStatus.ACTIVE,
+    banten = _banten(session)
+    page = _page(client, "/admin/coverage/?regency=3604")
+    assert "Menurut dinas, diurutkan menurut cakupan" in page.html
+    assert page.text("coverage-crumbs").endswith("Kabupaten/kota: Kabupaten Serang")
+    departments = {d.name: d for d in session.scalars(select(Department))}
+    rows = _rows(page, "coverage-breakdown")
+    # Every department of the regency (Department.regency_id), with its own figures: all its
+    # members wherever they live, against its own target.
+    assert set(rows) == set(departments)
+    distan = departments["Dinas Pertanian Kab. Serang"]
+    cells = rows[distan.name]
+    own = _count(session, Member.department_id == distan.id)
+    own_active = _count(
+        session, Member.department_id == distan.id, Member.status == MemberStatus.ACTIVE
     )
-    assert shown == expected == _listed(client, url)
+    domiciled = _count(
+        session, Member.department_id == distan.id, Member.domicile_regency_code == "3604"
+    )
+    assert own > domiciled  # some live in Kota Serang: counted too
+    assert _number(cells[4]) == own == _listed(client, cells[4].all("a")[0].attrs["href"])
+    assert _number(cells[1]) == own_active
+    assert cells[5].text.strip() == "18.000"
+    assert cells[6].text.strip() == page_percent(own_active, 18_000)
+
+    # Below: the offices serving the regency, by their members domiciled in it.
+    offices = _rows(page, "coverage-offices")
+    assert offices
+    total = sum(_number(cells[4]) for cells in offices.values())
+    assert total == _count(
+        session, Member.region_id == banten, Member.domicile_regency_code == "3604"
+    )
+    by_code = {o.code: o for o in session.scalars(select(Office))}
+    for name, row in offices.items():
+        office = by_code[name.split(" ", 1)[0]]
+        assert row[0].all("a")[0].attrs["href"] == f"/admin/coverage/?office={office.id}"
+        assert (
+            _number(row[4])
+            == _listed(client, row[4].all("a")[0].attrs["href"])
+            == _count(
+                session, Member.office_id == office.id, Member.domicile_regency_code == "3604"
+            )
+        )
+
+    # The department opens on its own figures and target, by sector; the crumbs lead back.
+    href = cells[0].all("a")[0].attrs["href"]
+    assert href == f"/admin/coverage/?department={distan.id}"
+    page = _page(client, href)
+    assert "Menurut sektor" in page.html
+    assert "dari 18.000 pekerja" in page.text("coverage-target")
+    crumbs = page.text("coverage-crumbs")
+    assert "Kabupaten/kota: Kabupaten Serang" in crumbs and crumbs.endswith(distan.name)
+    shown, url = _figure(page, "fig-active")
+    assert shown == own_active == _listed(client, url)
+    sectors = _rows(page, "coverage-breakdown")
+    assert sum(_number(c[4]) for c in sectors.values()) == own
+
+    # An office (from the regency's second table) opens on its departments.
+    serang = by_code["B01"]
+    page = _page(client, f"/admin/coverage/?office={serang.id}")
+    assert "Menurut dinas" in page.html
+    assert page.text("coverage-crumbs").endswith(f"Kantor: B01 {serang.name}")
+    assert not page.has_id("coverage-offices")
+
+
+def page_percent(active: int, target: int) -> str:
+    from backoffice.rules.figures import percent
+
+    return percent(100.0 * active / target, "id")
 
 
 def test_the_liaison_sees_their_department_against_its_target(login, session):
@@ -119,7 +185,10 @@ def test_the_clerk_sees_their_office_queue_claims_and_collections(login, session
     client = login("petugas.serang")
     page = _page(client)
     assert page.has_id("fig-claims-overdue") and page.has_id("fig-collected")
-    assert "Menurut kantor" in page.html
+    # The branch's own office, by department: each department against its own target.
+    assert "Menurut dinas" in page.html
+    rows = _rows(page, "coverage-breakdown")
+    assert rows["Dinas Pertanian Kab. Serang"][5].text.strip() == "18.000"
     _, url = _figure(page, "fig-waiting")
     assert url == "/admin/registration_queue/"
     _, url = _figure(page, "fig-claims-overdue")
@@ -150,7 +219,19 @@ def test_the_export_has_the_figures_and_the_target(login, session):
     assert figures["Tanggal"] == today_in_jakarta().strftime("%d/%m/%Y")
     regencies = list(book["Kabupaten-kota"].iter_rows(values_only=True))
     assert regencies[0][0] == "Kabupaten/kota" and len(regencies) > 2
-    assert len(list(book["Tren"].iter_rows(values_only=True))) == 13
+    trend = list(book["Tren"].iter_rows(values_only=True))
+    assert len(trend) == 13 and trend[0][4] == "Aktif pada akhir bulan"
+    assert trend[-1][4] == figures["Peserta aktif"]  # the last month ends today
+    # A regency's export: its departments and the offices serving it.
+    response = client.get("/admin/coverage/export.xlsx?regency=3604")
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    departments = [r[0] for r in book["Dinas"].iter_rows(values_only=True)][1:]
+    assert "Dinas Pertanian Kab. Serang" in departments
+    offices = list(book["Kantor (domisili)"].iter_rows(values_only=True))
+    assert offices[0][0] == "Kantor" and len(offices) > 1
+    assert sum(r[4] for r in offices[1:]) == _count(
+        session, Member.region_id == _banten(session), Member.domicile_regency_code == "3604"
+    )
 
 
 def test_english_figures_are_english(login):
@@ -165,3 +246,57 @@ def _banten(session: Any) -> int:
     from models import Region
 
     return session.scalar(select(Region.id).where(Region.code == "BTN"))
+
+
+def _dashboard_urls(session: Any) -> list[tuple[str, str]]:
+    serang = session.scalar(select(Office.id).where(Office.code == "B01"))
+    distan = session.scalar(select(Department.id).where(Department.name.like("Dinas Pertanian%")))
+    return [
+        ("kanwil.banten", "/admin/coverage/"),
+        ("kanwil.banten", "/admin/coverage/?regency=3604"),
+        ("kanwil.banten", f"/admin/coverage/?office={serang}"),
+        ("kanwil.banten", f"/admin/coverage/?department={distan}"),
+        ("kanwil.banten", f"/admin/coverage/?department={distan}&sector=agriculture"),
+        ("kanwil.banten", "/admin/coverage/export.xlsx?regency=3604"),
+        ("kepala.serang", "/admin/coverage/"),
+        ("petugas.serang", "/admin/coverage/"),
+        ("dinas.pertanian.serang", "/admin/coverage/"),
+    ]
+
+
+def _statements(client: Any, db: Any, url: str) -> list[str]:
+    from backoffice import caching
+    from tests.sql_recorder import Recorder
+
+    caching.cache.clear()  # the menu badges and filter options: counted every time
+    with Recorder(db.engine) as recorder:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return recorder.sql
+
+
+#: The statements of a dashboard with nothing cached: the user, the names of its offices,
+#: departments, sectors and regencies, one per summary table (members grouped with the
+#: breakdown, payments, claims, active changes), the trend's registrations, the targets of the
+#: place and all its children in one, the overdue claims and the waiting batches, a regency's
+#: departments and offices, and the page's menu badges and notifications.
+DASHBOARD_STATEMENTS = 18
+
+
+def test_a_dashboard_sends_a_fixed_number_of_statements_whatever_its_rows(
+    login, session, db, backend
+):
+    """No statement per breakdown row (targets, names): a dashboard sends as many statements
+    with 300 more members over more regencies, offices, departments and sectors as before."""
+    from backoffice.seed.bulk import seed_bulk
+
+    urls = _dashboard_urls(session)
+    clients = {username: login(username) for username in {u for u, _ in urls}}
+    before = {(u, url): len(_statements(clients[u], db, url)) for u, url in urls}
+    rows_before = len(_rows(_page(clients["kanwil.banten"]), "coverage-breakdown"))
+    seed_bulk(session, 300, 30, seed=7, fast_load=backend == "postgresql")
+    session.commit()
+    after = {(u, url): len(_statements(clients[u], db, url)) for u, url in urls}
+    assert len(_rows(_page(clients["kanwil.banten"]), "coverage-breakdown")) > rows_before
+    assert after == before
+    assert max(after.values()) <= DASHBOARD_STATEMENTS, after

@@ -16,6 +16,7 @@ from models import (
     Claim,
     ClaimState,
     ContributionPayment,
+    CoverageActive,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
@@ -38,6 +39,40 @@ def _members(session: Any, **where: Any) -> int:
     for name, value in where.items():
         stmt = stmt.where(getattr(CoverageMembers, name) == value)
     return session.scalar(stmt)
+
+
+def _active_changes(session: Any, member: Member, **where: Any) -> int:
+    """The changes into and out of 'active' kept at the member's place (coverage_active)."""
+    a = CoverageActive
+    stmt = select(func.coalesce(func.sum(a.change), 0)).where(
+        a.office_id == member.office_id,
+        a.department_id == (member.department_id or 0),
+        a.sector == member.sector,
+        a.regency_code == (member.domicile_regency_code or ""),
+    )
+    for name, value in where.items():
+        stmt = stmt.where(getattr(a, name) == value)
+    return session.scalar(stmt)
+
+
+def test_the_trend_counts_the_members_active_at_the_end_of_each_month(
+    session: Any, user: Any
+) -> None:
+    """Active at the end of a month = active now less the changes of the months after it: a
+    member active from a year ago who lapsed last month counts in every month before."""
+    clerk = user(CLERK)
+    place = coverage.Place(office_id=clerk.office_id)
+    before = coverage.figures(session, clerk, place, world.today())
+    late = member_paying(session, clerk, [month(n) for n in range(-12, -4)])
+    done(session, lifecycle.run_daily, world.today())
+    session.refresh(late)
+    assert late.status is MemberStatus.LAPSED and late.status_since.replace(day=1) == month(-1)
+    after = coverage.figures(session, clerk, place, world.today())
+    assert [t["month"] for t in after.trend] == [month(n) for n in range(-11, 1)]
+    grown = [a["active"] - b["active"] for a, b in zip(after.trend, before.trend, strict=True)]
+    assert grown == [1] * 10 + [0, 0]
+    assert after.trend[-1]["active"] == after.active
+    assert coverage.differences(session) == []
 
 
 def test_the_seeded_demo_agrees_with_a_recount(session: Any) -> None:
@@ -81,9 +116,30 @@ def test_services_keep_the_summaries_equal_to_a_recount(session: Any, user: Any,
     # A member six months in arrears: the nightly task lapses them (a set-based UPDATE).
     late = member_paying(session, clerk, [month(n) for n in range(-12, -4)])
     assert coverage.differences(session) == []  # eight payments recorded, one by one
+    paying = _active_changes(session, late)
+    this_month = _active_changes(session, late, month=M)
     done(session, lifecycle.run_daily, world.today())
     session.refresh(late)
     assert late.status is MemberStatus.LAPSED
+    assert coverage.differences(session) == []
+    assert _active_changes(session, late) == paying - 1  # out of active
+
+    # Arrears paid: the payment restores the lapsed member (lapsed -> active, today).
+    for period in (month(-4), month(-3)):
+        done(
+            session,
+            ledger.record_payment,
+            clerk,
+            late,
+            period=period,
+            months=1,
+            paid_on=world.today(),
+            channel="counter",
+        )
+    session.refresh(late)
+    assert late.status is MemberStatus.ACTIVE
+    assert _active_changes(session, late) == paying
+    assert _active_changes(session, late, month=M) == this_month + 1  # back in, this month
     assert coverage.differences(session) == []
 
     # A paid death claim: the claim moves through its states, the member becomes deceased.
@@ -131,6 +187,15 @@ def test_services_keep_the_summaries_equal_to_a_recount(session: Any, user: Any,
         )
     )
     assert moved == 3
+    # ... and their changes into 'active' (coverage_active) too.
+    moved_active = session.scalar(
+        select(func.sum(CoverageActive.change)).where(
+            CoverageActive.department_id == department.id,
+            CoverageActive.sector == "fisheries",
+            CoverageActive.regency_code == "3672",
+        )
+    )
+    assert moved_active == 1
 
     # Rows removed (a correction of the ledger by hand): the summaries follow.
     session.execute(
@@ -195,3 +260,15 @@ def test_seed_bulk_leaves_the_summaries_equal_to_a_recount(session: Any, backend
     assert report.members == 300
     assert coverage.differences(session) == []
     assert _members(session) == session.scalar(select(func.count()).select_from(Member))
+    # The members' status history fills coverage_active: its changes add up to the members
+    # active today, and some of them changed within the trend's twelve months.
+    active = session.scalar(
+        select(func.count()).select_from(Member).where(Member.status == MemberStatus.ACTIVE)
+    )
+    assert session.scalar(select(func.sum(CoverageActive.change))) == active
+    recent = session.scalar(
+        select(func.count())
+        .select_from(CoverageActive)
+        .where(CoverageActive.month > add_months(M, -12), CoverageActive.change != 0)
+    )
+    assert recent > 0

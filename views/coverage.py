@@ -28,7 +28,15 @@ from backoffice.i18n import format_date, format_number, format_rupiah
 from backoffice.labels import label
 from backoffice.rules.figures import compact_number, compact_rupiah, percent
 from backoffice.services import coverage
-from models import Department, KemendagriRegency, MemberStatus, Office, Role, Sector
+from models import (
+    Department,
+    KemendagriRegency,
+    MemberStatus,
+    Office,
+    Regency,
+    Role,
+    Sector,
+)
 
 from .base import deny_access
 
@@ -65,19 +73,42 @@ class Names:
         self.offices = {
             o.id: f"{o.code} {o.name}" for o in session.scalars(authz.scoped_select(user, Office))
         }
-        self.departments = {
-            d.id: d.name for d in session.scalars(authz.scoped_select(user, Department))
-        }
+        self.departments: dict[int, str] = {}
+        #: Each department's regency (its Kemendagri code): the crumb above a department.
+        self.department_regency: dict[int, str] = {}
+        departments = authz.scope(
+            user,
+            select(Department.id, Department.name, Regency.code).join(
+                Regency, Regency.id == Department.regency_id
+            ),
+            Department,
+        )
+        for department_id, name, code in session.execute(departments):
+            self.departments[department_id] = name
+            self.department_regency[department_id] = code
         self.sectors = {s.code: s.label(self.locale) for s in session.scalars(select(Sector))}
         self._session = session
         self._regencies: dict[str, str] = {}
 
+    def load_regencies(self, codes: Any) -> None:
+        """Read the names of these regencies at once (one statement for a breakdown)."""
+        wanted = {c for c in codes if c and c not in self._regencies}
+        if not wanted:
+            return
+        found = dict(
+            self._session.execute(
+                select(KemendagriRegency.code, KemendagriRegency.name).where(
+                    KemendagriRegency.code.in_(wanted)
+                )
+            ).all()
+        )
+        for code in wanted:
+            self._regencies[code] = found.get(code, code)
+
     def regency(self, code: str | None) -> str:
         if not code:
             return gettext("(no domicile)")
-        if code not in self._regencies:
-            row = self._session.get(KemendagriRegency, code)
-            self._regencies[code] = row.name if row else code
+        self.load_regencies([code])
         return self._regencies[code]
 
     def of(self, level: str, key: Any) -> str:
@@ -211,22 +242,15 @@ def panel_context(user: Any) -> dict[str, Any]:
     figures = coverage.figures(db.session, user, place, today)
     locale = names.locale
     level = figures.breakdown_level
-    rows = []
-    for row in figures.breakdown:
-        child = row["place"]
-        rows.append(
-            {
-                **row,
-                "name": names.of(level, row["key"]),
-                "url": url_for("coverage.index", **place_args(child, user))
-                if coverage.next_level(user, child)
-                else None,
-                "members_url": member_list_url(child),
-                "active_url": member_list_url(child, status="active"),
-                "lapsed_url": member_list_url(child, status="lapsed"),
-                "new_url": member_list_url(child, month=figures.month),
-            }
-        )
+    if level == "regency":
+        names.load_regencies(row["key"] for row in figures.breakdown)
+    names.load_regencies([place.regency_code])
+    rows = [_row(row, names.of(level, row["key"]), user, figures) for row in figures.breakdown]
+    offices = [
+        _row(row, names.of("office", row["key"]), user, figures)
+        for row in figures.offices
+        if row["key"] in names.offices
+    ]
     crumbs = _crumbs(user, place, names)
     chart = {
         "locale": locale,
@@ -236,6 +260,7 @@ def panel_context(user: Any) -> dict[str, Any]:
             "claims": gettext("Claims received"),
             "active": gettext("Active members"),
             "target": gettext("Target"),
+            "members": gettext("Members"),
         },
         "trend": [
             {
@@ -243,9 +268,11 @@ def panel_context(user: Any) -> dict[str, Any]:
                 "registered": t["registered"],
                 "collected": t["collected"],
                 "claims": t["claims"],
+                "active": t["active"],
             }
             for t in figures.trend
         ],
+        "target": figures.target.workers if figures.target else None,
         "breakdown": [
             {"name": r["name"], "active": r["active"], "target": r["target"]} for r in rows
         ],
@@ -256,6 +283,7 @@ def panel_context(user: Any) -> dict[str, Any]:
         "crumbs": crumbs,
         "level_label": LEVEL_LABELS.get(level) if level else None,
         "rows": rows,
+        "offices": offices,
         "chart": chart,
         "member_list_url": member_list_url,
         "links": {
@@ -286,6 +314,23 @@ def panel_context(user: Any) -> dict[str, Any]:
     }
 
 
+def _row(row: dict[str, Any], name: str, user: Any, figures: coverage.Figures) -> dict[str, Any]:
+    """A breakdown row with its links: the name opens the child's dashboard, each figure the
+    member list of the members it counts."""
+    counted, opened = row["place"], row["opens"]
+    return {
+        **row,
+        "name": name,
+        "url": url_for("coverage.index", **place_args(opened, user))
+        if coverage.next_level(user, opened)
+        else None,
+        "members_url": member_list_url(counted),
+        "active_url": member_list_url(counted, status="active"),
+        "lapsed_url": member_list_url(counted, status="lapsed"),
+        "new_url": member_list_url(counted, month=figures.month),
+    }
+
+
 def _crumbs(user: Any, place: coverage.Place, names: Names) -> list[dict[str, Any]]:
     """The way back up: the role's own scope, then each level narrowed, each a link."""
     top = {
@@ -297,23 +342,38 @@ def _crumbs(user: Any, place: coverage.Place, names: Names) -> list[dict[str, An
     step = coverage.Place(region_id=place.region_id)
     if user.role is Role.LIAISON:
         step = coverage.Place(department_id=place.department_id)
-    for level, value in (
-        ("regency", place.regency_code),
-        ("office", place.office_id),
-        ("department", place.department_id if user.role is not Role.LIAISON else None),
-        ("sector", place.sector),
-    ):
-        if value is None:
-            continue
+    levels: list[tuple[str, Any]] = []
+    if place.regency_code is not None:
+        levels.append(("regency", place.regency_code))
+    if place.office_id is not None:
+        levels.append(("office", place.office_id))
+    if place.department_id is not None and user.role is not Role.LIAISON:
+        regency = names.department_regency.get(place.department_id)
+        if (
+            place.regency_code is None
+            and place.office_id is None
+            and regency
+            and user.role not in (Role.BRANCH_HEAD, Role.BRANCH_CLERK)
+        ):
+            # A department is a regency's: its crumb leads back to the regency's page.
+            crumbs.append(
+                _crumb("regency", regency, step.narrowed("regency", regency), user, names)
+            )
+        levels.append(("department", place.department_id))
+    if place.sector is not None:
+        levels.append(("sector", place.sector))
+    for level, value in levels:
         step = step.narrowed(level, value)
-        crumbs.append(
-            {
-                "level": LEVEL_LABELS[level],
-                "name": names.of(level, value),
-                "url": url_for("coverage.index", **place_args(step, user)),
-            }
-        )
+        crumbs.append(_crumb(level, value, step, user, names))
     return crumbs
+
+
+def _crumb(level: str, value: Any, step: coverage.Place, user: Any, names: Names) -> dict[str, Any]:
+    return {
+        "level": LEVEL_LABELS[level],
+        "name": names.of(level, value),
+        "url": url_for("coverage.index", **place_args(step, user)),
+    }
 
 
 def _sheet_title(text: str) -> str:
@@ -381,6 +441,27 @@ def workbook(context: dict[str, Any]) -> bytes:
                     round(row["percent"], 4) if row["percent"] is not None else None,
                 ]
             )
+    if context["offices"]:
+        serving = book.create_sheet(_sheet_title(gettext("Offices (domicile)")))
+        serving.append(
+            [
+                gettext("Office"),
+                gettext("Active members"),
+                gettext("Registered this month"),
+                gettext("Lapsed"),
+                gettext("All members"),
+            ]
+        )
+        for row in context["offices"]:
+            serving.append(
+                [
+                    neutralise_formula(row["name"]),
+                    row["active"],
+                    row["registered_this_month"],
+                    row["lapsed"],
+                    row["members"],
+                ]
+            )
     trend = book.create_sheet(gettext("Trend")[:31])
     trend.append(
         [
@@ -388,10 +469,13 @@ def workbook(context: dict[str, Any]) -> bytes:
             gettext("Registered"),
             gettext("Contributions collected"),
             gettext("Claims received"),
+            gettext("Active at the end of the month"),
         ]
     )
     for t in figures.trend:
-        trend.append([f"{t['month']:%m/%Y}", t["registered"], t["collected"], t["claims"]])
+        trend.append(
+            [f"{t['month']:%m/%Y}", t["registered"], t["collected"], t["claims"], t["active"]]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -25,6 +25,7 @@ from models import (
     ClaimDocument,
     ContributionPayment,
     ContributionRate,
+    CoverageActive,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
@@ -312,6 +313,11 @@ def _coverage_members_scope(user: User) -> ColumnElement[bool]:
 @scoper(CoveragePayments)
 def _coverage_payments_scope(user: User) -> ColumnElement[bool]:
     return _coverage_place_scope(user, CoveragePayments)
+
+
+@scoper(CoverageActive)
+def _coverage_active_scope(user: User) -> ColumnElement[bool]:
+    return _coverage_place_scope(user, CoverageActive)
 
 
 def _coverage_place_scope(user: User, model: Any) -> ColumnElement[bool]:

@@ -602,9 +602,11 @@ def _claim_row(
 # --------------------------------------------------------------------------------------------
 
 
-#: The row triggers of the coverage summaries (migration 0019), by table (PostgreSQL).
+#: The row triggers of the coverage summaries (migrations 0019, 0022), by table (PostgreSQL).
 COVERAGE_TRIGGERS = (
     ("member", "coverage_member"),
+    ("member", "coverage_active_moved"),
+    ("member_status_change", "coverage_active"),
     ("contribution_payment", "coverage_payment"),
     ("claim", "coverage_claim"),
 )

@@ -10,11 +10,11 @@ them from the base tables (``differences``: what ``verify-summaries`` reports), 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, case, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -22,6 +22,7 @@ from models import (
     BatchState,
     Claim,
     ContributionPayment,
+    CoverageActive,
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
@@ -30,6 +31,7 @@ from models import (
     Member,
     MemberBatch,
     MemberStatus,
+    MemberStatusChange,
     Regency,
     Role,
     User,
@@ -121,6 +123,20 @@ def _recount_claims(session: Session) -> Any:
     return select(*keys, func.count(), func.sum(Claim.amount)).group_by(*keys)
 
 
+def _recount_active(session: Session) -> Any:
+    c = MemberStatusChange
+    month = month_of(session, c.day)
+    keys = [*_member_place(), month]
+    active = MemberStatus.ACTIVE
+    change = case((c.to_status == active, 1), else_=0) - case((c.from_status == active, 1), else_=0)
+    return (
+        select(*keys, func.sum(change))
+        .join(Member, Member.id == c.member_id)
+        .where(or_(c.to_status == active, c.from_status == active))
+        .group_by(*keys)
+    )
+
+
 def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -129,6 +145,7 @@ _RECOUNTS = {
     "coverage_members": _recount_members,
     "coverage_payments": _recount_payments,
     "coverage_claims": _recount_claims,
+    "coverage_active": _recount_active,
 }
 
 SUMMARIES = (
@@ -157,6 +174,12 @@ SUMMARIES = (
         CoverageClaims,
         ("region_id", "office_id", "claim_type", "state", "submitted_month", "paid_month"),
         ("claims", "amount"),
+    ),
+    Summary(
+        "coverage_active",
+        CoverageActive,
+        ("region_id", "office_id", "department_id", "sector", "regency_code", "month"),
+        ("change",),
     ),
 )
 
@@ -231,31 +254,35 @@ class Place:
 
 
 def start_level(user: User) -> str:
-    """The first breakdown a role sees: the regional head's regencies, the branch's offices,
-    the liaison's sectors."""
+    """The first breakdown a role sees: the regional head's regencies, the branch's
+    departments, the liaison's sectors."""
     if user.role is Role.LIAISON:
         return "sector"
     if user.role in (Role.BRANCH_HEAD, Role.BRANCH_CLERK):
-        return "office"
+        return "department"
     return "regency"
 
 
 def next_level(user: User, place: Place) -> str | None:
-    """The level the breakdown shows next: the first one after the role's start that the
-    place has not narrowed."""
-    narrowed = {
-        "region": place.region_id is not None,
-        "regency": place.regency_code is not None,
-        "office": place.office_id is not None,
-        "department": place.department_id is not None,
-        "sector": place.sector is not None,
-    }
-    start = LEVELS.index(start_level(user))
-    last = max((i for i, level in enumerate(LEVELS) if narrowed[level] and i), default=0)
-    for level in LEVELS[max(start, last + 1) :]:
-        if not narrowed[level]:
-            return level
-    return None
+    """The level the breakdown shows next: region -> regencies; a regency or an office ->
+    its departments; a department -> its sectors; a sector: none."""
+    if place.sector is not None:
+        return None
+    if place.department_id is not None:
+        return "sector"
+    if place.regency_code is not None or place.office_id is not None:
+        return "department"
+    return start_level(user)
+
+
+def regency_departments(place: Place) -> bool:
+    """A regency's page lists the regency's departments with their own figures (not only
+    their members domiciled in the regency)."""
+    return (
+        place.regency_code not in (None, "")
+        and place.office_id is None
+        and place.department_id is None
+    )
 
 
 def _place_conditions(model: Any, place: Place) -> list[Any]:
@@ -293,6 +320,8 @@ class Figures:
     trend: list[dict[str, Any]]
     breakdown_level: str | None
     breakdown: list[dict[str, Any]]
+    #: A regency's page: the offices serving it, by their members domiciled in the regency.
+    offices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def active(self) -> int:
@@ -315,106 +344,149 @@ def _months_back(month: date, n: int) -> date:
 
 
 def figures(session: Session, user: User, place: Place, today: date) -> Figures:
-    """Everything a dashboard shows for ``place``, in ``user``'s scope."""
+    """Everything a dashboard shows for ``place``, in ``user``'s scope: one statement per
+    summary table where it can (the members by status, registered this month, the lapsed
+    members' contributions and the breakdown grouped together; each trend one statement; the
+    targets of the place and of its children in one)."""
     month = today.replace(day=1)
     first = _months_back(month, TREND_MONTHS - 1)
-    m = CoverageMembers
-    by_status = {
-        str(status): int(n)
-        for status, n in session.execute(
-            _scoped(user, select(m.status, func.sum(m.members)), m, place).group_by(m.status)
-        )
-        if n
-    }
-    registered = session.scalar(
-        _scoped(user, select(func.sum(m.members)), m, place).where(m.start_month == month)
-    )
-    p = CoveragePayments
-    paid = session.execute(
-        _scoped(user, select(func.sum(p.amount), func.sum(p.payments)), p, place).where(
-            p.paid_month == month
-        )
-    ).one()
-    trend = _trend(session, user, place, first, month)
     level = next_level(user, place)
+    own_departments = level == "department" and regency_departments(place)
+    # The place's members grouped by the breakdown's level (by status only when the breakdown
+    # counts other members: a regency's departments with their own figures).
+    grouped = _grouped(session, user, place, None if own_departments else level, today)
+    by_status: dict[str, int] = {}
+    registered = lapsed_contributions = 0
+    for row in grouped.values():
+        for status, n in row["by_status"].items():
+            by_status[status] = by_status.get(status, 0) + n
+        registered += row["registered_this_month"]
+        lapsed_contributions += row["lapsed_contributions"]
+    by_status = {status: n for status, n in by_status.items() if n}
+    paid_months, collected = _payments_by_month(session, user, place, first)
+    claims, received = _claims(session, user, place, today) if place.claims_apply else (None, {})
+    rows: dict[Any, dict[str, Any]] = {}
+    children: dict[Any, tuple[Place, Place]] = {}
+    if level:
+        rows, children = _breakdown(session, user, place, level, today, grouped)
+    targets = targets_for(
+        session, user, [place, *(opened for _, opened in children.values())], today
+    )
+    offices: list[dict[str, Any]] = []
+    if regency_departments(place):
+        offices = _offices(session, user, place, today)
+    this_month = paid_months.get(month, (0, 0))
     return Figures(
         today=today,
         month=month,
         by_status=by_status,
-        registered_this_month=int(registered or 0),
-        target=target_for(session, user, place, today),
-        collected_this_month=int(paid[0] or 0),
-        payments_this_month=int(paid[1] or 0),
-        lapsed_contributions=_lapsed_contributions(session, user, place),
-        claims=_claims(session, user, place, today) if place.claims_apply else None,
+        registered_this_month=registered,
+        target=targets.get(place),
+        collected_this_month=this_month[1],
+        payments_this_month=this_month[0],
+        lapsed_contributions=lapsed_contributions,
+        claims=claims,
         waiting=_waiting(session, user, place, today),
-        trend=trend,
+        trend=_trend(
+            session, user, place, first, month, by_status.get("active", 0), collected, received
+        ),
         breakdown_level=level,
-        breakdown=_breakdown(session, user, place, level, today) if level else [],
+        breakdown=_finish_rows(rows, children, targets, keep_empty=own_departments),
+        offices=offices,
     )
 
 
-def _lapsed_contributions(session: Session, user: User, place: Place) -> int:
-    """What the lapsed members leave unpaid each month (their monthly contributions)."""
-    m = CoverageMembers
-    stmt = _scoped(user, select(func.sum(m.contributions)), m, place)
-    return int(session.scalar(stmt.where(m.status == MemberStatus.LAPSED.value)) or 0)
+def _payments_by_month(
+    session: Session, user: User, place: Place, first: date
+) -> tuple[dict[date, tuple[int, int]], dict[date, int]]:
+    """The payments recorded and their amount by month from ``first`` (one statement): this
+    month's figures and the trend's."""
+    p = CoveragePayments
+    stmt = (
+        _scoped(user, select(p.paid_month, func.sum(p.payments), func.sum(p.amount)), p, place)
+        .where(p.paid_month >= first)
+        .group_by(p.paid_month)
+    )
+    by_month = {
+        _as_date(key): (int(n or 0), int(amount or 0)) for key, n, amount in session.execute(stmt)
+    }
+    return by_month, {key: amount for key, (_n, amount) in by_month.items()}
 
 
 def _trend(
-    session: Session, user: User, place: Place, first: date, month: date
+    session: Session,
+    user: User,
+    place: Place,
+    first: date,
+    month: date,
+    active_now: int,
+    collected: dict[date, int],
+    received: dict[date, int],
 ) -> list[dict[str, Any]]:
-    m, p, c = CoverageMembers, CoveragePayments, CoverageClaims
-    registered = dict(
-        session.execute(
+    m = CoverageMembers
+    registered = {
+        _as_date(key): int(n or 0)
+        for key, n in session.execute(
             _scoped(user, select(m.start_month, func.sum(m.members)), m, place)
             .where(m.start_month >= first, m.start_month <= month)
             .group_by(m.start_month)
-        ).all()
-    )
-    collected = dict(
-        session.execute(
-            _scoped(user, select(p.paid_month, func.sum(p.amount)), p, place)
-            .where(p.paid_month >= first, p.paid_month <= month)
-            .group_by(p.paid_month)
-        ).all()
-    )
-    received: dict[Any, Any] = {}
-    if place.claims_apply:
-        received = dict(
-            session.execute(
-                _scoped(user, select(c.submitted_month, func.sum(c.claims)), c, place)
-                .where(c.submitted_month >= first, c.submitted_month <= month)
-                .group_by(c.submitted_month)
-            ).all()
         )
-    # Members active at the end of each month are not kept month by month: the trend counts
-    # what happened in each month (registrations, contributions, claims received).
+    }
+    # Members active at the end of a month: those active now less the changes into and out
+    # of 'active' of every month after it (coverage_active).
+    a = CoverageActive
+    changes = {
+        _as_date(key): int(value or 0)
+        for key, value in session.execute(
+            _scoped(user, select(a.month, func.sum(a.change)), a, place)
+            .where(a.month > first)
+            .group_by(a.month)
+        )
+    }
     months = [_months_back(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
     return [
         {
             "month": one,
-            "registered": int(_by_month(registered, one) or 0),
-            "collected": int(_by_month(collected, one) or 0),
-            "claims": int(_by_month(received, one) or 0),
+            "registered": registered.get(one, 0),
+            "collected": collected.get(one, 0),
+            "claims": received.get(one, 0),
+            "active": active_now - sum(v for key, v in changes.items() if key > one),
         }
         for one in months
     ]
 
 
-def _by_month(values: dict[Any, Any], month: date) -> Any:
-    return values.get(month, values.get(month.isoformat()))
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _claims(session: Session, user: User, place: Place, today: date) -> dict[str, int]:
+def _claims(
+    session: Session, user: User, place: Place, today: date
+) -> tuple[dict[str, int], dict[date, int]]:
+    """The claims' figures and the claims received by month (the trend): one statement over
+    coverage_claims by the month received, one counting the overdue claims."""
     c = CoverageClaims
     month = today.replace(day=1)
-
-    def total(*where: Any, column: Any = c.claims) -> int:
-        return int(
-            session.scalar(_scoped(user, select(func.sum(column)), c, place).where(*where)) or 0
-        )
-
+    paid_now = c.paid_month == month
+    stmt = _scoped(
+        user,
+        select(
+            c.submitted_month,
+            func.sum(c.claims),
+            func.sum(case((paid_now, c.claims), else_=0)),
+            func.sum(case((paid_now, c.amount), else_=0)),
+            func.sum(case((c.state.in_(OPEN_CLAIMS), c.claims), else_=0)),
+        ),
+        c,
+        place,
+    ).group_by(c.submitted_month)
+    received: dict[date, int] = {}
+    paid = paid_amount = open_ = 0
+    for key, claims, paid_n, amount, open_n in session.execute(stmt):
+        received[_as_date(key)] = int(claims or 0)
+        paid += int(paid_n or 0)
+        paid_amount += int(amount or 0)
+        open_ += int(open_n or 0)
     overdue = session.scalar(
         authz.scope(
             user,
@@ -424,13 +496,14 @@ def _claims(session: Session, user: User, place: Place, today: date) -> dict[str
             Claim,
         ).where(*_claim_conditions(place))
     )
-    return {
-        "received": total(c.submitted_month == month),
-        "paid": total(c.paid_month == month),
-        "paid_amount": total(c.paid_month == month, column=c.amount),
-        "open": total(c.state.in_(OPEN_CLAIMS)),
+    figures = {
+        "received": received.get(month, 0),
+        "paid": paid,
+        "paid_amount": paid_amount,
+        "open": open_,
         "overdue": int(overdue or 0),
     }
+    return figures, received
 
 
 def _claim_conditions(place: Place) -> list[Any]:
@@ -476,79 +549,207 @@ def _waiting(session: Session, user: User, place: Place, today: date) -> dict[st
     return {"batches": int(batches or 0), "rows": int(rows or 0), "oldest_days": age}
 
 
-def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
-    """The target in force today for this year at the place's narrowest level that has one:
-    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
+def _target_key(place: Place) -> tuple[str, Any, str | None] | None:
+    """Which target a place is measured against: its department's, its regency's or its
+    region's (each for the place's sector, or for every sector); None: no target of its own
+    (an office serves parts of regencies; every region together)."""
+    if place.department_id is not None:
+        return ("department", place.department_id, place.sector)
+    if place.office_id is not None:
+        return None
+    if place.regency_code is not None:
+        return ("regency", place.regency_code, place.sector)
+    if place.region_id is None:
+        return None
+    return ("region", place.region_id, place.sector)
+
+
+def targets_for(
+    session: Session, user: User, places: Iterable[Place], today: date
+) -> dict[Place, CoverageTarget]:
+    """The target in force today for this year of each place (``_target_key``), read in one
+    statement; the latest valid one when several are."""
+    wanted: dict[tuple[str, Any, str | None], list[Place]] = {}
+    for place in places:
+        key = _target_key(place)
+        if key is not None and key[1] not in (0, ""):
+            wanted.setdefault(key, []).append(place)
+    if not wanted:
+        return {}
     t = CoverageTarget
+    groups: dict[tuple[str, str | None], set[Any]] = {}
+    for kind, value, sector in wanted:
+        groups.setdefault((kind, sector), set()).add(value)
+    conditions = []
+    for (kind, sector), values in groups.items():
+        in_sector = t.sector.is_(None) if sector is None else t.sector == sector
+        if kind == "department":
+            conditions.append(and_(t.department_id.in_(values), in_sector))
+        elif kind == "regency":
+            conditions.append(and_(t.department_id.is_(None), Regency.code.in_(values), in_sector))
+        else:
+            conditions.append(
+                and_(
+                    t.department_id.is_(None),
+                    t.regency_id.is_(None),
+                    t.region_id.in_(values),
+                    in_sector,
+                )
+            )
     stmt = authz.scope(
         user,
-        select(t).where(
+        select(t, Regency.code)
+        .outerjoin(Regency, Regency.id == t.regency_id)
+        .where(
             t.year == today.year,
             t.valid_from <= today,
             (t.valid_to.is_(None)) | (t.valid_to >= today),
-        ),
+            or_(*conditions),
+        )
+        .order_by(t.valid_from, t.id),
         CoverageTarget,
     )
-    if place.department_id is not None:
-        stmt = stmt.where(t.department_id == place.department_id)
-    elif place.office_id is not None:
-        return None  # an office serves parts of regencies: no target of its own
-    elif place.regency_code is not None:
-        stmt = stmt.where(
-            t.department_id.is_(None),
-            t.regency_id.in_(select(Regency.id).where(Regency.code == place.regency_code)),
-        )
-    elif place.region_id is None:
-        return None  # every region: the regions' targets are not one target
-    else:
-        stmt = stmt.where(
-            t.department_id.is_(None), t.regency_id.is_(None), t.region_id == place.region_id
-        )
-    stmt = stmt.where(t.sector.is_(None) if place.sector is None else t.sector == place.sector)
-    return session.scalars(stmt.order_by(t.valid_from.desc()).limit(1)).first()
+    found: dict[tuple[str, Any, str | None], CoverageTarget] = {}
+    for target, regency_code in session.execute(stmt):
+        if target.department_id is not None:
+            key = ("department", target.department_id, target.sector)
+        elif target.regency_id is not None:
+            key = ("regency", regency_code, target.sector)
+        else:
+            key = ("region", target.region_id, target.sector)
+        found[key] = target  # ordered by validity: the latest wins
+    return {place: found[key] for key, places in wanted.items() if key in found for place in places}
 
 
-def _breakdown(
-    session: Session, user: User, place: Place, level: str, today: date
-) -> list[dict[str, Any]]:
-    """One row per child of the place at ``level``: members by status, registered this month,
-    and the child's target."""
+def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
+    """The target in force today for this year at the place's narrowest level that has one:
+    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
+    return targets_for(session, user, [place], today).get(place)
+
+
+_LEVEL_COLUMNS = {
+    "region": "region_id",
+    "regency": "regency_code",
+    "office": "office_id",
+    "department": "department_id",
+    "sector": "sector",
+}
+
+
+def _grouped(
+    session: Session, user: User, place: Place, level: str | None, today: date, *where: Any
+) -> dict[Any, dict[str, Any]]:
+    """The members of ``place`` grouped by ``level`` (None: all together): by status,
+    registered this month and the monthly contributions of the lapsed ones."""
     m = CoverageMembers
-    column = {
-        "region": m.region_id,
-        "regency": m.regency_code,
-        "office": m.office_id,
-        "department": m.department_id,
-        "sector": m.sector,
-    }[level]
+    column = getattr(m, _LEVEL_COLUMNS[level]) if level else None
     month = today.replace(day=1)
+    keys = [m.status] if column is None else [column, m.status]
+    lapsed = m.status == MemberStatus.LAPSED.value
+    stmt = (
+        _scoped(
+            user,
+            select(
+                *keys,
+                func.sum(m.members),
+                func.sum(case((m.start_month == month, m.members), else_=0)),
+                func.sum(case((lapsed, m.contributions), else_=0)),
+            ),
+            m,
+            place,
+        )
+        .where(*where)
+        .group_by(*keys)
+    )
     rows: dict[Any, dict[str, Any]] = {}
-    stmt = _scoped(
-        user,
-        select(
-            column,
-            m.status,
-            func.sum(m.members),
-            func.sum(case((m.start_month == month, m.members), else_=0)),
-        ),
-        m,
-        place,
-    ).group_by(column, m.status)
-    for key, status, members, new in session.execute(stmt):
-        row = rows.setdefault(key, {"key": key, "by_status": {}, "registered_this_month": 0})
+    for found in session.execute(stmt):
+        key = None if column is None else found[0]
+        status, members, new, owed = found[-4:]
+        row = _empty_row(rows, key)
         row["by_status"][str(status)] = int(members or 0)
         row["registered_this_month"] += int(new or 0)
+        row["lapsed_contributions"] += int(owed or 0)
+    return rows
+
+
+def _empty_row(rows: dict[Any, dict[str, Any]], key: Any) -> dict[str, Any]:
+    return rows.setdefault(
+        key, {"key": key, "by_status": {}, "registered_this_month": 0, "lapsed_contributions": 0}
+    )
+
+
+def _finish_rows(
+    rows: dict[Any, dict[str, Any]],
+    children: dict[Any, tuple[Place, Place]],
+    targets: dict[Place, CoverageTarget],
+    *,
+    keep_empty: bool = False,
+) -> list[dict[str, Any]]:
+    """Totals, the target and the ranking. ``children``: each key's place counted (what the
+    row's figures and member links are) and the place its drill-down opens; ``targets``: the
+    targets of the places opened (``targets_for``), compared only with their own figures."""
     result = []
     for key, row in rows.items():
-        child = place.narrowed(level, key)
-        row["place"] = child
+        counted, opened = children[key]
+        row["place"] = counted
+        row["opens"] = opened
         row["members"] = sum(row["by_status"].values())
         row["active"] = row["by_status"].get("active", 0)
         row["lapsed"] = row["by_status"].get("lapsed", 0)
-        target = target_for(session, user, child, today) if key not in (0, "") else None
+        target = targets.get(opened) if counted == opened else None
         row["target"] = target.workers if target else None
         row["percent"] = 100.0 * row["active"] / target.workers if target else None
-        if row["members"]:
+        if row["members"] or keep_empty:
             result.append(row)
     result.sort(key=lambda r: (-(r["percent"] or -1), -r["active"], str(r["key"])))
     return result
+
+
+def _breakdown(
+    session: Session,
+    user: User,
+    place: Place,
+    level: str,
+    today: date,
+    grouped: dict[Any, dict[str, Any]],
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, tuple[Place, Place]]]:
+    """One row per child of the place at ``level`` (``grouped``: the place's members grouped
+    by it) and each child's places (counted, opened). A regency's children are its departments
+    (``Department.regency_id``) each with its own figures and target; a department opens on its
+    own figures."""
+    if level == "department" and regency_departments(place):
+        own = Place(region_id=place.region_id, sector=place.sector)
+        ids = list(
+            session.scalars(
+                authz.scope(
+                    user,
+                    select(Department.id)
+                    .join(Regency, Regency.id == Department.regency_id)
+                    .where(Regency.code == place.regency_code),
+                    Department,
+                )
+            )
+        )
+        rows = _grouped(session, user, own, level, today, CoverageMembers.department_id.in_(ids))
+        for department in ids:
+            _empty_row(rows, department)
+        return rows, {key: (own.narrowed(level, key),) * 2 for key in rows}
+    children = {}
+    for key in grouped:
+        counted = place.narrowed(level, key)
+        opened = counted
+        if level == "department" and key != 0:
+            # A department opens on its own figures, whichever office or domicile led to it.
+            opened = Place(region_id=place.region_id, department_id=key, sector=place.sector)
+        children[key] = (counted, opened)
+    return grouped, children
+
+
+def _offices(session: Session, user: User, place: Place, today: date) -> list[dict[str, Any]]:
+    """A regency's page: the offices serving it (its domiciled members, by office)."""
+    rows = _grouped(session, user, place, "office", today)
+    children = {
+        key: (place.narrowed("office", key), Place(region_id=place.region_id, office_id=key))
+        for key in rows
+    }
+    return _finish_rows(rows, children, {})

@@ -24,22 +24,33 @@
   }
 
   var months = data.trend.map(function (t) { return t.month; });
+  var members = function (v) { return v == null ? "–" : whole.format(v); };
+  var series = [
+    { name: data.labels.registered, type: "bar", data: data.trend.map(function (t) { return t.registered; }),
+      tooltip: { valueFormatter: members } },
+    { name: data.labels.collected, type: "line", yAxisIndex: 1, smooth: true,
+      data: data.trend.map(function (t) { return t.collected; }),
+      tooltip: { valueFormatter: rupiah } },
+    // Members active at the end of each month, against the target of the year.
+    { name: data.labels.active, type: "line", data: data.trend.map(function (t) { return t.active; }),
+      tooltip: { valueFormatter: members } }
+  ];
+  var legend = [data.labels.registered, data.labels.collected, data.labels.active];
+  if (data.target != null) {
+    series.push({ name: data.labels.target, type: "line", symbol: "none", lineStyle: { type: "dashed" },
+      data: data.trend.map(function () { return data.target; }), tooltip: { valueFormatter: members } });
+    legend.push(data.labels.target);
+  }
   draw("coverage-trend", {
     tooltip: { trigger: "axis" },
-    legend: { data: [data.labels.registered, data.labels.collected] },
+    legend: { data: legend },
     grid: { left: 60, right: 70, bottom: 30 },
     xAxis: { type: "category", data: months },
     yAxis: [
-      { type: "value", name: data.labels.registered, axisLabel: { formatter: function (v) { return compact.format(v); } } },
+      { type: "value", name: data.labels.members, axisLabel: { formatter: function (v) { return compact.format(v); } } },
       { type: "value", name: data.labels.collected, axisLabel: { formatter: rupiah } }
     ],
-    series: [
-      { name: data.labels.registered, type: "bar", data: data.trend.map(function (t) { return t.registered; }),
-        tooltip: { valueFormatter: function (v) { return whole.format(v); } } },
-      { name: data.labels.collected, type: "line", yAxisIndex: 1, smooth: true,
-        data: data.trend.map(function (t) { return t.collected; }),
-        tooltip: { valueFormatter: rupiah } }
-    ]
+    series: series
   });
 
   if (data.breakdown.length) {

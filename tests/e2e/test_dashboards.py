@@ -2,7 +2,7 @@
 drawn (ECharts from the app's static files, under the Content-Security-Policy without
 unsafe-inline), no script error, no console error and no CSP violation (the page's
 ``securitypolicyviolation`` events), and a screenshot of each is kept in
-``tests/e2e/artifacts/``. The regional head clicks a regency, then a figure, and lands on the
+``tests/e2e/artifacts/``. The regional head clicks a regency, then one of its departments, then a figure, and lands on the
 member list it counts."""
 
 from __future__ import annotations
@@ -67,9 +67,15 @@ def test_each_dashboard_draws_its_charts_without_error(actors, username):
 def test_the_regional_head_drills_down_and_opens_the_members_a_figure_counts(actors):
     page, errors = _open_dashboard(actors, "kanwil.banten")
     expect(page.locator("#coverage-target")).to_contain_text("dari 2.620.000 pekerja")
-    page.locator("#coverage-breakdown a[href*='regency=3673']").first.click()
-    expect(page.locator("#coverage-crumbs")).to_contain_text("Kota Serang")
+    page.locator("#coverage-breakdown a[href*='regency=3604']").first.click()
+    expect(page.locator("#coverage-crumbs")).to_contain_text("Kabupaten Serang")
     expect(page.locator("#coverage-trend svg")).to_have_count(1)
+    # A regency opens on its departments, with the offices serving it below.
+    expect(page.locator("#coverage-offices tbody tr").first).to_be_visible()
+    page.locator("#coverage-breakdown a[href*='department=']", has_text="Dinas Pertanian").click()
+    expect(page.locator("#coverage-crumbs")).to_contain_text("Dinas Pertanian Kab. Serang")
+    expect(page.locator("#coverage-target")).to_contain_text("dari 18.000 pekerja")
+    expect(page.locator("#coverage-bars svg")).to_have_count(1)
     shown = page.locator("#fig-active").inner_text().replace(".", "").strip()
     page.locator("#fig-active").click()
     expect(page).to_have_url(re.compile(r"/admin/member/\?"))
