@@ -11,6 +11,7 @@ from .coverage import (
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
+    CoverageStatus,
     CoverageTarget,
 )
 from .enums import (
@@ -56,6 +57,7 @@ __all__ = [
     "CoverageClaims",
     "CoverageMembers",
     "CoveragePayments",
+    "CoverageStatus",
     "CoverageTarget",
     "ApiIdempotencyKey",
     "ApiToken",

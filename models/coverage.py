@@ -60,6 +60,10 @@ class CoverageMembers(Base):
     and the month their membership started."""
 
     __tablename__ = "coverage_members"
+    __table_args__ = (
+        # The trend's and this month's registrations (migration 0023).
+        Index("ix_coverage_members_start_month_region", "start_month", "region_id"),
+    )
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +82,7 @@ class CoveragePayments(Base):
     the payment date."""
 
     __tablename__ = "coverage_payments"
+    __table_args__ = (Index("ix_coverage_payments_paid_month_region", "paid_month", "region_id"),)
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -110,6 +115,7 @@ class CoverageActive(Base):
     are those active now less the changes of the months after it."""
 
     __tablename__ = "coverage_active"
+    __table_args__ = (Index("ix_coverage_active_month_region", "month", "region_id"),)
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,3 +124,20 @@ class CoverageActive(Base):
     regency_code: Mapped[str] = mapped_column(String(4), primary_key=True)  # '': none
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     change: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CoverageStatus(Base):
+    """``coverage_members`` without the month: members by place and status (migration 0023),
+    kept by triggers on ``coverage_members`` itself. What the dashboards count by status reads
+    a few thousand rows here, not every month of every place."""
+
+    __tablename__ = "coverage_status"
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: none
+    sector: Mapped[str] = mapped_column(String(20), primary_key=True)
+    regency_code: Mapped[str] = mapped_column(String(4), primary_key=True)  # '': none
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+    contributions: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -29,6 +29,7 @@ from models import (
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
+    CoverageStatus,
     CoverageTarget,
     Department,
     DocumentRequirement,
@@ -313,6 +314,11 @@ def _coverage_members_scope(user: User) -> ColumnElement[bool]:
 @scoper(CoveragePayments)
 def _coverage_payments_scope(user: User) -> ColumnElement[bool]:
     return _coverage_place_scope(user, CoveragePayments)
+
+
+@scoper(CoverageStatus)
+def _coverage_status_scope(user: User) -> ColumnElement[bool]:
+    return _coverage_place_scope(user, CoverageStatus)
 
 
 @scoper(CoverageActive)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from models import (
@@ -26,6 +26,7 @@ from models import (
     CoverageClaims,
     CoverageMembers,
     CoveragePayments,
+    CoverageStatus,
     CoverageTarget,
     Department,
     Member,
@@ -104,6 +105,11 @@ def _recount_members(session: Session) -> Any:
     return select(*keys, func.count(), func.sum(Member.monthly_contribution)).group_by(*keys)
 
 
+def _recount_status(session: Session) -> Any:
+    keys = [*_member_place(), Member.status]
+    return select(*keys, func.count(), func.sum(Member.monthly_contribution)).group_by(*keys)
+
+
 def _recount_payments(session: Session) -> Any:
     month = month_of(session, ContributionPayment.paid_on)
     keys = [*_member_place(), month]
@@ -143,6 +149,7 @@ def _sqlite(session: Session) -> bool:
 
 _RECOUNTS = {
     "coverage_members": _recount_members,
+    "coverage_status": _recount_status,
     "coverage_payments": _recount_payments,
     "coverage_claims": _recount_claims,
     "coverage_active": _recount_active,
@@ -161,6 +168,14 @@ SUMMARIES = (
             "status",
             "start_month",
         ),
+        ("members", "contributions"),
+    ),
+    # After coverage_members: a rebuild of that table moves this one through its triggers;
+    # this one's own rebuild then starts it afresh from the members.
+    Summary(
+        "coverage_status",
+        CoverageStatus,
+        ("region_id", "office_id", "department_id", "sector", "regency_code", "status"),
         ("members", "contributions"),
     ),
     Summary(
@@ -637,36 +652,45 @@ _LEVEL_COLUMNS = {
 
 
 def _grouped(
-    session: Session, user: User, place: Place, level: str | None, today: date, *where: Any
+    session: Session,
+    user: User,
+    place: Place,
+    level: str | None,
+    today: date,
+    departments: list[int] | None = None,
 ) -> dict[Any, dict[str, Any]]:
-    """The members of ``place`` grouped by ``level`` (None: all together): by status,
-    registered this month and the monthly contributions of the lapsed ones."""
-    m = CoverageMembers
-    column = getattr(m, _LEVEL_COLUMNS[level]) if level else None
+    """The members of ``place`` grouped by ``level`` (None: all together): by status and the
+    monthly contributions of the lapsed ones (``coverage_status``), registered this month
+    (``coverage_members``, this month's rows); one statement. ``departments``: only these."""
     month = today.replace(day=1)
-    keys = [m.status] if column is None else [column, m.status]
-    lapsed = m.status == MemberStatus.LAPSED.value
-    stmt = (
-        _scoped(
+    lapsed = MemberStatus.LAPSED.value
+    parts = []
+    for model, new_only in ((CoverageStatus, False), (CoverageMembers, True)):
+        column = getattr(model, _LEVEL_COLUMNS[level]) if level else literal(None)
+        members = func.sum(model.members)
+        owed = func.sum(case((model.status == lapsed, model.contributions), else_=0))
+        stmt = _scoped(
             user,
             select(
-                *keys,
-                func.sum(m.members),
-                func.sum(case((m.start_month == month, m.members), else_=0)),
-                func.sum(case((lapsed, m.contributions), else_=0)),
+                column.label("key"),
+                model.status,
+                literal(0) if new_only else members,
+                members if new_only else literal(0),
+                literal(0) if new_only else owed,
             ),
-            m,
+            model,
             place,
         )
-        .where(*where)
-        .group_by(*keys)
-    )
+        if new_only:
+            stmt = stmt.where(model.start_month == month)
+        if departments is not None:
+            stmt = stmt.where(model.department_id.in_(departments))
+        parts.append(stmt.group_by(column, model.status) if level else stmt.group_by(model.status))
     rows: dict[Any, dict[str, Any]] = {}
-    for found in session.execute(stmt):
-        key = None if column is None else found[0]
-        status, members, new, owed = found[-4:]
-        row = _empty_row(rows, key)
-        row["by_status"][str(status)] = int(members or 0)
+    for key, status, members, new, owed in session.execute(union_all(*parts)):
+        row = _empty_row(rows, key if level else None)
+        if members:
+            row["by_status"][str(status)] = row["by_status"].get(str(status), 0) + int(members)
         row["registered_this_month"] += int(new or 0)
         row["lapsed_contributions"] += int(owed or 0)
     return rows
@@ -730,7 +754,7 @@ def _breakdown(
                 )
             )
         )
-        rows = _grouped(session, user, own, level, today, CoverageMembers.department_id.in_(ids))
+        rows = _grouped(session, user, own, level, today, departments=ids)
         for department in ids:
             _empty_row(rows, department)
         return rows, {key: (own.narrowed(level, key),) * 2 for key in rows}
