@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import openpyxl
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from backoffice.clock import today_in_jakarta
 from models import Department, Member, MemberStatus, Office
+from tests import factories
 from tests.html_page import Page
 
 KPJ_CELL = re.compile(r'<td class="col-kpj">\s*(\d{11})')
@@ -181,7 +183,21 @@ def test_the_liaison_sees_their_department_against_its_target(login, session):
     assert client.get(f"/admin/coverage/?office={salemba}").status_code == 404
 
 
+CLAIM_NUMBER = re.compile(r"\b(?:JKK|JKM|JHT)-\d{6}\b")
+
+
+def _claims_listed(client: Any, url: str) -> int:
+    response = client.get(url + "&page_size=100")
+    assert response.status_code == 200
+    return len(set(CLAIM_NUMBER.findall(response.get_data(as_text=True))))
+
+
 def test_the_clerk_sees_their_office_queue_claims_and_collections(login, session):
+    today = today_in_jakarta()
+    serang = session.scalar(select(Office).where(Office.code == "B01"))
+    late = factories.make_claim(session, member=factories.make_member(session, office=serang))
+    late.due_date = today - timedelta(days=2)
+    session.commit()
     client = login("petugas.serang")
     page = _page(client)
     assert page.has_id("fig-claims-overdue") and page.has_id("fig-collected")
@@ -191,8 +207,12 @@ def test_the_clerk_sees_their_office_queue_claims_and_collections(login, session
     assert rows["Dinas Pertanian Kab. Serang"][5].text.strip() == "18.000"
     _, url = _figure(page, "fig-waiting")
     assert url == "/admin/registration_queue/"
-    _, url = _figure(page, "fig-claims-overdue")
-    assert url == "/admin/claim_queue/"
+    assert _figure(page, "fig-claims-overdue")[0] >= 1  # the late claim at least
+    # Each claim figure opens the claims it counts.
+    for figure in ("fig-claims-received", "fig-claims-paid", "fig-claims-overdue"):
+        count, url = _figure(page, figure)
+        assert url.startswith("/admin/claim/?"), (figure, url)
+        assert _claims_listed(client, url) == count, figure
     assert "Salemba" not in page.text("coverage-breakdown")
     salemba = session.scalar(select(Office.id).where(Office.code == "D21"))
     assert client.get(f"/admin/coverage/?office={salemba}").status_code == 404

@@ -58,6 +58,13 @@ MEMBER_FILTER_COLUMNS = {
     "department_id": "department",
     "start_date": "month",
 }
+#: The claims list's filters the claim figures use, by the column they filter.
+CLAIM_FILTER_COLUMNS = {
+    "office_id": "office",
+    "submitted_at": "received",
+    "paid_on": "paid",
+    "due_date": "overdue",
+}
 
 
 def _locale() -> str:
@@ -184,21 +191,52 @@ def member_list_url(
         "department": place.department_id,
         "month": f"{month:%Y-%m}" if month else None,
     }
+    return _filtered_url(view, MEMBER_FILTER_COLUMNS, wanted)
+
+
+def claim_list_url(
+    place: coverage.Place,
+    *,
+    received: date | None = None,
+    paid: date | None = None,
+    overdue: bool = False,
+) -> str | None:
+    """The claims list filtered like a claim figure: the place's office, received or paid in
+    a month, or open past its service target (claims are counted by office)."""
+    view = _view("claim")
+    if view is None or not authz.may(current_user, "claims"):
+        return None
+    wanted = {
+        "office": place.office_id,
+        "received": f"{received:%Y-%m}" if received else None,
+        "paid": f"{paid:%Y-%m}" if paid else None,
+        "overdue": "yes" if overdue else None,
+    }
+    return _filtered_url(view, CLAIM_FILTER_COLUMNS, wanted)
+
+
+def _filtered_url(view: Any, columns: dict[str, str], wanted: dict[str, Any]) -> str:
+    """The list of ``view`` with each of its filters named in ``wanted`` set (Flask-Admin's
+    ``flt<position>_<filter>`` arguments)."""
     args: dict[str, Any] = {}
     position = 0
     for index, flt in enumerate(view._filters or ()):
-        name = MEMBER_FILTER_COLUMNS.get(getattr(flt.column, "key", None))
+        name = columns.get(getattr(flt.column, "key", None))
         value = wanted.get(name) if name else None
         if value is not None and value != "":
             args[f"flt{position}_{view.get_filter_arg(index, flt)}"] = value
             position += 1
-    return url_for("member.index_view", **args)
+    return url_for(f"{view.endpoint}.index_view", **args)
 
 
 def _member_view() -> Any:
+    return _view("member")
+
+
+def _view(endpoint: str) -> Any:
     for admin in current_app.extensions.get("admin", []):
         for view in admin._views:
-            if getattr(view, "endpoint", None) == "member":
+            if getattr(view, "endpoint", None) == endpoint:
                 return view
     return None
 
@@ -294,6 +332,9 @@ def panel_context(user: Any) -> dict[str, Any]:
             "ended": member_list_url(place, status="ended"),
             "registered": member_list_url(place, status="registered"),
             "claims": url_for("claim.index_view") if authz.may(user, "claims") else None,
+            "claims_received": claim_list_url(place, received=figures.month),
+            "claims_paid": claim_list_url(place, paid=figures.month),
+            "claims_overdue": claim_list_url(place, overdue=True),
             "claim_queue": url_for("claim_queue.index_view")
             if authz.may(user, "claim_queue")
             else None,
