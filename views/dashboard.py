@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from backoffice import authz
 from backoffice.clock import jakarta_day, today_in_jakarta
@@ -137,7 +138,12 @@ def _claim_group(
     count = _count(rows.with_only_columns(Claim.id))
     if not count:
         return None
-    claims = db.session.scalars(rows.order_by(order, Claim.id).limit(SHOWN))
+    # The member's name with each claim, in the same statement (not one look-up per claim).
+    claims = db.session.scalars(
+        rows.options(joinedload(Claim.member).load_only(Member.name))
+        .order_by(order, Claim.id)
+        .limit(SHOWN)
+    )
     return Group(
         key,
         title,
