@@ -422,6 +422,36 @@ def _sheet_title(text: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "-", text)[:31]
 
 
+def _places_sheet(
+    book: Any, title: str, column: str, rows: list[dict[str, Any]], *, with_target: bool
+) -> None:
+    """A sheet of places (a breakdown, the offices serving a regency): name, member figures
+    and, for a breakdown, the target and the percentage."""
+    sheet = book.create_sheet(_sheet_title(title))
+    header = [
+        column,
+        gettext("Active members"),
+        gettext("Registered this month"),
+        gettext("Lapsed"),
+        gettext("All members"),
+    ]
+    if with_target:
+        header += [gettext("Target"), gettext("Percent of target")]
+    sheet.append(header)
+    for row in rows:
+        values = [
+            neutralise_formula(row["name"]),
+            row["active"],
+            row["registered_this_month"],
+            row["lapsed"],
+            row["members"],
+        ]
+        if with_target:
+            percent = row["percent"]
+            values += [row["target"], round(percent, 4) if percent is not None else None]
+        sheet.append(values)
+
+
 def workbook(context: dict[str, Any]) -> bytes:
     """The dashboard as XLSX: the figures with the target, the breakdown, the trend."""
     figures: coverage.Figures = context["figures"]
@@ -458,51 +488,16 @@ def workbook(context: dict[str, Any]) -> bytes:
     for row in rows:
         sheet.append(list(row))
     if context["rows"]:
-        detail = book.create_sheet(_sheet_title(str(context["level_label"])))
-        detail.append(
-            [
-                str(context["level_label"]),
-                gettext("Active members"),
-                gettext("Registered this month"),
-                gettext("Lapsed"),
-                gettext("All members"),
-                gettext("Target"),
-                gettext("Percent of target"),
-            ]
-        )
-        for row in context["rows"]:
-            detail.append(
-                [
-                    neutralise_formula(row["name"]),
-                    row["active"],
-                    row["registered_this_month"],
-                    row["lapsed"],
-                    row["members"],
-                    row["target"],
-                    round(row["percent"], 4) if row["percent"] is not None else None,
-                ]
-            )
+        level = str(context["level_label"])
+        _places_sheet(book, level, level, context["rows"], with_target=True)
     if context["offices"]:
-        serving = book.create_sheet(_sheet_title(gettext("Offices (domicile)")))
-        serving.append(
-            [
-                gettext("Office"),
-                gettext("Active members"),
-                gettext("Registered this month"),
-                gettext("Lapsed"),
-                gettext("All members"),
-            ]
+        _places_sheet(
+            book,
+            gettext("Offices (domicile)"),
+            gettext("Office"),
+            context["offices"],
+            with_target=False,
         )
-        for row in context["offices"]:
-            serving.append(
-                [
-                    neutralise_formula(row["name"]),
-                    row["active"],
-                    row["registered_this_month"],
-                    row["lapsed"],
-                    row["members"],
-                ]
-            )
     trend = book.create_sheet(gettext("Trend")[:31])
     trend.append(
         [
