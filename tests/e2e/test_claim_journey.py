@@ -143,6 +143,7 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     ui.open_menu(second, "Klaim untuk ditangani")
     ui.open_details(ui.list_row(second, number))
     expect(second.locator("#item-state")).to_have_text("diverifikasi")
+    ui.ready(second)
     second.get_by_role("button", name="Setujui").click()
     # Asked first, in the page: nothing is sent until "Ya, setujui".
     expect(second.locator("#decision-confirm")).to_contain_text(
@@ -161,6 +162,7 @@ def test_clerk_registers_and_verifies_a_jkm_claim_second_clerk_approves_and_pays
     paid_on = today_in_jakarta()
     second.get_by_label("Referensi transfer").fill("BRI-TRF-20261122-0001")
     second.get_by_label("Tanggal transfer").fill(paid_on.isoformat())
+    ui.ready(second)
     second.get_by_role("button", name="Catat pembayaran").click()
     expect(second.locator("#decision-confirm")).to_contain_text("Rp45.500.000")
     second.get_by_role("button", name="Ya, catat pembayaran").click()

@@ -173,6 +173,7 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
     accepted = [2, 3, 4, 6, 8, 10]
     for number in accepted:
         clerk.locator(f"#row-{number} input[type=checkbox]").check()
+    ui.ready(clerk)
     clerk.get_by_role("button", name="Terima baris terpilih").click()
     expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
     clerk.locator("#confirm-yes").click()
@@ -182,6 +183,7 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
     expect(clerk.locator("#item-state")).to_have_text("sedang diverifikasi")
     clerk.locator("#row-11 input[type=checkbox]").check()
     clerk.get_by_label("Alasan (wajib untuk menolak baris)").fill(REASON)
+    ui.ready(clerk)
     clerk.get_by_role("button", name="Tolak baris terpilih").click()
     expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
     clerk.locator("#confirm-yes").click()
@@ -190,6 +192,7 @@ def test_liaison_uploads_a_messy_file_corrects_its_errors_clerk_decides_kpj_numb
 
     # The corrected batch, accepted whole; then only the demo's batches wait.
     ui.open_details(ui.list_row(clerk, "perbaikan.xlsx"))
+    ui.ready(clerk)
     clerk.get_by_role("button", name="Terima semua baris yang menunggu").click()
     expect(clerk.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")
     clerk.locator("#confirm-yes").click()

@@ -60,6 +60,7 @@ def test_branch_head_proposes_a_kcp_regional_head_approves_it_and_the_office_ope
     expect(row).to_contain_text("Kepala KC Serang")
     ui.open_details(row)
     expect(regional.locator("#item-state")).to_have_text("diajukan")
+    ui.ready(regional)
     regional.get_by_role("button", name="Setujui", exact=True).click()
     # A decision is confirmed in the page before it is sent.
     expect(regional.locator("#decision-confirm")).to_contain_text("tidak dapat dibatalkan")

@@ -68,6 +68,12 @@ def list_row(page: Page, text: str) -> Locator:
     return row
 
 
+def ready(page: Page) -> None:
+    """Wait until the page's scripts have run (its load event): a decision button clicked
+    before static/confirm.js is attached sends its form at once, as without JavaScript."""
+    page.wait_for_load_state("load")
+
+
 def open_details(row: Locator) -> None:
     """Click the "view" icon of a list row."""
     row.get_by_title("Lihat Data").click()
