@@ -180,7 +180,7 @@ def member_list_url(
     without a department or a domicile)."""
     if place.department_id == 0 or place.regency_code == "":
         return None
-    view = _member_view()
+    view = _view("member")
     if view is None or not authz.may(current_user, "members"):
         return None
     wanted = {
@@ -227,10 +227,6 @@ def _filtered_url(view: Any, columns: dict[str, str], wanted: dict[str, Any]) ->
             args[f"flt{position}_{view.get_filter_arg(index, flt)}"] = value
             position += 1
     return url_for(f"{view.endpoint}.index_view", **args)
-
-
-def _member_view() -> Any:
-    return _view("member")
 
 
 def _view(endpoint: str) -> Any:

@@ -636,12 +636,6 @@ def targets_for(
     return {place: found[key] for key, places in wanted.items() if key in found for place in places}
 
 
-def target_for(session: Session, user: User, place: Place, today: date) -> CoverageTarget | None:
-    """The target in force today for this year at the place's narrowest level that has one:
-    a department's, a regency's, or the region's (for a sector when narrowed to one)."""
-    return targets_for(session, user, [place], today).get(place)
-
-
 _LEVEL_COLUMNS = {
     "region": "region_id",
     "regency": "regency_code",
